@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Brings a machine from a fresh clone to ready: system packages, npm
+# dependencies, the native addon and the compiled TypeScript. Idempotent and
+# quick when nothing is missing, so every entry point can call it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2: namespaces and policy routing; haproxy: the real load balancer in
+# tests; libpcap-dev: the `cap` binding; go-mmproxy: side-by-side benchmarks;
+# clang + libclang-rt: the libFuzzer run; iptables/nftables: mark-mode checks.
+APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
+  iptables nftables procps util-linux libcap2-bin python3 make g++)
+
+log() { printf 'bootstrap: %s\n' "$*"; }
+
+missing_packages() {
+  local package status
+  for package in "${APT_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+    [ "$status" = installed ] || printf '%s\n' "$package"
+  done
+}
+
+install_system_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "missing system packages: ${missing[*]}"
+    log "install them as root, for example: sudo apt-get install -y ${missing[*]}"
+    log "continuing: the build and the tests that need them will say what is missing"
+    return 0
+  fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# True when $1 is missing or older than any of the following paths' files.
+stale() {
+  local target=$1
+  shift
+  [ -e "$target" ] || return 0
+  [ -n "$(find "$@" -newer "$target" -type f -print -quit 2>/dev/null)" ]
+}
+
+install_npm_dependencies() {
+  if stale node_modules/.package-lock.json package.json package-lock.json; then
+    log "npm ci"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+build_native() {
+  if stale build/Release/mmproxy_native.node native binding.gyp; then
+    log "building the native addon"
+    npm run --silent build:native
+  fi
+}
+
+build_typescript() {
+  log "compiling TypeScript"
+  rm -rf dist
+  npm run --silent build:ts
+}
+
+install_system_packages
+install_npm_dependencies
+build_native
+build_typescript
+log "ready"

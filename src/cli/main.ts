@@ -1,0 +1,55 @@
+/**
+ * The command line: yargs with one module per command. main() takes argv so
+ * tests can drive it; it resolves to the process exit code.
+ */
+import yargs, { type Argv } from 'yargs';
+
+import { commands } from './commands/index.js';
+import { UsageError } from './usage-error.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function buildParser(args: string[]): Argv {
+  let parser = yargs(args)
+    .scriptName('mmproxy')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100));
+  for (const command of commands) parser = parser.command(command);
+  return parser;
+}
+
+export async function main(args: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  let usageError: string | undefined;
+  const parser = buildParser(args)
+    .exitProcess(false)
+    .fail((message: string | undefined, error: Error | undefined) => {
+      if (error && !(error instanceof UsageError)) throw error;
+      usageError = error?.message ?? message ?? 'invalid usage';
+    });
+  try {
+    const result = (await parser.parseAsync()) as { exitCode?: unknown };
+    if (usageError !== undefined) {
+      process.stderr.write(`mmproxy: ${usageError}\nRun 'mmproxy --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (typeof result.exitCode === 'number') exitCode = result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`mmproxy: ${error.message}\nRun 'mmproxy --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(
+      `mmproxy: internal error: ${detail}\n` +
+        'This is a bug in mmproxy; please report it with the command line you ran and this output.\n',
+    );
+    return EXIT_FAILURE;
+  }
+  return exitCode;
+}
