@@ -3,10 +3,16 @@
  * composed into NativeAddon. TypeScript validates arguments before they cross;
  * C++ assumes clean input and throws NativeError on failure.
  */
+import type { DataPlaneConstructor } from './dataplane-types.js';
 import type { NativeError } from './errors.js';
 
 export interface ErrorsNative {
   setErrorClass(cls: typeof NativeError): void;
 }
 
-export type NativeAddon = ErrorsNative;
+/** The TCP data plane (native/src/dataplane/). */
+export interface DataPlaneNative {
+  DataPlane: DataPlaneConstructor;
+}
+
+export type NativeAddon = ErrorsNative & DataPlaneNative;
