@@ -34,6 +34,8 @@ export interface Route {
 const PROCESS_GRACE_MS = 2_000;
 const NAMESPACE_GONE_TIMEOUT_MS = 5_000;
 const NAMESPACE_POLL_MS = 50;
+const LINK_UP_TIMEOUT_MS = 5_000;
+const LINK_POLL_MS = 20;
 const HOST_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
 /**
@@ -91,10 +93,12 @@ export class Lab {
     const aName = a.nextInterfaceName();
     const bName = b.nextInterfaceName();
     await runLogged(this.log, ['ip', 'link', 'add', aName, 'netns', a.ns, 'type', 'veth', 'peer', 'name', bName, 'netns', b.ns]);
-    return {
+    const link = {
       a: await configureEnd(a, aName, addresses.a ?? {}),
       b: await configureEnd(b, bName, addresses.b ?? {}),
     };
+    await Promise.all([waitUntilOperational(a, aName), waitUntilOperational(b, bName)]);
+    return link;
   }
 
   /** A static or default route inside host's namespace. */
@@ -177,6 +181,21 @@ async function configureEnd(host: Host, ifname: string, addresses: EndAddresses)
   }
   await host.ip(['link', 'set', ifname, 'up']);
   return end;
+}
+
+/**
+ * The kernel reports carrier (and IPv6 joins the solicited-node groups) a few hundred ms after `link set up`;
+ * a packet sent before that is dropped, and a first SYN lost costs a 1 s retransmission.
+ */
+async function waitUntilOperational(host: Host, ifname: string): Promise<void> {
+  const deadline = Date.now() + LINK_UP_TIMEOUT_MS;
+  for (;;) {
+    const { stdout } = await host.ip(['-j', 'link', 'show', 'dev', ifname]);
+    const [state] = JSON.parse(stdout) as { operstate?: string }[];
+    if (state?.operstate === 'UP') return;
+    if (Date.now() >= deadline) throw new Error(`${host.name}: ${ifname} not operational after ${LINK_UP_TIMEOUT_MS}ms (operstate ${state?.operstate})`);
+    await delay(LINK_POLL_MS);
+  }
 }
 
 function bareAddress(cidr: string): string {
