@@ -83,6 +83,16 @@ export class HostProcess {
     });
   }
 
+  /** The command, its exit and the tail of its output: what the lab log keeps of each process. */
+  outputSummary(): string {
+    return `${formatArgv(this.argv)} (pid ${this.pid}, ${describe(this.exitStatus)})\n${this.outputTails()}`;
+  }
+
+  private outputTails(): string {
+    const tail = (text: string): string => text.slice(-OUTPUT_TAIL_CHARS).trimEnd() || '(empty)';
+    return `--- stdout ---\n${tail(this.out)}\n--- stderr ---\n${tail(this.err)}`;
+  }
+
   private text(stream: Stream): string {
     if (stream === 'stdout') return this.out;
     if (stream === 'stderr') return this.err;
@@ -90,8 +100,7 @@ export class HostProcess {
   }
 
   private waitError(why: string): Error {
-    const tail = (text: string): string => text.slice(-OUTPUT_TAIL_CHARS).trimEnd() || '(empty)';
-    return new Error(`${formatArgv(this.argv)} (pid ${this.pid}): ${why}\n--- stdout ---\n${tail(this.out)}\n--- stderr ---\n${tail(this.err)}`);
+    return new Error(`${formatArgv(this.argv)} (pid ${this.pid}): ${why}\n${this.outputTails()}`);
   }
 
   private append(stream: 'stdout' | 'stderr', chunk: string): void {

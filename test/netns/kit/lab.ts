@@ -82,6 +82,9 @@ export class Lab {
     const host = new Host(name, ns, { log: this.log, track: (child) => this.children.push(child) });
     this.hosts.push(host); // registered before anything else can fail, so teardown deletes it
     await host.ip(['link', 'set', 'lo', 'up']);
+    // No duplicate address detection on links made later: tentative link-local addresses delay the first
+    // neighbour discovery by a second (a lost first SYN), and nothing in a lab can own a duplicate.
+    await host.sysctl('net.ipv6.conf.default.accept_dad', 0);
     return host;
   }
 
@@ -131,6 +134,7 @@ export class Lab {
     this.log.note('teardown');
     try {
       await Promise.all(this.children.map((child) => child.stop(PROCESS_GRACE_MS)));
+      for (const child of this.children) this.log.note(child.outputSummary());
       for (const ns of this.namespaces) {
         await this.killNamespacePids(ns);
         await runLogged(this.log, ['ip', 'netns', 'delete', ns]);
