@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import {
-  assertNoLeaks, exchange, HAPROXY, Host, Lab, payload, requireNetns, requireProgram, sha256, startHaproxy, startPeerService,
+  assertNoLeaks, printLabLogOnFailure, exchange, HAPROXY, Host, Lab, payload, requireNetns, requireProgram, sha256, startHaproxy, startPeerService,
   tcpProxyConfig,
 } from './kit/index.js';
 
@@ -34,7 +34,7 @@ describe('netns kit: HAProxy in a namespace', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(`lab log:\n${lab.log.text()}`);
+    printLabLogOnFailure(this, lab);
   });
 
   after(async function () {

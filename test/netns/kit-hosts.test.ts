@@ -11,7 +11,7 @@
  *                                └───────────────────────────┘      └─────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, exchange, Host, Lab, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
+import { assertNoLeaks, printLabLogOnFailure, exchange, Host, Lab, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
 
 const PORT = 7000;
 
@@ -40,7 +40,7 @@ describe('netns kit: hosts, routes and waits', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(`lab log:\n${lab.log.text()}`);
+    printLabLogOnFailure(this, lab);
   });
 
   after(async function () {

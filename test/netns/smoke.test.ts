@@ -8,7 +8,7 @@
  *   └──────────────────────────────┘        └──────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, exchange, Host, Lab, type Link, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
+import { assertNoLeaks, printLabLogOnFailure, exchange, Host, Lab, type Link, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
 
 const PORT = 7000;
 // Larger than a socket buffer, so the echo must flow while the client is still sending.
@@ -35,7 +35,7 @@ describe('netns kit smoke: two hosts, TCP echo over veth', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(`lab log:\n${lab.log.text()}`);
+    printLabLogOnFailure(this, lab);
   });
 
   after(async function () {

@@ -52,6 +52,19 @@ describe('netns kit teardown', function () {
     assert.equal(sleeper?.exitedWith?.signal, 'SIGTERM');
   });
 
+  it('SIGKILLs a process that ignores SIGTERM, and kills what it left in the namespace', async function () {
+    let shell: HostProcess | undefined;
+    let orphan = 0;
+    await Lab.using('stubborn', async (lab) => {
+      const host = await lab.host('h');
+      shell = host.spawn(['sh', '-c', 'trap "" TERM; sleep 60 & echo "child $!"; wait']);
+      orphan = Number((await shell.waitForOutput(/^child (\d+)$/m))[1]);
+      assert.ok(isAlive(orphan));
+    });
+    assert.equal(shell?.exitedWith?.signal, 'SIGKILL');
+    assert.equal(isAlive(orphan), false, `pid ${orphan} (forked inside the namespace) survived teardown`);
+  });
+
   for (const ending of ['exit', 'SIGTERM', 'SIGINT'] as const) {
     it(`cleans up a lab never destroyed when its process ends by ${ending}`, async function () {
       const child = new HostProcess([process.execPath, ABANDONED_LAB], new CommandLog('teardown-test'));

@@ -18,11 +18,12 @@ export class CommandLog {
     return this.lines.join('\n') + '\n';
   }
 
+  readonly directory = join(tmpdir(), 'mmproxy-netns-logs');
+
   /** Writes the log under the OS temp dir and returns the path, so a failed test can point at it. */
   save(): string {
-    const dir = join(tmpdir(), 'mmproxy-netns-logs');
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${this.name}.log`);
+    mkdirSync(this.directory, { recursive: true });
+    const path = join(this.directory, `${this.name}.log`);
     writeFileSync(path, this.text());
     return path;
   }
