@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from './host.js';
+import { DEFAULT_WAIT_MS } from './run.js';
 import type { HostProcess } from './host-process.js';
 
 export const HAPROXY = '/usr/sbin/haproxy';
@@ -23,7 +24,7 @@ export class Haproxy {
     return this.process.stdout.split('\n').filter(Boolean);
   }
 
-  async waitForLog(pattern: RegExp, timeoutMs = 5_000): Promise<RegExpMatchArray> {
+  async waitForLog(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS): Promise<RegExpMatchArray> {
     return this.process.waitForOutput(pattern, timeoutMs, 'stdout');
   }
 
@@ -36,7 +37,7 @@ export class Haproxy {
  * Checks the configuration with `haproxy -c` (throwing haproxy's own explanation when invalid), then starts
  * `haproxy -db` — foreground, no master-worker — so the PID the lab tracks is HAProxy itself.
  */
-export async function startHaproxy(host: Host, { config, waitForPorts = [], timeoutMs = 5_000 }: StartHaproxyOptions): Promise<Haproxy> {
+export async function startHaproxy(host: Host, { config, waitForPorts = [], timeoutMs = DEFAULT_WAIT_MS }: StartHaproxyOptions): Promise<Haproxy> {
   const dir = mkdtempSync(join(tmpdir(), `mmproxy-haproxy-${host.name}-`));
   const configPath = join(dir, 'haproxy.cfg');
   writeFileSync(configPath, config);

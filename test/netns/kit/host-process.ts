@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CommandLog, formatArgv } from './command-log.js';
+import { DEFAULT_WAIT_MS } from './run.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -65,7 +66,7 @@ export class HostProcess {
   }
 
   /** Resolves with the first match of pattern in the collected output; rejects on timeout or exit. */
-  waitForOutput(pattern: RegExp, timeoutMs = 5_000, stream: Stream = 'both'): Promise<RegExpMatchArray> {
+  waitForOutput(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS, stream: Stream = 'both'): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const match = this.text(stream).match(pattern);

@@ -135,13 +135,16 @@ export class Lab {
     try {
       await Promise.all(this.children.map((child) => child.stop(PROCESS_GRACE_MS)));
       for (const child of this.children) this.log.note(child.outputSummary());
+      // Each namespace is attempted even when an earlier one failed; the first failure is reported after.
+      const failures: unknown[] = [];
       for (const ns of this.namespaces) {
-        await this.killNamespacePids(ns);
-        await runLogged(this.log, ['ip', 'netns', 'delete', ns]);
+        await this.killNamespacePids(ns).then(() => runLogged(this.log, ['ip', 'netns', 'delete', ns])).catch((error) => failures.push(error));
       }
+      if (failures.length > 0) throw failures[0];
       await this.waitUntilNamespacesGone();
-    } finally {
+      // Only a complete teardown leaves the exit handler nothing to retry.
       unregisterFromTeardown(this);
+    } finally {
       this.log.save();
     }
   }

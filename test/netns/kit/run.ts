@@ -13,6 +13,9 @@ export interface ExecOptions {
 }
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
+/** Default bound of the kit's readiness waits: generous, since test machines are shared and loaded, and a wait
+ * ends as soon as its condition holds. */
+export const DEFAULT_WAIT_MS = 10_000;
 // Generous: a client may print a large JSON result, haproxy -c a long report.
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
