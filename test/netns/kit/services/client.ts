@@ -7,16 +7,16 @@
  */
 import { createSocket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';
-import { option, parseHostPort } from './address.js';
+import { countOption, option, parseHostPort } from './args.js';
 import type { ClientResult } from './client-result.js';
 import { payload, sha256 } from './payload.js';
 
 const argv = process.argv.slice(2);
 const target = parseHostPort(option(argv, 'connect') ?? '');
-const sent = payload(Number(option(argv, 'send-bytes') ?? '0'));
+const sent = payload(countOption(argv, 'send-bytes', 0));
 const expectPeer = argv.includes('--expect-peer');
 const localAddress = option(argv, 'bind');
-const timeoutMs = Number(option(argv, 'timeout-ms') ?? '10000');
+const timeoutMs = countOption(argv, 'timeout-ms', 10_000);
 const BANNER = /^PEER (\S+) (\d+)\n/;
 
 let received = Buffer.alloc(0);

@@ -10,7 +10,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6 } from 'node:net';
-import { option, parseHostPort } from './address.js';
+import { option, parseHostPort } from './args.js';
 
 const argv = process.argv.slice(2);
 const listen = option(argv, 'listen');

@@ -15,3 +15,14 @@ export function option(argv: readonly string[], name: string): string | undefine
   const index = argv.indexOf(`--${name}`);
   return index >= 0 ? argv[index + 1] : undefined;
 }
+
+/** Value of `--name N` as a non-negative integer, fallback when absent; exits with a usage error otherwise. */
+export function countOption(argv: readonly string[], name: string, fallback: number): number {
+  const text = option(argv, name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    process.stderr.write(`--${name} wants a non-negative integer, got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
