@@ -24,7 +24,8 @@ class PipePool {
   std::optional<Pipe> Take();
   // `pipe` must be empty.
   void Give(Pipe pipe);
-  size_t idle() const { return idle_.size(); }
+  // Closes every idle pipe.
+  void Clear() { idle_.clear(); }
 
   // 256 KiB: four times the default pipe, enough for a 10 Gb/s burst per
   // wakeup, and within the unprivileged fs.pipe-max-size (1 MiB).

@@ -121,6 +121,7 @@ void Worker::Run() {
   // Stopping: every flow goes, its sockets with it.
   while (!flows_.empty()) Close(*flows_.begin()->second);
   closed_.clear();
+  tools_.pipes.Clear();
   CloseListener();
   FlushEvents(SteadyMs(), true);
 }

@@ -35,7 +35,7 @@ export interface ClientOptions {
   connect: string;
   header: Buffer;
   sendBytes?: number;
-  mode?: 'send-then-read' | 'read-then-send' | 'silent' | 'hold';
+  mode?: 'send-then-read' | 'read-then-send' | 'silent' | 'hold' | 'reset';
   sameWrite?: boolean;
   trickleHeader?: boolean;
   timeoutMs?: number;

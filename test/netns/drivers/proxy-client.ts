@@ -8,7 +8,8 @@
  *   --mode send-then-read (default: send everything, FIN, read to the end) |
  *          read-then-send (read to the service's FIN, then send and FIN) |
  *          silent (send nothing after the header, wait for the end) |
- *          hold (send the payload in 64 slices 50 ms apart, then FIN and read)
+ *          hold (send the payload in 64 slices 50 ms apart, then FIN and read) |
+ *          reset (send the payload, wait for the banner, then reset the connection)
  *   --timeout-ms MS      give up (default 20000)
  * Prints one JSON line: banner, received bytes and sha256 (banner excluded),
  * sent sha256, and how the connection ended ('eof' or the error code).
@@ -74,6 +75,10 @@ function onData(chunk: Buffer): void {
   }
   hash.update(chunk);
   receivedBytes += chunk.length;
+  if (mode === 'reset' && receivedBytes >= outgoing.length) {
+    socket.resetAndDestroy();
+    finish('reset');
+  }
 }
 
 function finish(how: string): void {
@@ -98,6 +103,7 @@ socket.on('connect', () => {
   void (async () => {
     await sendHeader();
     if (mode === 'send-then-read' || mode === 'hold') await sendPayload();
+    if (mode === 'reset') socket.write(outgoing);
   })();
 });
 socket.on('data', onData);
