@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 WORK=.fuzz
-BINARY=$WORK/proxy_header_fuzz
+# Binary and log per run, so two runs at once (a test and a developer) do not
+# clobber each other; the corpus and the findings are shared.
+RUN=$WORK/run-$$
+BINARY=$RUN/proxy_header_fuzz
+LOG=$RUN/fuzz.log
 SEEDS=native/fuzz/corpus
 CXX=${FUZZ_CXX:-clang++}
 # A v2 header is at most 65551 bytes, but inputs past a few KiB only add
@@ -25,11 +29,12 @@ if ! command -v "$CXX" >/dev/null; then
   log "$CXX not found; install clang and libclang-rt-14-dev (bash scripts/bootstrap.sh does)"
   exit 77
 fi
-mkdir -p "$WORK/corpus" "$WORK/artifacts"
-probe=$WORK/probe.cc
+mkdir -p "$WORK/corpus" "$WORK/artifacts" "$RUN"
+trap 'rm -rf "$RUN"' EXIT
+probe=$RUN/probe.cc
 printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' >"$probe"
-if ! "$CXX" "${SANITIZE[@]}" "$probe" -o "$WORK/probe" 2>"$WORK/probe.log"; then
-  log "$CXX cannot link libFuzzer ($(head -c 300 "$WORK/probe.log")); install libclang-rt-14-dev"
+if ! "$CXX" "${SANITIZE[@]}" "$probe" -o "$RUN/probe" 2>"$RUN/probe.log"; then
+  log "$CXX cannot link libFuzzer ($(head -c 300 "$RUN/probe.log")); install libclang-rt-14-dev"
   exit 77
 fi
 
@@ -42,13 +47,14 @@ log "running for ${FUZZ_SECONDS}s (seeds: $SEEDS, working corpus: $WORK/corpus)"
 status=0
 "$BINARY" "$WORK/corpus" "$SEEDS" \
   -max_total_time="$FUZZ_SECONDS" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix="$WORK/artifacts/" -print_final_stats=1 >"$WORK/fuzz.log" 2>&1 || status=$?
+  -artifact_prefix="$WORK/artifacts/" -print_final_stats=1 >"$LOG" 2>&1 || status=$?
 
-grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$WORK/fuzz.log" | tail -n 2 >&2 || true
-grep -E '^stat::' "$WORK/fuzz.log" >&2 || true
+grep -aE '^#[0-9]+[[:space:]]+(INITED|DONE)' "$LOG" | tail -n 2 >&2 || true
+grep -aE '^stat::' "$LOG" >&2 || true
 if [ "$status" -ne 0 ]; then
-  tail -n 40 "$WORK/fuzz.log" >&2
-  log "FINDING (exit $status); replay with: $BINARY $WORK/artifacts/<file>"
+  tail -n 40 "$LOG" >&2
+  cp "$BINARY" "$WORK/proxy_header_fuzz"
+  log "FINDING (exit $status); replay with: $WORK/proxy_header_fuzz $WORK/artifacts/<file>"
   exit 1
 fi
 log "clean: nothing found in ${FUZZ_SECONDS}s"
