@@ -72,8 +72,8 @@ void CheckCrc32c(const uint8_t* data, const pp::Header& header) {
     std::memcpy(copy, data, header.length);
     const size_t field = static_cast<size_t>(tlv.value - data);
     std::memset(copy + field, 0, pp::tlv::kCrc32cLength);
-    const uint32_t expected = static_cast<uint32_t>(tlv.value[0]) << 24 | tlv.value[1] << 16 |
-                              tlv.value[2] << 8 | tlv.value[3];
+    uint32_t expected = 0;
+    for (size_t i = 0; i < pp::tlv::kCrc32cLength; ++i) expected = expected << 8 | tlv.value[i];
     if (pp::Crc32c(copy, header.length) != expected) Fail("accepted a wrong CRC32C", header.length);
   }
 }
