@@ -97,8 +97,33 @@ export interface ProxyHeader {
   tlvs: ProxyTlv[];
 }
 
-/** Stable codes of rejected headers (the parser's ERR_* list, see proxyHeaderErrorCodes()). */
-export type ProxyHeaderErrorCode = `ERR_${string}`;
+/**
+ * Stable codes of rejected headers, in the order of native/src/proxy_header/
+ * error_codes.h; a test holds this list to the parser's proxyHeaderErrorCodes().
+ */
+export const PROXY_HEADER_ERROR_CODES = [
+  'ERR_NOT_PROXY_PROTOCOL',
+  'ERR_V1_TOO_LONG',
+  'ERR_V1_BAD_PROTOCOL',
+  'ERR_V1_BAD_SEPARATOR',
+  'ERR_V1_BAD_SOURCE_ADDRESS',
+  'ERR_V1_BAD_DESTINATION_ADDRESS',
+  'ERR_V1_BAD_SOURCE_PORT',
+  'ERR_V1_BAD_DESTINATION_PORT',
+  'ERR_V1_BAD_TERMINATOR',
+  'ERR_V2_BAD_VERSION',
+  'ERR_V2_BAD_COMMAND',
+  'ERR_V2_BAD_FAMILY',
+  'ERR_V2_BAD_TRANSPORT',
+  'ERR_V2_ADDRESS_TOO_SHORT',
+  'ERR_V2_TLV_TRUNCATED',
+  'ERR_V2_BAD_TLV_LENGTH',
+  'ERR_V2_CRC32C_MISMATCH',
+  'ERR_V2_SSL_TLV_MALFORMED',
+  'ERR_V2_BAD_FAMILY_TRANSPORT',
+  'ERR_V2_DUPLICATE_CRC32C',
+] as const;
+export type ProxyHeaderErrorCode = (typeof PROXY_HEADER_ERROR_CODES)[number];
 
 export type ProxyParseResult =
   | { status: 'need_more' }

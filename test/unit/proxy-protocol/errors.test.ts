@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 
 import { encodeProxyHeader } from '../../../src/proxy-protocol/encode.js';
 import { parseProxyHeader, proxyHeaderErrorCodes } from '../../../src/proxy-protocol/parse.js';
+import { PROXY_HEADER_ERROR_CODES } from '../../../src/proxy-protocol/types.js';
 import { V2_SIGNATURE, ascii, byteAtATime, tlvBytes, v2 } from './helpers.js';
 
 interface Case {
@@ -151,6 +152,7 @@ describe('PROXY header errors', () => {
 
   it('covers every code the parser exports, each with its message', () => {
     const exported = proxyHeaderErrorCodes();
+    assert.deepEqual(exported.map((e) => e.code), [...PROXY_HEADER_ERROR_CODES], 'the TypeScript list matches C++');
     assert.deepEqual(
       [...new Set(CASES.map((c) => c.code))].sort(),
       exported.map((e) => e.code).sort(),
