@@ -16,9 +16,9 @@ import tls from 'node:tls';
 import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
 import type { ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 
-type Complete = Extract<ProxyParseResult, { status: 'complete' }>;
 interface Received {
-  result: Complete;
+  result: ProxyParseResult;
+  /** What followed the header (empty when the header was rejected). */
   application: Buffer;
 }
 
@@ -51,10 +51,10 @@ class Backend {
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
       const result = parseProxyHeader(data);
-      if (result.status === 'error') socket.destroy(new Error(`${result.code}: ${result.message}`));
-      if (result.status !== 'complete' || data.length < result.length + PAYLOAD.length) return;
+      if (result.status === 'need_more') return;
+      if (result.status === 'complete' && data.length < result.length + PAYLOAD.length) return;
       socket.end();
-      const received = { result, application: data.subarray(result.length) };
+      const received = { result, application: result.status === 'complete' ? data.subarray(result.length) : Buffer.alloc(0) };
       const waiter = this.waiting.shift();
       if (waiter) waiter(received);
       else this.arrived.push(received);
@@ -75,11 +75,14 @@ async function waitForPort(host: string, port: number, haproxy: ChildProcess): P
   for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
     if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}`);
     const connected = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, host, () => resolve(true));
-      socket.on('error', () => resolve(false));
-      socket.setTimeout(READY_PAUSE_MS, () => resolve(false));
-      socket.on('close', () => undefined);
-      setImmediate(() => socket.once('connect', () => socket.destroy()));
+      const socket = net.connect(port, host);
+      const settle = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => settle(true));
+      socket.once('error', () => settle(false));
+      socket.setTimeout(READY_PAUSE_MS, () => settle(false));
     });
     if (connected) return;
     await new Promise((resolve) => setTimeout(resolve, READY_PAUSE_MS));
@@ -102,6 +105,14 @@ function makeCertificate(directory: string): string | undefined {
   const bundle = join(directory, 'haproxy.pem');
   writeFileSync(bundle, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
   return bundle;
+}
+
+/** The header of a received connection, failing with the parser's verdict otherwise. */
+function headerOf(received: Received) {
+  assert.equal(received.result.status, 'complete', JSON.stringify(received.result));
+  assert.ok(received.result.status === 'complete');
+  assert.equal(received.application.toString(), PAYLOAD, 'the bytes after the header are the client\'s');
+  return received.result.header;
 }
 
 /** Writes the payload once connected; returns the client's own port. */
@@ -170,10 +181,9 @@ describe('PROXY headers from a real HAProxy', function () {
   it('v1 send-proxy: TCP4 with the client and frontend addresses', async () => {
     const client = net.connect(ports.v1, '127.0.0.1');
     const clientPort = await sendThrough(client);
-    const { result, application } = await backend.next();
+    const header = headerOf(await backend.next());
     client.destroy();
-    assert.equal(application.toString(), PAYLOAD);
-    assert.deepEqual(result.header, {
+    assert.deepEqual(header, {
       version: 1, command: 'proxy', family: 'inet', transport: 'stream',
       source: { address: '127.0.0.1', port: clientPort }, destination: { address: '127.0.0.1', port: ports.v1 },
       tlvs: [],
@@ -184,10 +194,8 @@ describe('PROXY headers from a real HAProxy', function () {
     it(`v2 send-proxy-v2 over ${name}: addresses, a CRC32C that verifies, the UNIQUE_ID`, async () => {
       const client = net.connect(ports[key], host);
       const clientPort = await sendThrough(client);
-      const { result, application } = await backend.next();
+      const header = headerOf(await backend.next());
       client.destroy();
-      assert.equal(application.toString(), PAYLOAD);
-      const { header } = result;
       assert.equal(header.version, 2);
       assert.equal(header.family, name === 'IPv4' ? 'inet' : 'inet6');
       assert.deepEqual(header.source, { address: host, port: clientPort });
@@ -206,12 +214,11 @@ describe('PROXY headers from a real HAProxy', function () {
     }
     const client = tls.connect({ host: '127.0.0.1', port: ports.tls, servername: 'app.example', rejectUnauthorized: false });
     await sendThrough(client, 'secureConnect');
-    const { result, application } = await backend.next();
+    const header = headerOf(await backend.next());
     const cipher = client.getCipher();
     const protocol = client.getProtocol();
     client.destroy();
-    assert.equal(application.toString(), PAYLOAD);
-    const byName = new Map(result.header.tlvs.map((t) => [t.name, t]));
+    const byName = new Map(header.tlvs.map((t) => [t.name, t]));
     const authority = byName.get('authority');
     assert.equal(authority?.name === 'authority' && authority.authority, 'app.example');
     const ssl = byName.get('ssl');
