@@ -156,7 +156,9 @@ void Worker::Dispatch(void* tag, uint32_t events) {
       break;
     case FlowState::kConnecting:
       // Client bytes wait in its socket until the target answers.
-      if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) OnConnectResult(flow);
+      if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        OnConnectResult(flow, events);
+      }
       break;
     default:
       Pump(flow);

@@ -67,7 +67,7 @@ class Worker {
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
   const std::optional<Address>& TargetFor(sa_family_t family) const;
-  void OnConnectResult(Flow& flow);
+  void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
 
   // Relaying and closing (worker_flow.cc).

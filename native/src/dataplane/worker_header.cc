@@ -1,6 +1,7 @@
 // From an accepted connection to an upstream connect: the PROXY header is
 // peeked (never copied into the flow), parsed, then consumed exactly, so the
 // bytes after it stay queued in the socket for the relay.
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -144,8 +145,9 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   connect_deadlines_.Add(flow.deadline_ms, flow.info.id);
 }
 
-void Worker::OnConnectResult(Flow& flow) {
-  int error = TakeSocketError(flow.target.fd.get());
+void Worker::OnConnectResult(Flow& flow, uint32_t events) {
+  // Writable without an error flag means connected: no getsockopt needed.
+  int error = (events & (EPOLLERR | EPOLLHUP)) ? TakeSocketError(flow.target.fd.get()) : 0;
   if (error == 0) {
     Establish(flow);
   } else {
