@@ -123,7 +123,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
         sockaddr_storage bound{};
         socklen_t length = sizeof bound;
         ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-        address.storage = bound;
+        address.set_port(Address::FromKernel(bound).port());
       }
       listeners.push_back(std::move(fd));
     }
