@@ -158,6 +158,30 @@ describe('data plane: refusals and failures', function () {
     await plane.close();
   });
 
+  it('-mark puts SO_MARK on the spoofed upstream socket', async function () {
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({
+      listen: { family: 4, address: '127.0.0.1', port: 8207 }, target4, mark: 123,
+    }));
+    const holder = startClient(app, { connect: '127.0.0.1:8207', header: header(43071), mode: 'hold', sendBytes: 64 * 1024 });
+    await eventually('the flow to be established', async () =>
+      (await plane.flows()).find((flow) => flow.state === 'established'));
+    const { stdout } = await app.run(['ss', '-tneH', 'state', 'established', 'src', '198.51.100.20:43071']);
+    assert.match(stdout, /fwmark:0x7b/, `the upstream socket carries mark 123:\n${stdout}`);
+    await holder.waitForOutput(/^\{"ended":"eof"/m, 20_000);
+    await plane.close();
+  });
+
+  it('-listen-transparent lets the listener bind an address the host does not have', async function () {
+    const nonLocal = { family: 4 as const, address: '192.0.2.99', port: 8208 };
+    await assert.rejects(
+      DataPlaneDriver.start(app, dataPlaneConfig({ listen: nonLocal, target4 })),
+      /"code":"EADDRNOTAVAIL","syscall":"bind"/,
+    );
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({ listen: nonLocal, target4, listenTransparent: true }));
+    assert.match((await plane.waitForEvent('listening')).message, /listening on 192\.0\.2\.99:8208 with 2 worker/);
+    await plane.close();
+  });
+
   it('reports a listen failure with the syscall and errno, and UDP as not supported yet', async function () {
     await assert.rejects(
       DataPlaneDriver.start(app, dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port: 7200 } })),
