@@ -94,6 +94,8 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
       }
     } catch (const std::system_error& error) {
       workers_.clear();
+      shared_->events = nullptr;
+      sink_.reset();  // releases the ThreadSafeFunction, which would keep Node alive
       throw SystemError(env, error.what(), error.code().value());
     }
     for (auto& worker : workers_) worker->Start();

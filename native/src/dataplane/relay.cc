@@ -182,8 +182,10 @@ RelayStatus Relay(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int*
     if (src.eof) {
       if (!src.done) {
         // Everything src sent is out: pass its FIN on. ENOTCONN means dst is
-        // already gone; the other direction will report that.
-        ::shutdown(dst.fd.get(), SHUT_WR);
+        // already gone; the other direction will report that. When dst's own
+        // direction is done too, the flow closes dst next, and close() sends
+        // the FIN: no shutdown() needed.
+        if (!dst.done) ::shutdown(dst.fd.get(), SHUT_WR);
         src.done = true;
       }
       return RelayStatus::kDone;
