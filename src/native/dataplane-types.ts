@@ -46,7 +46,10 @@ export interface DataPlaneConfig {
    * with EINVAL). Tests use it to compare the paths byte for byte.
    */
   relayMode?: RelayMode;
-  /** Emit debug-level events ('flow_closed', 'closed_before_header'); default true. */
+  /**
+   * Emit debug-level events ('flow_closed', 'closed_before_header'): one per
+   * connection, so off by default; turn on for -v 2.
+   */
   debugEvents?: boolean;
 }
 

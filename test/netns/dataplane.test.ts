@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 
 import type { DataPlaneCounters } from '../../src/native/dataplane-types.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './dataplane-harness/driver.js';
-import { MALFORMED, v1, v1Unknown, v2, v2Local } from './dataplane-harness/headers.js';
+import { MALFORMED, v1, v1Unknown, v2, v2Local, v2WithNoop } from './dataplane-harness/headers.js';
 import { runClient, startClient, StreamService } from './dataplane-harness/peers.js';
 import { assertNoLeaks, type Host, Lab, printLabLogOnFailure, requireNetns, payload, sha256 } from './kit/index.js';
 
@@ -38,7 +38,7 @@ describe('data plane: spoofing relay in one namespace', function () {
     service6 = await StreamService.start(app, '[::1]:7000');
     plane = await DataPlaneDriver.start(
       app,
-      dataPlaneConfig({ listen: { family: 6, address: '::', port: 8000 }, headerTimeoutMs: 1500 }),
+      dataPlaneConfig({ listen: { family: 6, address: '::', port: 8000 }, headerTimeoutMs: 1500, debugEvents: true }),
     );
   });
   afterEach(function () {
@@ -104,6 +104,27 @@ describe('data plane: spoofing relay in one namespace', function () {
     assert.equal(result.receivedSha256, sha256(payload(500)));
     const v2result = await runClient(app, { connect: LISTEN, header: v2({ ...client6, sourcePort: 40052 }), trickleHeader: true, sendBytes: 10 });
     assert.deepEqual(v2result.peer, { address: '2001:db8::7', port: 40052 });
+  });
+
+  it('a v2 header longer than one read (40 KB of TLVs) works, with the data behind it', async function () {
+    const header = v2WithNoop({ ...client4, sourcePort: 40055 }, 40_000);
+    const result = await runClient(app, { connect: LISTEN, header, sendBytes: 100_000, sameWrite: true });
+    assert.equal(result.ended, 'eof');
+    assert.deepEqual(result.peer, { address: '198.51.100.7', port: 40055 });
+    assert.equal(result.receivedSha256, sha256(payload(100_000)));
+  });
+
+  it('two listeners share the connections (SO_REUSEPORT)', async function () {
+    // Each connection lands on a worker by its 4-tuple hash: with 16, both
+    // workers are used unless 1 in 32768 bad luck.
+    const holders = Array.from({ length: 16 }, (_, i) =>
+      startClient(app, { connect: LISTEN, header: v2({ ...client4, sourcePort: 40100 + i }), mode: 'hold', sendBytes: 16 * 1024 }));
+    const workers = await eventually('both workers to hold flows', async () => {
+      const used = new Set((await plane.flows()).filter((flow) => flow.state === 'established').map((flow) => flow.worker));
+      return used.size === 2 ? used : undefined;
+    });
+    assert.deepEqual([...workers].sort(), [0, 1]);
+    for (const holder of holders) await holder.waitForOutput(/^\{"ended":"eof"/m, 20_000);
   });
 
   it('malformed headers are rejected without any upstream connect, and counted by code', async function () {

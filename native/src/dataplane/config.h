@@ -32,7 +32,7 @@ struct Config {
   bool listen_transparent = false;
   RelayMode relay_mode = RelayMode::kAuto;
   // Debug-level events (one per closed flow); off spares the work per flow.
-  bool debug_events = true;
+  bool debug_events = false;
 };
 
 }  // namespace mmproxy::dataplane

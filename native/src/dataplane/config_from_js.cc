@@ -84,7 +84,7 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.dynamic_destination = Boolean(object, "dynamicDestination", false);
   config.listen_transparent = Boolean(object, "listenTransparent", false);
   config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
-  config.debug_events = Boolean(object, "debugEvents", true);
+  config.debug_events = Boolean(object, "debugEvents", false);
   return config;
 }
 

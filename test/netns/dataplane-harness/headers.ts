@@ -12,6 +12,7 @@ const V2_PROXY = 0x01;
 const V2_INET_STREAM = 0x11;
 const V2_INET6_STREAM = 0x21;
 const V2_UNSPEC = 0x00;
+const V2_TLV_NOOP = 0x04;
 
 export interface Addresses {
   source: string;
@@ -49,6 +50,16 @@ export function v2(a: Addresses): Buffer {
   ports.writeUInt16BE(a.destinationPort, 2);
   const body = Buffer.concat([ipBytes(a.source), ipBytes(a.destination), ports]);
   return v2Raw(V2_VERSION | V2_PROXY, v4 ? V2_INET_STREAM : V2_INET6_STREAM, body);
+}
+
+/** A v2 PROXY header carrying `padding` bytes in a NOOP TLV (spec 2.2.4). */
+export function v2WithNoop(a: Addresses, padding: number): Buffer {
+  const base = v2(a);
+  const tlv = Buffer.alloc(3 + padding);
+  tlv[0] = V2_TLV_NOOP;
+  tlv.writeUInt16BE(padding, 1);
+  const body = Buffer.concat([base.subarray(16), tlv]);
+  return v2Raw(base[12] ?? 0, base[13] ?? 0, body);
 }
 
 /** LOCAL: a health check from the load balancer itself; no addresses. */
