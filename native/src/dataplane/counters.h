@@ -44,6 +44,20 @@ inline void Bump(Counter& counter, uint64_t amount = 1) {
   counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
 }
 
+// Plain sums over all workers, for one counters() call.
+struct CounterTotals {
+  uint64_t accepted = 0;
+  uint64_t established = 0;
+  uint64_t completed = 0;
+  uint64_t local_headers = 0;
+  uint64_t bytes_to_target = 0;
+  uint64_t bytes_to_client = 0;
+  uint64_t accept_errors = 0;
+  uint64_t events_dropped = 0;
+  std::array<uint64_t, kFailureCount> failures{};
+  std::array<uint64_t, pp::kErrorCodeCount + 1> bad_headers{};
+};
+
 struct WorkerCounters {
   Counter accepted{0};
   Counter established{0};
@@ -58,6 +72,10 @@ struct WorkerCounters {
   std::array<Counter, pp::kErrorCodeCount + 1> bad_headers{};
 
   void Fail(Failure failure) { Bump(failures[static_cast<size_t>(failure)]); }
+  void AddTo(CounterTotals* totals) const;
 };
+
+// "ERR_V1_TOO_LONG", ... for an index of WorkerCounters::bad_headers.
+const char* BadHeaderCode(size_t index);
 
 }  // namespace mmproxy::dataplane

@@ -14,6 +14,7 @@
 #include "dataplane/config_from_js.h"
 #include "dataplane/event_sink.h"
 #include "dataplane/flow_registry.h"
+#include "dataplane/js_values.h"
 #include "dataplane/shared_state.h"
 #include "dataplane/sockets.h"
 #include "dataplane/worker.h"
@@ -28,30 +29,6 @@ std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<
     throw CodedError(env, "ERR_INVALID_CONFIG", "allowed subnet '" + bad + "' is not a CIDR prefix");
   }
   return list;
-}
-
-Napi::Value EndpointOrNull(Napi::Env env, const std::optional<Address>& address) {
-  if (!address) return env.Null();
-  Napi::Object endpoint = Napi::Object::New(env);
-  endpoint.Set("family", address->is_v4() ? 4 : 6);
-  endpoint.Set("address", address->ip());
-  endpoint.Set("port", address->port());
-  return endpoint;
-}
-
-Napi::Object FlowObject(Napi::Env env, const FlowSnapshot& flow) {
-  Napi::Object object = Napi::Object::New(env);
-  object.Set("id", static_cast<double>(flow.id));
-  object.Set("worker", flow.worker);
-  object.Set("protocol", "tcp");
-  object.Set("state", FlowStateName(flow.state));
-  object.Set("loadBalancer", EndpointOrNull(env, flow.load_balancer));
-  object.Set("client", EndpointOrNull(env, flow.client));
-  object.Set("target", EndpointOrNull(env, flow.target));
-  object.Set("startedAtMs", static_cast<double>(flow.started_at_ms));
-  object.Set("bytesToTarget", static_cast<double>(flow.bytes_to_target));
-  object.Set("bytesToClient", static_cast<double>(flow.bytes_to_client));
-  return object;
 }
 
 class DataPlane : public Napi::ObjectWrap<DataPlane> {
@@ -145,49 +122,9 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    uint64_t accepted = 0, established = 0, completed = 0, local = 0, to_target = 0, to_client = 0,
-             accept_errors = 0, dropped = 0;
-    std::array<uint64_t, kFailureCount> failures{};
-    std::array<uint64_t, pp::kErrorCodeCount + 1> bad_headers{};
-    auto load = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
-    for (const auto& worker : workers_) {
-      const WorkerCounters& c = worker->counters();
-      accepted += load(c.accepted);
-      established += load(c.established);
-      completed += load(c.completed);
-      local += load(c.local_headers);
-      to_target += load(c.bytes_to_target);
-      to_client += load(c.bytes_to_client);
-      accept_errors += load(c.accept_errors);
-      dropped += load(c.events_dropped);
-      for (size_t i = 0; i < kFailureCount; ++i) failures[i] += load(c.failures[i]);
-      for (size_t i = 0; i < bad_headers.size(); ++i) bad_headers[i] += load(c.bad_headers[i]);
-    }
-    Napi::Object object = Napi::Object::New(env);
-    object.Set("accepted", static_cast<double>(accepted));
-    object.Set("established", static_cast<double>(established));
-    object.Set("active", static_cast<double>(shared_->active.load(std::memory_order_relaxed)));
-    object.Set("completed", static_cast<double>(completed));
-    object.Set("localHeaders", static_cast<double>(local));
-    Napi::Object failure_object = Napi::Object::New(env);
-    for (size_t i = 0; i < kFailureCount; ++i) {
-      failure_object.Set(FailureLabel(static_cast<Failure>(i)), static_cast<double>(failures[i]));
-    }
-    object.Set("failures", failure_object);
-    Napi::Object bad_object = Napi::Object::New(env);
-    for (size_t i = 0; i < bad_headers.size(); ++i) {
-      if (bad_headers[i] == 0) continue;
-      const char* code = i == pp::kErrorCodeCount ? kTruncatedHeaderCode
-                                                  : pp::ErrorCodeName(static_cast<pp::ErrorCode>(i));
-      bad_object.Set(code, static_cast<double>(bad_headers[i]));
-    }
-    object.Set("badHeaders", bad_object);
-    object.Set("bytesToTarget", static_cast<double>(to_target));
-    object.Set("bytesToClient", static_cast<double>(to_client));
-    object.Set("acceptErrors", static_cast<double>(accept_errors));
-    object.Set("eventsDropped", static_cast<double>(dropped));
-    return object;
+    CounterTotals totals;
+    for (const auto& worker : workers_) worker->counters().AddTo(&totals);
+    return CountersObject(info.Env(), totals, shared_->active.load(std::memory_order_relaxed));
   }
 
   Napi::Value Flows(const Napi::CallbackInfo& info) {

@@ -1,45 +1,13 @@
 #include "dataplane/event_sink.h"
 
+#include "dataplane/js_values.h"
+
 namespace mmproxy::dataplane {
 namespace {
 
 // Batches waiting for the JavaScript thread; each holds up to ~50 ms of one
 // worker's events, so this is several seconds of backlog before dropping.
 constexpr size_t kMaxQueuedBatches = 256;
-
-const char* LevelName(Level level) {
-  switch (level) {
-    case Level::kError: return "error";
-    case Level::kWarn: return "warn";
-    case Level::kInfo: return "info";
-    case Level::kDebug: return "debug";
-  }
-  return "info";
-}
-
-Napi::Object EndpointObject(Napi::Env env, const Address& address) {
-  Napi::Object endpoint = Napi::Object::New(env);
-  endpoint.Set("family", address.is_v4() ? 4 : 6);
-  endpoint.Set("address", address.ip());
-  endpoint.Set("port", address.port());
-  return endpoint;
-}
-
-Napi::Object EventObject(Napi::Env env, const Event& event) {
-  Napi::Object object = Napi::Object::New(env);
-  object.Set("level", LevelName(event.level));
-  object.Set("kind", event.kind);
-  object.Set("message", event.message);
-  if (event.flow_id != 0) object.Set("flowId", static_cast<double>(event.flow_id));
-  if (event.load_balancer) object.Set("loadBalancer", EndpointObject(env, *event.load_balancer));
-  if (event.client) object.Set("client", EndpointObject(env, *event.client));
-  if (event.target) object.Set("target", EndpointObject(env, *event.target));
-  if (!event.code.empty()) object.Set("code", event.code);
-  if (event.bytes_to_target) object.Set("bytesToTarget", static_cast<double>(*event.bytes_to_target));
-  if (event.bytes_to_client) object.Set("bytesToClient", static_cast<double>(*event.bytes_to_client));
-  if (event.duration_ms) object.Set("durationMs", static_cast<double>(*event.duration_ms));
-  return object;
-}
 
 void Deliver(Napi::Env env, Napi::Function callback, EventBatch* raw) {
   std::unique_ptr<EventBatch> batch(raw);
