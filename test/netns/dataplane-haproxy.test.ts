@@ -41,6 +41,7 @@ describe('data plane behind HAProxy', function () {
     plane = await DataPlaneDriver.start(app, dataPlaneConfig({
       listen: { family: 4, address: '198.51.100.2', port: 8400 },
       target4: { family: 4, address: '127.0.0.1', port: 7400 },
+      connectTimeoutMs: 1500,
     }));
     // Round robin over two servers that are the same data plane: one speaks
     // v1, the other v2; both are health-checked with a PROXY header.
@@ -82,5 +83,17 @@ describe('data plane behind HAProxy', function () {
     const counters = await plane.counters();
     assert.equal(counters.failures.bad_header, 0, JSON.stringify(counters.badHeaders));
     assert.ok(!haproxy.logLines().some((line) => /is DOWN/.test(line)), haproxy.logLines().join('\n'));
+  });
+
+  it('without loopback routing: the connect times out, HAProxy logs SD with 0 bytes, the event names the cause', async function () {
+    await app.removeLoopbackRouting();
+    const result = await exchange(client, { connect: '192.0.2.2:8080', sendBytes: 10, expectPeer: true, timeoutMs: 15_000 });
+    assert.equal(result.ok, false);
+    assert.equal(result.receivedBytes, 0);
+    const [line] = await haproxy.waitForLog(new RegExp(`^192\\.0\\.2\\.1:${result.localPort} .* fe be/s[01] .*$`, 'm'));
+    assert.match(line, / 0 SD /, `HAProxy blames the server side during data, having sent 0 bytes: ${line}`);
+    const event = await plane.waitForEvent('connect_timeout');
+    assert.match(event.message, /not routed back over loopback.*mmproxy doctor/);
+    assert.deepEqual(event.client, { family: 4, address: '192.0.2.1', port: result.localPort });
   });
 });

@@ -84,7 +84,11 @@ Event Worker::FlowEvent(const Flow& flow, Level level, const char* kind, std::st
   return event;
 }
 
+// A flow that failed before relaying is reset, not closed with a FIN: the
+// load balancer must see an abort (HAProxy logs `SD`, as the field shows for
+// go-mmproxy and as `mmproxy doctor` explains), never an empty clean reply.
 void Worker::Fail(Flow& flow, Failure failure, Level level, std::string message, std::string code) {
+  SetResetOnClose(flow.client.fd.get());
   counters_.Fail(failure);
   Event event = FlowEvent(flow, level, FailureLabel(failure), std::move(message));
   event.code = std::move(code);
