@@ -1,0 +1,38 @@
+/** Runs held-client.js in a host: a flow that stays open until the test releases it. */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+import type { Host, HostProcess } from '../kit/index.js';
+
+const SCRIPT = fileURLToPath(new URL('./held-client.js', import.meta.url));
+
+export interface HeldClientResult {
+  ok: boolean;
+  error?: string;
+  sentSha256: string;
+  receivedBytes: number;
+  receivedSha256: string;
+}
+
+export interface HeldClient {
+  process: HostProcess;
+  localPort: number;
+  /** Lets the client send its bytes and finish; resolves with its result. */
+  release(): Promise<HeldClientResult>;
+}
+
+/** Starts the client and resolves once its connection is through to the service (banner read). */
+export async function startHeldClient(host: Host, connect: string, releaseFile: string, sendBytes: number): Promise<HeldClient> {
+  const child = host.node(SCRIPT, ['--connect', connect, '--release-file', releaseFile, '--send-bytes', String(sendBytes)]);
+  const ready = await child.waitForOutput(/^READY (\d+)$/m, 10_000, 'stdout');
+  return {
+    process: child,
+    localPort: Number(ready[1]),
+    async release() {
+      await writeFile(releaseFile, '');
+      await child.exited;
+      const line = child.stdout.trim().split('\n').pop() ?? '';
+      return JSON.parse(line) as HeldClientResult;
+    },
+  };
+}
