@@ -1,12 +1,13 @@
 /**
- * Turns the data plane's event batches into log lines: filters them by -v,
- * adds the hint for known failures, and rate-limits each kind.
+ * Turns the data plane's event batches into log lines: filters them by -v and
+ * rate-limits each kind. The data plane writes the messages, with the likely
+ * cause and what to do (it knows, e.g., whether a timed-out connect was
+ * spoofed); this side adds the fields and decides what is shown.
  *   -v 0: errors and warnings; -v 1: + info (each failed connection);
  *   -v 2: + debug (every connection's life).
  */
 import type { DataPlaneEvent, Endpoint } from '../../native/dataplane-types.js';
 import { formatEndpoint } from '../endpoint.js';
-import { FAILURE_HINTS } from '../hints.js';
 import type { Verbosity } from '../options.js';
 import type { Logger } from './logger.js';
 import type { LineRateLimiter } from './rate-limit.js';
@@ -38,16 +39,6 @@ function eventFields(event: DataPlaneEvent): Record<string, LogValue> {
   return fields;
 }
 
-function effectiveLevel(event: DataPlaneEvent): LogLevel {
-  const floor = FAILURE_HINTS[event.kind]?.atLeast;
-  return floor && SEVERITY[floor] < SEVERITY[event.level] ? floor : event.level;
-}
-
-function withHint(event: DataPlaneEvent): string {
-  const hint = FAILURE_HINTS[event.kind]?.text;
-  return hint ? `${event.message}: ${hint}` : event.message;
-}
-
 export function createEventLog(options: {
   logger: Logger;
   verbosity: Verbosity;
@@ -63,12 +54,12 @@ export function createEventLog(options: {
   return {
     handle(events) {
       for (const event of events) {
-        const level = effectiveLevel(event);
+        const { level } = event;
         if (SEVERITY[level] > SHOWN_UP_TO[verbosity]) continue;
         const key = `${level} ${event.kind}`;
         const { admitted, suppressedBefore } = limiter.admit(key, now());
         if (suppressedBefore > 0) summarise(key, suppressedBefore);
-        if (admitted) logger.log(level, event.kind, withHint(event), eventFields(event));
+        if (admitted) logger.log(level, event.kind, event.message, eventFields(event));
       }
     },
     flushSuppressed(nowMs) {

@@ -11,7 +11,10 @@ import { connect } from 'node:net';
 import { payload, sha256 } from '../kit/services/payload.js';
 
 const argv = process.argv.slice(2);
-const option = (name: string): string => argv[argv.indexOf(`--${name}`) + 1] ?? '';
+const option = (name: string): string => {
+  const index = argv.indexOf(`--${name}`);
+  return index < 0 ? '' : (argv[index + 1] ?? '');
+};
 const connectTo = option('connect');
 const colon = connectTo.lastIndexOf(':');
 const target = { host: connectTo.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(connectTo.slice(colon + 1)) };
