@@ -2,6 +2,7 @@
 import type { Cidr, DataPlaneConfig } from '../native/dataplane-types.js';
 import { formatEndpoint as format } from './endpoint.js';
 import type { ProxyOptions } from './options.js';
+import { plural } from './log/plural.js';
 
 /** UDP sessions are not limited until issue 4 adds a flag for it. */
 const UNLIMITED_SESSIONS = 0;
@@ -32,9 +33,9 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
         config.target6 ? format(config.target6) : 'nowhere'
       }`;
-  const peers = subnetsFile ? `${config.allowedSubnets.length} allowed subnets from ${subnetsFile}` : 'any peer';
+  const peers = subnetsFile ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}` : 'any peer';
   return (
-    `listening on ${format(config.listen)} (${config.protocol}, ${config.listeners} listeners), ` +
+    `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
 }

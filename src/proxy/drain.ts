@@ -4,6 +4,7 @@
  */
 import type { DataPlane } from '../native/dataplane-types.js';
 import type { Logger } from './log/logger.js';
+import { plural } from './log/plural.js';
 
 /** How often draining looks at the count of open connections. */
 const DRAIN_POLL_MS = 100;
@@ -20,7 +21,7 @@ export async function drain(plane: DataPlane, timeoutMs: number, logger: Logger,
   const left = plane.counters().active;
   if (left > 0) {
     const why = forced() ? 'a second signal arrived' : 'the drain timeout passed';
-    logger.log('warn', 'drain_incomplete', `closing ${left} open connections: ${why}`, { active: left });
+    logger.log('warn', 'drain_incomplete', `closing ${plural(left, 'open connection')}: ${why}`, { active: left });
   }
 }
 

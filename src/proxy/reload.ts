@@ -7,6 +7,7 @@
 import type { DataPlane } from '../native/dataplane-types.js';
 import type { Logger } from './log/logger.js';
 import type { SubnetList } from './subnets.js';
+import { plural } from './log/plural.js';
 
 export class SubnetReloader {
   private inForce: number;
@@ -42,10 +43,10 @@ export class SubnetReloader {
       this.plane.setAllowedSubnets(next.subnets);
       this.inForce = next.subnets.length;
       for (const note of next.notes) this.logger.log('warn', 'allowed_subnets', note);
-      this.logger.log('info', 'reload', `SIGHUP: now allowing ${this.inForce} subnets from ${this.path}`);
+      this.logger.log('info', 'reload', `SIGHUP: now allowing ${plural(this.inForce, 'subnet')} from ${this.path}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.log('error', 'reload_failed', `SIGHUP: ${reason}; still allowing the previous ${this.inForce} subnets`);
+      this.logger.log('error', 'reload_failed', `SIGHUP: ${reason}; still allowing the previous ${plural(this.inForce, 'subnet')}`);
     }
   }
 }

@@ -13,6 +13,9 @@ import type { Logger } from './logger.js';
 import type { LineRateLimiter } from './rate-limit.js';
 import type { LogLevel, LogValue } from './record.js';
 
+/** Said better by the control plane's own startup line (addresses, targets, subnets). */
+const COVERED_BY_STARTUP_LINE = 'listening';
+
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 /** The most verbose level shown at each -v. */
 const SHOWN_UP_TO: Record<Verbosity, number> = { 0: SEVERITY.warn, 1: SEVERITY.info, 2: SEVERITY.debug };
@@ -55,7 +58,7 @@ export function createEventLog(options: {
     handle(events) {
       for (const event of events) {
         const { level } = event;
-        if (SEVERITY[level] > SHOWN_UP_TO[verbosity]) continue;
+        if (SEVERITY[level] > SHOWN_UP_TO[verbosity] || event.kind === COVERED_BY_STARTUP_LINE) continue;
         const key = `${level} ${event.kind}`;
         const { admitted, suppressedBefore } = limiter.admit(key, now());
         if (suppressedBefore > 0) summarise(key, suppressedBefore);

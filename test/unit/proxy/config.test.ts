@@ -39,8 +39,8 @@ describe('data plane config from the options', () => {
     const dynamic = parseFlags(['-dynamic-destination', '-listeners', '1']);
     strictEqual(
       describeConfig(toDataPlaneConfig(dynamic, ['192.0.2.0/24']), '/etc/lbs.txt'),
-      "listening on 0.0.0.0:8443 (tcp, 1 listeners), forwarding to each PROXY header's destination; " +
-        'accepting 1 allowed subnets from /etc/lbs.txt',
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination; " +
+        'accepting 1 allowed subnet from /etc/lbs.txt',
     );
   });
 

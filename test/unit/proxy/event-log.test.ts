@@ -44,6 +44,12 @@ describe('data plane events in the log', () => {
     deepStrictEqual(lines.map((l) => l.kind), ['accept_backoff']);
   });
 
+  it("leaves out the data plane's own startup event: the control plane's startup line says more", () => {
+    const { log, lines } = setup(2);
+    log.handle([{ level: 'info', kind: 'listening', message: 'listening on 0.0.0.0:8443 with 2 worker thread(s)' }]);
+    deepStrictEqual(lines, []);
+  });
+
   it('-v 1 adds each failed connection, -v 2 every connection', () => {
     const one = setup(1);
     one.log.handle([closed, refused, backoff]);
