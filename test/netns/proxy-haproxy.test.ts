@@ -197,7 +197,7 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     await proxy.waitForOutput(/reload: SIGHUP: now allowing 1 subnet from/, 5_000, 'stderr');
     const result = await held.release();
     assert.equal(result.ok, true, result.error);
-    assert.equal(result.receivedSha256, sha256(payload(BYTES)));
+    assert.deepEqual(result.receivedSha256, [sha256(payload(BYTES))]);
     const refusedAgain = await exchange(client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10, expectPeer: true, timeoutMs: 8_000 });
     assert.equal(refusedAgain.ok, false, 'the reloaded, shorter list was not applied to new connections');
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
@@ -266,7 +266,7 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
 
     const result = await held.release();
     assert.equal(result.ok, true, result.error);
-    assert.equal(result.receivedSha256, sha256(payload(BYTES)));
+    assert.deepEqual(result.receivedSha256, [sha256(payload(BYTES))]);
     assert.deepEqual(await proxy.exited, { code: 0, signal: null });
     assert.match(proxy.stderr, /stopped: all connections closed .*completed=1/);
   });
