@@ -39,7 +39,18 @@ export interface DataPlaneConfig {
   closeAfterSeconds: number;
   /** UDP only: 0 means no limit. */
   maxSessions: number;
+  /**
+   * How established flows move bytes. 'auto' (default): read/write for small
+   * messages, splice(2) once a read fills the 32 KiB buffer; 'splice': splice
+   * only; 'copy': read/write only (the fallback, also used when splice fails
+   * with EINVAL). Tests use it to compare the paths byte for byte.
+   */
+  relayMode?: RelayMode;
+  /** Emit debug-level events ('flow_closed', 'closed_before_header'); default true. */
+  debugEvents?: boolean;
 }
+
+export type RelayMode = 'auto' | 'splice' | 'copy';
 
 /** Reasons a connection ended before or during relaying; stable label values. */
 export const FAILURE_REASONS = [

@@ -1,0 +1,236 @@
+// The DataPlane class JavaScript sees (src/native/dataplane-types.ts): an
+// ObjectWrap that owns the worker threads. close(), the destructor and the
+// environment's cleanup hook all stop and join them, then release the
+// ThreadSafeFunction, so no thread outlives the object or the environment.
+#include <napi.h>
+#include <sys/socket.h>
+
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "addon/errors.h"
+#include "addon/registry.h"
+#include "dataplane/config_from_js.h"
+#include "dataplane/event_sink.h"
+#include "dataplane/flow_registry.h"
+#include "dataplane/shared_state.h"
+#include "dataplane/sockets.h"
+#include "dataplane/worker.h"
+
+namespace mmproxy::dataplane {
+namespace {
+
+std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<std::string>& cidrs) {
+  auto list = std::make_shared<SubnetList>();
+  std::string bad;
+  if (!SubnetList::Parse(cidrs, list.get(), &bad)) {
+    throw CodedError(env, "ERR_INVALID_CONFIG", "allowed subnet '" + bad + "' is not a CIDR prefix");
+  }
+  return list;
+}
+
+Napi::Value EndpointOrNull(Napi::Env env, const std::optional<Address>& address) {
+  if (!address) return env.Null();
+  Napi::Object endpoint = Napi::Object::New(env);
+  endpoint.Set("family", address->is_v4() ? 4 : 6);
+  endpoint.Set("address", address->ip());
+  endpoint.Set("port", address->port());
+  return endpoint;
+}
+
+Napi::Object FlowObject(Napi::Env env, const FlowSnapshot& flow) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("id", static_cast<double>(flow.id));
+  object.Set("worker", flow.worker);
+  object.Set("protocol", "tcp");
+  object.Set("state", FlowStateName(flow.state));
+  object.Set("loadBalancer", EndpointOrNull(env, flow.load_balancer));
+  object.Set("client", EndpointOrNull(env, flow.client));
+  object.Set("target", EndpointOrNull(env, flow.target));
+  object.Set("startedAtMs", static_cast<double>(flow.started_at_ms));
+  object.Set("bytesToTarget", static_cast<double>(flow.bytes_to_target));
+  object.Set("bytesToClient", static_cast<double>(flow.bytes_to_client));
+  return object;
+}
+
+class DataPlane : public Napi::ObjectWrap<DataPlane> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function cls = DefineClass(env, "DataPlane",
+                                     {InstanceMethod<&DataPlane::Start>("start"),
+                                      InstanceMethod<&DataPlane::StopAccepting>("stopAccepting"),
+                                      InstanceMethod<&DataPlane::SetAllowedSubnets>("setAllowedSubnets"),
+                                      InstanceMethod<&DataPlane::Counters>("counters"),
+                                      InstanceMethod<&DataPlane::Flows>("flows"),
+                                      InstanceMethod<&DataPlane::Close>("close")});
+    exports.Set("DataPlane", cls);
+  }
+
+  explicit DataPlane(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlane>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject() || !info[1].IsFunction()) {
+      throw CodedError(env, "ERR_INVALID_ARGUMENT", "new DataPlane(config, onEvents)");
+    }
+    shared_ = std::make_unique<SharedState>(ConfigFromJs(env, info[0].As<Napi::Object>()));
+    shared_->subnets.Replace(ParseSubnets(env, shared_->config.allowed_subnets));
+    on_events_ = Napi::Persistent(info[1].As<Napi::Function>());
+  }
+
+  ~DataPlane() override { Shutdown(); }
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) throw CodedError(env, "ERR_CLOSED", "this data plane was closed");
+    if (!workers_.empty()) throw CodedError(env, "ERR_ALREADY_STARTED", "start() was already called");
+    const Config& config = shared_->config;
+    std::vector<UniqueFd> listeners = OpenListeners(env, config);
+    sink_ = std::make_unique<EventSink>(env, on_events_.Value());
+    shared_->events = sink_.get();
+    try {
+      for (unsigned i = 0; i < listeners.size(); ++i) {
+        workers_.push_back(std::make_unique<Worker>(i, *shared_, std::move(listeners[i])));
+      }
+    } catch (const std::system_error& error) {
+      workers_.clear();
+      throw SystemError(env, error.what(), error.code().value());
+    }
+    for (auto& worker : workers_) worker->Start();
+    napi_add_env_cleanup_hook(env, CleanupHook, this);
+    cleanup_hook_ = true;
+    EventBatch listening;
+    listening.push_back(NewEvent(Level::kInfo, "listening",
+                                 "listening on " + bound_.ToString() + " with " +
+                                     std::to_string(workers_.size()) + " worker thread(s)"));
+    sink_->Post(std::move(listening));
+    return env.Undefined();
+  }
+
+  // One SO_REUSEPORT listener per worker. With port 0 the first one picks the
+  // port and the others join it.
+  std::vector<UniqueFd> OpenListeners(Napi::Env env, const Config& config) {
+    std::vector<UniqueFd> listeners;
+    Address address = config.listen;
+    ListenOptions options{config.listen_transparent};
+    for (unsigned i = 0; i < config.listeners; ++i) {
+      UniqueFd fd;
+      SocketFailure failure = OpenListener(address, options, &fd);
+      if (failure) {
+        throw SystemError(env, failure.step, failure.error, "cannot listen on " + address.ToString());
+      }
+      if (i == 0) {
+        sockaddr_storage bound{};
+        socklen_t length = sizeof bound;
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
+        address.storage = bound;
+      }
+      listeners.push_back(std::move(fd));
+    }
+    bound_ = address;
+    return listeners;
+  }
+
+  Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
+    for (auto& worker : workers_) worker->StopAccepting();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value SetAllowedSubnets(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    shared_->subnets.Replace(ParseSubnets(env, StringsFromJs(env, info[0], "allowedSubnets")));
+    return env.Undefined();
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint64_t accepted = 0, established = 0, completed = 0, local = 0, to_target = 0, to_client = 0,
+             accept_errors = 0, dropped = 0;
+    std::array<uint64_t, kFailureCount> failures{};
+    std::array<uint64_t, pp::kErrorCodeCount + 1> bad_headers{};
+    auto load = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
+    for (const auto& worker : workers_) {
+      const WorkerCounters& c = worker->counters();
+      accepted += load(c.accepted);
+      established += load(c.established);
+      completed += load(c.completed);
+      local += load(c.local_headers);
+      to_target += load(c.bytes_to_target);
+      to_client += load(c.bytes_to_client);
+      accept_errors += load(c.accept_errors);
+      dropped += load(c.events_dropped);
+      for (size_t i = 0; i < kFailureCount; ++i) failures[i] += load(c.failures[i]);
+      for (size_t i = 0; i < bad_headers.size(); ++i) bad_headers[i] += load(c.bad_headers[i]);
+    }
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("accepted", static_cast<double>(accepted));
+    object.Set("established", static_cast<double>(established));
+    object.Set("active", static_cast<double>(shared_->active.load(std::memory_order_relaxed)));
+    object.Set("completed", static_cast<double>(completed));
+    object.Set("localHeaders", static_cast<double>(local));
+    Napi::Object failure_object = Napi::Object::New(env);
+    for (size_t i = 0; i < kFailureCount; ++i) {
+      failure_object.Set(FailureLabel(static_cast<Failure>(i)), static_cast<double>(failures[i]));
+    }
+    object.Set("failures", failure_object);
+    Napi::Object bad_object = Napi::Object::New(env);
+    for (size_t i = 0; i < bad_headers.size(); ++i) {
+      if (bad_headers[i] == 0) continue;
+      const char* code = i == pp::kErrorCodeCount ? kTruncatedHeaderCode
+                                                  : pp::ErrorCodeName(static_cast<pp::ErrorCode>(i));
+      bad_object.Set(code, static_cast<double>(bad_headers[i]));
+    }
+    object.Set("badHeaders", bad_object);
+    object.Set("bytesToTarget", static_cast<double>(to_target));
+    object.Set("bytesToClient", static_cast<double>(to_client));
+    object.Set("acceptErrors", static_cast<double>(accept_errors));
+    object.Set("eventsDropped", static_cast<double>(dropped));
+    return object;
+  }
+
+  Napi::Value Flows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<FlowSnapshot> flows;
+    for (const auto& worker : workers_) worker->registry().AppendTo(&flows);
+    Napi::Array array = Napi::Array::New(env, flows.size());
+    for (size_t i = 0; i < flows.size(); ++i) array.Set(i, FlowObject(env, flows[i]));
+    return array;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  static void CleanupHook(void* self) {
+    auto* plane = static_cast<DataPlane*>(self);
+    plane->cleanup_hook_ = false;  // running now: Node drops it afterwards
+    plane->Shutdown();
+  }
+
+  // Idempotent: stop and join the workers (they flush their last events),
+  // then let the ThreadSafeFunction go.
+  void Shutdown() {
+    if (closed_) return;
+    closed_ = true;
+    for (auto& worker : workers_) worker->Stop();
+    if (sink_) sink_->Release();
+    if (cleanup_hook_) {
+      napi_remove_env_cleanup_hook(Env(), CleanupHook, this);
+      cleanup_hook_ = false;
+    }
+  }
+
+  std::unique_ptr<SharedState> shared_;
+  Napi::FunctionReference on_events_;
+  std::unique_ptr<EventSink> sink_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Address bound_;
+  bool closed_ = false;
+  bool cleanup_hook_ = false;
+};
+
+const RegisterExports registered(DataPlane::Init);
+
+}  // namespace
+}  // namespace mmproxy::dataplane
