@@ -4,12 +4,13 @@
  * UsageErrors, exit 2), then runs the proxy until a signal stops it.
  */
 import { UsageError } from '../cli/usage-error.js';
+import { createDataPlane } from './dataplane.js';
 import type { RawProxyFlags } from './flags.js';
 import { createEventLog } from './log/event-log.js';
 import { createLogger } from './log/logger.js';
 import { LineRateLimiter } from './log/rate-limit.js';
 import { parseProxyOptions } from './options.js';
-import { runProxy, type DataPlaneFactory } from './run.js';
+import { runProxy } from './run.js';
 import { loadSubnetFile, SubnetFileError, type SubnetList } from './subnets.js';
 
 /** Per kind of line, this many a second before the rest are summarised. */
@@ -34,10 +35,6 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     throw new UsageError('--stats-socket: the stats server is not part of this build yet');
   }
   const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
-  // Until src/proxy/dataplane.ts lands from wip/dataplane the module is named
-  // by a variable, which tsc does not resolve; the import becomes literal then.
-  const dataPlaneModule = './dataplane.js';
-  const { createDataPlane } = (await import(dataPlaneModule)) as { createDataPlane: DataPlaneFactory };
 
   const logger = createLogger({
     format: options.logFormat,

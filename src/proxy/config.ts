@@ -23,6 +23,8 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     listenTransparent: options.listenTransparent,
     closeAfterSeconds: options.closeAfterSeconds,
     maxSessions: UNLIMITED_SESSIONS,
+    // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
+    debugEvents: options.verbosity >= 2,
   };
 }
 

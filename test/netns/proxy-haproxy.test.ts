@@ -23,7 +23,7 @@ import {
 } from './kit/index.js';
 import { addToSection, serverStat } from './proxy/haproxy-extras.js';
 import { startHeldClient } from './proxy/held-client-process.js';
-import { requireDataPlane, startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
+import { startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
 import { countMarks, removeMarkCounters } from './proxy/nft-mark.js';
 
 const CLIENT_V4 = '203.0.113.10';
@@ -84,7 +84,6 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
   before(async function () {
     requireNetns(this);
     requireProgram(this, HAPROXY, 'haproxy');
-    requireDataPlane(this);
     lab = Lab.create('proxyha');
     [client, lb, app] = [await lab.host('client'), await lab.host('lb'), await lab.host('app')];
     await lab.link(client, lb, {

@@ -1,5 +1,4 @@
 /** The real `mmproxy` CLI (bin/mmproxy.js) started inside a namespace, as a user would run it. */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import type { Host, HostProcess } from '../kit/index.js';
@@ -8,16 +7,6 @@ import type { Host, HostProcess } from '../kit/index.js';
 export const MMPROXY_BIN = fileURLToPath(new URL('../../../../bin/mmproxy.js', import.meta.url));
 
 const START_TIMEOUT_MS = 10_000;
-
-/** The data plane's TypeScript wrapper, compiled; it lands on main from wip/dataplane. */
-const DATA_PLANE_MODULE = fileURLToPath(new URL('../../../src/proxy/dataplane.js', import.meta.url));
-
-/** In a mocha `before`: skips, saying why, while this checkout has no data plane to run. */
-export function requireDataPlane(context: Mocha.Context): void {
-  if (existsSync(DATA_PLANE_MODULE)) return;
-  console.log(`      skipping: ${DATA_PLANE_MODULE} is missing (the data plane is not merged into this branch yet)`);
-  context.skip();
-}
 
 /** Starts mmproxy with these flags and resolves once it logs where it listens. */
 export async function startMmproxy(host: Host, flags: string[]): Promise<HostProcess> {

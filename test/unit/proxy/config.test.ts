@@ -26,7 +26,13 @@ describe('data plane config from the options', () => {
       listenTransparent: true,
       closeAfterSeconds: 9,
       maxSessions: 0,
+      debugEvents: false,
     });
+  });
+
+  it('asks for debug events only when -v 2 shows them', () => {
+    strictEqual(toDataPlaneConfig(parseFlags(['-v', '1']), []).debugEvents, false);
+    strictEqual(toDataPlaneConfig(parseFlags(['-v', '2']), []).debugEvents, true);
   });
 
   it('the startup line says where it listens and where each family goes', () => {
