@@ -202,6 +202,31 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
   });
 
+  it('a flood of refused connections is logged as a few lines and a count (JSON log lines)', async function () {
+    const port = ports();
+    const file = join(dir, `nobody-${port.mmproxy}.txt`);
+    await writeFile(file, '198.51.100.0/24\n');
+    const flood = 200;
+    const proxy = await mmproxy(port.mmproxy, ['-allowed-subnets', file, '-v', '1', '--log-format', 'json']);
+    // Straight from the load balancer's host: each connection is closed by mmproxy at once.
+    const script =
+      `let left = ${flood}; const net = require('net');` +
+      `for (let i = 0; i < ${flood}; i++) net.connect(${port.mmproxy}, '${APP}')` +
+      `.on('error', () => {}).on('close', () => { if (--left === 0) process.exit(0); });` +
+      `setTimeout(() => process.exit(1), 10000);`;
+    const run = await lb.exec([process.execPath, '-e', script], { timeoutMs: 15_000 });
+    assert.equal(run.code, 0, `not every connection was closed: ${run.stderr}`);
+    assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+
+    const lines = proxy.stderr.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; suppressed?: number });
+    const refused = lines.filter((line) => line.kind === 'not_allowed');
+    const shown = refused.filter((line) => line.suppressed === undefined).length;
+    const suppressed = refused.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
+    assert.ok(shown < flood / 2, `${shown} lines for ${flood} refused connections`);
+    assert.ok(suppressed > 0, 'no summary line');
+    assert.equal(shown + suppressed, flood, 'every refused connection is either shown or counted');
+  });
+
   it('-dynamic-destination connects to the destination in the PROXY header', async function () {
     const port = ports();
     // -4 points nowhere: only the header's destination (rewritten by HAProxy to the service) can work.

@@ -11,7 +11,8 @@ const START_TIMEOUT_MS = 10_000;
 /** Starts mmproxy with these flags and resolves once it logs where it listens. */
 export async function startMmproxy(host: Host, flags: string[]): Promise<HostProcess> {
   const child = host.node(MMPROXY_BIN, flags);
-  await child.waitForOutput(/ listening: listening on /, START_TIMEOUT_MS, 'stderr');
+  // The startup line, in text or JSON: "listening on 192.0.2.2:8401 (tcp, 2 listeners), ..."
+  await child.waitForOutput(/listening on \S+ \(/, START_TIMEOUT_MS, 'stderr');
   return child;
 }
 
