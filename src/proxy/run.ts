@@ -39,7 +39,7 @@ function startDataPlane(config: DataPlaneConfig, runtime: ProxyRuntime): DataPla
     return plane;
   } catch (error) {
     plane?.close();
-    runtime.logger.log('error', 'start_failed', startFailureMessage(error, config));
+    runtime.logger.log('error', 'start_failed', startFailureMessage(error));
     return null;
   }
 }

@@ -23,7 +23,7 @@ import {
 } from './kit/index.js';
 import { addToSection, serverStat } from './proxy/haproxy-extras.js';
 import { startHeldClient } from './proxy/held-client-process.js';
-import { startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
+import { MMPROXY_BIN, startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
 import { countMarks, removeMarkCounters } from './proxy/nft-mark.js';
 
 const CLIENT_V4 = '203.0.113.10';
@@ -200,6 +200,17 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     const refusedAgain = await exchange(client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10, expectPeer: true, timeoutMs: 8_000 });
     assert.equal(refusedAgain.ok, false, 'the reloaded, shorter list was not applied to new connections');
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+  });
+
+  it('exit codes of the real binary: 2 for a usage mistake, 1 when it cannot listen, each with one line', async function () {
+    const usage = await app.exec([process.execPath, MMPROXY_BIN, '-l', 'localhost:8443']);
+    assert.equal(usage.code, 2, usage.stderr);
+    assert.match(usage.stderr, /^mmproxy: -l: "localhost:8443": "localhost" is not a numeric IP address/);
+    // The service already listens there (without SO_REUSEPORT).
+    const taken = await app.exec([process.execPath, MMPROXY_BIN, '-l', `127.0.0.1:${SERVICE_PORT}`]);
+    assert.equal(taken.code, 1, taken.stderr);
+    assert.match(taken.stderr, /error start_failed: cannot listen on 127\.0\.0\.1:7000: .*another program already listens there/);
+    assert.equal(taken.stderr.trim().split('\n').length, 1, taken.stderr);
   });
 
   it('a flood of refused connections is logged as a few lines and a count (JSON log lines)', async function () {
