@@ -213,6 +213,19 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     assert.equal(taken.stderr.trim().split('\n').length, 1, taken.stderr);
   });
 
+  it('-listen-transparent lets it listen on an address no interface has (for TPROXY)', async function () {
+    const port = ports();
+    const notLocal = `198.51.100.5:${port.mmproxy}`;
+    const refused = await app.exec([process.execPath, MMPROXY_BIN, '-l', notLocal]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /no interface has that address; use -listen-transparent/);
+    const proxy = await startMmproxy(app, ['-l', notLocal, '-listen-transparent']);
+    started.push(proxy);
+    const { stdout } = await app.run(['ss', '-tlnH', 'src', notLocal]);
+    assert.match(stdout, new RegExp(`198\\.51\\.100\\.5:${port.mmproxy}`));
+    assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+  });
+
   it('a flood of refused connections is logged as a few lines and a count (JSON log lines)', async function () {
     const port = ports();
     const file = join(dir, `nobody-${port.mmproxy}.txt`);
