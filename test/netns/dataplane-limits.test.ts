@@ -117,6 +117,71 @@ describe('data plane: refusals and failures', function () {
     await plane.close();
   });
 
+  it('stopAccepting() closes the listeners while open flows finish', async function () {
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({
+      listen: { family: 4, address: '127.0.0.1', port: 8205 }, target4,
+    }));
+    const holder = startClient(app, { connect: '127.0.0.1:8205', header: header(43061), mode: 'hold', sendBytes: 64 * 1024 });
+    await eventually('the flow to be established', async () =>
+      (await plane.flows()).find((flow) => flow.state === 'established'));
+    await plane.command('stopAccepting');
+    const late = await runClient(app, { connect: '127.0.0.1:8205', header: header(43062), sendBytes: 10, timeoutMs: 10_000 });
+    assert.equal(late.ended, 'ECONNREFUSED', 'nothing listens any more');
+    const [line] = await holder.waitForOutput(/^\{"ended".*$/m, 20_000);
+    const held = JSON.parse(line) as { ended: string; receivedSha256: string };
+    assert.equal(held.ended, 'eof');
+    assert.equal(held.receivedSha256, sha256(payload(64 * 1024)), 'the open flow finished intact');
+    await eventually('no active flows', async () => ((await plane.counters()).active === 0 ? true : undefined));
+    await plane.close();
+  });
+
+  it('out of descriptors, it pauses accepting, says so once, and resumes', async function () {
+    // Room for Node, the control socket, one worker and a few flows: the
+    // rest of the burst meets EMFILE in accept() (or in socket() for the
+    // upstream, which fails that flow and frees its descriptor).
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({
+      listen: { family: 4, address: '127.0.0.1', port: 8206 }, target4, listeners: 1,
+    }), { maxOpenFiles: 40 });
+    const burst = Array.from({ length: 12 }, (_, i) =>
+      startClient(app, { connect: '127.0.0.1:8206', header: header(43100 + i), mode: 'hold', sendBytes: 16 * 1024 }));
+    const backoff = await plane.waitForEvent('accept_backoff', 20_000);
+    assert.equal(backoff.level, 'warn');
+    assert.equal(backoff.code, 'EMFILE');
+    assert.match(backoff.message, /open-files limit/);
+    for (const client of burst) await client.waitForOutput(/^\{"ended"/m, 30_000);
+    await eventually('accepting to resume', () =>
+      plane.events().find((event) => event.kind === 'accept_backoff' && event.level === 'info'), 20_000);
+    assert.equal(plane.events().filter((event) => event.kind === 'accept_backoff' && event.level === 'warn').length, 1);
+    const after = await runClient(app, { connect: '127.0.0.1:8206', header: header(43199), sendBytes: 10 });
+    assert.deepEqual(after.peer, { address: '198.51.100.20', port: 43199 });
+    assert.ok((await plane.counters()).acceptErrors >= 1);
+    await plane.close();
+  });
+
+  it('-mark puts SO_MARK on the spoofed upstream socket', async function () {
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({
+      listen: { family: 4, address: '127.0.0.1', port: 8207 }, target4, mark: 123,
+    }));
+    const holder = startClient(app, { connect: '127.0.0.1:8207', header: header(43071), mode: 'hold', sendBytes: 64 * 1024 });
+    await eventually('the flow to be established', async () =>
+      (await plane.flows()).find((flow) => flow.state === 'established'));
+    const { stdout } = await app.run(['ss', '-tneH', 'state', 'established', 'src', '198.51.100.20:43071']);
+    assert.match(stdout, /fwmark:0x7b/, `the upstream socket carries mark 123:\n${stdout}`);
+    await holder.waitForOutput(/^\{"ended":"eof"/m, 20_000);
+    await plane.close();
+  });
+
+  it('-listen-transparent lets the listener bind an address the host does not have', async function () {
+    const nonLocal = { family: 4 as const, address: '192.0.2.99', port: 8208 };
+    await assert.rejects(
+      DataPlaneDriver.start(app, dataPlaneConfig({ listen: nonLocal, target4 })),
+      /"code":"EADDRNOTAVAIL","syscall":"bind"/,
+    );
+    const plane = await DataPlaneDriver.start(app, dataPlaneConfig({ listen: nonLocal, target4, listenTransparent: true }));
+    assert.match((await plane.waitForEvent('listening')).message, /listening on 192\.0\.2\.99:8208 with 2 worker/);
+    await plane.close();
+  });
+
   it('reports a listen failure with the syscall and errno, and UDP as not supported yet', async function () {
     await assert.rejects(
       DataPlaneDriver.start(app, dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port: 7200 } })),

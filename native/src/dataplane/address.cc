@@ -6,18 +6,9 @@
 
 namespace mmproxy::dataplane {
 
-uint16_t Address::port() const {
-  if (is_v4()) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
-  return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
-}
-
 std::string Address::ip() const {
   char text[INET6_ADDRSTRLEN] = {};
-  if (is_v4()) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text, sizeof text);
-  } else {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text, sizeof text);
-  }
+  inet_ntop(family(), ip_bytes(), text, sizeof text);
   return text;
 }
 
@@ -28,17 +19,15 @@ std::string Address::ToString() const {
 
 bool Address::FromIp(const std::string& ip, uint16_t port, Address* out) {
   *out = Address{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out->storage);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
+  if (inet_pton(AF_INET, ip.c_str(), &out->sa.v4.sin_addr) == 1) {
+    out->sa.v4.sin_family = AF_INET;
+    out->sa.v4.sin_port = htons(port);
     return true;
   }
   *out = Address{};
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out->storage);
-  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
+  if (inet_pton(AF_INET6, ip.c_str(), &out->sa.v6.sin6_addr) == 1) {
+    out->sa.v6.sin6_family = AF_INET6;
+    out->sa.v6.sin6_port = htons(port);
     return true;
   }
   return false;
@@ -46,16 +35,17 @@ bool Address::FromIp(const std::string& ip, uint16_t port, Address* out) {
 
 Address Address::FromKernel(const sockaddr_storage& storage) {
   Address out;
-  out.storage = storage;
-  if (storage.ss_family != AF_INET6) return out;
-  const auto& v6 = reinterpret_cast<const sockaddr_in6&>(storage);
-  if (!IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) return out;
-  out.storage = sockaddr_storage{};
-  auto& v4 = reinterpret_cast<sockaddr_in&>(out.storage);
-  v4.sin_family = AF_INET;
-  v4.sin_port = v6.sin6_port;
-  std::memcpy(&v4.sin_addr, &v6.sin6_addr.s6_addr[12], sizeof v4.sin_addr);
-  return out;
+  if (storage.ss_family == AF_INET) {
+    std::memcpy(&out.sa.v4, &storage, sizeof out.sa.v4);
+    return out;
+  }
+  std::memcpy(&out.sa.v6, &storage, sizeof out.sa.v6);
+  if (!IN6_IS_ADDR_V4MAPPED(&out.sa.v6.sin6_addr)) return out;
+  Address mapped;
+  mapped.sa.v4.sin_family = AF_INET;
+  mapped.sa.v4.sin_port = out.sa.v6.sin6_port;
+  std::memcpy(&mapped.sa.v4.sin_addr, &out.sa.v6.sin6_addr.s6_addr[12], sizeof mapped.sa.v4.sin_addr);
+  return mapped;
 }
 
 }  // namespace mmproxy::dataplane

@@ -94,6 +94,8 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
       }
     } catch (const std::system_error& error) {
       workers_.clear();
+      shared_->events = nullptr;
+      sink_.reset();  // releases the ThreadSafeFunction, which would keep Node alive
       throw SystemError(env, error.what(), error.code().value());
     }
     for (auto& worker : workers_) worker->Start();
@@ -123,7 +125,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
         sockaddr_storage bound{};
         socklen_t length = sizeof bound;
         ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-        address.storage = bound;
+        address.set_port(Address::FromKernel(bound).port());
       }
       listeners.push_back(std::move(fd));
     }

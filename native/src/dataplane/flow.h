@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "dataplane/address.h"
 #include "dataplane/half.h"
@@ -38,6 +39,8 @@ struct Flow {
   Half client;  // the load balancer's connection
   Half target;  // our connection to the target
   FlowInfo info;
+  // Header bytes so far, only while a header arrives in pieces.
+  std::vector<uint8_t> partial_header;
   int64_t started_steady_ms = 0;
   int64_t deadline_ms = 0;  // header or connect deadline (steady clock)
   bool local = false;       // LOCAL / UNKNOWN header: connect from our own address

@@ -26,6 +26,8 @@ SocketFailure OpenListener(const Address& address, const ListenOptions& options,
   if (!fd.valid()) return FromErrno("socket");
   if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
   if (auto r = SetReusePort(fd.get()); !r) return FromOption(r);
+  // Accepted sockets inherit it: one setsockopt per listener, not per client.
+  if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
   if (!address.is_v4()) {
     if (auto r = SetV6Only(fd.get(), false); !r) return FromOption(r);
   }

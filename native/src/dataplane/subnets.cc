@@ -6,14 +6,6 @@
 namespace mmproxy::dataplane {
 namespace {
 
-const uint8_t* AddressBytes(const Address& address) {
-  if (address.is_v4()) {
-    return reinterpret_cast<const uint8_t*>(
-        &reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_addr);
-  }
-  return reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr.s6_addr;
-}
-
 bool PrefixMatches(const uint8_t* prefix, const uint8_t* address, unsigned bits) {
   unsigned whole = bits / 8;
   if (std::memcmp(prefix, address, whole) != 0) return false;
@@ -41,7 +33,7 @@ bool SubnetList::Parse(const std::vector<std::string>& cidrs, SubnetList* out, s
       return false;
     }
     Prefix prefix{address.family(), {}, static_cast<unsigned>(bits)};
-    std::memcpy(prefix.bytes.data(), AddressBytes(address), max_bits / 8);
+    std::memcpy(prefix.bytes.data(), address.ip_bytes(), max_bits / 8);
     out->prefixes_.push_back(prefix);
   }
   return true;
@@ -49,7 +41,7 @@ bool SubnetList::Parse(const std::vector<std::string>& cidrs, SubnetList* out, s
 
 bool SubnetList::Allows(const Address& peer) const {
   if (prefixes_.empty()) return true;
-  const uint8_t* bytes = AddressBytes(peer);
+  const uint8_t* bytes = peer.ip_bytes();
   for (const Prefix& prefix : prefixes_) {
     if (prefix.family == peer.family() && PrefixMatches(prefix.bytes.data(), bytes, prefix.bits)) {
       return true;

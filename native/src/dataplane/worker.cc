@@ -2,6 +2,8 @@
 
 #include "dataplane/clock.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
@@ -99,6 +101,17 @@ void Worker::DrainWakeups() {
 }
 
 void Worker::Run() {
+  // `top -H` and /proc show which threads are the data plane's.
+  std::string name = "mmproxy-w" + std::to_string(index_);
+  pthread_setname_np(pthread_self(), name.c_str());
+  // splice() into a socket the peer closed raises SIGPIPE (it has no
+  // MSG_NOSIGNAL). Node ignores SIGPIPE, but an embedder might not: blocked
+  // here, it stays pending on this thread and the call returns EPIPE.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+
   epoll_event events[kMaxEvents];
   while (!stop_requested_.load(std::memory_order_acquire)) {
     now_ms_ = SteadyMs();
@@ -156,7 +169,9 @@ void Worker::Dispatch(void* tag, uint32_t events) {
       break;
     case FlowState::kConnecting:
       // Client bytes wait in its socket until the target answers.
-      if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) OnConnectResult(flow);
+      if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        OnConnectResult(flow, events);
+      }
       break;
     default:
       Pump(flow);

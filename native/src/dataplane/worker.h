@@ -67,7 +67,7 @@ class Worker {
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
   const std::optional<Address>& TargetFor(sa_family_t family) const;
-  void OnConnectResult(Flow& flow);
+  void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
 
   // Relaying and closing (worker_flow.cc).
@@ -107,7 +107,8 @@ class Worker {
   int64_t now_ms_ = 0;                // steady clock at the start of this loop turn
   bool accept_pending_ = false;       // stopped early with connections still queued
   int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
-  bool backing_off_ = false;          // said so once; say so again when accepting resumes
+  bool backing_off_ = false;          // warned; say "resumed" at the next accept
+  int64_t next_backoff_warning_ms_ = 0;
   std::shared_ptr<const SubnetList> subnets_;
   uint64_t subnets_generation_ = UINT64_MAX;
   std::unique_ptr<uint8_t[]> scratch_;

@@ -16,6 +16,9 @@ constexpr int kAcceptBatch = 64;
 // Out of descriptors or memory: retrying at once would spin; flows closing
 // in the meantime free what the next accept needs.
 constexpr int64_t kAcceptBackoffMs = 500;
+// Under lasting exhaustion accepting flaps between paused and resumed; one
+// warning (and one "resumed") per interval is enough for the log.
+constexpr int64_t kBackoffWarningIntervalMs = 10'000;
 
 bool OutOfResources(int error) {
   return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
@@ -110,8 +113,9 @@ void Worker::BackOffAccepting(int error) {
   Bump(counters_.accept_errors);
   accept_pending_ = true;
   accept_backoff_until_ = now_ms_ + kAcceptBackoffMs;
-  if (backing_off_) return;
+  if (backing_off_ || now_ms_ < next_backoff_warning_ms_) return;
   backing_off_ = true;
+  next_backoff_warning_ms_ = now_ms_ + kBackoffWarningIntervalMs;
   Event event = NewEvent(Level::kWarn, "accept_backoff",
                          std::string("cannot accept connections: ") + std::strerror(error) +
                              "; pausing accepts and retrying every " +

@@ -14,9 +14,9 @@ namespace mmproxy::dataplane {
 
 void Worker::Establish(Flow& flow) {
   Bump(counters_.established);
-  SetNoDelay(flow.client.fd.get());  // best effort: only latency depends on it
+  // The client socket inherited TCP_NODELAY from the listener.
   SetState(flow, FlowState::kEstablished);
-  // Bytes after the header may already wait in the client socket (their
+  // Bytes after the header may wait in the client's chunk or socket (their
   // edge came while we were connecting); both sockets can take bytes.
   flow.client.readable = true;
   flow.client.writable = true;

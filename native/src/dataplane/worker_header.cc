@@ -1,10 +1,11 @@
 // From an accepted connection to an upstream connect: the PROXY header is
-// peeked (never copied into the flow), parsed, then consumed exactly, so the
-// bytes after it stay queued in the socket for the relay.
+// read and parsed, the target chosen, and the upstream connect started.
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "dataplane/socket_options.h"
 #include "dataplane/sockets.h"
@@ -12,10 +13,6 @@
 
 namespace mmproxy::dataplane {
 namespace {
-
-// Most headers fit: v1 is at most 107 bytes, v2 with IPv6 addresses and a
-// few TLVs a couple of hundred. Only a longer v2 header needs a second peek.
-constexpr size_t kFirstPeekBytes = 512;
 
 Failure ConnectFailure(int error) {
   switch (error) {
@@ -29,50 +26,63 @@ Failure ConnectFailure(int error) {
 
 }  // namespace
 
+// The header is read with plain recv()s, usually exactly one, which also
+// brings whatever the load balancer sent right behind it. Those bytes go into
+// the client half's chunk, which the relay writes to the target before it
+// reads anything else. A header that arrives in pieces is collected in
+// flow.partial_header until it parses.
 void Worker::OnHeaderReadable(Flow& flow) {
-  int fd = flow.client.fd.get();
-  uint8_t* buffer = tools_.scratch;
-  size_t want = kFirstPeekBytes;
-  pp::Header header;
-  pp::ParseResult result;
-  ssize_t got;
+  std::vector<uint8_t>& partial = flow.partial_header;
   for (;;) {
-    got = ::recv(fd, buffer, want, MSG_PEEK);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // the next bytes bring an edge
+    // At most one chunk per read: the bytes after the header, always fewer
+    // than this read brought, then fit in one chunk.
+    size_t room = ChunkPool::kChunkBytes;
+    ssize_t got;
+    do {
+      got = ::recv(flow.client.fd.get(), tools_.scratch, room, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // new bytes bring an edge
     if (got <= 0) {
-      CloseBeforeHeader(flow, 0, got < 0 ? errno : 0);
+      CloseBeforeHeader(flow, partial.size(), got < 0 ? errno : 0);
       return;
     }
-    result = pp::Parse(buffer, static_cast<size_t>(got), &header);
-    if (result.status == pp::Status::kNeedMore && static_cast<size_t>(got) == want &&
-        want < pp::kV2MaxLength) {
-      want = pp::kV2MaxLength;
-      continue;
+    const uint8_t* data = tools_.scratch;
+    size_t length = static_cast<size_t>(got);
+    if (!partial.empty()) {
+      partial.insert(partial.end(), data, data + length);
+      data = partial.data();
+      length = partial.size();
     }
-    break;
-  }
-  if (result.status == pp::Status::kError) {
-    Bump(counters_.bad_headers[static_cast<size_t>(result.error)]);
-    Fail(flow, Failure::kBadHeader, Level::kWarn,
-         std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() + ": " +
-             pp::ErrorMessage(result.error),
-         pp::ErrorCodeName(result.error));
+    pp::Header header;
+    pp::ParseResult result = pp::Parse(data, length, &header);
+    if (result.status == pp::Status::kError) {
+      Bump(counters_.bad_headers[static_cast<size_t>(result.error)]);
+      Fail(flow, Failure::kBadHeader, Level::kWarn,
+           std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() +
+               ": " + pp::ErrorMessage(result.error),
+           pp::ErrorCodeName(result.error));
+      return;
+    }
+    if (result.status == pp::Status::kNeedMore) {
+      if (partial.empty()) partial.assign(data, data + length);
+      // A full read may have left bytes queued (edge-triggered: no new edge
+      // for them); a short one drained the socket, and only a FIN already
+      // queued means no more bytes will come.
+      if (static_cast<size_t>(got) == room) continue;
+      if (flow.client.fin_pending) CloseBeforeHeader(flow, length, 0);
+      return;
+    }
+    size_t rest = length - header.length;
+    if (rest > 0) {
+      flow.client.chunk = tools_.chunks.Take();
+      std::memcpy(flow.client.chunk.get(), data + header.length, rest);
+      flow.client.chunk_offset = 0;
+      flow.client.chunk_length = rest;
+    }
+    std::vector<uint8_t>().swap(partial);  // the parsed header owns its addresses
+    OnHeaderParsed(flow, header);
     return;
   }
-  if (result.status == pp::Status::kNeedMore) {
-    // Everything queued was peeked; more bytes bring a new edge, unless the
-    // peer already sent its FIN.
-    if (flow.client.fin_pending) CloseBeforeHeader(flow, static_cast<size_t>(got), 0);
-    return;
-  }
-  ssize_t consumed = ::recv(fd, buffer, header.length, 0);
-  if (consumed != static_cast<ssize_t>(header.length)) {
-    // Peeked bytes cannot vanish; if they did, the socket is broken.
-    CloseBeforeHeader(flow, static_cast<size_t>(got), consumed < 0 ? errno : EIO);
-    return;
-  }
-  OnHeaderParsed(flow, header);
 }
 
 // The load balancer closed (or failed) before sending a whole header. With
@@ -144,8 +154,9 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   connect_deadlines_.Add(flow.deadline_ms, flow.info.id);
 }
 
-void Worker::OnConnectResult(Flow& flow) {
-  int error = TakeSocketError(flow.target.fd.get());
+void Worker::OnConnectResult(Flow& flow, uint32_t events) {
+  // Writable without an error flag means connected: no getsockopt needed.
+  int error = (events & (EPOLLERR | EPOLLHUP)) ? TakeSocketError(flow.target.fd.get()) : 0;
   if (error == 0) {
     Establish(flow);
   } else {

@@ -65,9 +65,11 @@ export class DataPlaneDriver {
     private readonly replies: AsyncIterator<string>,
   ) {}
 
-  static async start(host: Host, config: DataPlaneConfig): Promise<DataPlaneDriver> {
+  /** `maxOpenFiles` runs the driver under `prlimit --nofile`, to provoke EMFILE. */
+  static async start(host: Host, config: DataPlaneConfig, { maxOpenFiles }: { maxOpenFiles?: number } = {}): Promise<DataPlaneDriver> {
     const controlPath = join(tmpdir(), `mmp-dp-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-    const child = host.node(DRIVER, ['--control', controlPath, JSON.stringify(config)]);
+    const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
+    const child = host.spawn([...limit, process.execPath, DRIVER, '--control', controlPath, JSON.stringify(config)]);
     const started = await child.waitForOutput(/^\{"type":"(started|error)".*$/m);
     if (started[1] === 'error') throw new Error(`data plane did not start: ${started[0]}`);
     const control = connect(controlPath);
