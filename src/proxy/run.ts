@@ -29,6 +29,25 @@ export const EXIT_START_FAILED = 1;
 
 /** How often rate-limited log lines are summarised. */
 const SUPPRESSED_FLUSH_MS = 1000;
+/** Bound on the loop turns spent collecting the data plane's last events. */
+const MAX_LATE_EVENT_TURNS = 100;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * close() joins the workers, whose last batches of events are then queued for
+ * this thread and delivered on the coming loop turns. Waits until a full turn
+ * (two hops: one poll phase in between) brings none, so that those events are
+ * logged, and counted in the summaries, before the closing line.
+ */
+async function collectLateEvents(eventLog: EventLog): Promise<void> {
+  for (let turn = 0; turn < MAX_LATE_EVENT_TURNS; turn++) {
+    const before = eventLog.received;
+    await nextTurn();
+    await nextTurn();
+    if (eventLog.received === before) return;
+  }
+}
 
 /** Creates and starts the data plane; null (after logging why) when it cannot start. */
 function startDataPlane(config: DataPlaneConfig, runtime: ProxyRuntime): DataPlane | null {
@@ -63,6 +82,7 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
   await drain(plane, options.drainTimeoutMs, logger, () => signals.forced);
   const totals = lifetimeTotals(plane);
   plane.close();
+  await collectLateEvents(eventLog);
   signals.dispose();
   clearInterval(flushTimer);
   eventLog.flushSuppressed(Infinity);

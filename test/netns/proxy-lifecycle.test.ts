@@ -141,12 +141,18 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     assert.equal(run.code, 0, `not every connection was closed: ${run.stderr}`);
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
 
-    const lines = proxy.stderr.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; suppressed?: number });
+    const lines = proxy.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; suppressed?: number; failed_not_allowed?: number });
+    // The closing line comes last, after every event the data plane sent, with the counter of refusals.
+    assert.deepEqual([lines.at(-1)?.kind, lines.at(-1)?.failed_not_allowed], ['stopped', flood]);
     const refused = lines.filter((line) => line.kind === 'not_allowed');
     const shown = refused.filter((line) => line.suppressed === undefined).length;
     const suppressed = refused.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
-    assert.ok(shown < flood / 2, `${shown} lines for ${flood} refused connections`);
-    assert.ok(suppressed > 0, 'no summary line');
-    assert.equal(shown + suppressed, flood, 'every refused connection is either shown or counted');
+    const figures = `${shown} shown, ${suppressed} suppressed; ${JSON.stringify(lines.at(-1))}`;
+    assert.ok(shown < flood / 2, `too many lines for ${flood} refused connections: ${figures}`);
+    assert.ok(suppressed > 0, `no summary line: ${figures}`);
+    assert.equal(shown + suppressed, flood, `every refused connection is either shown or counted: ${figures}`);
   });
 });

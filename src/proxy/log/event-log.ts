@@ -22,6 +22,8 @@ const SHOWN_UP_TO: Record<Verbosity, number> = { 0: SEVERITY.warn, 1: SEVERITY.i
 
 export interface EventLog {
   handle(events: readonly DataPlaneEvent[]): void;
+  /** Events handed to handle() so far, shown or not. */
+  readonly received: number;
   /** Reports lines held back by windows that have ended; Infinity reports all (at exit). */
   flushSuppressed(nowMs: number): void;
 }
@@ -54,8 +56,13 @@ export function createEventLog(options: {
     const [level, kind] = key.split(' ') as [LogLevel, string];
     logger.log(level, kind, `${suppressed} more similar lines suppressed in ${windowSeconds}s`, { suppressed });
   };
+  let received = 0;
   return {
+    get received() {
+      return received;
+    },
     handle(events) {
+      received += events.length;
       for (const event of events) {
         const { level } = event;
         if (SEVERITY[level] > SHOWN_UP_TO[verbosity] || event.kind === COVERED_BY_STARTUP_LINE) continue;

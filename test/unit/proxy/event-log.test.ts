@@ -42,6 +42,7 @@ describe('data plane events in the log', () => {
     const { log, lines } = setup(0);
     log.handle([closed, refused, backoff]);
     deepStrictEqual(lines.map((l) => l.kind), ['accept_backoff']);
+    strictEqual(log.received, 3);
   });
 
   it("leaves out the data plane's own startup event: the control plane's startup line says more", () => {
