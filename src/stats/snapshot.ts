@@ -7,7 +7,7 @@
 import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../native/dataplane-types.js';
 import { CounterHistory } from './counter-history.js';
 import { RateTracker } from './rate-tracker.js';
-import { SNAPSHOT_VERSION, type CountersSnapshot, type FlowSnapshot, type StatsSnapshot } from './schema.js';
+import { SNAPSHOT_VERSION, type CountersSnapshot, type FlowSnapshot, type StatsSnapshot, type Throughput } from './schema.js';
 import type { StatsSource } from './source.js';
 
 /** Enough for any terminal or script; beyond it the slowest flows are left out (and counted). */
@@ -46,9 +46,12 @@ export class SnapshotBuilder {
     this.recordHistory();
   }
 
-  /** Call about once a second: feeds "recent" and the sparklines. */
+  /** Call about once a second: feeds "recent", the sparklines and the total rate. */
   recordHistory(): void {
-    this.history.record(this.now(), this.source.counters());
+    const atMs = this.now();
+    const counters = this.source.counters();
+    this.history.record(atMs, counters);
+    this.totalRate(counters, atMs);
   }
 
   build(): StatsSnapshot {
@@ -77,17 +80,20 @@ export class SnapshotBuilder {
     };
   }
 
-  private countersSnapshot(counters: DataPlaneCounters, atMs: number): CountersSnapshot {
-    const rate = this.totalRates.rate(TOTALS_KEY, atMs, {
+  private totalRate(counters: DataPlaneCounters, atMs: number): Throughput {
+    return this.totalRates.rate(TOTALS_KEY, atMs, {
       toTarget: counters.bytesToTarget,
       toClient: counters.bytesToClient,
       sinceMs: this.source.summary.startedAtMs,
     });
+  }
+
+  private countersSnapshot(counters: DataPlaneCounters, atMs: number): CountersSnapshot {
     return {
       ...counters,
       failures: fullFailures(counters),
       badHeaders: { ...counters.badHeaders },
-      rate,
+      rate: this.totalRate(counters, atMs),
     };
   }
 

@@ -6,8 +6,9 @@
 import type { CommandModule } from 'yargs';
 
 import { proxyCommand } from './proxy.js';
+import { topCommand } from './top.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [proxyCommand];
+export const commands: CommandModule<any, any>[] = [proxyCommand, topCommand];
 
 export { setExitCode } from './exit-code.js';

@@ -1,0 +1,33 @@
+/**
+ * What each failure reason means to someone running the proxy, and when a
+ * pattern of failures points at a known cause.
+ */
+import type { FailureReason } from '../native/dataplane-types.js';
+import type { RecentActivity } from '../stats/schema.js';
+
+export const FAILURE_MEANINGS: Record<FailureReason, string> = {
+  not_allowed: 'load balancer not in -allowed-subnets',
+  header_timeout: 'no complete PROXY header in time',
+  bad_header: 'malformed PROXY header',
+  connect_timeout: "upstream connect timed out: the app's replies are not coming back",
+  connect_refused: 'target refused the connection: is the app listening?',
+  address_in_use: "the client's address:port is already in use towards the target",
+  connect_error: 'upstream connect failed',
+  relay_error: 'a peer reset the connection while relaying',
+  too_many_connections: 'over the connection limit; closed at once',
+  no_target: 'no target for this address family (-4 / -6 not set)',
+};
+
+/** A run this long with fewer successes is not bad luck. */
+const CONNECT_TIMEOUT_RUN = 3;
+
+/**
+ * Connect timeouts that outnumber successful connects are the signature of
+ * missing loopback policy routing: the app's SYN-ACK leaves by the default route.
+ */
+export function loopbackRoutingSuspected(recent: RecentActivity): boolean {
+  const timeouts = recent.failures.connect_timeout ?? 0;
+  return timeouts >= CONNECT_TIMEOUT_RUN && timeouts > recent.established;
+}
+
+export const LOOPBACK_HINT = 'loopback routing missing? run `mmproxy doctor`';
