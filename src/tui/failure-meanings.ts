@@ -5,17 +5,18 @@
 import type { FailureReason } from '../native/dataplane-types.js';
 import type { RecentActivity } from '../stats/schema.js';
 
+/** Short enough to follow the counts on one 80-column line. */
 export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   not_allowed: 'load balancer not in -allowed-subnets',
   header_timeout: 'no complete PROXY header in time',
   bad_header: 'malformed PROXY header',
-  connect_timeout: "upstream connect timed out: the app's replies are not coming back",
-  connect_refused: 'target refused the connection: is the app listening?',
-  address_in_use: "the client's address:port is already in use towards the target",
+  connect_timeout: 'upstream connect timed out; replies lost?',
+  connect_refused: 'target refused: is the app listening?',
+  address_in_use: "client's address:port already in use",
   connect_error: 'upstream connect failed',
   relay_error: 'a peer reset the connection while relaying',
-  too_many_connections: 'over the connection limit; closed at once',
-  no_target: 'no target for this address family (-4 / -6 not set)',
+  too_many_connections: 'over the connection limit, closed at once',
+  no_target: 'no target for this family (-4 / -6 unset)',
 };
 
 /** A run this long with fewer successes is not bad luck. */

@@ -5,7 +5,7 @@
  *   q quit · s cycle sort · p pause · / filter (Enter keeps, Esc clears) · ↑↓ PgUp PgDn scroll
  */
 import { useInput, type Key } from 'ink';
-import { useReducer, type RefObject } from 'react';
+import { useEffect, useReducer, type RefObject } from 'react';
 
 import { nextSortKey, type SortKey } from './flow-view.js';
 
@@ -17,9 +17,17 @@ export interface TopKeysState {
   readonly editingFilter: boolean;
   /** First table row shown. */
   readonly scroll: number;
+  readonly quit: boolean;
 }
 
-export const INITIAL_KEYS: TopKeysState = { sort: 'rate', paused: false, filter: '', editingFilter: false, scroll: 0 };
+export const INITIAL_KEYS: TopKeysState = {
+  sort: 'rate',
+  paused: false,
+  filter: '',
+  editingFilter: false,
+  scroll: 0,
+  quit: false,
+};
 
 export type TopKeyAction =
   | { type: 'cycle-sort' }
@@ -29,7 +37,8 @@ export type TopKeyAction =
   | { type: 'filter-backspace' }
   | { type: 'filter-done' }
   | { type: 'filter-cancel' }
-  | { type: 'scroll'; by: number; maxScroll: number };
+  | { type: 'scroll'; by: number; maxScroll: number }
+  | { type: 'quit' };
 
 export function topKeysReducer(state: TopKeysState, action: TopKeyAction): TopKeysState {
   switch (action.type) {
@@ -49,6 +58,8 @@ export function topKeysReducer(state: TopKeysState, action: TopKeyAction): TopKe
       return { ...state, editingFilter: false, filter: '', scroll: 0 };
     case 'scroll':
       return { ...state, scroll: Math.max(0, Math.min(action.maxScroll, state.scroll + action.by)) };
+    case 'quit':
+      return { ...state, quit: true };
   }
 }
 
@@ -58,7 +69,7 @@ export function actionForKey(
   key: Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete' | 'ctrl' | 'meta'>,
   state: TopKeysState,
   view: { maxScroll: number; pageRows: number },
-): TopKeyAction | 'quit' | null {
+): TopKeyAction | null {
   const { maxScroll, pageRows } = view;
   if (key.upArrow) return { type: 'scroll', by: -1, maxScroll };
   if (key.downArrow) return { type: 'scroll', by: 1, maxScroll };
@@ -74,7 +85,7 @@ export function actionForKey(
   if (key.escape && state.filter) return { type: 'filter-cancel' };
   switch (input) {
     case 'q':
-      return 'quit';
+      return { type: 'quit' };
     case 's':
       return { type: 'cycle-sort' };
     case 'p':
@@ -86,16 +97,25 @@ export function actionForKey(
   }
 }
 
+type KeyPress = { input: string; key: Key; view: { maxScroll: number; pageRows: number } };
+
+/** Keys are interpreted against the latest state, even when several arrive before a render. */
+function keyPressReducer(state: TopKeysState, press: KeyPress): TopKeysState {
+  const action = actionForKey(press.input, press.key, state, press.view);
+  return action ? topKeysReducer(state, action) : state;
+}
+
 /** `view` is a ref because the scroll limits are known only after this render's layout. */
 export function useTopKeys(options: {
   onQuit(): void;
   view: RefObject<{ maxScroll: number; pageRows: number }>;
 }): TopKeysState {
-  const [state, dispatch] = useReducer(topKeysReducer, INITIAL_KEYS);
-  useInput((input, key) => {
-    const action = actionForKey(input, key, state, options.view.current);
-    if (action === 'quit') options.onQuit();
-    else if (action) dispatch(action);
-  });
+  const [state, dispatch] = useReducer(keyPressReducer, INITIAL_KEYS);
+  useInput((input, key) => dispatch({ input, key, view: options.view.current }));
+  const { quit } = state;
+  const { onQuit } = options;
+  useEffect(() => {
+    if (quit) onQuit();
+  }, [quit, onQuit]);
   return state;
 }

@@ -58,8 +58,8 @@ export function FailuresPanel({ rows, recent, badHeaders, maxRows }: FailuresPan
       ))}
       {loopbackRoutingSuspected(recent) ? (
         <Text color="yellow" bold wrap="truncate">
-          ⚠ {recent.failures.connect_timeout} connect timeouts in {recent.windowSeconds}s, {recent.established} established:{' '}
-          {LOOPBACK_HINT}
+          ⚠ {LOOPBACK_HINT} ({recent.windowSeconds}s: {recent.failures.connect_timeout} timeouts, {recent.established}{' '}
+          connects)
         </Text>
       ) : null}
     </Box>

@@ -36,7 +36,7 @@ export function StatusScreen({ problem, width }: StatusScreenProps) {
 export function StaleBanner({ problem, sampledAt }: { problem: FeedProblem; sampledAt: string }) {
   return (
     <Text color="yellow" bold wrap="truncate">
-      ⚠ {problemTitle(problem)} · {retryText(problem)} · showing data from {sampledAt.slice(11, 19)} UTC
+      ⚠ {problemTitle(problem)} · {retryText(problem)} · data from {sampledAt.slice(11, 19)} UTC
     </Text>
   );
 }

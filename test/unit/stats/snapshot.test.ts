@@ -51,9 +51,11 @@ describe('stats snapshot builder', () => {
   });
 
   it('computes total throughput from the cumulative byte counters', () => {
+    // Given counters sampled at zero when the builder started, then 60 000 bytes 2 s later
     const { clock, source, builder } = given();
+    clock.now += 2000;
     source.current.counters = recordedCounters({ bytesToTarget: 60_000 });
-    assert.equal(builder.build().counters.rate.toTarget, 1000);
+    assert.equal(builder.build().counters.rate.toTarget, 30_000);
     clock.now += 1000;
     source.current.counters = recordedCounters({ bytesToTarget: 65_000, bytesToClient: 2000 });
     assert.deepEqual(builder.build().counters.rate, { toTarget: 5000, toClient: 2000 });
