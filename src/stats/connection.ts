@@ -106,7 +106,7 @@ export class StatsConnection {
     }
   }
 
-  fail(code: StatsErrorCode, message: string): void {
+  private fail(code: StatsErrorCode, message: string): void {
     clearInterval(this.subscription);
     this.queue.length = 0;
     if (!this.socket.destroyed) this.socket.end(errorLine(code, message));
