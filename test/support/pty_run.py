@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Runs a command in a pseudo-terminal of a given size, waits until its
 output (ANSI stripped) matches each --expect pattern in turn, typing the
-matching --then keys after each, and prints the stripped output. Exit 0
-when every pattern was seen and the command exited, 1 otherwise.
+matching --then keys after each, and prints the stripped output. Each match
+is announced on stderr as `pty_run: matched N` (1-based), so a test can act
+between steps. Exit 0 when every pattern was seen and the command exited,
+1 otherwise.
 
 usage: pty_run.py --cols 80 --rows 24 --timeout 20 \
          --expect 'CLIENT' --then '' --expect '...' --then 'q' -- CMD ARGS...
@@ -52,6 +54,8 @@ def main():
             if keys:
                 os.write(fd, keys.encode())
             step += 1
+            sys.stderr.write('pty_run: matched %d\n' % step)
+            sys.stderr.flush()
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             exited = True

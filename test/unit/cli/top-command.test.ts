@@ -4,19 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { main } from '../../../src/cli/main.js';
+import { startStatsServer } from '../../../src/stats/server.js';
+import { recordedFlow, recordedSource } from '../../support/recorded-source.js';
 
-/** Runs main() with stderr captured. */
-async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
+/** Runs main() with stdout and stderr captured. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const writes = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
+  const captured = { stdout: '', stderr: '' };
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].write = ((chunk: string | Uint8Array) => {
+      captured[name] += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+  }
   try {
-    return { code: await main(args), stderr };
+    return { code: await main(args), ...captured };
   } finally {
-    process.stderr.write = write;
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
   }
 }
 
@@ -28,6 +33,21 @@ describe('mmproxy top command', () => {
       assert.equal(code, 1);
       assert.match(stderr, /^mmproxy top: no mmproxy is running with a stats socket at .*missing\.sock/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--once prints the frame of the proxy at --socket and exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mmproxy-top-cli-'));
+    const source = recordedSource();
+    source.current.flows = [recordedFlow(1, { client: { family: 4, address: '203.0.113.77', port: 47777 } })];
+    const server = await startStatsServer({ path: join(dir, 'p.sock'), source });
+    try {
+      const { code, stdout } = await run(['top', '--once', '--socket', join(dir, 'p.sock')]);
+      assert.equal(code, 0);
+      assert.match(stdout, /^203\.0\.113\.77:47777 +127\.0\.0\.1:40001 +127\.0\.0\.1:8080 +estab /m);
+    } finally {
+      await server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
