@@ -7,7 +7,7 @@
  * socket (a newer proxy may have taken the path over).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, mkdtemp, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { StatsConnection } from './connection.js';
@@ -50,16 +50,19 @@ function listen(server: Server, path: string): Promise<void> {
 
 /** Binds `path` with mode 0600 from the first moment it exists. Returns the socket's inode. */
 async function bindPrivately(server: Server, path: string): Promise<number> {
-  const privateDir = await mkdtemp(join(dirname(path), '.stats-'));
+  const privateDir = await mkdtemp(join(dirname(path), '.s-'));
   const staging = join(privateDir, 's');
   try {
     await listen(server, staging);
     await chmod(staging, STATS_SOCKET_MODE);
     await rename(staging, path);
+    return (await stat(path)).ino;
+  } catch (error) {
+    server.close();
+    throw error;
   } finally {
-    await rmdir(privateDir).catch(() => undefined);
+    await rm(privateDir, { recursive: true, force: true });
   }
-  return (await stat(path)).ino;
 }
 
 export async function startStatsServer(options: StatsServerOptions): Promise<StatsServer> {

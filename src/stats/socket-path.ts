@@ -14,6 +14,10 @@ import { dirname, join } from 'node:path';
 export const STATS_SOCKET_DIR = '/run/mmproxy';
 export const STATS_DIR_MODE = 0o755;
 export const STATS_SOCKET_MODE = 0o600;
+/** sun_path is 108 bytes with the terminating NUL; Node silently cuts longer paths. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+/** The socket is first bound at <dir>/.s-XXXXXX/s (see server.ts): this much longer than the final path. */
+export const STAGING_EXTRA_BYTES = '/.s-XXXXXX/s'.length;
 
 export function defaultSocketPath(pid: number = process.pid, dir: string = STATS_SOCKET_DIR): string {
   return join(dir, `${pid}.sock`);
@@ -41,6 +45,12 @@ function errnoCode(error: unknown): string | undefined {
  * when the path is something other than a socket: those are never deleted.
  */
 export async function prepareSocketPath(path: string): Promise<void> {
+  const longest = Buffer.byteLength(dirname(path)) + STAGING_EXTRA_BYTES;
+  if (Math.max(longest, Buffer.byteLength(path)) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(
+      `${path} is too long for a unix socket (its directory may be at most ${MAX_SOCKET_PATH_BYTES - STAGING_EXTRA_BYTES} bytes); choose a shorter --stats-socket`,
+    );
+  }
   await mkdir(dirname(path), { recursive: true, mode: STATS_DIR_MODE });
   let stats;
   try {

@@ -171,6 +171,11 @@ describe('stats socket server', () => {
     assert.equal(await readFile(file, 'utf8'), 'keep me');
   });
 
+  it('refuses a path too long for a unix socket, instead of binding a truncated one', async () => {
+    const long = join(dir, 'x'.repeat(100), 'p.sock');
+    await assert.rejects(startStatsServer({ path: long, source }), /is too long for a unix socket .*choose a shorter --stats-socket/);
+  });
+
   it('removes its socket on close, but not one that replaced it', async () => {
     server = await startStatsServer({ path, source });
     await server.close();
