@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 
-import { LineSplitter, MAX_REQUEST_BYTES, errorLine, parseRequest, type StatsErrorCode } from './protocol.js';
+import { LineSplitter, MAX_REQUEST_CHARS, errorLine, parseRequest, type StatsErrorCode } from './protocol.js';
 
 export interface ConnectionLimits {
   /** An idle client that has not subscribed is closed after this. */
@@ -16,7 +16,7 @@ export interface ConnectionLimits {
 }
 
 export class StatsConnection {
-  private readonly lines = new LineSplitter(MAX_REQUEST_BYTES);
+  private readonly lines = new LineSplitter(MAX_REQUEST_CHARS);
   private readonly queue: string[] = [];
   private blocked = false;
   private subscription: NodeJS.Timeout | undefined;
@@ -44,7 +44,7 @@ export class StatsConnection {
   private receive(chunk: string): void {
     const lines = this.lines.push(chunk);
     if (lines === null) {
-      this.fail('request_too_large', `a request line is limited to ${MAX_REQUEST_BYTES} characters`);
+      this.fail('request_too_large', `a request line is limited to ${MAX_REQUEST_CHARS} characters`);
       return;
     }
     this.queue.push(...lines);

@@ -7,7 +7,7 @@
  */
 
 /** A request line longer than this (in characters) is refused: requests are tiny, so this is abuse or a wrong peer. */
-export const MAX_REQUEST_BYTES = 4096;
+export const MAX_REQUEST_CHARS = 4096;
 export const DEFAULT_INTERVAL_MS = 1000;
 /** Faster than this costs the proxy CPU for no visible gain. */
 export const MIN_INTERVAL_MS = 100;

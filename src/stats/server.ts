@@ -29,6 +29,8 @@ export interface StatsServerOptions {
   maxClients?: number;
   /** How long a subscriber may leave a snapshot unread before it is dropped. */
   slowClientMs?: number;
+  /** How long a client may stay connected without asking anything. */
+  idleTimeoutMs?: number;
 }
 
 export interface StatsServer {
@@ -88,7 +90,7 @@ export async function startStatsServer(options: StatsServerOptions): Promise<Sta
       return;
     }
     const connection = new StatsConnection(socket, snapshotLine, {
-      idleTimeoutMs: IDLE_TIMEOUT_MS,
+      idleTimeoutMs: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
       slowClientMs: options.slowClientMs ?? SLOW_CLIENT_MS,
     });
     connections.add(connection);

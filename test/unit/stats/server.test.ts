@@ -114,6 +114,14 @@ describe('stats socket server', () => {
     await client.waitEnded();
   });
 
+  it('closes a client that connects and never asks, freeing its slot', async () => {
+    server = await startStatsServer({ path, source, idleTimeoutMs: 200 });
+    const client = await connect();
+    assert.equal(((await client.line(1)) as { error: { code: string } }).error.code, 'request_timeout');
+    await client.waitEnded();
+    await waitFor('the slot to be free', () => server!.clientCount() === 0);
+  });
+
   it('turns away clients beyond the limit with too_many_clients', async () => {
     server = await startStatsServer({ path, source, maxClients: 2 });
     await connect();
