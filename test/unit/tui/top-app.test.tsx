@@ -3,8 +3,12 @@
  * from recorded snapshots and a hand-driven feed. Tests wait on content.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
+
+import { parseSnapshotLine } from '../../../src/stats/parse-snapshot.js';
 
 import { TopApp } from '../../../src/tui/App.js';
 import type { FeedProblem } from '../../../src/tui/stats-feed.js';
@@ -12,6 +16,9 @@ import { fakeFeed, type FakeFeed } from '../../support/fake-feed.js';
 import { busySnapshot, connectTimeoutSnapshot, emptySnapshot } from '../../support/recorded-snapshots.js';
 import { waitFor } from '../../support/wait-for.js';
 import { frameLines, waitForContent } from '../../support/wait-for-content.js';
+
+/** Recorded from the real proxy in test/netns/top-e2e.test.ts: four busy flows through HAProxy. */
+const LIVE_PROXY_SNAPSHOT = fileURLToPath(new URL('../../../../test/fixtures/top/live-proxy-snapshot.json', import.meta.url));
 
 const DOWN = '\u001B[B';
 const ENTER = '\r';
@@ -71,6 +78,21 @@ describe('mmproxy top screen', () => {
   });
 
   describe('with data', () => {
+    it('shows a snapshot recorded from a live proxy', async () => {
+      // Given what a real proxy sent for four flows (three IPv4 clients, one IPv6)
+      const snapshot = parseSnapshotLine(readFileSync(LIVE_PROXY_SNAPSHOT, 'utf8').replace(/\n/g, ''));
+      const { lastFrame } = show(fakeFeed({ connection: 'live', snapshot }));
+      // Then each flow is a row under its real client address and port
+      const frame = await waitForContent(lastFrame, 'CLIENT');
+      assertFits(frame, 80, 24);
+      assert.match(frame, /mmproxy top tcp 192\.0\.2\.2:8401 → 127\.0\.0\.1:7000, \[::1\]:7000 · pid 20555 · up 4s/);
+      assert.match(frame, /^203\.0\.113\.10:45501 +127\.0\.0\.1:7000 +estab +\d+s +976K +/m);
+      assert.match(frame, /^203\.0\.113\.11:33605 /m);
+      assert.match(frame, /^203\.0\.113\.12:33503 /m);
+      assert.match(frame, /^\[2001:db8:1::10\]:39657 +\[::1\]:7000 /m);
+      assert.match(frame, /flows 4 active · 4 accepted · 4 established · 0 failed/);
+    });
+
     it('shows an idle proxy as such', async () => {
       const { lastFrame } = show(fakeFeed({ connection: 'live', snapshot: emptySnapshot() }));
       const frame = await waitForContent(lastFrame, 'No live flows right now.');
