@@ -6,7 +6,7 @@
 import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason } from '../native/dataplane-types.js';
 import type { RecentActivity, Throughput } from './schema.js';
 
-export const HISTORY_WINDOW_SECONDS = 60;
+const HISTORY_WINDOW_SECONDS = 60;
 
 interface CounterSample {
   atMs: number;

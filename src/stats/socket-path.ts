@@ -15,16 +15,16 @@ export const STATS_SOCKET_DIR = '/run/mmproxy';
 export const STATS_DIR_MODE = 0o755;
 export const STATS_SOCKET_MODE = 0o600;
 /** sun_path is 108 bytes with the terminating NUL; Node silently cuts longer paths. */
-export const MAX_SOCKET_PATH_BYTES = 107;
+const MAX_SOCKET_PATH_BYTES = 107;
 /** The socket is first bound at <dir>/.s-XXXXXX/s (see server.ts): this much longer than the final path. */
-export const STAGING_EXTRA_BYTES = '/.s-XXXXXX/s'.length;
+const STAGING_EXTRA_BYTES = '/.s-XXXXXX/s'.length;
 
 export function defaultSocketPath(pid: number = process.pid, dir: string = STATS_SOCKET_DIR): string {
   return join(dir, `${pid}.sock`);
 }
 
 /** True when something accepts connections on the unix socket at `path`. */
-export function socketIsLive(path: string): Promise<boolean> {
+function socketIsLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createConnection({ path });
     probe.once('connect', () => {

@@ -2,7 +2,7 @@
 import { useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 
-export const FALLBACK_SIZE = { columns: 80, rows: 24 };
+const FALLBACK_SIZE = { columns: 80, rows: 24 };
 
 export function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
