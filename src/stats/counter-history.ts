@@ -70,6 +70,20 @@ export class CounterHistory {
       failures,
       accepted: Math.max(0, now.accepted - oldest.accepted),
       established: Math.max(0, now.established - oldest.established),
+      connectTimeoutRun: this.connectTimeoutRun(now),
     };
+  }
+
+  /** Walks back from `now` through the samples until a second in which a connect succeeded. */
+  private connectTimeoutRun(now: CounterSample): number {
+    let run = 0;
+    let newer = now;
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      const older = this.samples[i]!;
+      if (newer.established > older.established) break;
+      run += Math.max(0, newer.failures.connect_timeout - older.failures.connect_timeout);
+      newer = older;
+    }
+    return run;
   }
 }

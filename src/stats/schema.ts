@@ -64,6 +64,12 @@ export interface RecentActivity {
   failures: Partial<Record<FailureReason, number>>;
   accepted: number;
   established: number;
+  /**
+   * Connect timeouts since the last upstream connect that succeeded (looking back
+   * at most the window, a second at a time): a run of them means replies are not
+   * routed back to mmproxy.
+   */
+  connectTimeoutRun: number;
 }
 
 export interface FlowSnapshot {

@@ -19,16 +19,16 @@ export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   no_target: 'no target for this family (-4 / -6 unset)',
 };
 
-/** A run this long with fewer successes is not bad luck. */
+/** A run this long is not bad luck. */
 const CONNECT_TIMEOUT_RUN = 3;
 
 /**
- * Connect timeouts that outnumber successful connects are the signature of
- * missing loopback policy routing: the app's SYN-ACK leaves by the default route.
+ * Connect timeouts in a row, with no connect succeeding in between, are the
+ * signature of missing loopback policy routing: the app's SYN-ACK leaves by
+ * the default route instead of coming back to mmproxy.
  */
 export function loopbackRoutingSuspected(recent: RecentActivity): boolean {
-  const timeouts = recent.failures.connect_timeout ?? 0;
-  return timeouts >= CONNECT_TIMEOUT_RUN && timeouts > recent.established;
+  return recent.connectTimeoutRun >= CONNECT_TIMEOUT_RUN;
 }
 
 export const LOOPBACK_HINT = 'loopback routing missing? run `mmproxy doctor`';

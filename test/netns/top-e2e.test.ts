@@ -24,8 +24,8 @@ import { requestSnapshot } from '../../src/stats/client.js';
 import { parseExposition, sampleValue } from '../support/prometheus-parser.js';
 import { waitFor } from '../support/wait-for.js';
 import {
-  assertNoLeaks, type Host, type HostProcess, Lab, printLabLogOnFailure, requireNetns, requireProgram, HAPROXY,
-  startHaproxy, startPeerService, tcpProxyConfig,
+  assertNoLeaks, exchange, type Host, type HostProcess, Lab, printLabLogOnFailure, requireNetns, requireProgram,
+  HAPROXY, startHaproxy, startPeerService, tcpProxyConfig,
 } from './kit/index.js';
 import { shownFlows } from './top/once-frame.js';
 
@@ -47,6 +47,10 @@ const METRICS = '127.0.0.1:9101';
 /** 16 KiB every 50 ms: about 320 KiB/s per flow, enough to see counts grow between two frames. */
 const CHUNK_BYTES = 16 * 1024;
 const EVERY_MS = 50;
+/** Short, so the missing-routing case (the last test) produces its timeouts quickly. */
+const CONNECT_TIMEOUT_S = 2;
+/** The failures panel calls this many connect timeouts, with no connect succeeding, a run. */
+const TIMEOUT_RUN = 3;
 
 interface LiveClient {
   process: HostProcess;
@@ -114,7 +118,7 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     releaseFile = join(dir, 'release');
     app.node(MMPROXY_BIN, [
       '-l', `${APP}:${MMPROXY_PORT}`, '-4', `127.0.0.1:${SERVICE_PORT}`, '-6', `[::1]:${SERVICE_PORT}`,
-      '--stats-socket', socketPath, '--metrics-listen', METRICS,
+      '--stats-socket', socketPath, '--metrics-listen', METRICS, '--connect-timeout', `${CONNECT_TIMEOUT_S}s`,
     ]);
     await waitFor('the proxy to answer on its stats socket', () => requestSnapshot(socketPath).catch(() => undefined), 15_000);
     await startHaproxy(lb, {
@@ -197,5 +201,24 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     assert.equal(sampleValue(families, 'mmproxy_connections_established_total'), clients.length);
     assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'connect_timeout' }), 0);
     assert.ok(sent > clients.length * CHUNK_BYTES, 'the clients sent more than one chunk each');
+  });
+
+  it('with loopback routing gone, the failures panel names the cause and points at the doctor', async () => {
+    // Given the app host loses its loopback routing: the app's SYN-ACKs now leave by the default route
+    await app.removeLoopbackRouting();
+    // When clients keep trying (each attempt ends when mmproxy gives up connecting and resets HAProxy's side)
+    const attempts = Array.from({ length: TIMEOUT_RUN }, () =>
+      exchange(client, { connect: `${LB_FRONT_V4}:${LB_PORT}`, sendBytes: 10, expectPeer: true, timeoutMs: 20_000 }),
+    );
+    for (const result of await Promise.all(attempts)) assert.equal(result.ok, false, 'no exchange can succeed');
+    // Then top counts the timeouts and says what they mean
+    const frame = await waitFor('the loopback-routing hint', async () => {
+      const text = await top(['--once']);
+      return text.includes('mmproxy doctor') ? text : undefined;
+    }, 30_000);
+    assert.match(frame, new RegExp(`^connect_timeout +${TIMEOUT_RUN} / +${TIMEOUT_RUN} upstream connect timed out; replies lost\\?`, 'm'));
+    assert.match(frame, new RegExp(`^⚠ loopback routing missing\\? run \`mmproxy doctor\` \\(${TIMEOUT_RUN} connect timeouts in a row\\)$`, 'm'));
+    const scraped = await scrape();
+    assert.equal(sampleValue(scraped, 'mmproxy_connections_total', { result: 'connect_timeout' }), TIMEOUT_RUN);
   });
 });

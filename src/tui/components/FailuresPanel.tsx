@@ -58,8 +58,7 @@ export function FailuresPanel({ rows, recent, badHeaders, maxRows }: FailuresPan
       ))}
       {loopbackRoutingSuspected(recent) ? (
         <Text color="yellow" bold wrap="truncate">
-          ⚠ {LOOPBACK_HINT} ({recent.windowSeconds}s: {recent.failures.connect_timeout} timeouts, {recent.established}{' '}
-          connects)
+          ⚠ {LOOPBACK_HINT} ({recent.connectTimeoutRun} connect timeouts in a row)
         </Text>
       ) : null}
     </Box>

@@ -84,6 +84,30 @@ describe('stats snapshot builder', () => {
     ]);
   });
 
+  it('counts connect timeouts in a row since the last connect that succeeded', () => {
+    // Given connects that succeed for two seconds (one timeout among them), then only time out
+    const { clock, source, builder } = given();
+    const timeline = [
+      { established: 1, timeouts: 0 },
+      { established: 2, timeouts: 1 },
+      { established: 2, timeouts: 2 },
+      { established: 2, timeouts: 3 },
+      { established: 2, timeouts: 4 },
+    ];
+    for (const { established, timeouts } of timeline) {
+      clock.now += 1000;
+      source.current.counters = recordedCounters({ established, failures: { ...recordedCounters().failures, connect_timeout: timeouts } });
+      builder.recordHistory();
+    }
+    // Then the run is the three timeouts after the last success, not all four of the window
+    assert.equal(builder.build().recent.connectTimeoutRun, 3);
+    assert.equal(builder.build().recent.failures.connect_timeout, 4);
+    // And one success ends the run
+    clock.now += 1000;
+    source.current.counters = recordedCounters({ established: 3, failures: { ...recordedCounters().failures, connect_timeout: 4 } });
+    assert.equal(builder.build().recent.connectTimeoutRun, 0);
+  });
+
   it('keeps the history to about a minute', () => {
     const { clock, builder } = given();
     for (let second = 0; second < 200; second++) {
