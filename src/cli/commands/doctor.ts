@@ -1,0 +1,48 @@
+/**
+ * `mmproxy doctor`: takes the proxy's own flags (single-dash long flags as
+ * go-mmproxy writes them included) plus the doctor's; the implementation is
+ * imported only when the command runs.
+ */
+import type { Argv, CommandModule } from 'yargs';
+
+import { setExitCode } from './index.js';
+
+const proxyOptions = {
+  l: { type: 'string', describe: 'listen address of the proxy (default 0.0.0.0:8443)' },
+  '4': { type: 'string', describe: 'IPv4 target (default 127.0.0.1:443; "none" to skip IPv4)' },
+  '6': { type: 'string', describe: 'IPv6 target (default [::1]:443; "none" to skip IPv6)' },
+  p: { type: 'string', describe: 'protocol: tcp or udp (default tcp)' },
+  mark: { type: 'number', describe: 'SO_MARK the proxy sets on upstream connections' },
+  'allowed-subnets': { type: 'string', describe: 'file of subnets allowed to send PROXY headers' },
+  'connect-timeout': { type: 'number', describe: 'the proxy\'s upstream connect timeout in seconds (default 5)' },
+  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default 500)' },
+} as const;
+
+const doctorOptions = {
+  json: { type: 'boolean', describe: 'print the report as JSON' },
+  'list-checks': { type: 'boolean', describe: 'list the checks and their groups, then exit' },
+  fix: { type: 'boolean', describe: 'apply the routing fixes (ip rule/route only), then check again' },
+  yes: { type: 'boolean', alias: 'y', describe: 'with --fix: do not ask' },
+  capture: { type: 'boolean', describe: 'capture packets (libpcap) during a spoofed handshake' },
+  'haproxy-log': { type: 'string', describe: 'HAProxy log file to explain, or - for stdin' },
+  'probe-timeout': { type: 'number', describe: 'give-up time of each probe connect, ms (default 1000)' },
+  color: { type: 'boolean', describe: 'force colour on or off (default: on for a terminal, unless NO_COLOR)' },
+  record: { type: 'string', hidden: true, describe: 'write everything read to FILE as a test fixture' },
+} as const;
+
+export const doctorCommand: CommandModule = {
+  command: 'doctor [checks..]',
+  describe: 'find why spoofed connections fail, and print the exact fix',
+  builder: (yargs: Argv) =>
+    yargs
+      // go-mmproxy's flags are single-dash words (-mark, -allowed-subnets); with
+      // short-option grouping off, yargs reads them as long options.
+      .parserConfiguration({ 'short-option-groups': false })
+      .positional('checks', { type: 'string', array: true, describe: 'check ids or groups to run (default: all)' })
+      .options({ ...proxyOptions, ...doctorOptions }),
+  handler: async (argv) => {
+    const { runDoctor } = await import('../../doctor/doctor.js');
+    const code = await runDoctor(argv as never, { stdout: process.stdout, stdin: process.stdin, env: process.env });
+    setExitCode(argv, code);
+  },
+};
