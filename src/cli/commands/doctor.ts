@@ -5,8 +5,6 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 
-import { setExitCode } from './index.js';
-
 const proxyOptions = {
   l: { type: 'string', describe: 'listen address of the proxy (default 0.0.0.0:8443)' },
   '4': { type: 'string', describe: 'IPv4 target (default 127.0.0.1:443; "none" to skip IPv4)' },
@@ -41,7 +39,8 @@ export const doctorCommand: CommandModule = {
       .positional('checks', { type: 'string', array: true, describe: 'check ids or groups to run (default: all)' })
       .options({ ...proxyOptions, ...doctorOptions }),
   handler: async (argv) => {
-    const { runDoctor } = await import('../../doctor/doctor.js');
+    // index.ts imports this module, so setExitCode comes lazily too: no import cycle at load time.
+    const [{ runDoctor }, { setExitCode }] = await Promise.all([import('../../doctor/doctor.js'), import('./index.js')]);
     const code = await runDoctor(argv as never, { stdout: process.stdout, stdin: process.stdin, env: process.env });
     setExitCode(argv, code);
   },

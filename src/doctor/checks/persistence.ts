@@ -12,7 +12,8 @@ import type { Check, CheckResult } from '../types.js';
 const CONFIG_DIRS = {
   networkd: ['/etc/systemd/network', '/run/systemd/network'],
   ifupdown: ['/etc/network/interfaces.d'],
-  units: ['/etc/systemd/system', '/lib/systemd/system'],
+  // Units an administrator wrote; packaged units in /lib never carry site routing.
+  units: ['/etc/systemd/system'],
 };
 
 function isMmproxyRule(rule: IpRule): boolean {
