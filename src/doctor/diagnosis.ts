@@ -27,5 +27,5 @@ export function joinedConclusion(diagnosis: Diagnosis): string | null {
   const servers = diagnosis.explains.find((report) => report.id === 'haproxy-log')?.symptom?.servers ?? [];
   if (servers.length === 0) return null;
   const names = servers.join(' or ');
-  return `If this host is ${names}, this is why HAProxy's sessions to ${names} ended \`SD\` with 0 bytes: ${diagnosis.rootCause.summary}.`;
+  return `If this host is ${names}, this is why HAProxy's sessions to ${names} ended with 0 bytes from the server side.`;
 }

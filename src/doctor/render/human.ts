@@ -51,7 +51,8 @@ export function renderHuman(reports: CheckReport[], options: RenderOptions): str
   const diagnosis = diagnose(reports);
   if (diagnosis) {
     const { rootCause, explains } = diagnosis;
-    out.push(...wrap(`Most likely root cause: ${rootCause.title}: ${rootCause.summary}`, options.width - 2, '', '  ').map((line, i) => (i === 0 ? `${p.status('fail', SYMBOL.fail)} ${line}` : `  ${line}`)));
+    const headline = wrap(`Most likely root cause: ${rootCause.title}: ${rootCause.summary}`, options.width - 2, '', '');
+    out.push(...headline.map((line, i) => `${i === 0 ? p.status('fail', SYMBOL.fail) : ' '} ${line}`));
     if (explains.length) out.push(...wrap(`It explains: ${explains.map((report) => report.title).join(', ')}.`, options.width, '  ', '  '));
     const joined = joinedConclusion(diagnosis);
     if (joined) out.push(...wrap(joined, options.width, '  ', '  '));
