@@ -41,6 +41,9 @@ export function parseHostPort(text: string, flag: string): HostPort {
   const address = match?.[1];
   const port = Number(match?.[2]);
   const family = address === undefined ? 0 : isIP(address);
+  if (!match && !text.startsWith('[') && text.split(':').length > 2) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)}: write IPv6 addresses in brackets, e.g. [::1]:80`);
+  }
   if (!match || address === undefined || family === 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`${flag} ${JSON.stringify(text)}: expected ADDRESS:PORT, e.g. 127.0.0.1:80 or [::1]:80`);
   }

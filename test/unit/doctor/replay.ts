@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 
 import { doctorCommand } from '../../../src/cli/commands/doctor.js';
 import { replaySystem } from '../../../src/doctor/context/replay-system.js';
@@ -17,9 +17,14 @@ export function loadFixture(name: string): Recording {
   return JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Recording;
 }
 
+/** The doctor command's own parser (positionals included), with a handler that only parses. */
 export async function parseDoctorArgs(args: string[]): Promise<DoctorArgs> {
-  const builder = doctorCommand.builder as (parser: Argv) => Argv;
-  return (await builder(yargs(args).exitProcess(false).strict()).parseAsync()) as unknown as DoctorArgs;
+  const parsed = await yargs(['doctor', ...args])
+    .exitProcess(false)
+    .strict()
+    .command({ ...doctorCommand, handler: () => undefined })
+    .parseAsync();
+  return parsed as unknown as DoctorArgs;
 }
 
 export interface JsonReport {
