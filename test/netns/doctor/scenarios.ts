@@ -30,10 +30,15 @@ const v4Route = (srv: Host, table = '123') => srv.ip(['route', 'add', 'local', '
 const v6Rule = (srv: Host) => srv.ip(['-6', 'rule', 'add', 'from', '::1/128', 'iif', 'lo', 'table', '123']);
 const v6Route = (srv: Host) => srv.ip(['-6', 'route', 'add', 'local', '::/0', 'dev', 'lo', 'table', '123']);
 
-async function markRouting(srv: Host, { connmark, localnet }: { connmark: boolean; localnet: boolean }): Promise<void> {
+async function markRouting(srv: Host, { connmark, localnet }: { connmark: boolean | 'nft'; localnet: boolean }): Promise<void> {
   await srv.ip(['rule', 'add', 'fwmark', '7', 'lookup', '124']);
   await srv.ip(['route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '124']);
-  if (connmark) {
+  if (connmark === 'nft') {
+    await srv.run(['nft', 'add', 'table', 'ip', 'mmproxy']);
+    await srv.run(['nft', 'add', 'chain', 'ip', 'mmproxy', 'output', '{ type route hook output priority mangle; }']);
+    await srv.run(['nft', 'add', 'rule', 'ip', 'mmproxy', 'output', 'meta', 'mark', '7', 'ct', 'mark', 'set', 'meta', 'mark']);
+    await srv.run(['nft', 'add', 'rule', 'ip', 'mmproxy', 'output', 'ct', 'mark', '7', 'meta', 'mark', 'set', 'ct', 'mark']);
+  } else if (connmark) {
     await srv.run(['iptables', '-t', 'mangle', '-A', 'OUTPUT', '-m', 'mark', '--mark', '7', '-j', 'CONNMARK', '--save-mark']);
     await srv.run(['iptables', '-t', 'mangle', '-A', 'OUTPUT', '-m', 'connmark', '--mark', '7', '-j', 'CONNMARK', '--restore-mark']);
   }
@@ -63,6 +68,7 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   'mark-no-connmark': { build: async (srv) => { await markRouting(srv, { connmark: false, localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
   'mark-no-localnet': { build: async (srv) => { await markRouting(srv, { connmark: true, localnet: false }); await apps(srv, ['127.0.0.1:8080']); } },
   'mark-healthy': { build: async (srv) => { await markRouting(srv, { connmark: true, localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
+  'mark-healthy-nft': { build: async (srv) => { await markRouting(srv, { connmark: 'nft', localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
   'no-privilege': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
   'udp-wildcard': {
     build: async (srv) => {

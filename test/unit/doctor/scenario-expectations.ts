@@ -161,6 +161,14 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     },
     fixRepairs: true,
   },
+  'mark-healthy-nft': {
+    args: MARK_ARGS,
+    checks: {
+      'mark-routing': { status: 'ok', summary: 'replies to connections marked 7 are routed back locally' },
+      target: { status: 'ok', summary: '127.0.0.1:8080 answers plain and spoofed connections' },
+    },
+    fixRepairs: true,
+  },
   'no-privilege': {
     args: LOOPBACK_ARGS,
     checks: {
