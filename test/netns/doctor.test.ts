@@ -30,7 +30,7 @@ describe('mmproxy doctor in namespaces', function () {
       before(async function () {
         lab = Lab.create(`dr${name.replace(/[^a-z]/g, '').slice(0, 6)}`);
         labs.push(lab);
-        host = await buildTopology(lab);
+        ({ srv: host } = await buildTopology(lab));
         await setup.build(host);
       });
       afterEach(function () {

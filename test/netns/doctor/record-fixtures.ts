@@ -19,7 +19,7 @@ for (const name of names) {
   const setup = SETUPS[name];
   if (!expectation || !setup) throw new Error(`unknown scenario ${name}`);
   await Lab.using(`drfix`, async (lab) => {
-    const srv = await buildTopology(lab);
+    const { srv } = await buildTopology(lab);
     await setup.build(srv);
     const path = join(FIXTURE_DIR, `${name}.json`);
     const result = await runDoctor(srv, [...expectation.args, '--record', path], setup.wrap);

@@ -78,8 +78,8 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   },
 };
 
-/** The two-namespace topology of the drawing above; returns srv. */
-export async function buildTopology(lab: Lab): Promise<Host> {
+/** The two-namespace topology of the drawing above. */
+export async function buildTopology(lab: Lab): Promise<{ srv: Host; gw: Host }> {
   const srv = await lab.host('srv');
   const gw = await lab.host('gw');
   await lab.link(srv, gw, {
@@ -88,5 +88,5 @@ export async function buildTopology(lab: Lab): Promise<Host> {
   });
   await lab.route(srv, { to: 'default', via: '198.51.100.1' });
   await lab.route(srv, { to: 'default', via: '2001:db8:1::1' });
-  return srv;
+  return { srv, gw };
 }
