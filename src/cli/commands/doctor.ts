@@ -22,7 +22,8 @@ const doctorOptions = {
   fix: { type: 'boolean', describe: 'apply the routing fixes (ip rule/route only), then check again' },
   yes: { type: 'boolean', alias: 'y', describe: 'with --fix: do not ask' },
   capture: { type: 'boolean', describe: 'capture packets (libpcap) during a spoofed handshake' },
-  'haproxy-log': { type: 'string', describe: 'HAProxy log file to explain, or - for stdin' },
+  // nargs 1: without it yargs reads a lone "-" as a positional, not as this option's value.
+  'haproxy-log': { type: 'string', nargs: 1, describe: 'HAProxy log file to explain, or - for stdin' },
   'probe-timeout': { type: 'number', describe: 'give-up time of each probe connect, ms (default 1000)' },
   color: { type: 'boolean', describe: 'force colour on or off (default: on for a terminal, unless NO_COLOR)' },
   record: { type: 'string', hidden: true, describe: 'write everything read to FILE as a test fixture' },

@@ -3,6 +3,7 @@
  * question the recording cannot answer throws, so a check that starts asking
  * something new fails its unit test loudly instead of reading nothing.
  */
+import type { CaptureResult } from '../capture/capture-types.js';
 import { recordKey, type SystemAccess } from './system-access.js';
 import type { Recording } from './recording-system.js';
 
@@ -17,9 +18,11 @@ export function replaySystem(recording: Recording, overrides: Recording = {}): S
     listDir: (path) => answer(recordKey.listDir(path)),
     probeConnect: (options) => answer(recordKey.probeConnect(options)),
     probeSocketOption: (options) => answer(recordKey.probeSocketOption(options)),
+    // As for real: the probe runs only when the capture could be opened.
     capture: async (request, during) => {
-      await during();
-      return answer(recordKey.capture(request));
+      const result = await answer<CaptureResult>(recordKey.capture(request));
+      if (result.ok) await during();
+      return result;
     },
     now: () => (clock += 1),
   };

@@ -5,7 +5,7 @@
  * is why `iif lo` rules catch them). `ip route get CLIENT from TARGET` (no
  * `iif`) asks exactly that; adding `iif lo` would ask for an *input* lookup of
  * a packet arriving on lo, which the kernel rejects for loopback sources
- * whatever the rules say. Verified in namespaces (test/netns/doctor-routing).
+ * whatever the rules say. Verified in namespaces (test/netns/doctor-route-get.test.ts).
  */
 import type { DoctorContext } from '../context/context.js';
 import type { Family } from '../context/ip-reader.js';

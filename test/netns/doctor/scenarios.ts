@@ -70,6 +70,7 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   'mark-healthy': { build: async (srv) => { await markRouting(srv, { connmark: true, localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
   'mark-healthy-nft': { build: async (srv) => { await markRouting(srv, { connmark: 'nft', localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
   'no-privilege': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
+  'no-privilege-capture': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
   'udp-wildcard': {
     build: async (srv) => {
       await srv.addLoopbackRouting();

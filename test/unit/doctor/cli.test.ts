@@ -3,11 +3,12 @@
  * single-dash flags, usage errors (exit 2), --list-checks, check selection.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import { main } from '../../../src/cli/main.js';
 import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js';
 import { selectChecks } from '../../../src/doctor/registry.js';
-import { parseDoctorArgs, replayDoctor } from './replay.js';
+import { FIELD_LOG, parseDoctorArgs, replayDoctor } from './replay.js';
 
 async function captureStdio<T>(body: () => Promise<T>): Promise<{ result: T; stdout: string; stderr: string }> {
   const writes = { stdout: '', stderr: '' };
@@ -73,5 +74,25 @@ describe('mmproxy doctor command line', function () {
     const report = JSON.parse(output) as { checks: { id: string }[] };
     assert.deepEqual(report.checks.map((check) => check.id), ['loopback-routing-v4']);
     assert.equal(code, 1);
+  });
+
+  it('reads the HAProxy log from stdin with --haproxy-log -', async function () {
+    const { output, code } = await replayDoctor('no-routing', ['--haproxy-log', '-', 'haproxy'], {}, readFileSync(FIELD_LOG, 'utf8'));
+    assert.equal(code, 1);
+    assert.match(output, /^✘ HAProxy log: server aaa: 2\/2 sessions aborted by the server side after ~7\.1 s with 0 bytes/m);
+  });
+
+  it('--fix without --yes and without a terminal changes nothing and says why', async function () {
+    // The replay answers only what was recorded: running any `ip rule add` would throw.
+    const { output, code } = await replayDoctor('no-routing', ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix'], {}, '');
+    assert.equal(code, 1);
+    assert.match(output, /--fix will run:\n {2}ip rule add from 127\.0\.0\.1\/32 iif lo table 123\n {2}ip route add local 0\.0\.0\.0\/0 dev lo table 123\n {2}ip -6 rule add from ::1\/128 iif lo table 123\n {2}ip -6 route add local ::\/0 dev lo table 123\n/);
+    assert.match(output, /--fix: not applied: stdin is not a terminal to confirm on; add --yes\.\n$/);
+  });
+
+  it('refuses --fix with the log on stdin unless --yes (stdin cannot answer the prompt too)', async function () {
+    const { result, stderr } = await captureStdio(() => main(['doctor', '--haproxy-log', '-', '--fix']));
+    assert.equal(result, 2);
+    assert.match(stderr, /add --yes/);
   });
 });

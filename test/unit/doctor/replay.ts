@@ -33,11 +33,13 @@ export interface JsonReport {
   exitCode: number;
 }
 
-export async function replayDoctor(fixture: string, args: string[], overrides: Recording = {}): Promise<{ code: number; output: string }> {
+/** Runs the doctor on a fixture; `stdinText`, when given, is what stdin holds (it is never a terminal here). */
+export async function replayDoctor(fixture: string, args: string[], overrides: Recording = {}, stdinText?: string): Promise<{ code: number; output: string }> {
   const stdout = new PassThrough();
   let output = '';
   stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const stdin = new PassThrough();
+  if (stdinText !== undefined) stdin.end(stdinText);
   const code = await runDoctor(await parseDoctorArgs(args), { stdout, stdin, env: {} }, replaySystem(loadFixture(fixture), overrides));
   return { code, output };
 }

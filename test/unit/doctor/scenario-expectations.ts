@@ -181,6 +181,14 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     },
     fixRepairs: false,
   },
+  'no-privilege-capture': {
+    args: [...LOOPBACK_ARGS, '--capture', 'privilege', 'capture'],
+    checks: {
+      privilege: { status: 'fail', summary: 'cannot set IP_TRANSPARENT, IPV6_TRANSPARENT: every upstream connect would fail with EPERM' },
+      'packet-capture': { status: 'skip', summary: /^no packet evidence: libpcap could not open a capture \(.+\); capturing needs root or CAP_NET_RAW$/ },
+    },
+    fixRepairs: false,
+  },
   'udp-wildcard': {
     args: ['-p', 'udp', '-4', '127.0.0.1:5353', '-6', 'none', '-l', '127.0.0.1:8443'],
     checks: {
