@@ -13,7 +13,7 @@ const proxyOptions = {
   mark: { type: 'number', describe: 'SO_MARK the proxy sets on upstream connections' },
   'allowed-subnets': { type: 'string', describe: 'file of subnets allowed to send PROXY headers' },
   'connect-timeout': { type: 'number', describe: 'the proxy\'s upstream connect timeout in seconds (default 5)' },
-  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default 500)' },
+  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default 1000)' },
 } as const;
 
 const doctorOptions = {
@@ -24,7 +24,7 @@ const doctorOptions = {
   capture: { type: 'boolean', describe: 'capture packets (libpcap) during a spoofed handshake' },
   // nargs 1: without it yargs reads a lone "-" as a positional, not as this option's value.
   'haproxy-log': { type: 'string', nargs: 1, describe: 'HAProxy log file to explain, or - for stdin' },
-  'probe-timeout': { type: 'number', describe: 'give-up time of each probe connect, ms (default 1000)' },
+  'probe-timeout': { type: 'number', describe: 'give-up time of each probe connect, ms (default 500)' },
   color: { type: 'boolean', describe: 'force colour on or off (default: on for a terminal, unless NO_COLOR)' },
   record: { type: 'string', hidden: true, describe: 'write everything read to FILE as a test fixture' },
 } as const;
@@ -38,7 +38,14 @@ export const doctorCommand: CommandModule = {
       // short-option grouping off, yargs reads them as long options.
       .parserConfiguration({ 'short-option-groups': false })
       .positional('checks', { type: 'string', array: true, describe: 'check ids or groups to run (default: all)' })
-      .options({ ...proxyOptions, ...doctorOptions }),
+      .options({ ...proxyOptions, ...doctorOptions })
+      .example('$0 doctor -4 127.0.0.1:8080 -6 [::1]:8080', 'check the setup `mmproxy` would run with these flags')
+      .example('$0 doctor --haproxy-log /var/log/haproxy.log', 'explain HAProxy\'s log and tie it to this host')
+      .example('$0 doctor --fix', 'apply the missing ip rule/route, then check again')
+      .epilogue(
+        'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
+          'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture).',
+      ),
   handler: async (argv) => {
     // index.ts imports this module, so setExitCode comes lazily too: no import cycle at load time.
     const [{ runDoctor }, { setExitCode }] = await Promise.all([import('../../doctor/doctor.js'), import('./index.js')]);
