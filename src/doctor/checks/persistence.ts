@@ -44,14 +44,21 @@ async function persistedTables(ctx: DoctorContext): Promise<Map<string, string>>
   return found;
 }
 
-function networkdSnippet(rule: IpRule, family: 4 | 6): string {
+function ruleSection(rule: IpRule, family: 4 | 6): string {
   const from = rule.src && rule.src !== 'all' ? `From=${rule.src}${rule.srclen !== undefined ? `/${rule.srclen}` : ''}\n` : '';
   const mark = rule.fwmark !== undefined ? `FirewallMark=${Number(rule.fwmark)}\n` : '';
   const iif = rule.iif ? `IncomingInterface=${rule.iif}\n` : '';
-  return (
-    `[RoutingPolicyRule]\n${from}${iif}${mark}Table=${rule.table}\n${family === 6 ? 'Family=ipv6\n' : ''}\n` +
-    `[Route]\nType=local\nDestination=${family === 6 ? '::/0' : '0.0.0.0/0'}\nTable=${rule.table}\n`
-  );
+  return `[RoutingPolicyRule]\n${from}${iif}${mark}Table=${rule.table}\n${family === 6 ? 'Family=ipv6\n' : ''}`;
+}
+
+function routeSection(table: string, family: 4 | 6): string {
+  return `[Route]\nType=local\nDestination=${family === 6 ? '::/0' : '0.0.0.0/0'}\nTable=${table}\n`;
+}
+
+/** One section per rule, and one local route per (family, table) however many rules share it. */
+function networkdSnippet(rules: { rule: IpRule; family: 4 | 6 }[]): string {
+  const routes = new Map(rules.map(({ rule, family }) => [`${family}/${rule.table}`, routeSection(rule.table as string, family)]));
+  return [...rules.map(({ rule, family }) => ruleSection(rule, family)), ...routes.values()].join('\n');
 }
 
 export const persistence: Check = {
@@ -71,7 +78,7 @@ export const persistence: Check = {
     });
     const missing = live.filter(({ rule }) => !persisted.has(rule.table as string));
     if (missing.length === 0) return { status: 'ok', summary: 'the routing rules are in boot-time configuration', evidence };
-    const snippet = missing.map(({ rule, family }) => networkdSnippet(rule, family)).join('\n');
+    const snippet = networkdSnippet(missing);
     return {
       status: 'warn',
       summary: `${missing.length} routing rule${missing.length > 1 ? 's' : ''} present now but not in any boot-time configuration: gone after a reboot`,

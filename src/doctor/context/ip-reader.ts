@@ -51,6 +51,8 @@ export function ipReader(system: SystemAccess): IpReader {
     once(args.join(' '), async () => {
       const result = await system.exec('ip', args);
       const command = `ip ${args.join(' ')}`;
+      // A kernel booted with IPv6 disabled has no IPv6 rules or routes at all.
+      if (result.code !== 0 && /Address family not supported/.test(result.stderr)) return [];
       if (result.code !== 0) throw new IpCommandError(`${command} failed: ${result.stderr.trim()}`);
       return parseJsonArray<T>(result.stdout, command);
     });
