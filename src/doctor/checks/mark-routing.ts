@@ -96,6 +96,8 @@ async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]
     const all = Number(await ctx.sysctl('net.ipv4.conf.all.route_localnet'));
     const onDevice = Number(await ctx.sysctl(`net.ipv4.conf.${device}.route_localnet`));
     evidence.push(`route_localnet: all = ${all}, ${device} = ${onDevice}`);
+    // The reply's first lookup, before OUTPUT restores its mark.
+    evidence.push(`unmarked: ${describeReplyRoute(await ctx.ip.routeGet(replyRouteQuery(family, address)), address)}`);
     if (Math.max(all, onDevice) !== 1) {
       parts.push({
         missing: `route_localnet is off on ${device}: the unmarked reply from ${address} is refused before its mark is restored`,
