@@ -56,6 +56,15 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   'missing-v4': { build: async (srv) => { await v6Rule(srv); await v6Route(srv); await apps(srv); } },
   'missing-v6': { build: async (srv) => { await v4Rule(srv); await v4Route(srv); await apps(srv); } },
   'empty-table': { build: async (srv) => { await v4Rule(srv); await v6Rule(srv); await v6Route(srv); await apps(srv); } },
+  'rule-after-main': {
+    build: async (srv) => {
+      await srv.ip(['rule', 'add', 'from', '127.0.0.1/8', 'iif', 'lo', 'table', '123', 'priority', '40000']);
+      await v4Route(srv);
+      await v6Rule(srv);
+      await v6Route(srv);
+      await apps(srv);
+    },
+  },
   'wrong-source': {
     build: async (srv) => {
       await v4Rule(srv, '127.0.0.1/32');

@@ -111,6 +111,19 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     },
     fixRepairs: true,
   },
+  'rule-after-main': {
+    args: LOOPBACK_ARGS,
+    checks: {
+      'loopback-routing-v4': {
+        status: 'fail',
+        summary: 'rule "40000: from 127.0.0.1/8 iif lo lookup 123" comes after main (priority 32766), so main\'s routes win',
+        commands: ['ip rule del priority 40000', 'ip rule add from 127.0.0.1/8 iif lo table 123 priority 32765'],
+      },
+      'loopback-routing-v6': V6_OK,
+      target: { status: 'fail', summary: SPOOFED_TIMEOUT },
+    },
+    fixRepairs: true,
+  },
   'wrong-source': {
     args: ['-4', '127.0.0.2:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443'],
     checks: {
