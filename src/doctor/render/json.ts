@@ -1,5 +1,5 @@
 /** `--json`: the same content as the human report, for scripts. */
-import { diagnose } from '../diagnosis.js';
+import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import type { CheckReport } from '../types.js';
 
@@ -7,7 +7,14 @@ export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: 
   const diagnosis = diagnose(reports);
   const document = {
     setup,
-    rootCause: diagnosis ? { id: diagnosis.rootCause.id, explains: diagnosis.explains.map((report) => report.id) } : null,
+    rootCause: diagnosis
+      ? {
+          id: diagnosis.rootCause.id,
+          summary: diagnosis.rootCause.summary,
+          explains: diagnosis.explains.map((report) => report.id),
+          conclusion: joinedConclusion(diagnosis),
+        }
+      : null,
     checks: reports.map(({ id, title, status, summary, evidence, remediation, elapsedMs }) => ({
       id,
       title,

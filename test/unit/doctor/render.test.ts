@@ -92,11 +92,16 @@ describe('doctor report rendering', function () {
 
   it('JSON carries the same content and the root cause', function () {
     const document = JSON.parse(renderJson(REPORTS, proxySetupFromFlags({}), 1)) as {
-      rootCause: { id: string; explains: string[] };
+      rootCause: { id: string; summary: string; explains: string[]; conclusion: string | null };
       checks: { id: string; status: string; remediation: { commands: string[]; appliedByFix: boolean } | null }[];
       exitCode: number;
     };
-    assert.deepEqual(document.rootCause, { id: 'loopback-routing-v4', explains: ['target', 'haproxy-log'] });
+    assert.deepEqual(document.rootCause, {
+      id: 'loopback-routing-v4',
+      summary: 'no rule sends replies from 127.0.0.1 (iif lo) to a table with a local route',
+      explains: ['target', 'haproxy-log'],
+      conclusion: "If this host is aaa, this is why HAProxy's sessions to aaa ended with 0 bytes from the server side.",
+    });
     assert.deepEqual(document.checks.map((check) => check.status), REPORTS.map((report) => report.status));
     assert.deepEqual(document.checks[1]?.remediation, {
       commands: ['ip rule add from 127.0.0.1/32 iif lo table 123', 'ip route add local 0.0.0.0/0 dev lo table 123'],
