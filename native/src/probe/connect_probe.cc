@@ -25,7 +25,7 @@ ConnectResult Failed(const char* syscall, int errnum) {
 
 // Waits for the non-blocking connect to finish; returns 0 on timeout, else
 // the socket's pending error (0 meaning connected is reported as -1).
-int AwaitConnect(int fd, int timeout_ms, const Clock::time_point deadline) {
+int AwaitConnect(int fd, const Clock::time_point deadline) {
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return 0;
@@ -89,8 +89,7 @@ ConnectResult RunConnectProbe(const ConnectRequest& request) {
   } else if (errno != EINPROGRESS) {
     result = Classify(errno);
   } else {
-    result = Classify(AwaitConnect(fd.get(), request.timeout_ms,
-                                   started + std::chrono::milliseconds(request.timeout_ms)));
+    result = Classify(AwaitConnect(fd.get(), started + std::chrono::milliseconds(request.timeout_ms)));
   }
   // Reset rather than close politely: a probe must not leave a TIME_WAIT
   // entry holding the spoofed 4-tuple.
