@@ -11,7 +11,7 @@ import { createContext, type RunOptions } from './context/context.js';
 import { realSystem } from './context/real-system.js';
 import { recordingSystem } from './context/recording-system.js';
 import type { SystemAccess } from './context/system-access.js';
-import { applyFixes, routingFixes } from './fix.js';
+import { applyFixes, routingFixes, type AppliedFix, type FixOutcome } from './fix.js';
 import { formatHostPort, proxySetupFromFlags, type ProxyFlags, type ProxySetup } from './options/proxy-setup.js';
 import { registry, selectChecks } from './registry.js';
 import { renderHuman } from './render/human.js';
@@ -96,17 +96,28 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
   const recorder = args.record ? recordingSystem(system) : null;
   const runOnce = (): Promise<CheckReport[]> => runChecks(checks, createContext(setup, options, recorder?.system ?? system));
   const colour = args.color ?? (Boolean(io.stdout.isTTY) && io.env['NO_COLOR'] === undefined);
-  const print = (reports: CheckReport[]) => {
+  const print = (reports: CheckReport[], fix?: FixOutcome) => {
     const code = exitCodeFor(reports);
     io.stdout.write(
-      args.json ? renderJson(reports, setup, code) : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup) }),
+      args.json
+        ? renderJson(reports, setup, code, fix)
+        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup) }),
     );
     return code;
   };
 
   const reports = await runOnce();
-  let code = print(reports);
-  if (args.fix) code = await fixAndRecheck(reports, { args, io, system, runOnce, print });
+  let code: number;
+  if (!args.fix) {
+    code = print(reports);
+  } else {
+    // --json prints one document: the state after the fix, with what was run.
+    if (!args.json) print(reports);
+    const fix = await fixRoutes(reports, { args, io, system });
+    const final = fix.applied.length ? await runOnce() : reports;
+    if (!args.json && fix.applied.length) io.stdout.write('\nChecking again:\n\n');
+    code = args.json || fix.applied.length ? print(final, fix) : exitCodeFor(final);
+  }
   if (recorder && args.record) await writeFile(args.record, JSON.stringify(recorder.recording, null, 2) + '\n');
   return code;
 }
@@ -115,31 +126,23 @@ interface FixDeps {
   args: DoctorArgs;
   io: DoctorIo;
   system: SystemAccess;
-  runOnce: () => Promise<CheckReport[]>;
-  print: (reports: CheckReport[]) => number;
 }
 
-async function fixAndRecheck(reports: CheckReport[], deps: FixDeps): Promise<number> {
-  const { args, io, system } = deps;
+/** Shows the routing commands, asks unless --yes, runs them; says why when it runs none. */
+async function fixRoutes(reports: CheckReport[], { args, io, system }: FixDeps): Promise<FixOutcome> {
   const commands = routingFixes(reports);
   const note = (text: string) => io.stdout.write(args.json ? '' : `${text}\n`);
-  if (commands.length === 0) {
-    note('\n--fix: no routing fix to apply.');
-    return exitCodeFor(reports);
-  }
+  const outcome = (reason: string | null, applied: AppliedFix[] = []): FixOutcome => {
+    if (reason) note(`--fix: ${reason}`);
+    return { commands: commands.map((argv) => argv.join(' ')), applied, notApplied: reason };
+  };
+  if (commands.length === 0) return outcome('no routing fix to apply.');
   note(`\n--fix will run:\n${commands.map((argv) => `  ${argv.join(' ')}`).join('\n')}`);
   if (!args.yes) {
-    if (!io.stdin.isTTY) {
-      note('--fix: not applied: stdin is not a terminal to confirm on; add --yes.');
-      return exitCodeFor(reports);
-    }
-    if (!(await confirm(io, 'Apply? [y/N] '))) {
-      note('--fix: nothing changed.');
-      return exitCodeFor(reports);
-    }
+    if (!io.stdin.isTTY) return outcome('not applied: stdin is not a terminal to confirm on; add --yes.');
+    if (!(await confirm(io, 'Apply? [y/N] '))) return outcome('nothing changed.');
   }
   const applied = await applyFixes(system, commands);
   for (const step of applied) note(step.ok ? `  ran: ${step.command}` : `  FAILED: ${step.command}: ${step.error}`);
-  note('\nChecking again:\n');
-  return deps.print(await deps.runOnce());
+  return outcome(null, applied);
 }

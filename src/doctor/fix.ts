@@ -22,6 +22,14 @@ export function routingFixes(reports: CheckReport[]): string[][] {
   return commands;
 }
 
+/** What --fix offered and did, for the JSON report. */
+export interface FixOutcome {
+  commands: string[];
+  applied: AppliedFix[];
+  /** Why nothing was run, or null. */
+  notApplied: string | null;
+}
+
 export interface AppliedFix {
   command: string;
   ok: boolean;

@@ -1,9 +1,11 @@
 /** `--json`: the same content as the human report, for scripts. */
 import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
+import type { FixOutcome } from '../fix.js';
 import type { CheckReport } from '../types.js';
 
-export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: number): string {
+/** With --fix, `checks` is the state after the fix and `fix` says what was run. */
+export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: number, fix?: FixOutcome): string {
   const diagnosis = diagnose(reports);
   const document = {
     setup,
@@ -24,6 +26,7 @@ export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: 
       remediation: remediation ? { commands: remediation.commands, text: remediation.text, appliedByFix: Boolean(remediation.apply?.length) } : null,
       elapsedMs: Math.round(elapsedMs * 10) / 10,
     })),
+    ...(fix ? { fix } : {}),
     exitCode,
   };
   return JSON.stringify(document, null, 2) + '\n';

@@ -95,4 +95,13 @@ describe('mmproxy doctor command line', function () {
     assert.equal(result, 2);
     assert.match(stderr, /add --yes/);
   });
+
+  it('--fix --json prints one document with what --fix offered and why it ran nothing', async function () {
+    const { output } = await replayDoctor('no-routing', ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix', '--json', 'routing'], {}, '');
+    const document = JSON.parse(output) as { fix: { commands: string[]; applied: unknown[]; notApplied: string }; exitCode: number };
+    assert.equal(document.fix.commands.length, 4);
+    assert.deepEqual(document.fix.applied, []);
+    assert.equal(document.fix.notApplied, 'not applied: stdin is not a terminal to confirm on; add --yes.');
+    assert.equal(document.exitCode, 1);
+  });
 });
