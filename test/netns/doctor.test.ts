@@ -30,8 +30,9 @@ describe('mmproxy doctor in namespaces', function () {
       before(async function () {
         lab = Lab.create(`dr${name.replace(/[^a-z]/g, '').slice(0, 6)}`);
         labs.push(lab);
-        ({ srv: host } = await buildTopology(lab));
-        await setup.build(host);
+        const topology = await buildTopology(lab);
+        host = topology.srv;
+        await setup.build(topology.srv, topology.gw);
       });
       afterEach(function () {
         printLabLogOnFailure(this, lab);

@@ -4,7 +4,10 @@
  * restored on the replies, and a fwmark rule sends marked packets to a table
  * with a local route. With a 127.0.0.0/8 target the reply is first routed
  * unmarked, which the kernel refuses for a loopback source unless
- * route_localnet is on. Each requirement was confirmed in a namespace.
+ * route_localnet is on. With a target on another host the outgoing packets
+ * must lose the mark once it is saved, or the fwmark rule would deliver the
+ * proxy's own SYN locally. Each requirement was confirmed in a namespace
+ * (test/netns/doctor.test.ts, scenarios mark-*).
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
@@ -12,7 +15,7 @@ import type { HostPort } from '../options/proxy-setup.js';
 import { isLoopbackAddress } from '../routing/address-math.js';
 import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
-import { deliveredLocally, describeReplyRoute, replyRouteQuery, targetIsLocal } from '../routing/reply-route.js';
+import { deliveredLocally, describeReplyRoute, remoteReplyRouteQuery, replyRouteQuery, targetIsLocal } from '../routing/reply-route.js';
 import { formatRule, freeTable, isUserTable, mainPriority, tableHasLocalDefault, tablesInUse } from '../routing/tables.js';
 import type { Check, CheckResult } from '../types.js';
 
@@ -71,7 +74,7 @@ async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]
       apply,
     });
   }
-  const marked = await ctx.ip.routeGet(replyRouteQuery(family, address, mark));
+  const marked = await ctx.ip.routeGet(local ? replyRouteQuery(family, address, mark) : await remoteReplyRouteQuery(ctx, family, address, mark));
   evidence.push(describeReplyRoute(marked, address));
   if (!deliveredLocally(marked) && parts.length === 0) parts.push({ missing: 'the kernel does not deliver marked replies locally', commands: [] });
 
@@ -83,6 +86,16 @@ async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]
     parts.push({
       missing: `no CONNMARK --save-mark for mark ${mark} in OUTPUT`,
       commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j CONNMARK --save-mark`],
+    });
+  }
+  const save = connmark.rules.find((found) => found.kind === 'save' && found.chain === 'OUTPUT');
+  const clearedAfterSave = connmark.rules.some(
+    (found) => found.kind === 'clear' && found.chain === 'OUTPUT' && save !== undefined && found.source === save.source && found.position > save.position,
+  );
+  if (!local && !clearedAfterSave) {
+    parts.push({
+      missing: `packets marked ${mark} keep their mark after the save: the fwmark rule delivers the proxy's own SYN to ${address} locally`,
+      commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j MARK --set-mark 0   # after the --save-mark rule`],
     });
   }
   if (!connmark.rules.some((found) => found.kind === 'restore' && found.chain === restoreChain)) {

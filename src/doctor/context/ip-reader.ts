@@ -11,6 +11,8 @@ export interface RouteQuery {
   family: Family;
   destination: string;
   from?: string;
+  /** Ask for an input lookup, of a packet arriving on this interface. */
+  iif?: string;
   mark?: number;
 }
 
@@ -37,6 +39,7 @@ function parseJsonArray<T>(stdout: string, command: string): T[] {
 export function routeGetArgs(query: RouteQuery): string[] {
   const args = ['-j', `-${query.family}`, 'route', 'get', query.destination];
   if (query.from !== undefined) args.push('from', query.from);
+  if (query.iif !== undefined) args.push('iif', query.iif);
   if (query.mark) args.push('mark', String(query.mark));
   return args;
 }

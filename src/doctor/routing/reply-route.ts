@@ -8,14 +8,25 @@
  * whatever the rules say. Verified in namespaces (test/netns/doctor-route-get.test.ts).
  */
 import type { DoctorContext } from '../context/context.js';
-import type { Family } from '../context/ip-reader.js';
+import type { Family, RouteQuery } from '../context/ip-reader.js';
 import type { RouteAnswer } from '../context/ip-types.js';
 import { isLoopbackAddress } from './address-math.js';
 import { PROBE_CLIENT } from './probe-addresses.js';
 import { formatRoute } from './tables.js';
 
-export function replyRouteQuery(family: Family, target: string, mark = 0) {
+export function replyRouteQuery(family: Family, target: string, mark = 0): RouteQuery {
   return { family, destination: PROBE_CLIENT[family], from: target, mark };
+}
+
+/**
+ * A reply from a target on another host is not locally generated: it
+ * arrives on the interface facing the target and undergoes an *input*
+ * lookup, which `iif` asks for.
+ */
+export async function remoteReplyRouteQuery(ctx: DoctorContext, family: Family, target: string, mark: number): Promise<RouteQuery> {
+  const toward = await ctx.ip.routeGet({ family, destination: target });
+  const iif = toward.ok ? toward.route.dev : undefined;
+  return { ...replyRouteQuery(family, target, mark), ...(iif ? { iif } : {}) };
 }
 
 /** True when the reply is delivered locally over lo, i.e. back to mmproxy. */

@@ -19,8 +19,8 @@ for (const name of names) {
   const setup = SETUPS[name];
   if (!expectation || !setup) throw new Error(`unknown scenario ${name}`);
   await Lab.using(`drfix`, async (lab) => {
-    const { srv } = await buildTopology(lab);
-    await setup.build(srv);
+    const { srv, gw } = await buildTopology(lab);
+    await setup.build(srv, gw);
     const path = join(FIXTURE_DIR, `${name}.json`);
     const result = await runDoctor(srv, [...expectation.args, '--record', path], setup.wrap);
     process.stdout.write(`${name}: exit ${result.code}, recorded ${path}\n`);

@@ -15,8 +15,8 @@ import type { Host, Lab } from '../kit/index.js';
 import { startPeerService } from '../kit/index.js';
 
 export interface ScenarioSetup {
-  /** Builds the broken (or healthy) setup inside srv. */
-  build(srv: Host): Promise<void>;
+  /** Builds the broken (or healthy) setup inside srv (gw only for a target on another host). */
+  build(srv: Host, gw: Host): Promise<void>;
   /** Prefix for the doctor's command line (privilege drops). */
   wrap?: string[];
 }
@@ -43,6 +43,22 @@ async function markRouting(srv: Host, { connmark, localnet }: { connmark: boolea
     await srv.run(['iptables', '-t', 'mangle', '-A', 'OUTPUT', '-m', 'connmark', '--mark', '7', '-j', 'CONNMARK', '--restore-mark']);
   }
   if (localnet) await srv.sysctl('net.ipv4.conf.all.route_localnet', 1);
+}
+
+/**
+ * The app on gw (198.51.100.1:8080), which routes the documentation clients
+ * back through srv: replies to spoofed clients arrive on srv's eth0 and must
+ * get their mark back in PREROUTING to be delivered locally; the proxy's own
+ * packets must lose the mark once it is saved, or they are delivered locally too.
+ */
+async function remoteTarget(srv: Host, gw: Host, { clear, restore }: { clear: boolean; restore: boolean }): Promise<void> {
+  await gw.ip(['route', 'add', '192.0.2.0/24', 'via', '198.51.100.2']);
+  await srv.ip(['rule', 'add', 'fwmark', '7', 'lookup', '124']);
+  await srv.ip(['route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '124']);
+  await srv.run(['iptables', '-t', 'mangle', '-A', 'OUTPUT', '-m', 'mark', '--mark', '7', '-j', 'CONNMARK', '--save-mark']);
+  if (clear) await srv.run(['iptables', '-t', 'mangle', '-A', 'OUTPUT', '-m', 'mark', '--mark', '7', '-j', 'MARK', '--set-mark', '0']);
+  if (restore) await srv.run(['iptables', '-t', 'mangle', '-A', 'PREROUTING', '-m', 'connmark', '--mark', '7', '-j', 'CONNMARK', '--restore-mark']);
+  await startPeerService(gw, '198.51.100.1:8080');
 }
 
 // IP_TRANSPARENT and SO_MARK accept either capability; both must go.
@@ -80,6 +96,9 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   'mark-healthy-nft': { build: async (srv) => { await markRouting(srv, { connmark: 'nft', localnet: true }); await apps(srv, ['127.0.0.1:8080']); } },
   'no-privilege': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
   'no-privilege-capture': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
+  'mark-remote-healthy': { build: (srv, gw) => remoteTarget(srv, gw, { clear: true, restore: true }) },
+  'mark-remote-no-restore': { build: (srv, gw) => remoteTarget(srv, gw, { clear: true, restore: false }) },
+  'mark-remote-no-clear': { build: (srv, gw) => remoteTarget(srv, gw, { clear: false, restore: true }) },
   'udp-wildcard': {
     build: async (srv) => {
       await srv.addLoopbackRouting();

@@ -71,14 +71,16 @@ describe('doctor readers', function () {
     assert.deepEqual(parseProcNetUdp(v6, 6), [{ family: 6, address: '::1', port: 5353 }]);
   });
 
-  it('reads CONNMARK rules from iptables-save, by mark', function () {
+  it('reads CONNMARK save/restore and the mark clear from iptables-save, by mark', function () {
     const save = [
       '*mangle',
       '-A OUTPUT -m mark --mark 0x7 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
       '-A PREROUTING -m connmark --mark 0x8 -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff',
+      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x0/0xffffffff',
+      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x9/0xffffffff',
       'COMMIT',
     ].join('\n');
-    assert.deepEqual(connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`), ['save OUTPUT']);
+    assert.deepEqual(connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`), ['save OUTPUT', 'clear OUTPUT']);
     assert.deepEqual(connmarkFromIptables(save, 8).map(({ kind, chain }) => `${kind} ${chain}`), ['restore PREROUTING']);
   });
 

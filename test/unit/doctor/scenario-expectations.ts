@@ -23,6 +23,7 @@ export interface ScenarioExpectation {
 }
 
 const LOOPBACK_ARGS = ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443'];
+const REMOTE_ARGS = ['-4', '198.51.100.1:8080', '-6', 'none', '-l', '127.0.0.1:8443', '-mark', '7'];
 const MARK_ARGS = ['-4', '127.0.0.1:8080', '-6', 'none', '-l', '127.0.0.1:8443', '-mark', '7'];
 
 const V4_OK: Expectation = { status: 'ok', summary: 'replies from 127.0.0.1 to spoofed clients are routed back over lo' };
@@ -181,6 +182,39 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       target: { status: 'ok', summary: '127.0.0.1:8080 answers plain and spoofed connections' },
     },
     fixRepairs: true,
+  },
+  'mark-remote-healthy': {
+    args: REMOTE_ARGS,
+    checks: {
+      'mark-routing': { status: 'ok', summary: 'replies to connections marked 7 are routed back locally' },
+      'loopback-routing-v4': { status: 'skip', summary: 'target 198.51.100.1 is not an address of this host: its replies arrive over the network (see mark-based routing)' },
+      target: { status: 'ok', summary: '198.51.100.1:8080 answers plain and spoofed connections' },
+    },
+    fixRepairs: true,
+  },
+  'mark-remote-no-restore': {
+    args: REMOTE_ARGS,
+    checks: {
+      'mark-routing': {
+        status: 'fail',
+        summary: 'no CONNMARK --restore-mark for mark 7 in PREROUTING',
+        commands: ['iptables -t mangle -A PREROUTING -m connmark --mark 7 -j CONNMARK --restore-mark'],
+      },
+      target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one times out/ },
+    },
+    fixRepairs: false,
+  },
+  'mark-remote-no-clear': {
+    args: REMOTE_ARGS,
+    checks: {
+      'mark-routing': {
+        status: 'fail',
+        summary: "packets marked 7 keep their mark after the save: the fwmark rule delivers the proxy's own SYN to 198.51.100.1 locally",
+        commands: ['iptables -t mangle -A OUTPUT -m mark --mark 7 -j MARK --set-mark 0   # after the --save-mark rule'],
+      },
+      target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one/ },
+    },
+    fixRepairs: false,
   },
   'no-privilege': {
     args: LOOPBACK_ARGS,
