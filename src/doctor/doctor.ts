@@ -66,7 +66,8 @@ function listChecks(): string {
 function heading(setup: ProxySetup): string {
   const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatHostPort(target)] : []));
   const mark = setup.mark ? `, mark ${setup.mark}` : '';
-  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}`;
+  const dynamic = setup.dynamicDestination ? ' (-dynamic-destination: only these targets are checked)' : '';
+  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}`;
 }
 
 async function confirm(io: DoctorIo, question: string): Promise<boolean> {

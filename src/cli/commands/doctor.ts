@@ -6,15 +6,22 @@
 import type { Argv, CommandModule } from 'yargs';
 
 const proxyOptions = {
-  l: { type: 'string', describe: 'listen address of the proxy (default 0.0.0.0:8443)' },
-  '4': { type: 'string', describe: 'IPv4 target (default 127.0.0.1:443; "none" to skip IPv4)' },
-  '6': { type: 'string', describe: 'IPv6 target (default [::1]:443; "none" to skip IPv6)' },
-  p: { type: 'string', describe: 'protocol: tcp or udp (default tcp)' },
+  l: { type: 'string', alias: 'listen', describe: 'listen address of the proxy (default 0.0.0.0:8443)' },
+  '4': { type: 'string', alias: 'target4', describe: 'IPv4 target (default 127.0.0.1:443; "none" to skip IPv4)' },
+  '6': { type: 'string', alias: 'target6', describe: 'IPv6 target (default [::1]:443; "none" to skip IPv6)' },
+  p: { type: 'string', alias: 'protocol', describe: 'protocol: tcp or udp (default tcp)' },
   mark: { type: 'number', describe: 'SO_MARK the proxy sets on upstream connections' },
   'allowed-subnets': { type: 'string', describe: 'file of subnets allowed to send PROXY headers' },
-  'connect-timeout': { type: 'number', describe: 'the proxy\'s upstream connect timeout in seconds (default 5)' },
-  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default 1000)' },
+  'connect-timeout': { type: 'string', describe: 'the proxy\'s upstream connect timeout, e.g. 5s or 500ms (default 5s)' },
+  'max-connections': { type: 'number', describe: 'the proxy\'s connection limit, to size the fd-limit check' },
+  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default: --max-connections, else 1000)' },
+  'dynamic-destination': { type: 'boolean', describe: 'the proxy forwards to the header\'s destination; only -4/-6 are checked' },
 } as const;
+
+/** The rest of the proxy's flags, accepted so a proxy command line can be pasted; they change nothing here. */
+const ignoredProxyOptions = Object.fromEntries(
+  ['listeners', 'close-after', 'v', 'header-timeout', 'drain-timeout', 'log-format', 'stats-socket'].map((name) => [name, { type: 'string', hidden: true }] as const),
+);
 
 const doctorOptions = {
   json: { type: 'boolean', describe: 'print the report as JSON' },
@@ -38,12 +45,14 @@ export const doctorCommand: CommandModule = {
       // short-option grouping off, yargs reads them as long options.
       .parserConfiguration({ 'short-option-groups': false })
       .positional('checks', { type: 'string', array: true, describe: 'check ids or groups to run (default: all)' })
-      .options({ ...proxyOptions, ...doctorOptions })
+      .options({ ...proxyOptions, ...doctorOptions, ...ignoredProxyOptions })
+      .option('listen-transparent', { type: 'boolean', hidden: true })
       .example('$0 doctor -4 127.0.0.1:8080 -6 [::1]:8080', 'check the setup `mmproxy` would run with these flags')
       .example('$0 doctor --haproxy-log /var/log/haproxy.log', 'explain HAProxy\'s log and tie it to this host')
       .example('$0 doctor --fix', 'apply the missing ip rule/route, then check again')
       .epilogue(
-        'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
+        'Every other flag of the proxy is accepted and ignored, so its command line can be pasted. ' +
+          'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
           'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture).',
       ),
   handler: async (argv) => {

@@ -25,6 +25,8 @@ export interface ProxySetup {
   connectTimeoutMs: number;
   /** Expected concurrent connections, to size the file-descriptor check. */
   expectedConnections: number;
+  /** -dynamic-destination: the real targets come from the headers; only -4/-6 can be checked. */
+  dynamicDestination: boolean;
 }
 
 /** go-mmproxy's defaults, which mmproxy keeps. */
@@ -65,8 +67,19 @@ export interface ProxyFlags {
   p?: string;
   mark?: number;
   'allowed-subnets'?: string;
-  'connect-timeout'?: number;
+  'connect-timeout'?: string;
+  'max-connections'?: number;
   'expected-connections'?: number;
+  'dynamic-destination'?: boolean;
+}
+
+const DEFAULT_EXPECTED_CONNECTIONS = 1000;
+
+/** "5s", "500ms" or a bare number of seconds (go-mmproxy style), in milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected a duration such as 5s or 500ms`);
+  return Number(match[1]) * (match[2] === 'ms' ? 1 : 1000);
 }
 
 export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
@@ -78,7 +91,8 @@ export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
   const target6 = optionalTarget(flags['6'] ?? DEFAULT_TARGET6, '-6');
   if (target4 && target4.family !== 4) throw new UsageError('-4 needs an IPv4 address');
   if (target6 && target6.family !== 6) throw new UsageError('-6 needs an IPv6 address');
-  const connectTimeoutMs = (flags['connect-timeout'] ?? DEFAULT_CONNECT_TIMEOUT_MS / 1000) * 1000;
+  const connectTimeoutMs = flags['connect-timeout'] === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseDuration(flags['connect-timeout'], '--connect-timeout');
+  const maxConnections = flags['max-connections'] ?? 0;
   return {
     listen: parseHostPort(flags.l ?? DEFAULT_LISTEN, '-l'),
     target4,
@@ -87,7 +101,8 @@ export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
     mark,
     allowedSubnetsFile: flags['allowed-subnets'] ?? null,
     connectTimeoutMs,
-    expectedConnections: flags['expected-connections'] ?? 1000,
+    expectedConnections: flags['expected-connections'] ?? (maxConnections > 0 ? maxConnections : DEFAULT_EXPECTED_CONNECTIONS),
+    dynamicDestination: flags['dynamic-destination'] ?? false,
   };
 }
 

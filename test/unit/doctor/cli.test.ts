@@ -35,6 +35,21 @@ describe('mmproxy doctor command line', function () {
     assert.equal(single.allowedSubnetsFile, '/etc/x');
   });
 
+  it('accepts a whole pasted go-mmproxy or mmproxy command line', async function () {
+    const go = proxySetupFromFlags(
+      await parseDoctorArgs(['-l', '0.0.0.0:8443', '-4', '127.0.0.1:443', '-6', '[::1]:443', '-p', 'tcp', '-mark', '0', '-allowed-subnets', '/x', '-listeners', '4', '-close-after', '30', '-v', '2', '-listen-transparent']),
+    );
+    assert.equal(go.allowedSubnetsFile, '/x');
+    const ours = proxySetupFromFlags(
+      await parseDoctorArgs(['--listen', '0.0.0.0:8443', '--target4', '127.0.0.2:80', '--target6', 'none', '--connect-timeout', '2s', '--max-connections', '300', '--stats-socket', '/run/m.sock', '--dynamic-destination']),
+    );
+    assert.deepEqual(ours.target4, { family: 4, address: '127.0.0.2', port: 80 });
+    assert.equal(ours.target6, null);
+    assert.equal(ours.connectTimeoutMs, 2000);
+    assert.equal(ours.expectedConnections, 300);
+    assert.equal(ours.dynamicDestination, true);
+  });
+
   it('uses go-mmproxy\'s defaults, and "none" drops a family', async function () {
     const setup = proxySetupFromFlags(await parseDoctorArgs(['-6', 'none']));
     assert.equal(setup.listen.address, '0.0.0.0');
@@ -47,6 +62,7 @@ describe('mmproxy doctor command line', function () {
     [['doctor', '-4', '127.0.0.1'], /-4 "127.0.0.1": expected ADDRESS:PORT/],
     [['doctor', '-6', '::1:80'], /write IPv6 addresses in brackets/],
     [['doctor', '-p', 'sctp'], /-p "sctp": expected tcp or udp/],
+    [['doctor', '--connect-timeout', 'soon'], /--connect-timeout "soon": expected a duration such as 5s or 500ms/],
     [['doctor', 'no-such-check'], /unknown check no-such-check; see 'mmproxy doctor --list-checks'/],
     [['doctor', '--no-such-flag'], /Unknown argument/],
   ] as const) {
