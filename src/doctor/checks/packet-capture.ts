@@ -1,14 +1,28 @@
 /**
  * Packet evidence (--capture): one more spoofed handshake, watched with
- * libpcap on every interface that is up, told as what the kernel did.
+ * libpcap on every interface that is up, told as what the kernel did. The
+ * ACK that completes the handshake is the proof the reply made it back.
  */
 import { formatHostPort, type HostPort } from '../options/proxy-setup.js';
 import { tellPacketStory } from '../capture/packet-story.js';
 import { CAPTURE_CLIENT } from '../routing/probe-addresses.js';
+import { targetIsLocal } from '../routing/reply-route.js';
 import type { Check, CheckResult } from '../types.js';
 
 // Long enough for the kernel's first SYN retransmission (RTO 1 s).
 const MIN_CAPTURE_PROBE_MS = 1500;
+
+function failureSummary(local: boolean, target: string, synAckInterfaces: string[]): string {
+  if (local) {
+    // The app's SYN-ACK is generated here: where it went is the kernel's routing decision.
+    return synAckInterfaces.length === 0
+      ? 'the SYN reached the app on lo, its SYN-ACK was never sent'
+      : `the SYN reached the app on lo, its SYN-ACK went out of ${synAckInterfaces.join(', ')}`;
+  }
+  return synAckInterfaces.length === 0
+    ? `no SYN-ACK came back from ${target}`
+    : `the SYN-ACK from ${target} arrived on ${synAckInterfaces.join(', ')} but never reached the spoofed socket`;
+}
 
 export const packetCapture: Check = {
   id: 'packet-capture',
@@ -35,9 +49,9 @@ export const packetCapture: Check = {
     if (!capture.ok) return { status: 'skip', summary: `no packet evidence: ${capture.reason}`, evidence: [] };
     const story = tellPacketStory(capture.packets, client, chosen.address);
     const evidence = [`spoofed handshake ${client} → ${formatHostPort(chosen)}, captured on ${interfaces.join(', ')}`, ...story.lines];
-    if (story.synAckOnLo) return { status: 'ok', summary: 'the SYN-ACK came back over lo', evidence };
-    if (story.synsOnLo === 0) return { status: 'warn', summary: 'the probe\'s SYN was not seen on lo', evidence };
-    const where = story.synAckInterfaces.length ? `went out of ${story.synAckInterfaces.join(', ')}` : 'was never sent';
-    return { status: 'fail', summary: `the SYN reached the app on lo, its SYN-ACK ${where}`, evidence, symptom: { of: 'reply-routing' } };
+    if (story.completed) return { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed', evidence };
+    if (story.syns === 0) return { status: 'warn', summary: 'the probe\'s SYN was not seen on any interface', evidence };
+    const local = await targetIsLocal(ctx, chosen.family, chosen.address);
+    return { status: 'fail', summary: failureSummary(local, chosen.address, story.synAckInterfaces), evidence, symptom: { of: 'reply-routing' } };
   },
 };

@@ -98,6 +98,7 @@ export const SETUPS: Record<string, ScenarioSetup> = {
   'no-privilege-capture': { build: async (srv) => { await srv.addLoopbackRouting(); await apps(srv); }, wrap: DROP_NET_CAPS },
   'mark-remote-healthy': { build: (srv, gw) => remoteTarget(srv, gw, { clear: true, restore: true }) },
   'mark-remote-no-restore': { build: (srv, gw) => remoteTarget(srv, gw, { clear: true, restore: false }) },
+  'mark-remote-no-restore-capture': { build: (srv, gw) => remoteTarget(srv, gw, { clear: true, restore: false }) },
   'mark-remote-no-clear': { build: (srv, gw) => remoteTarget(srv, gw, { clear: false, restore: true }) },
   'udp-wildcard': {
     build: async (srv) => {

@@ -69,7 +69,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
   },
   'healthy-capture': {
     args: [...LOOPBACK_ARGS, '--capture'],
-    checks: { 'loopback-routing-v4': V4_OK, 'packet-capture': { status: 'ok', summary: 'the SYN-ACK came back over lo' } },
+    checks: { 'loopback-routing-v4': V4_OK, 'packet-capture': { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed' } },
     fixRepairs: true,
   },
   'missing-v4': {
@@ -213,6 +213,15 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
         commands: ['iptables -t mangle -A OUTPUT -m mark --mark 7 -j MARK --set-mark 0   # after the --save-mark rule'],
       },
       target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one/ },
+    },
+    fixRepairs: false,
+  },
+  'mark-remote-no-restore-capture': {
+    args: [...REMOTE_ARGS, '--capture'],
+    checks: {
+      'mark-routing': { status: 'fail', summary: 'no CONNMARK --restore-mark for mark 7 in PREROUTING' },
+      'packet-capture': { status: 'fail', summary: 'the SYN-ACK from 198.51.100.1 arrived on eth0 but never reached the spoofed socket' },
+      target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one times out/ },
     },
     fixRepairs: false,
   },
