@@ -52,43 +52,49 @@ interface Part {
   apply?: string[][];
 }
 
-async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]): Promise<Part[]> {
+/** The fwmark rule and its table, and the kernel's verdict for a marked reply. */
+async function routingParts(ctx: DoctorContext, target: HostPort, local: boolean, evidence: string[]): Promise<Part[]> {
   const { family, address } = target;
   const mark = ctx.setup.mark;
   const ip = family === 6 ? ['ip', '-6'] : ['ip'];
-  const tables = family === 6 ? 'ip6tables' : 'iptables';
-  const local = await targetIsLocal(ctx, family, address);
-  const parts: Part[] = [];
+  const localDefault = family === 6 ? '::/0' : '0.0.0.0/0';
   const [rules, routes] = await Promise.all([ctx.ip.rules(family), ctx.ip.routes(family)]);
   const rule = fwmarkRule(rules, mark);
+  const parts: Part[] = [];
   if (rule && tableHasLocalDefault(routes, rule.table as string)) {
-    evidence.push(`rule ${formatRule(rule)} → table ${rule.table} has local ${family === 6 ? '::/0' : '0.0.0.0/0'} dev lo`);
+    evidence.push(`rule ${formatRule(rule)} → table ${rule.table} has local ${localDefault} dev lo`);
   } else {
     const table = rule?.table ?? freeTable(tablesInUse(rules, routes));
-    const addRoute = [...ip, 'route', 'add', 'local', family === 6 ? '::/0' : '0.0.0.0/0', 'dev', 'lo', 'table', table];
-    const addRule = [...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table];
-    const apply = rule ? [addRoute] : [addRule, addRoute];
+    const addRoute = [...ip, 'route', 'add', 'local', localDefault, 'dev', 'lo', 'table', table];
+    const apply = rule ? [addRoute] : [[...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table], addRoute];
     parts.push({
       missing: rule ? `table ${table} (used by rule ${formatRule(rule)}) has no local route` : `no fwmark ${mark} rule before main`,
       commands: apply.map((argv) => argv.join(' ')),
       apply,
     });
   }
-  const marked = await ctx.ip.routeGet(local ? replyRouteQuery(family, address, mark) : await remoteReplyRouteQuery(ctx, family, address, mark));
+  const query = local ? replyRouteQuery(family, address, mark) : await remoteReplyRouteQuery(ctx, family, address, mark);
+  const marked = await ctx.ip.routeGet(query);
   evidence.push(describeReplyRoute(marked, address));
   if (!deliveredLocally(marked) && parts.length === 0) parts.push({ missing: 'the kernel does not deliver marked replies locally', commands: [] });
+  return parts;
+}
 
+/** CONNMARK save (and, for a remote target, the clear after it) in OUTPUT; restore where replies pass. */
+async function netfilterParts(ctx: DoctorContext, target: HostPort, local: boolean, evidence: string[]): Promise<Part[]> {
+  const { family, address } = target;
+  const mark = ctx.setup.mark;
+  const tables = family === 6 ? 'ip6tables' : 'iptables';
   const connmark = await readConnmark(ctx, family, mark);
   evidence.push(...connmark.notes, ...connmark.rules.map((found) => `${found.source}: ${found.text}`));
-  // Locally generated replies (local target) pass OUTPUT; replies from a remote target arrive through PREROUTING.
-  const restoreChain = local ? 'OUTPUT' : 'PREROUTING';
-  if (!connmark.rules.some((found) => found.kind === 'save' && found.chain === 'OUTPUT')) {
+  const parts: Part[] = [];
+  const save = connmark.rules.find((found) => found.kind === 'save' && found.chain === 'OUTPUT');
+  if (!save) {
     parts.push({
       missing: `no CONNMARK --save-mark for mark ${mark} in OUTPUT`,
       commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j CONNMARK --save-mark`],
     });
   }
-  const save = connmark.rules.find((found) => found.kind === 'save' && found.chain === 'OUTPUT');
   const clearedAfterSave = connmark.rules.some(
     (found) => found.kind === 'clear' && found.chain === 'OUTPUT' && save !== undefined && found.source === save.source && found.position > save.position,
   );
@@ -98,27 +104,42 @@ async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]
       commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j MARK --set-mark 0   # after the --save-mark rule`],
     });
   }
+  // Locally generated replies (local target) pass OUTPUT; replies from a remote target arrive through PREROUTING.
+  const restoreChain = local ? 'OUTPUT' : 'PREROUTING';
   if (!connmark.rules.some((found) => found.kind === 'restore' && found.chain === restoreChain)) {
     parts.push({
       missing: `no CONNMARK --restore-mark for mark ${mark} in ${restoreChain}`,
       commands: [`${tables} -t mangle -A ${restoreChain} -m connmark --mark ${mark} -j CONNMARK --restore-mark`],
     });
   }
-  if (family === 4 && isLoopbackAddress(address)) {
-    const device = (await egressInterface(ctx, family)) ?? 'all';
-    const all = Number(await ctx.sysctl('net.ipv4.conf.all.route_localnet'));
-    const onDevice = Number(await ctx.sysctl(`net.ipv4.conf.${device}.route_localnet`));
-    evidence.push(`route_localnet: all = ${all}, ${device} = ${onDevice}`);
-    // The reply's first lookup, before OUTPUT restores its mark.
-    evidence.push(`unmarked: ${describeReplyRoute(await ctx.ip.routeGet(replyRouteQuery(family, address)), address)}`);
-    if (Math.max(all, onDevice) !== 1) {
-      parts.push({
-        missing: `route_localnet is off on ${device}: the unmarked reply from ${address} is refused before its mark is restored`,
-        commands: [`sysctl -w net.ipv4.conf.${device}.route_localnet=1`],
-      });
-    }
-  }
   return parts;
+}
+
+/** route_localnet, needed only for a 127.0.0.0/8 target: its reply is routed once unmarked. */
+async function localnetParts(ctx: DoctorContext, target: HostPort, evidence: string[]): Promise<Part[]> {
+  const { family, address } = target;
+  if (family !== 4 || !isLoopbackAddress(address)) return [];
+  const device = (await egressInterface(ctx, family)) ?? 'all';
+  const all = Number(await ctx.sysctl('net.ipv4.conf.all.route_localnet'));
+  const onDevice = Number(await ctx.sysctl(`net.ipv4.conf.${device}.route_localnet`));
+  evidence.push(`route_localnet: all = ${all}, ${device} = ${onDevice}`);
+  evidence.push(`unmarked: ${describeReplyRoute(await ctx.ip.routeGet(replyRouteQuery(family, address)), address)}`);
+  if (Math.max(all, onDevice) === 1) return [];
+  return [
+    {
+      missing: `route_localnet is off on ${device}: the unmarked reply from ${address} is refused before its mark is restored`,
+      commands: [`sysctl -w net.ipv4.conf.${device}.route_localnet=1`],
+    },
+  ];
+}
+
+async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]): Promise<Part[]> {
+  const local = await targetIsLocal(ctx, target.family, target.address);
+  return [
+    ...(await routingParts(ctx, target, local, evidence)),
+    ...(await netfilterParts(ctx, target, local, evidence)),
+    ...(await localnetParts(ctx, target, evidence)),
+  ];
 }
 
 export const markRouting: Check = {
