@@ -16,16 +16,19 @@ export const haproxyLog: Check = {
       return { status: 'warn', summary: `no HAProxy session lines found (${skippedLines} other lines skipped); is it \`option tcplog\` or \`option httplog\`?`, evidence: [] };
     }
     const findings = analyseSessions(sessions);
-    const ordered = [...findings.filter((f) => f.verdict === 'broken'), ...findings.filter((f) => f.verdict === 'suspect'), ...findings.filter((f) => f.verdict === 'healthy')];
+    const order = ['broken', 'unreachable', 'suspect', 'healthy'] as const;
+    const ordered = order.flatMap((verdict) => findings.filter((finding) => finding.verdict === verdict));
     const states = [...new Set(sessions.map((session) => session.state))].sort();
-    // A broken server's conclusion is the summary; the evidence contrasts it with the rest.
+    // The worst servers' conclusions are the summary; the evidence contrasts them with the rest.
+    const worst = ordered[0]?.verdict;
     const evidence = [
-      ...ordered.filter((finding) => finding.verdict !== 'broken').map((finding) => finding.conclusion),
+      ...ordered.filter((finding) => finding.verdict !== worst || worst === 'healthy').map((finding) => finding.conclusion),
       ...ordered.flatMap((finding) => explainClusterTime(finding) ?? []),
       ...states.map((state) => `${state}: ${explainTerminationState(state)}`),
       `${sessions.length} sessions read${skippedLines ? `, ${skippedLines} other lines skipped` : ''}`,
     ];
     const broken = ordered.filter((finding) => finding.verdict === 'broken');
+    const unreachable = ordered.filter((finding) => finding.verdict === 'unreachable');
     const suspect = ordered.filter((finding) => finding.verdict === 'suspect');
     if (broken.length) {
       return {
@@ -35,6 +38,7 @@ export const haproxyLog: Check = {
         symptom: { of: 'reply-routing', servers: broken.map((finding) => finding.name) },
       };
     }
+    if (unreachable.length) return { status: 'fail', summary: unreachable.map((finding) => finding.conclusion).join('; '), evidence };
     if (suspect.length) return { status: 'warn', summary: suspect.map((finding) => finding.conclusion).join('; '), evidence };
     return { status: 'ok', summary: `every server healthy (${findings.map((finding) => finding.name).join(', ')})`, evidence };
   },

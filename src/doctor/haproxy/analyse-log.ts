@@ -26,7 +26,8 @@ export interface ServerFinding {
   /** Every stuck session was a server-side timeout (`sD`) rather than an abort. */
   timedOut: boolean;
   conclusion: string;
-  verdict: 'broken' | 'suspect' | 'healthy';
+  /** broken: the upstream-connect signature; unreachable: HAProxy could not even connect. */
+  verdict: 'broken' | 'unreachable' | 'suspect' | 'healthy';
 }
 
 function median(values: number[]): number {
@@ -56,8 +57,19 @@ function analyseServer(name: string, sessions: HaproxySession[]): ServerFinding 
   const stuck = sessions.filter(isSignature);
   const stateCounts = countStates(sessions);
   const states = [...stateCounts].map(([state, count]) => `${count} × ${state}`).join(', ');
+  const base = { name, sessions: sessions.length, stateCounts, stuckMedianMs: null, clustered: false, timedOut: false };
+  // SC / sC: HAProxy's own connection to the server was refused or timed out.
+  const connectFailed = sessions.filter((session) => isServerSideEnd(session.state) && session.state[1] === 'C');
+  if (stuck.length === 0 && connectFailed.length * 2 >= sessions.length) {
+    return {
+      ...base,
+      stuck: 0,
+      verdict: 'unreachable',
+      conclusion: `server ${name}: ${connectFailed.length}/${sessions.length} sessions could not connect to the server at all (${states}) — mmproxy on ${name} is not listening where HAProxy connects, or a firewall drops it`,
+    };
+  }
   if (stuck.length === 0) {
-    return { name, sessions: sessions.length, stuck: 0, stateCounts, stuckMedianMs: null, clustered: false, timedOut: false, verdict: 'healthy', conclusion: `server ${name}: ${sessions.length} session${sessions.length === 1 ? '' : 's'}, healthy (${states})` };
+    return { ...base, stuck: 0, verdict: 'healthy', conclusion: `server ${name}: ${sessions.length} session${sessions.length === 1 ? '' : 's'}, healthy (${states})` };
   }
   const times = stuck.map((session) => session.totalMs);
   const middle = median(times);

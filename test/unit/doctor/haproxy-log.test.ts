@@ -102,6 +102,13 @@ describe('HAProxy log analysis', function () {
     });
   });
 
+  it('names a server HAProxy could not connect to at all (SC), not healthy', function () {
+    const line = (state: string) => `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/down 0/-1/3 0 ${state} 1/1/0/0/3 0/0`;
+    const [finding] = analyseSessions(parseHaproxyLog([line('SC'), line('SC'), line('sC')].join('\n')).sessions);
+    assert.equal(finding?.verdict, 'unreachable');
+    assert.equal(finding?.conclusion, 'server down: 3/3 sessions could not connect to the server at all (2 × SC, 1 × sC) — mmproxy on down is not listening where HAProxy connects, or a firewall drops it');
+  });
+
   describe('termination states in words', function () {
     it('explains both characters', function () {
       assert.equal(explainTerminationState('SD'), 'the server side aborted the session unexpectedly, or explicitly refused it, during the data phase');
