@@ -38,7 +38,7 @@ const doctorOptions = {
 
 export const doctorCommand: CommandModule = {
   command: 'doctor [checks..]',
-  describe: 'find why spoofed connections fail, and print the exact fix',
+  describe: 'Find why spoofed connections fail, and print the exact fix',
   builder: (yargs: Argv) =>
     yargs
       // go-mmproxy's flags are single-dash words (-mark, -allowed-subnets); with
