@@ -5,6 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 
+import { setExitCode } from './exit-code.js';
+
 const proxyOptions = {
   l: { type: 'string', alias: 'listen', describe: 'listen address of the proxy (default 0.0.0.0:8443)' },
   '4': { type: 'string', alias: 'target4', describe: 'IPv4 target (default 127.0.0.1:443; "none" to skip IPv4)' },
@@ -56,8 +58,7 @@ export const doctorCommand: CommandModule = {
           'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture).',
       ),
   handler: async (argv) => {
-    // index.ts imports this module, so setExitCode comes lazily too: no import cycle at load time.
-    const [{ runDoctor }, { setExitCode }] = await Promise.all([import('../../doctor/doctor.js'), import('./index.js')]);
+    const { runDoctor } = await import('../../doctor/doctor.js');
     const code = await runDoctor(argv as never, { stdout: process.stdout, stdin: process.stdin, env: process.env });
     setExitCode(argv, code);
   },
