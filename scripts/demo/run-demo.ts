@@ -11,6 +11,7 @@ import { exchange, type Haproxy, type HostProcess } from '../../test/netns/kit/i
 import { MMPROXY_BIN } from '../../test/netns/proxy/mmproxy-process.js';
 import { APP, CLIENT_V4, CLIENT_V6, LB_FRONT_V4, LB_FRONT_V6, ProxyTopology, TARGETS } from '../../test/netns/proxy/topology.js';
 import { holdUntilInterrupted, runTopInteractive } from './interactive.js';
+import { startLiveFlows } from './live-flows.js';
 import { Narrator } from './narrator.js';
 
 export interface DemoSummary {
@@ -38,6 +39,9 @@ const DEMO_CONNECT_TIMEOUT = '3s';
 const CLIENT_BYTES = 64 * 1024;
 const LOG_WAIT_MS = 10_000;
 const LOG_POLL_MS = 100;
+// How long the streaming clients may live: enough for one frame, or for a person looking at top.
+const ONCE_FLOW_MS = 30_000;
+const INTERACTIVE_FLOW_MS = 180_000;
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = new Narrator();
@@ -76,14 +80,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say.step('The client connects through HAProxy, over IPv4 and IPv6; the service reports who it sees');
     summary.realAddressesSeen = (await connectAndReport(say, topology, via4, CLIENT_V4)) && (await connectAndReport(say, topology, via6, CLIENT_V6));
 
+    const liveFlows = await startLiveFlows(topology, [via4, via6], workDir, options.interactive ? INTERACTIVE_FLOW_MS : ONCE_FLOW_MS);
     if (options.interactive) {
-      say.step('mmproxy top on the live proxy (q to go on)');
-      await runTopInteractive(topology, statsSocket, [via4, via6]);
+      say.step('mmproxy top on the live proxy, with two clients streaming (q to go on)');
+      await runTopInteractive(topology.app, statsSocket);
     } else {
-      say.step("mmproxy top --once: the proxy's live view (npm run demo -- --interactive opens the full screen)");
+      say.step("mmproxy top --once, with two clients streaming (npm run demo -- --interactive opens the live screen)");
       const top = await app.exec([process.execPath, MMPROXY_BIN, 'top', '--once', '--socket', statsSocket]);
       say.quote(top.stdout || top.stderr);
     }
+    await liveFlows.release();
 
     say.step('Breaking it the way it breaks in the field: the loopback routing goes missing');
     say.command('ip rule del from 127.0.0.1/8 iif lo table 123; ip route del local 0.0.0.0/0 dev lo table 123 (and -6)');
