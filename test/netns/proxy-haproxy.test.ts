@@ -127,14 +127,19 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     const lbProxy = await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v1' }]);
     await t().app.removeLoopbackRouting();
     try {
-      // The client speaks first, as in most protocols: HAProxy then logs mmproxy giving up as SD, as in the
-      // field. (With a server-first protocol and nothing sent, mmproxy's close is clean and HAProxy logs --.)
-      const result = await exchange(t().client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10 });
-      assert.equal(result.receivedBytes, 0, 'the service answered without loopback routing');
-      // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
-      const client = `${CLIENT_V4.replaceAll('.', '\\.')}:${result.localPort}`;
-      await lbProxy.waitForLog(new RegExp(`^${client} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD `, 'm'));
-      await proxy.waitForOutput(/error connect_timeout: .*timed out .*not routed back over loopback.*run `mmproxy doctor`/, 5_000, 'stderr');
+      // A client that speaks first and one that waits for the server's banner: both end the same way.
+      for (const expectPeer of [false, true]) {
+        const result = await exchange(t().client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10, expectPeer });
+        assert.equal(result.receivedBytes, 0, 'the service answered without loopback routing');
+        // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
+        const client = `${CLIENT_V4.replaceAll('.', '\\.')}:${result.localPort}`;
+        await lbProxy.waitForLog(new RegExp(`^${client} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD `, 'm'));
+        await proxy.waitForOutput(
+          new RegExp(`error connect_timeout: .*from ${client} timed out .*not routed back over loopback.*run \`mmproxy doctor\``),
+          5_000,
+          'stderr',
+        );
+      }
     } finally {
       await t().app.addLoopbackRouting();
     }
