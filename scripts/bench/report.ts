@@ -1,0 +1,208 @@
+/**
+ * Turns one benchmark run's raw files (written by scripts/bench/run.sh) into
+ * results.json and a markdown table on stdout that can be pasted into the
+ * README. Usage: node dist/scripts/bench/report.js bench-results/<run>
+ */
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const CONTENDERS = ['direct', 'go-mmproxy', 'mmproxy'] as const;
+type Contender = (typeof CONTENDERS)[number];
+
+interface Machine {
+  date: string;
+  nproc: number;
+  cpu_model: string;
+  kernel: string;
+  node: string;
+  go_mmproxy: string;
+  mmproxy_revision: string;
+  seconds: number;
+  idle_conns: number;
+  listeners: number;
+  client_cpu: string;
+  server_cpu: string;
+}
+
+/** One workload's figures for one contender, or why there are none. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+interface Pingpong { messages_per_s: number; p50_us: number; p99_us: number }
+interface Bulk { gbit_per_s: number }
+interface Connrate {
+  conns_per_s: number;
+  p50_us: number;
+  p99_us: number;
+  connect_errors: number;
+  closed_early: number;
+  timeouts: number;
+}
+interface Idle { established: number; rss_before_kb: number; rss_after_kb: number; bytes_per_conn: number }
+
+interface ContenderResults {
+  pingpong: Outcome<Pingpong>;
+  bulk: Outcome<Bulk>;
+  connrate: Outcome<Connrate>;
+  idle: Outcome<Idle>;
+}
+
+interface Target {
+  name: string;
+  rule: string;
+  ratio: number | null;
+  met: boolean | null;
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+function outcome<T>(dir: string, contender: Contender, workload: string, read: (base: string) => T): Outcome<T> {
+  const base = join(dir, `${contender}-${workload}`);
+  const skipped = join(dir, `${contender}.skipped`);
+  if (existsSync(skipped)) return { ok: false, reason: `skipped: ${readFileSync(skipped, 'utf8').trim()}` };
+  if (existsSync(`${base}.error`)) return { ok: false, reason: readFileSync(`${base}.error`, 'utf8').trim() };
+  if (!existsSync(`${base}.json`)) return { ok: false, reason: 'not run' };
+  return { ok: true, value: read(base) };
+}
+
+function readIdle(base: string): Idle {
+  const opened = readJson<{ established: number }>(`${base}.json`);
+  const rss = readJson<{ rss_before_kb: number; rss_after_kb: number }>(`${base}.rss.json`);
+  const bytesPerConn = ((rss.rss_after_kb - rss.rss_before_kb) * 1024) / opened.established;
+  return { established: opened.established, ...rss, bytes_per_conn: Math.round(bytesPerConn) };
+}
+
+function readContender(dir: string, contender: Contender): ContenderResults {
+  const plain = <T>(base: string): T => readJson<T>(`${base}.json`);
+  return {
+    pingpong: outcome(dir, contender, 'pingpong', plain<Pingpong>),
+    bulk: outcome(dir, contender, 'bulk', plain<Bulk>),
+    connrate: outcome(dir, contender, 'connrate', plain<Connrate>),
+    idle: contender === 'direct'
+      ? { ok: false, reason: 'no proxy to weigh' }
+      : outcome(dir, contender, 'idle', readIdle),
+  };
+}
+
+function value<T>(o: Outcome<T>): T | null {
+  return o.ok ? o.value : null;
+}
+
+/** mmproxy / baseline, compared with `at least` or `at most` the goal. */
+function target(name: string, rule: string, mine: number | undefined, base: number | undefined,
+  goal: number, direction: 'min' | 'max'): Target {
+  if (mine === undefined || base === undefined || base === 0) return { name, rule, ratio: null, met: null };
+  const ratio = mine / base;
+  return { name, rule, ratio, met: direction === 'min' ? ratio >= goal : ratio <= goal };
+}
+
+function targets(r: Record<Contender, ContenderResults>): Target[] {
+  const mm = r.mmproxy, go = r['go-mmproxy'];
+  return [
+    target('bulk throughput', 'mmproxy ≥ 0.95 × direct', value(mm.bulk)?.gbit_per_s,
+      value(r.direct.bulk)?.gbit_per_s, 0.95, 'min'),
+    target('small messages/s', 'mmproxy ≥ 1.2 × go-mmproxy', value(mm.pingpong)?.messages_per_s,
+      value(go.pingpong)?.messages_per_s, 1.2, 'min'),
+    target('new connections/s', 'mmproxy ≥ 1.5 × go-mmproxy', value(mm.connrate)?.conns_per_s,
+      value(go.connrate)?.conns_per_s, 1.5, 'min'),
+    target('memory per idle connection', 'mmproxy ≤ 0.5 × go-mmproxy', value(mm.idle)?.bytes_per_conn,
+      value(go.idle)?.bytes_per_conn, 0.5, 'max'),
+  ];
+}
+
+const number = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+type Workload = keyof ContenderResults;
+
+/** One table row: a label, the workload it reads and how to show a value. */
+interface Row<W extends Workload> {
+  label: string;
+  workload: W;
+  format: (v: ContenderResults[W] extends Outcome<infer T> ? T : never) => string;
+}
+
+function row<W extends Workload>(label: string, workload: W, format: Row<W>['format']): Row<Workload> {
+  return { label, workload, format } as unknown as Row<Workload>;
+}
+
+function rows(machine: Machine): Row<Workload>[] {
+  return [
+    row('small messages: msg/s (50 conns, 64 B)', 'pingpong', (v) => number(v.messages_per_s)),
+    row('small messages: p50 / p99 round trip (µs)', 'pingpong', (v) => `${v.p50_us} / ${v.p99_us}`),
+    row('bulk: Gbit/s (4 conns, backend → client)', 'bulk', (v) => number(v.gbit_per_s, 2)),
+    row('new connections/s (50 slots)', 'connrate', (v) => number(v.conns_per_s)),
+    row('new connections: p50 / p99 (µs)', 'connrate', (v) => `${v.p50_us} / ${v.p99_us}`),
+    row('new connections failed: connect / early close / timeout', 'connrate',
+      (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),
+    row(`memory per idle connection (bytes, ${number(machine.idle_conns)} open)`, 'idle',
+      (v) => number(v.bytes_per_conn)),
+    row('proxy RSS before → after (MiB)', 'idle',
+      (v) => `${number(v.rss_before_kb / 1024, 1)} → ${number(v.rss_after_kb / 1024, 1)}`),
+  ];
+}
+
+function markdownTable(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function render(machine: Machine, results: Record<Contender, ContenderResults>, goals: Target[]): string {
+  const notes: string[] = [];
+  const cell = (o: Outcome<unknown>, format: (v: never) => string): string => {
+    if (o.ok) return format(o.value as never);
+    if (o.reason === 'no proxy to weigh') return '—';
+    if (o.reason.startsWith('skipped')) {
+      if (!notes.includes(o.reason)) notes.push(o.reason);
+      return `skipped [${notes.indexOf(o.reason) + 1}]`;
+    }
+    if (!notes.includes(o.reason)) notes.push(o.reason);
+    return `failed [${notes.indexOf(o.reason) + 1}]`;
+  };
+  const body = rows(machine).map((r) => [
+    r.label,
+    ...CONTENDERS.map((c) => cell(results[c][r.workload], r.format as (v: never) => string)),
+  ]);
+  const goalBody = goals.map((g) => [
+    g.name,
+    g.rule,
+    g.ratio === null ? '—' : `${number(g.ratio, 2)}×`,
+    g.met === null ? 'not measured' : g.met ? 'met' : 'not met',
+  ]);
+  return [
+    `Measured ${machine.date} on ${machine.nproc} × ${machine.cpu_model}, Linux ${machine.kernel}, ` +
+      `Node ${machine.node}, go-mmproxy ${machine.go_mmproxy}, mmproxy ${machine.mmproxy_revision}.`,
+    `Load generator pinned to CPU ${machine.client_cpu}; backend and proxy share CPU ${machine.server_cpu} ` +
+      `(taskset), so direct and proxied runs get the same two cores. -listeners ${machine.listeners} for ` +
+      `both proxies; ${machine.seconds} s per timed workload; PROXY v2 headers; one network namespace, loopback only.`,
+    '',
+    markdownTable(['workload', ...CONTENDERS], body),
+    '',
+    markdownTable(['target', 'rule', 'ratio', 'status'], goalBody),
+    ...(notes.length ? ['', ...notes.map((n, i) => `[${i + 1}] ${n}`)] : []),
+  ].join('\n');
+}
+
+function main(dir: string | undefined): void {
+  if (!dir) {
+    process.stderr.write('usage: node dist/scripts/bench/report.js bench-results/<run>\n');
+    process.exitCode = 2;
+    return;
+  }
+  const machine = readJson<Machine>(join(dir, 'machine.json'));
+  const results = Object.fromEntries(CONTENDERS.map((c) => [c, readContender(dir, c)])) as Record<
+    Contender,
+    ContenderResults
+  >;
+  const goals = targets(results);
+  const resultsPath = join(dir, 'results.json');
+  writeFileSync(resultsPath, `${JSON.stringify({ machine, results, targets: goals }, null, 2)}\n`);
+  copyFileSync(resultsPath, join(dirname(dir), 'latest.json'));
+  const table = render(machine, results, goals);
+  writeFileSync(join(dir, 'table.md'), `${table}\n`);
+  process.stdout.write(`${table}\n\nResults: ${resultsPath}\n`);
+}
+
+main(process.argv[2]);
