@@ -22,6 +22,7 @@ interface Machine {
   listeners: number;
   client_cpu: string;
   server_cpu: string;
+  fd_limit: number;
 }
 
 /** One workload's figures for one contender, or why there are none. */
@@ -154,6 +155,7 @@ function render(machine: Machine, results: Record<Contender, ContenderResults>, 
   const cell = (o: Outcome<unknown>, format: (v: never) => string): string => {
     if (o.ok) return format(o.value as never);
     if (o.reason === 'no proxy to weigh') return '—';
+    if (o.reason === 'not run') return 'not run';
     if (o.reason.startsWith('skipped')) {
       if (!notes.includes(o.reason)) notes.push(o.reason);
       return `skipped [${notes.indexOf(o.reason) + 1}]`;
@@ -176,7 +178,8 @@ function render(machine: Machine, results: Record<Contender, ContenderResults>, 
       `Node ${machine.node}, go-mmproxy ${machine.go_mmproxy}, mmproxy ${machine.mmproxy_revision}.`,
     `Load generator pinned to CPU ${machine.client_cpu}; backend and proxy share CPU ${machine.server_cpu} ` +
       `(taskset), so direct and proxied runs get the same two cores. -listeners ${machine.listeners} for ` +
-      `both proxies; ${machine.seconds} s per timed workload; PROXY v2 headers; one network namespace, loopback only.`,
+      `both proxies; ${machine.seconds} s per timed workload; PROXY v2 headers; one network namespace, loopback only; ` +
+      `open-file limit ${machine.fd_limit}.`,
     '',
     markdownTable(['workload', ...CONTENDERS], body),
     '',

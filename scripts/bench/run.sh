@@ -56,22 +56,23 @@ check_prerequisites() {
   fi
 }
 
-# Every idle connection costs the proxy two descriptors (client side and
-# upstream), the load generator and the backend one each; children inherit
-# the limit. Descriptors the proxy needs besides: listeners, epoll, pipes.
+# Descriptors one idle connection costs the proxy, at worst: go-mmproxy
+# keeps a splice pipe (2 fds) per direction besides the two sockets, even
+# when idle. Children inherit the limit. Headroom: listeners, epoll, logs.
+FDS_PER_IDLE_CONN=6
 FD_HEADROOM=512
 
 raise_fd_limit() {
-  local wanted=$((BENCH_IDLE_CONNS * 2 + FD_HEADROOM)) hard fitting
-  [ "$wanted" -lt 65536 ] && wanted=65536
+  local wanted=$((BENCH_IDLE_CONNS * FDS_PER_IDLE_CONN + FD_HEADROOM)) hard fitting
   ulimit -n "$wanted" 2>/dev/null && return 0
   # Raising the hard limit needs CAP_SYS_RESOURCE, which containers often drop.
   hard=$(ulimit -Hn)
   ulimit -n "$hard"
-  fitting=$(((hard - FD_HEADROOM) / 2 / 100 * 100))
+  fitting=$(((hard - FD_HEADROOM) / FDS_PER_IDLE_CONN / 100 * 100))
   if [ "$fitting" -lt "$BENCH_IDLE_CONNS" ]; then
-    bench_log "the open-file limit is capped at $hard here (no CAP_SYS_RESOURCE to raise it):" \
-      "measuring $fitting idle connections instead of $BENCH_IDLE_CONNS (the per-connection figure is what counts)"
+    bench_log "the open-file limit is capped at $hard here (no CAP_SYS_RESOURCE to raise it), and" \
+      "go-mmproxy needs $FDS_PER_IDLE_CONN per idle connection: measuring $fitting idle connections" \
+      "instead of $BENCH_IDLE_CONNS"
     BENCH_IDLE_CONNS=$fitting
   fi
 }

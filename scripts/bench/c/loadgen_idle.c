@@ -134,9 +134,13 @@ int run_idle(const struct loadgen_config *config)
             on_event(&state, events[e].data.u32, config);
     }
 
-    printf("{\"mode\":\"idle\",\"conns\":%d,\"established\":%d,\"failed\":%d,\"open_seconds\":%.3f}\n",
-           config->conns, state.established, state.failed,
-           (double)(now_ns() - start) / NS_PER_SEC);
+    if (state.failed > 0) {
+        fprintf(stderr, "bench: %d of %d idle connections were refused or closed (see the proxy's log)\n",
+                state.failed, config->conns);
+        return 1;
+    }
+    printf("{\"mode\":\"idle\",\"conns\":%d,\"established\":%d,\"open_seconds\":%.3f}\n",
+           config->conns, state.established, (double)(now_ns() - start) / NS_PER_SEC);
     fflush(stdout);
     hold_until_term(config->hold_seconds);
     return 0;

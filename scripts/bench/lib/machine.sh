@@ -31,7 +31,8 @@ write_machine_json() {
   "idle_conns": $BENCH_IDLE_CONNS,
   "listeners": $BENCH_LISTENERS,
   "client_cpu": $(json_string "$BENCH_CLIENT_CPU"),
-  "server_cpu": $(json_string "$BENCH_SERVER_CPU")
+  "server_cpu": $(json_string "$BENCH_SERVER_CPU"),
+  "fd_limit": $(ulimit -n)
 }
 JSON
 }

@@ -62,6 +62,10 @@ measure_idle() {
   fi
   # Let the proxy finish what it does after the last echo (buffers, GC).
   sleep 2
+  if ! ours "$proxy_pid"; then
+    stop_process "$loadgen_pid"
+    return 1
+  fi
   after=$(process_tree_rss_kb "$proxy_pid")
   stop_process "$loadgen_pid"
   printf '{"rss_before_kb":%d,"rss_after_kb":%d}\n' "$before" "$after" >"$base.rss.json"
@@ -91,11 +95,11 @@ run_workload() {
     if [ "$workload" = idle ]; then
       # shellcheck disable=SC2086 # the argument lists are meant to split
       measure_idle "$base" "$CONTENDER_PID" $(workload_loadgen_args idle) $target ||
-        record_failure "$base" "$contender: idle connections did not all open: $(tail -n 1 "$base.loadgen.log")"
+        record_failure "$base" "$contender: idle connections did not all stay open: $(tail -n 1 "$base.loadgen.log") (see $base.proxy.log)"
     else
       # shellcheck disable=SC2086 # the argument lists are meant to split
       run_loadgen "$base" $(workload_loadgen_args "$workload") $target ||
-        record_failure "$base" "$contender: $workload failed: $(tail -n 1 "$base.loadgen.log")"
+        record_failure "$base" "$contender: $workload failed: $(tail -n 1 "$base.loadgen.log") (see $base.proxy.log)"
     fi
     [ -f "$base.error" ] && [ "$contender" = direct ] && BENCH_HARNESS_FAILED=1
   fi
