@@ -38,7 +38,13 @@ interface Connrate {
   closed_early: number;
   timeouts: number;
 }
-interface Idle { established: number; rss_before_kb: number; rss_after_kb: number; bytes_per_conn: number }
+interface Idle {
+  established: number;
+  rss_before_kb: number;
+  rss_after_kb: number;
+  spoofed_upstreams: number;
+  bytes_per_conn: number;
+}
 
 interface ContenderResults {
   pingpong: Outcome<Pingpong>;
@@ -69,7 +75,7 @@ function outcome<T>(dir: string, contender: Contender, workload: string, read: (
 
 function readIdle(base: string): Idle {
   const opened = readJson<{ established: number }>(`${base}.json`);
-  const rss = readJson<{ rss_before_kb: number; rss_after_kb: number }>(`${base}.rss.json`);
+  const rss = readJson<Omit<Idle, 'established' | 'bytes_per_conn'>>(`${base}.rss.json`);
   const bytesPerConn = ((rss.rss_after_kb - rss.rss_before_kb) * 1024) / opened.established;
   return { established: opened.established, ...rss, bytes_per_conn: Math.round(bytesPerConn) };
 }
@@ -141,6 +147,8 @@ function rows(machine: Machine): Row<Workload>[] {
       (v) => number(v.bytes_per_conn)),
     row('proxy RSS before → after (MiB)', 'idle',
       (v) => `${number(v.rss_before_kb / 1024, 1)} → ${number(v.rss_after_kb / 1024, 1)}`),
+    row('idle: upstreams from the client\'s own address', 'idle',
+      (v) => `${number(v.spoofed_upstreams)} of ${number(v.established)}`),
   ];
 }
 

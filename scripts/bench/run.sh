@@ -15,7 +15,8 @@
 # Settings (environment): BENCH_SECONDS (5), BENCH_IDLE_CONNS (10000),
 # BENCH_LISTENERS (1), BENCH_CLIENT_CPU (0), BENCH_SERVER_CPU (1),
 # BENCH_CONTENDERS ("direct go-mmproxy mmproxy"),
-# BENCH_WORKLOADS ("pingpong bulk connrate idle").
+# BENCH_WORKLOADS ("pingpong bulk connrate idle"), BENCH_MMPROXY (the mmproxy
+# command; default: node bin/mmproxy.js of this checkout).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)

@@ -1,7 +1,10 @@
 # The three ways the load generator reaches the backend: directly, through
 # go-mmproxy (Debian's package) and through mmproxy. Both proxies get the same
 # flags; a proxy that is not installed or not built yet is skipped with the
-# reason, not failed.
+# reason, not failed. BENCH_MMPROXY overrides the mmproxy command (for
+# example "mmproxy" for an installed one); by default it is this checkout's.
+
+read -r -a MMPROXY_COMMAND <<<"${BENCH_MMPROXY:-node $BENCH_REPO/bin/mmproxy.js}"
 
 # contender_skip_reason NAME: prints why NAME cannot run here, or nothing.
 contender_skip_reason() {
@@ -12,10 +15,10 @@ contender_skip_reason() {
         echo "go-mmproxy is not installed (apt-get install go-mmproxy, or run scripts/bootstrap.sh)"
       ;;
     mmproxy)
-      if [ ! -f "$BENCH_REPO/dist/src/cli/main.js" ]; then
+      if [ -z "${BENCH_MMPROXY:-}" ] && [ ! -f "$BENCH_REPO/dist/src/cli/main.js" ]; then
         echo "mmproxy is not built (run npm run build)"
-      elif ! node "$BENCH_REPO/bin/mmproxy.js" --help 2>&1 | grep -q -- 'listeners'; then
-        echo "this checkout's mmproxy has no proxy command yet ('mmproxy --help' lists no -listeners); merge main once the data plane lands"
+      elif ! "${MMPROXY_COMMAND[@]}" --help 2>&1 | grep -q -- 'listeners'; then
+        echo "'${MMPROXY_COMMAND[*]} --help' lists no -listeners: this mmproxy has no proxy command yet (merge main once it lands)"
       fi
       ;;
     *) echo "unknown contender '$1' (known: direct go-mmproxy mmproxy)" ;;
@@ -32,11 +35,11 @@ contender_start() {
   case $name in
     direct) return 0 ;;
     go-mmproxy) start_background "$log" "$log" "$BENCH_SERVER_CPU" go-mmproxy "${flags[@]}" ;;
-    mmproxy) start_background "$log" "$log" "$BENCH_SERVER_CPU" node "$BENCH_REPO/bin/mmproxy.js" "${flags[@]}" ;;
+    mmproxy) start_background "$log" "$log" "$BENCH_SERVER_CPU" "${MMPROXY_COMMAND[@]}" "${flags[@]}" ;;
   esac
   CONTENDER_PID=$STARTED_PID
-  if ! wait_listening "$2"; then
-    bench_log "$name did not listen on $listen within 10 s; its log ends with:"
+  if ! wait_listening "$2" "$CONTENDER_PID"; then
+    bench_log "$name exited or did not listen on $listen within 10 s; its log ends with:"
     tail -n 5 "$log" >&2 || true
     return 1
   fi

@@ -27,14 +27,15 @@ in_namespace() {
   ip netns exec "$BENCH_NS" "$@"
 }
 
-# True once something listens on 127.0.0.1:PORT inside the namespace; polls
-# for at most 10 s.
+# wait_listening PORT PID: true once something listens on PORT inside the
+# namespace; false when PID exits first or after 10 s.
 wait_listening() {
-  local port=$1 attempt
+  local port=$1 pid=$2 attempt
   for attempt in $(seq 1 100); do
     if [ -n "$(ss -N "$BENCH_NS" -tlnH "sport = :$port" 2>/dev/null)" ]; then
       return 0
     fi
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1

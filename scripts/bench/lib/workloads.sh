@@ -25,9 +25,11 @@ workload_loadgen_args() {
 }
 
 # record_failure BASE MESSAGE: the report shows MESSAGE in place of figures.
+# Paths in it are shown relative to the repository.
 record_failure() {
-  bench_log "$2"
-  printf '%s\n' "$2" >"$1.error"
+  local message=${2//"$BENCH_REPO/"/}
+  bench_log "$message"
+  printf '%s\n' "$message" >"$1.error"
 }
 
 # Runs the load generator on the client CPU and waits for it (the load
@@ -42,10 +44,16 @@ run_loadgen() {
   return "$status"
 }
 
+# How many of the backend's connections come from a spoofed client address
+# (198.51.100.0/24): proof that the proxy really connected as the client.
+count_spoofed_upstreams() {
+  ss -N "$BENCH_NS" -tnH state established src "127.0.0.1:$1" | grep -c ' 198\.51\.100\.' || true
+}
+
 # Idle connections: RSS of the proxy before opening them and once all are up.
 measure_idle() {
-  local base=$1 proxy_pid=$2 loadgen_pid attempt before after
-  shift 2
+  local base=$1 proxy_pid=$2 backend_port=$3 loadgen_pid attempt before after spoofed
+  shift 3
   sleep 1
   before=$(process_tree_rss_kb "$proxy_pid")
   start_background "$base.json" "$base.loadgen.log" "$BENCH_CLIENT_CPU" "$BENCH_BUILD/loadgen" "$@"
@@ -67,8 +75,10 @@ measure_idle() {
     return 1
   fi
   after=$(process_tree_rss_kb "$proxy_pid")
+  spoofed=$(count_spoofed_upstreams "$backend_port")
   stop_process "$loadgen_pid"
-  printf '{"rss_before_kb":%d,"rss_after_kb":%d}\n' "$before" "$after" >"$base.rss.json"
+  printf '{"rss_before_kb":%d,"rss_after_kb":%d,"spoofed_upstreams":%d}\n' "$before" "$after" "$spoofed" \
+    >"$base.rss.json"
 }
 
 run_workload() {
@@ -83,7 +93,7 @@ run_workload() {
   start_background "$base.backend.log" "$base.backend.log" "$BENCH_SERVER_CPU" \
     "$BENCH_BUILD/backend" "$(workload_backend_mode "$workload")" --listen "127.0.0.1:$backend_port"
   backend_pid=$STARTED_PID
-  if ! wait_listening "$backend_port"; then
+  if ! wait_listening "$backend_port" "$backend_pid"; then
     record_failure "$base" "harness: the backend did not listen on port $backend_port; see $base.backend.log"
     BENCH_HARNESS_FAILED=1
     return 0
@@ -94,7 +104,7 @@ run_workload() {
     target=$(contender_target "$contender" "$listen_port" "$backend_port")
     if [ "$workload" = idle ]; then
       # shellcheck disable=SC2086 # the argument lists are meant to split
-      measure_idle "$base" "$CONTENDER_PID" $(workload_loadgen_args idle) $target ||
+      measure_idle "$base" "$CONTENDER_PID" "$backend_port" $(workload_loadgen_args idle) $target ||
         record_failure "$base" "$contender: idle connections did not all stay open: $(tail -n 1 "$base.loadgen.log") (see $base.proxy.log)"
     else
       # shellcheck disable=SC2086 # the argument lists are meant to split
