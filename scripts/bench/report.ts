@@ -26,7 +26,8 @@ interface Machine {
 }
 
 /** One workload's figures for one contender, or why there are none. */
-type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+type Missing = { ok: false; why: 'skipped' | 'failed' | 'not run' | 'not applicable'; reason: string };
+type Outcome<T> = { ok: true; value: T } | Missing;
 
 interface Pingpong { messages_per_s: number; p50_us: number; p99_us: number }
 interface Bulk { gbit_per_s: number }
@@ -67,9 +68,13 @@ function readJson<T>(path: string): T {
 function outcome<T>(dir: string, contender: Contender, workload: string, read: (base: string) => T): Outcome<T> {
   const base = join(dir, `${contender}-${workload}`);
   const skipped = join(dir, `${contender}.skipped`);
-  if (existsSync(skipped)) return { ok: false, reason: `skipped: ${readFileSync(skipped, 'utf8').trim()}` };
-  if (existsSync(`${base}.error`)) return { ok: false, reason: readFileSync(`${base}.error`, 'utf8').trim() };
-  if (!existsSync(`${base}.json`)) return { ok: false, reason: 'not run' };
+  if (existsSync(skipped)) {
+    return { ok: false, why: 'skipped', reason: `${contender} skipped: ${readFileSync(skipped, 'utf8').trim()}` };
+  }
+  if (existsSync(`${base}.error`)) {
+    return { ok: false, why: 'failed', reason: readFileSync(`${base}.error`, 'utf8').trim() };
+  }
+  if (!existsSync(`${base}.json`)) return { ok: false, why: 'not run', reason: `${contender} ${workload} not run` };
   return { ok: true, value: read(base) };
 }
 
@@ -87,7 +92,7 @@ function readContender(dir: string, contender: Contender): ContenderResults {
     bulk: outcome(dir, contender, 'bulk', plain<Bulk>),
     connrate: outcome(dir, contender, 'connrate', plain<Connrate>),
     idle: contender === 'direct'
-      ? { ok: false, reason: 'no proxy to weigh' }
+      ? { ok: false, why: 'not applicable', reason: 'no proxy to weigh' }
       : outcome(dir, contender, 'idle', readIdle),
   };
 }
@@ -121,34 +126,37 @@ function targets(r: Record<Contender, ContenderResults>): Target[] {
 const number = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-type Workload = keyof ContenderResults;
+function format<T>(o: Outcome<T>, show: (v: T) => string): Outcome<string> {
+  return o.ok ? { ok: true, value: show(o.value) } : o;
+}
 
-/** One table row: a label, the workload it reads and how to show a value. */
-interface Row<W extends Workload> {
+/** One table row: a label and how one contender's results fill its cell. */
+interface Row {
   label: string;
-  workload: W;
-  format: (v: ContenderResults[W] extends Outcome<infer T> ? T : never) => string;
+  cell: (c: ContenderResults) => Outcome<string>;
 }
 
-function row<W extends Workload>(label: string, workload: W, format: Row<W>['format']): Row<Workload> {
-  return { label, workload, format } as unknown as Row<Workload>;
-}
-
-function rows(machine: Machine): Row<Workload>[] {
+function rows(machine: Machine): Row[] {
+  const rss = (kb: number): string => number(kb / 1024, 1);
   return [
-    row('small messages: msg/s (50 conns, 64 B)', 'pingpong', (v) => number(v.messages_per_s)),
-    row('small messages: p50 / p99 round trip (µs)', 'pingpong', (v) => `${v.p50_us} / ${v.p99_us}`),
-    row('bulk: Gbit/s (4 conns, backend → client)', 'bulk', (v) => number(v.gbit_per_s, 2)),
-    row('new connections/s (50 slots)', 'connrate', (v) => number(v.conns_per_s)),
-    row('new connections: p50 / p99 (µs)', 'connrate', (v) => `${v.p50_us} / ${v.p99_us}`),
-    row('new connections failed: connect / early close / timeout', 'connrate',
-      (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),
-    row(`memory per idle connection (bytes, ${number(machine.idle_conns)} open)`, 'idle',
-      (v) => number(v.bytes_per_conn)),
-    row('proxy RSS before → after (MiB)', 'idle',
-      (v) => `${number(v.rss_before_kb / 1024, 1)} → ${number(v.rss_after_kb / 1024, 1)}`),
-    row('idle: upstreams from the client\'s own address', 'idle',
-      (v) => `${number(v.spoofed_upstreams)} of ${number(v.established)}`),
+    { label: 'small messages: msg/s (50 conns, 64 B)', cell: (c) => format(c.pingpong, (v) => number(v.messages_per_s)) },
+    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${v.p50_us} / ${v.p99_us}`) },
+    { label: 'bulk: Gbit/s (4 conns, backend → client)', cell: (c) => format(c.bulk, (v) => number(v.gbit_per_s, 2)) },
+    { label: 'new connections/s (50 slots)', cell: (c) => format(c.connrate, (v) => number(v.conns_per_s)) },
+    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${v.p50_us} / ${v.p99_us}`) },
+    {
+      label: 'new connections failed: connect / early close / timeout',
+      cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),
+    },
+    {
+      label: `memory per idle connection (bytes, ${number(machine.idle_conns)} open)`,
+      cell: (c) => format(c.idle, (v) => number(v.bytes_per_conn)),
+    },
+    { label: 'proxy RSS before → after (MiB)', cell: (c) => format(c.idle, (v) => `${rss(v.rss_before_kb)} → ${rss(v.rss_after_kb)}`) },
+    {
+      label: "idle: upstreams from the client's own address",
+      cell: (c) => format(c.idle, (v) => `${number(v.spoofed_upstreams)} of ${number(v.established)}`),
+    },
   ];
 }
 
@@ -160,21 +168,14 @@ function markdownTable(header: string[], body: string[][]): string {
 
 function render(machine: Machine, results: Record<Contender, ContenderResults>, goals: Target[]): string {
   const notes: string[] = [];
-  const cell = (o: Outcome<unknown>, format: (v: never) => string): string => {
-    if (o.ok) return format(o.value as never);
-    if (o.reason === 'no proxy to weigh') return '—';
-    if (o.reason === 'not run') return 'not run';
-    if (o.reason.startsWith('skipped')) {
-      if (!notes.includes(o.reason)) notes.push(o.reason);
-      return `skipped [${notes.indexOf(o.reason) + 1}]`;
-    }
+  const cell = (o: Outcome<string>): string => {
+    if (o.ok) return o.value;
+    if (o.why === 'not applicable') return '—';
+    if (o.why === 'not run') return 'not run';
     if (!notes.includes(o.reason)) notes.push(o.reason);
-    return `failed [${notes.indexOf(o.reason) + 1}]`;
+    return `${o.why} [${notes.indexOf(o.reason) + 1}]`;
   };
-  const body = rows(machine).map((r) => [
-    r.label,
-    ...CONTENDERS.map((c) => cell(results[c][r.workload], r.format as (v: never) => string)),
-  ]);
+  const body = rows(machine).map((r) => [r.label, ...CONTENDERS.map((c) => cell(r.cell(results[c])))]);
   const goalBody = goals.map((g) => [
     g.name,
     g.rule,

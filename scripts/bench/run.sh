@@ -65,6 +65,7 @@ FD_HEADROOM=512
 
 raise_fd_limit() {
   local wanted=$((BENCH_IDLE_CONNS * FDS_PER_IDLE_CONN + FD_HEADROOM)) hard fitting
+  [ "$wanted" -lt 65536 ] && wanted=65536
   ulimit -n "$wanted" 2>/dev/null && return 0
   # Raising the hard limit needs CAP_SYS_RESOURCE, which containers often drop.
   hard=$(ulimit -Hn)
