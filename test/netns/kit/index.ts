@@ -1,0 +1,10 @@
+export { Lab, type EndAddresses, type Link, type LinkEnd, type Route } from './lab.js';
+export { Host, DEFAULT_LOOPBACK_TABLE, type WaitForPortOptions } from './host.js';
+export { HostProcess, type ExitStatus, type SpawnOptions } from './host-process.js';
+export type { ExecOptions, ExecResult } from './run.js';
+export { requireNetns, requireProgram, netnsUnavailableReason } from './require-root.js';
+export { assertNoLeaks } from './leaks.js';
+export { printLabLogOnFailure } from './mocha-hooks.js';
+export { Haproxy, HAPROXY, startHaproxy, type StartHaproxyOptions } from './haproxy.js';
+export { tcpProxyConfig, type Endpoint, type HaproxyServer, type TcpProxyOptions } from './haproxy-config.js';
+export { services, startPeerService, exchange, payload, sha256, type ClientResult, type ExchangeOptions } from './services.js';
