@@ -18,6 +18,7 @@ interface Machine {
   go_mmproxy: string;
   mmproxy_revision: string;
   seconds: number;
+  rounds: number;
   idle_conns: number;
   listeners: number;
   client_cpu: string;
@@ -65,17 +66,34 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-function outcome<T>(dir: string, contender: Contender, workload: string, read: (base: string) => T): Outcome<T> {
-  const base = join(dir, `${contender}-${workload}`);
+/** Each numeric field's median over the rounds; other fields from round 1. */
+function median<T extends object>(rounds: T[]): T {
+  const merged: Record<string, unknown> = { ...rounds[0] };
+  for (const [key, first] of Object.entries(merged)) {
+    if (typeof first !== 'number') continue;
+    const sorted = rounds.map((r) => (r as Record<string, number>)[key] ?? first).sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    merged[key] = sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  }
+  return merged as T;
+}
+
+function outcome<T extends object>(dir: string, contender: Contender, workload: string, rounds: number,
+  read: (base: string) => T): Outcome<T> {
   const skipped = join(dir, `${contender}.skipped`);
+  const values: T[] = [];
   if (existsSync(skipped)) {
     return { ok: false, why: 'skipped', reason: `${contender} skipped: ${readFileSync(skipped, 'utf8').trim()}` };
   }
-  if (existsSync(`${base}.error`)) {
-    return { ok: false, why: 'failed', reason: readFileSync(`${base}.error`, 'utf8').trim() };
+  for (let round = 1; round <= rounds; round++) {
+    const base = join(dir, `${contender}-${workload}.r${round}`);
+    if (existsSync(`${base}.error`)) {
+      return { ok: false, why: 'failed', reason: readFileSync(`${base}.error`, 'utf8').trim() };
+    }
+    if (!existsSync(`${base}.json`)) return { ok: false, why: 'not run', reason: `${contender} ${workload} not run` };
+    values.push(read(base));
   }
-  if (!existsSync(`${base}.json`)) return { ok: false, why: 'not run', reason: `${contender} ${workload} not run` };
-  return { ok: true, value: read(base) };
+  return { ok: true, value: median(values) };
 }
 
 function readIdle(base: string): Idle {
@@ -85,15 +103,15 @@ function readIdle(base: string): Idle {
   return { established: opened.established, ...rss, bytes_per_conn: Math.round(bytesPerConn) };
 }
 
-function readContender(dir: string, contender: Contender): ContenderResults {
+function readContender(dir: string, contender: Contender, rounds: number): ContenderResults {
   const plain = <T>(base: string): T => readJson<T>(`${base}.json`);
   return {
-    pingpong: outcome(dir, contender, 'pingpong', plain<Pingpong>),
-    bulk: outcome(dir, contender, 'bulk', plain<Bulk>),
-    connrate: outcome(dir, contender, 'connrate', plain<Connrate>),
+    pingpong: outcome(dir, contender, 'pingpong', rounds, plain<Pingpong>),
+    bulk: outcome(dir, contender, 'bulk', rounds, plain<Bulk>),
+    connrate: outcome(dir, contender, 'connrate', rounds, plain<Connrate>),
     idle: contender === 'direct'
       ? { ok: false, why: 'not applicable', reason: 'no proxy to weigh' }
-      : outcome(dir, contender, 'idle', readIdle),
+      : outcome(dir, contender, 'idle', rounds, readIdle),
   };
 }
 
@@ -140,10 +158,10 @@ function rows(machine: Machine): Row[] {
   const rss = (kb: number): string => number(kb / 1024, 1);
   return [
     { label: 'small messages: msg/s (50 conns, 64 B)', cell: (c) => format(c.pingpong, (v) => number(v.messages_per_s)) },
-    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${v.p50_us} / ${v.p99_us}`) },
+    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${number(v.p50_us)} / ${number(v.p99_us)}`) },
     { label: 'bulk: Gbit/s (4 conns, backend → client)', cell: (c) => format(c.bulk, (v) => number(v.gbit_per_s, 2)) },
     { label: 'new connections/s (50 slots)', cell: (c) => format(c.connrate, (v) => number(v.conns_per_s)) },
-    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${v.p50_us} / ${v.p99_us}`) },
+    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${number(v.p50_us)} / ${number(v.p99_us)}`) },
     {
       label: 'new connections failed: connect / early close / timeout',
       cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),
@@ -187,7 +205,9 @@ function render(machine: Machine, results: Record<Contender, ContenderResults>, 
       `Node ${machine.node}, go-mmproxy ${machine.go_mmproxy}, mmproxy ${machine.mmproxy_revision}.`,
     `Load generator pinned to CPU ${machine.client_cpu}; backend and proxy share CPU ${machine.server_cpu} ` +
       `(taskset), so direct and proxied runs get the same two cores. -listeners ${machine.listeners} for ` +
-      `both proxies; ${machine.seconds} s per timed workload; PROXY v2 headers; one network namespace, loopback only; ` +
+      `both proxies; ${machine.seconds} s per timed workload; ` +
+      (machine.rounds > 1 ? `median of ${machine.rounds} interleaved rounds; ` : 'one round; ') +
+      'PROXY v2 headers; one network namespace, loopback only; ' +
       `open-file limit ${machine.fd_limit}.`,
     '',
     markdownTable(['workload', ...CONTENDERS], body),
@@ -204,7 +224,7 @@ function main(dir: string | undefined): void {
     return;
   }
   const machine = readJson<Machine>(join(dir, 'machine.json'));
-  const results = Object.fromEntries(CONTENDERS.map((c) => [c, readContender(dir, c)])) as Record<
+  const results = Object.fromEntries(CONTENDERS.map((c) => [c, readContender(dir, c, machine.rounds)])) as Record<
     Contender,
     ContenderResults
   >;

@@ -12,7 +12,8 @@
 # idle connection. A benchmark, not a test: it exits 0 whatever the figures,
 # non-zero only when the harness itself fails.
 #
-# Settings (environment): BENCH_SECONDS (5), BENCH_IDLE_CONNS (10000),
+# Settings (environment): BENCH_SECONDS (5), BENCH_ROUNDS (1; the report
+# shows each figure's median over the rounds), BENCH_IDLE_CONNS (10000),
 # BENCH_LISTENERS (1), BENCH_CLIENT_CPU (0), BENCH_SERVER_CPU (1),
 # BENCH_CONTENDERS ("direct go-mmproxy mmproxy"),
 # BENCH_WORKLOADS ("pingpong bulk connrate idle"), BENCH_MMPROXY (the mmproxy
@@ -24,6 +25,7 @@ BENCH_REPO=$(cd "$BENCH_DIR/../.." && pwd)
 BENCH_BUILD=$BENCH_DIR/build
 
 BENCH_SECONDS=${BENCH_SECONDS:-5}
+BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 BENCH_LISTENERS=${BENCH_LISTENERS:-1}
 BENCH_CLIENT_CPU=${BENCH_CLIENT_CPU:-0}
@@ -80,7 +82,7 @@ raise_fd_limit() {
 }
 
 main() {
-  local contender workload reason
+  local contender workload reason round available=()
   check_prerequisites
   build_tools
   raise_fd_limit
@@ -96,10 +98,17 @@ main() {
     if [ -n "$reason" ]; then
       bench_log "skipping $contender: $reason"
       printf '%s\n' "$reason" >"$BENCH_OUT/$contender.skipped"
-      continue
+    else
+      available+=("$contender")
     fi
+  done
+  # Rounds interleave the contenders, so a burst of load from elsewhere on
+  # the machine lands on all of them rather than on one.
+  for round in $(seq 1 "$BENCH_ROUNDS"); do
     for workload in $BENCH_WORKLOADS; do
-      run_workload "$contender" "$workload"
+      for contender in "${available[@]+"${available[@]}"}"; do
+        run_workload "$contender" "$workload" "$round"
+      done
     done
   done
 

@@ -18,7 +18,7 @@ contender_skip_reason() {
       if [ -z "${BENCH_MMPROXY:-}" ] && [ ! -f "$BENCH_REPO/dist/src/cli/main.js" ]; then
         echo "mmproxy is not built (run npm run build)"
       elif ! "${MMPROXY_COMMAND[@]}" --help 2>&1 | grep -q -- 'listeners'; then
-        echo "'${MMPROXY_COMMAND[*]} --help' lists no -listeners: this mmproxy has no proxy command yet (merge main once it lands)"
+        echo "'${MMPROXY_COMMAND[*]//"$BENCH_REPO/"/} --help' lists no -listeners: this mmproxy has no proxy command yet (merge main once it lands)"
       fi
       ;;
     *) echo "unknown contender '$1' (known: direct go-mmproxy mmproxy)" ;;

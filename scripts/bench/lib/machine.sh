@@ -28,6 +28,7 @@ write_machine_json() {
   "go_mmproxy": $(json_string "$(package_version go-mmproxy)"),
   "mmproxy_revision": $(json_string "$(git_revision)"),
   "seconds": $BENCH_SECONDS,
+  "rounds": $BENCH_ROUNDS,
   "idle_conns": $BENCH_IDLE_CONNS,
   "listeners": $BENCH_LISTENERS,
   "client_cpu": $(json_string "$BENCH_CLIENT_CPU"),

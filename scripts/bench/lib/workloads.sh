@@ -1,7 +1,7 @@
 # The four workloads, each run against a fresh backend and a fresh proxy so
 # that one workload's leftovers (buffers, heap, TIME_WAIT) never weigh on the
-# next. Results go to $BENCH_OUT/CONTENDER-WORKLOAD.json; a failure is
-# written to CONTENDER-WORKLOAD.error and the run goes on.
+# next. Results go to $BENCH_OUT/CONTENDER-WORKLOAD.rROUND.json; a failure
+# is written to CONTENDER-WORKLOAD.rROUND.error and the run goes on.
 
 # Each run gets its own two ports, below the ephemeral range (namespace.sh).
 BENCH_NEXT_PORT=2000
@@ -81,14 +81,15 @@ measure_idle() {
     >"$base.rss.json"
 }
 
+# run_workload CONTENDER WORKLOAD ROUND
 run_workload() {
-  local contender=$1 workload=$2
+  local contender=$1 workload=$2 round=$3
   local backend_port=$BENCH_NEXT_PORT listen_port=$((BENCH_NEXT_PORT + 1))
-  local base="$BENCH_OUT/$contender-$workload" backend_pid target
+  local base="$BENCH_OUT/$contender-$workload.r$round" backend_pid target
   BENCH_NEXT_PORT=$((BENCH_NEXT_PORT + 2))
   # Direct has no proxy whose memory could be weighed.
   [ "$contender" = direct ] && [ "$workload" = idle ] && return 0
-  bench_log "== $contender: $workload"
+  bench_log "== round $round: $contender: $workload"
 
   start_background "$base.backend.log" "$base.backend.log" "$BENCH_SERVER_CPU" \
     "$BENCH_BUILD/backend" "$(workload_backend_mode "$workload")" --listen "127.0.0.1:$backend_port"
