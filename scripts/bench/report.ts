@@ -17,6 +17,7 @@ interface Machine {
   node: string;
   go_mmproxy: string;
   mmproxy_revision: string;
+  mmproxy_command: string;
   seconds: number;
   rounds: number;
   idle_conns: number;
@@ -202,7 +203,8 @@ function render(machine: Machine, results: Record<Contender, ContenderResults>, 
   ]);
   return [
     `Measured ${machine.date} on ${machine.nproc} × ${machine.cpu_model}, Linux ${machine.kernel}, ` +
-      `Node ${machine.node}, go-mmproxy ${machine.go_mmproxy}, mmproxy ${machine.mmproxy_revision}.`,
+      `Node ${machine.node}, go-mmproxy ${machine.go_mmproxy}, mmproxy ${machine.mmproxy_revision} ` +
+      `(\`${machine.mmproxy_command}\`).`,
     `Load generator pinned to CPU ${machine.client_cpu}; backend and proxy share CPU ${machine.server_cpu} ` +
       `(taskset), so direct and proxied runs get the same two cores. -listeners ${machine.listeners} for ` +
       `both proxies; ${machine.seconds} s per timed workload; ` +

@@ -27,6 +27,7 @@ write_machine_json() {
   "node": $(json_string "$(node --version)"),
   "go_mmproxy": $(json_string "$(package_version go-mmproxy)"),
   "mmproxy_revision": $(json_string "$(git_revision)"),
+  "mmproxy_command": $(json_string "${MMPROXY_COMMAND[*]//"$BENCH_REPO/"/}"),
   "seconds": $BENCH_SECONDS,
   "rounds": $BENCH_ROUNDS,
   "idle_conns": $BENCH_IDLE_CONNS,
