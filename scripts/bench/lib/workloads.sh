@@ -97,6 +97,7 @@ run_workload() {
   if ! wait_listening "$backend_port" "$backend_pid"; then
     record_failure "$base" "harness: the backend did not listen on port $backend_port; see $base.backend.log"
     BENCH_HARNESS_FAILED=1
+    stop_process "$backend_pid"
     return 0
   fi
   if ! contender_start "$contender" "$listen_port" "$backend_port" "$base.proxy.log"; then
@@ -106,11 +107,11 @@ run_workload() {
     if [ "$workload" = idle ]; then
       # shellcheck disable=SC2086 # the argument lists are meant to split
       measure_idle "$base" "$CONTENDER_PID" "$backend_port" $(workload_loadgen_args idle) $target ||
-        record_failure "$base" "$contender: idle connections did not all stay open: $(tail -n 1 "$base.loadgen.log") (see $base.proxy.log)"
+        record_failure "$base" "$contender: idle connections did not all stay open: $(tail -n 1 "$base.loadgen.log") (see $base.*.log)"
     else
       # shellcheck disable=SC2086 # the argument lists are meant to split
       run_loadgen "$base" $(workload_loadgen_args "$workload") $target ||
-        record_failure "$base" "$contender: $workload failed: $(tail -n 1 "$base.loadgen.log") (see $base.proxy.log)"
+        record_failure "$base" "$contender: $workload failed: $(tail -n 1 "$base.loadgen.log") (see $base.*.log)"
     fi
     [ -f "$base.error" ] && [ "$contender" = direct ] && BENCH_HARNESS_FAILED=1
   fi
