@@ -27,7 +27,9 @@ namespace mmproxy::pp {
   X(kV2TlvTruncated, "ERR_V2_TLV_TRUNCATED", "v2 TLV runs past the end of the header")           \
   X(kV2BadTlvLength, "ERR_V2_BAD_TLV_LENGTH", "v2 TLV has a length its type does not allow")     \
   X(kV2Crc32cMismatch, "ERR_V2_CRC32C_MISMATCH", "v2 CRC32C TLV does not match the header")      \
-  X(kV2SslTlvMalformed, "ERR_V2_SSL_TLV_MALFORMED", "v2 SSL TLV or one of its sub-TLVs is malformed")
+  X(kV2SslTlvMalformed, "ERR_V2_SSL_TLV_MALFORMED", "v2 SSL TLV or one of its sub-TLVs is malformed") \
+  X(kV2BadFamilyTransport, "ERR_V2_BAD_FAMILY_TRANSPORT", "v2 family and transport are not one of the combinations the spec lists (0x00, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32)") \
+  X(kV2DuplicateCrc32c, "ERR_V2_DUPLICATE_CRC32C", "v2 header carries more than one CRC32C TLV")
 
 enum class ErrorCode : uint8_t {
   kNone,

@@ -1,0 +1,52 @@
+/**
+ * Runs the PROXY parser's libFuzzer target (scripts/fuzz.sh) for a bounded
+ * time; it must end clean. Skips, saying why, where clang or libFuzzer is
+ * missing (the script exits 77 then).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const FUZZ_SECONDS = 60;
+const SKIP_STATUS = 77;
+// Building the instrumented target takes a while on a shared 2-core machine.
+const BUILD_ALLOWANCE_MS = 180_000;
+
+interface Run {
+  status: number | null;
+  stderr: string;
+}
+
+function runFuzzScript(): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(ROOT, 'scripts', 'fuzz.sh')], {
+      cwd: ROOT,
+      env: { ...process.env, FUZZ_SECONDS: String(FUZZ_SECONDS) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+describe('PROXY parser fuzzing (libFuzzer, ASan, UBSan)', function () {
+  this.timeout(FUZZ_SECONDS * 1000 + BUILD_ALLOWANCE_MS);
+
+  it(`finds nothing in ${FUZZ_SECONDS} s`, async function () {
+    const run = await runFuzzScript();
+    if (run.status === SKIP_STATUS) {
+      console.log(`      skipped: ${run.stderr.trim()}`);
+      this.skip();
+    }
+    assert.equal(run.status, 0, `scripts/fuzz.sh reported a finding or failed:\n${run.stderr}`);
+    const executed = /stat::number_of_executed_units:\s+(\d+)/.exec(run.stderr);
+    assert.ok(executed && Number(executed[1]) > 0, `no executions reported:\n${run.stderr}`);
+    for (const line of run.stderr.split('\n').filter((l) => /DONE|number_of_executed|exec_per_sec/.test(l))) {
+      console.log(`      ${line.trim()}`);
+    }
+  });
+});
