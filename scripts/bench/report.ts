@@ -12,6 +12,8 @@ type Contender = (typeof CONTENDERS)[number];
 interface Machine {
   date: string;
   nproc: number;
+  load_at_start: string;
+  load_at_end?: string;
   cpu_model: string;
   kernel: string;
   node: string;
@@ -210,7 +212,8 @@ function render(machine: Machine, results: Record<Contender, ContenderResults>, 
       `both proxies; ${machine.seconds} s per timed workload; ` +
       (machine.rounds > 1 ? `median of ${machine.rounds} interleaved rounds; ` : 'one round; ') +
       'PROXY v2 headers; one network namespace, loopback only; ' +
-      `open-file limit ${machine.fd_limit}.`,
+      `open-file limit ${machine.fd_limit}. Load average (1/5/15 min) at start ${machine.load_at_start}, ` +
+      `at end ${machine.load_at_end ?? '?'}.`,
     '',
     markdownTable(['workload', ...CONTENDERS], body),
     '',
@@ -225,7 +228,11 @@ function main(dir: string | undefined): void {
     process.exitCode = 2;
     return;
   }
-  const machine = readJson<Machine>(join(dir, 'machine.json'));
+  // Other work on the machine skews every figure; the load average says how much there was.
+  const machine = {
+    ...readJson<Machine>(join(dir, 'machine.json')),
+    load_at_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  };
   const results = Object.fromEntries(CONTENDERS.map((c) => [c, readContender(dir, c, machine.rounds)])) as Record<
     Contender,
     ContenderResults

@@ -22,6 +22,7 @@ write_machine_json() {
 {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "nproc": $(nproc),
+  "load_at_start": $(json_string "$(cut -d' ' -f1-3 /proc/loadavg)"),
   "cpu_model": $(json_string "$(cpu_model)"),
   "kernel": $(json_string "$(uname -r)"),
   "node": $(json_string "$(node --version)"),
