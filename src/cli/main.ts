@@ -4,7 +4,9 @@
  */
 import yargs, { type Argv } from 'yargs';
 
+import { PROXY_GO_FLAG_SPEC } from '../proxy/flags.js';
 import { commands } from './commands/index.js';
+import { normaliseGoFlags } from './go-flags.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT_OK = 0;
@@ -12,7 +14,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export function buildParser(args: string[]): Argv {
-  let parser = yargs(args)
+  let parser = yargs(normaliseGoFlags(args, PROXY_GO_FLAG_SPEC))
     .scriptName('mmproxy')
     .strict()
     .help()
@@ -25,19 +27,17 @@ export function buildParser(args: string[]): Argv {
 
 export async function main(args: string[]): Promise<number> {
   let exitCode = EXIT_OK;
-  let usageError: string | undefined;
   const parser = buildParser(args)
     .exitProcess(false)
     .fail((message: string | undefined, error: Error | undefined) => {
-      if (error && !(error instanceof UsageError)) throw error;
-      usageError = error?.message ?? message ?? 'invalid usage';
+      // yargs' own validation errors (YError) are usage errors too. Throwing,
+      // not just recording, keeps yargs from running the handler after all.
+      if (error instanceof UsageError) throw error;
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(error?.message ?? message ?? 'invalid usage');
     });
   try {
     const result = (await parser.parseAsync()) as { exitCode?: unknown };
-    if (usageError !== undefined) {
-      process.stderr.write(`mmproxy: ${usageError}\nRun 'mmproxy --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
     if (typeof result.exitCode === 'number') exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -39,7 +39,21 @@ export interface DataPlaneConfig {
   closeAfterSeconds: number;
   /** UDP only: 0 means no limit. */
   maxSessions: number;
+  /**
+   * How established flows move bytes. 'auto' (default): read/write for small
+   * messages, splice(2) once a read fills the 32 KiB buffer; 'splice': splice
+   * only; 'copy': read/write only (the fallback, also used when splice fails
+   * with EINVAL). Tests use it to compare the paths byte for byte.
+   */
+  relayMode?: RelayMode;
+  /**
+   * Emit debug-level events ('flow_closed', 'closed_before_header'): one per
+   * connection, so off by default; turn on for -v 2.
+   */
+  debugEvents?: boolean;
 }
+
+export type RelayMode = 'auto' | 'splice' | 'copy';
 
 /** Reasons a connection ended before or during relaying; stable label values. */
 export const FAILURE_REASONS = [

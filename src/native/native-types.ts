@@ -4,6 +4,7 @@
  * C++ assumes clean input and throws NativeError on failure.
  */
 import type { ProxyHeaderErrorInfo, ProxyParseResult } from '../proxy-protocol/types.js';
+import type { DataPlaneConstructor } from './dataplane-types.js';
 import type { NativeError } from './errors.js';
 
 export interface ErrorsNative {
@@ -18,4 +19,9 @@ export interface ProxyHeaderNative {
   proxyHeaderCrc32c(data: Uint8Array): number;
 }
 
-export type NativeAddon = ErrorsNative & ProxyHeaderNative;
+/** The TCP data plane (native/src/dataplane/). */
+export interface DataPlaneNative {
+  DataPlane: DataPlaneConstructor;
+}
+
+export type NativeAddon = ErrorsNative & ProxyHeaderNative & DataPlaneNative;

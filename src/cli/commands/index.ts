@@ -5,10 +5,9 @@
  */
 import type { CommandModule } from 'yargs';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+import { proxyCommand } from './proxy.js';
 
-/** Handlers report their exit code through argv; main() reads it back. */
-export function setExitCode(argv: object, code: number): void {
-  (argv as { exitCode?: number }).exitCode = code;
-}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [proxyCommand];
+
+export { setExitCode } from './exit-code.js';

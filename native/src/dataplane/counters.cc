@@ -1,0 +1,33 @@
+#include "dataplane/counters.h"
+
+namespace mmproxy::dataplane {
+
+const char* FailureLabel(Failure failure) {
+  static constexpr const char* kLabels[] = {
+#define MMPROXY_FAILURE_LABEL(name, label) label,
+      MMPROXY_FAILURES(MMPROXY_FAILURE_LABEL)
+#undef MMPROXY_FAILURE_LABEL
+  };
+  return kLabels[static_cast<size_t>(failure)];
+}
+
+void WorkerCounters::AddTo(CounterTotals* totals) const {
+  auto load = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
+  totals->accepted += load(accepted);
+  totals->established += load(established);
+  totals->completed += load(completed);
+  totals->local_headers += load(local_headers);
+  totals->bytes_to_target += load(bytes_to_target);
+  totals->bytes_to_client += load(bytes_to_client);
+  totals->accept_errors += load(accept_errors);
+  totals->events_dropped += load(events_dropped);
+  for (size_t i = 0; i < kFailureCount; ++i) totals->failures[i] += load(failures[i]);
+  for (size_t i = 0; i < bad_headers.size(); ++i) totals->bad_headers[i] += load(bad_headers[i]);
+}
+
+const char* BadHeaderCode(size_t index) {
+  if (index == pp::kErrorCodeCount) return kTruncatedHeaderCode;
+  return pp::ErrorCodeName(static_cast<pp::ErrorCode>(index));
+}
+
+}  // namespace mmproxy::dataplane

@@ -1,0 +1,81 @@
+// Counters of one worker: plain atomics written only by that worker (relaxed,
+// so the byte path pays no fence) and summed by JavaScript on demand.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "proxy_header/error_codes.h"
+
+namespace mmproxy::dataplane {
+
+// Order and labels match FAILURE_REASONS in src/native/dataplane-types.ts.
+#define MMPROXY_FAILURES(X)                    \
+  X(kNotAllowed, "not_allowed")                \
+  X(kHeaderTimeout, "header_timeout")          \
+  X(kBadHeader, "bad_header")                  \
+  X(kConnectTimeout, "connect_timeout")        \
+  X(kConnectRefused, "connect_refused")        \
+  X(kAddressInUse, "address_in_use")           \
+  X(kConnectError, "connect_error")            \
+  X(kRelayError, "relay_error")                \
+  X(kTooManyConnections, "too_many_connections") \
+  X(kNoTarget, "no_target")
+
+enum class Failure : uint8_t {
+#define MMPROXY_FAILURE_ENUM(name, label) name,
+  MMPROXY_FAILURES(MMPROXY_FAILURE_ENUM)
+#undef MMPROXY_FAILURE_ENUM
+      kCount
+};
+
+constexpr size_t kFailureCount = static_cast<size_t>(Failure::kCount);
+const char* FailureLabel(Failure failure);
+
+// Not a parser verdict: the load balancer closed mid-header. Counted in the
+// extra slot after the parser's codes.
+constexpr const char* kTruncatedHeaderCode = "ERR_HEADER_TRUNCATED";
+
+using Counter = std::atomic<uint64_t>;
+
+// Single writer: a load and a store, no locked read-modify-write.
+inline void Bump(Counter& counter, uint64_t amount = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+}
+
+// Plain sums over all workers, for one counters() call.
+struct CounterTotals {
+  uint64_t accepted = 0;
+  uint64_t established = 0;
+  uint64_t completed = 0;
+  uint64_t local_headers = 0;
+  uint64_t bytes_to_target = 0;
+  uint64_t bytes_to_client = 0;
+  uint64_t accept_errors = 0;
+  uint64_t events_dropped = 0;
+  std::array<uint64_t, kFailureCount> failures{};
+  std::array<uint64_t, pp::kErrorCodeCount + 1> bad_headers{};
+};
+
+struct WorkerCounters {
+  Counter accepted{0};
+  Counter established{0};
+  Counter completed{0};
+  Counter local_headers{0};
+  Counter bytes_to_target{0};
+  Counter bytes_to_client{0};
+  Counter accept_errors{0};
+  Counter events_dropped{0};
+  std::array<Counter, kFailureCount> failures{};
+  // Indexed by pp::ErrorCode; the last slot is kTruncatedHeaderCode.
+  std::array<Counter, pp::kErrorCodeCount + 1> bad_headers{};
+
+  void Fail(Failure failure) { Bump(failures[static_cast<size_t>(failure)]); }
+  void AddTo(CounterTotals* totals) const;
+};
+
+// "ERR_V1_TOO_LONG", ... for an index of WorkerCounters::bad_headers.
+const char* BadHeaderCode(size_t index);
+
+}  // namespace mmproxy::dataplane

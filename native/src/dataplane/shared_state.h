@@ -1,0 +1,25 @@
+// What every worker of one DataPlane shares: the configuration, the allowed
+// subnets, the connection count that maxConnections limits, flow ids, and
+// the way to JavaScript.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/config.h"
+#include "dataplane/event_sink.h"
+#include "dataplane/subnets.h"
+
+namespace mmproxy::dataplane {
+
+struct SharedState {
+  explicit SharedState(Config config_in) : config(std::move(config_in)) {}
+
+  const Config config;
+  SubnetHolder subnets;
+  std::atomic<int64_t> active{0};
+  std::atomic<uint64_t> next_flow_id{1};
+  EventSink* events = nullptr;  // set before the workers start, outlives them
+};
+
+}  // namespace mmproxy::dataplane

@@ -1,0 +1,50 @@
+#include "dataplane/socket_options.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cerrno>
+
+namespace mmproxy::dataplane {
+namespace {
+
+OptionResult SetInt(int fd, int level, int name, int value, const char* option) {
+  int rc = ::setsockopt(fd, level, name, &value, sizeof value);
+  return OptionResult{option, rc == 0 ? 0 : errno};
+}
+
+}  // namespace
+
+OptionResult SetTransparent(int fd, sa_family_t family) {
+  if (family == AF_INET6) return SetInt(fd, SOL_IPV6, IPV6_TRANSPARENT, 1, "IPV6_TRANSPARENT");
+  return SetInt(fd, SOL_IP, IP_TRANSPARENT, 1, "IP_TRANSPARENT");
+}
+
+OptionResult SetReusePort(int fd) { return SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT"); }
+
+OptionResult SetReuseAddr(int fd) { return SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR"); }
+
+OptionResult SetV6Only(int fd, bool only) {
+  return SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, only ? 1 : 0, "IPV6_V6ONLY");
+}
+
+OptionResult SetMark(int fd, unsigned mark) {
+  return SetInt(fd, SOL_SOCKET, SO_MARK, static_cast<int>(mark), "SO_MARK");
+}
+
+OptionResult SetNoDelay(int fd) { return SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY"); }
+
+OptionResult SetResetOnClose(int fd) {
+  linger value{1, 0};
+  int rc = ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, sizeof value);
+  return OptionResult{"SO_LINGER", rc == 0 ? 0 : errno};
+}
+
+int TakeSocketError(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+  return error;
+}
+
+}  // namespace mmproxy::dataplane

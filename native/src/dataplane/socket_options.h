@@ -1,0 +1,34 @@
+// One wrapper per socket option. Each returns 0 on success or the errno of
+// the failed setsockopt, and names itself through OptionName() so a caller
+// can report "setsockopt(IP_TRANSPARENT): Operation not permitted".
+#pragma once
+
+#include <sys/socket.h>
+
+namespace mmproxy::dataplane {
+
+// The result of one setsockopt: `option` names it for the error message.
+struct OptionResult {
+  const char* option = nullptr;
+  int error = 0;  // errno, 0 on success
+  explicit operator bool() const { return error == 0; }
+};
+
+// IP_TRANSPARENT (IPv4) or IPV6_TRANSPARENT (IPv6): bind to and accept for
+// addresses that are not local. Needs CAP_NET_ADMIN.
+OptionResult SetTransparent(int fd, sa_family_t family);
+// Lets several sockets (one per worker) listen on the same address.
+OptionResult SetReusePort(int fd);
+// Lets an upstream socket bind to a client address:port that a previous
+// connection left in TIME_WAIT (go-mmproxy sets it too).
+OptionResult SetReuseAddr(int fd);
+// Dual stack for IPv6 listeners, as Go's net.Listen("tcp", "[::]:port").
+OptionResult SetV6Only(int fd, bool only);
+OptionResult SetMark(int fd, unsigned mark);
+OptionResult SetNoDelay(int fd);
+// SO_LINGER {1, 0}: the next close() sends a reset instead of a FIN.
+OptionResult SetResetOnClose(int fd);
+// Reads and clears SO_ERROR: the outcome of a non-blocking connect.
+int TakeSocketError(int fd);
+
+}  // namespace mmproxy::dataplane

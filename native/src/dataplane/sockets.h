@@ -1,0 +1,39 @@
+// Creating the two kinds of sockets the data plane owns besides accepted
+// ones: listeners and upstream connections. Each failure names the step
+// ("bind", "setsockopt(IP_TRANSPARENT)") and its errno.
+#pragma once
+
+#include <string>
+
+#include "dataplane/address.h"
+#include "dataplane/unique_fd.h"
+
+namespace mmproxy::dataplane {
+
+struct SocketFailure {
+  std::string step;  // "socket", "bind", "setsockopt(SO_MARK)", ...
+  int error = 0;     // errno; 0 means no failure
+  explicit operator bool() const { return error != 0; }
+};
+
+struct ListenOptions {
+  bool transparent = false;
+};
+
+// A non-blocking SO_REUSEPORT listener; IPv6 listeners are dual stack
+// (IPV6_V6ONLY=0), as go-mmproxy's Go listener is for "[::]:port".
+SocketFailure OpenListener(const Address& address, const ListenOptions& options, UniqueFd* out);
+
+struct UpstreamOptions {
+  // The client's address and port to connect from (IP_TRANSPARENT); null to
+  // connect from our own address (LOCAL and UNKNOWN headers).
+  const Address* spoof_source = nullptr;
+  unsigned mark = 0;  // SO_MARK when not 0 and spoofing
+};
+
+// Starts a non-blocking connect to `target`. No TCP_SYNCNT: the kernel's own
+// SYN retries stay as the admin configured them; the data plane's connect
+// timeout decides when to give up.
+SocketFailure StartConnect(const Address& target, const UpstreamOptions& options, UniqueFd* out);
+
+}  // namespace mmproxy::dataplane

@@ -1,0 +1,120 @@
+// One worker thread: one epoll loop, one SO_REUSEPORT listener, and every
+// flow it accepted, from header to close. The JavaScript thread talks to it
+// only through atomics, the eventfd, and the flow registry.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/counters.h"
+#include "dataplane/deadline_queue.h"
+#include "dataplane/event.h"
+#include "dataplane/flow.h"
+#include "dataplane/flow_registry.h"
+#include "dataplane/relay.h"
+#include "dataplane/shared_state.h"
+#include "dataplane/subnets.h"
+#include "dataplane/unique_fd.h"
+#include "proxy_header/parser.h"
+
+namespace mmproxy::dataplane {
+
+class Worker {
+ public:
+  // Throws std::system_error when epoll or the eventfd cannot be created.
+  Worker(unsigned index, SharedState& shared, UniqueFd listener);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  void Start();
+  // Closes the listener (accepting what is already queued first) and waits,
+  // bounded, until the worker has done it. Flows go on.
+  void StopAccepting();
+  // Closes every flow and joins the thread. Idempotent.
+  void Stop();
+
+  const WorkerCounters& counters() const { return counters_; }
+  const FlowRegistry& registry() const { return registry_; }
+
+ private:
+  // The loop (worker.cc).
+  void Run();
+  void Wake();
+  void DrainWakeups();
+  int EpollTimeoutMs(int64_t now_ms) const;
+  void Dispatch(void* tag, uint32_t events);
+  void RunYieldedFlows();
+  void ExpireDeadlines(int64_t now_ms);
+  void CloseListener();
+  void Emit(Event event);
+  void FlushEvents(int64_t now_ms, bool force);
+
+  // Accepting (worker_accept.cc).
+  void AcceptPending();
+  bool AcceptOne();
+  void BackOffAccepting(int error);
+  bool AllowedPeer(const Address& peer);
+
+  // The PROXY header and the upstream connect (worker_header.cc).
+  void OnHeaderReadable(Flow& flow);
+  void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
+  void OnHeaderParsed(Flow& flow, const pp::Header& header);
+  const std::optional<Address>& TargetFor(sa_family_t family) const;
+  void OnConnectResult(Flow& flow, uint32_t events);
+  void FailConnect(Flow& flow, int error, const std::string& step);
+
+  // Relaying and closing (worker_flow.cc).
+  void Establish(Flow& flow);
+  void Pump(Flow& flow);
+  bool Watch(Half& half);
+  void Account(Flow& flow, bool to_target, uint64_t moved);
+  void SetState(Flow& flow, FlowState state);
+  void Fail(Flow& flow, Failure failure, Level level, std::string message, std::string code = "");
+  void Finish(Flow& flow);
+  void Abort(Flow& flow, int error);
+  void Close(Flow& flow);
+  Event FlowEvent(const Flow& flow, Level level, const char* kind, std::string message) const;
+
+  const unsigned index_;
+  SharedState& shared_;
+  WorkerCounters counters_;
+  FlowRegistry registry_;
+
+  UniqueFd epoll_;
+  UniqueFd wake_;
+  UniqueFd listener_;
+  std::thread thread_;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stop_accepting_requested_{false};
+  std::mutex listener_mutex_;
+  std::condition_variable listener_closed_cv_;
+  bool listener_closed_ = false;  // guarded by listener_mutex_
+
+  // Everything below belongs to the worker thread.
+  std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;
+  std::vector<std::unique_ptr<Flow>> closed_;  // freed at the end of a loop turn
+  std::vector<Flow*> yielded_;
+  DeadlineQueue header_deadlines_;
+  DeadlineQueue connect_deadlines_;
+  int64_t now_ms_ = 0;                // steady clock at the start of this loop turn
+  bool accept_pending_ = false;       // stopped early with connections still queued
+  int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
+  bool backing_off_ = false;          // warned; say "resumed" at the next accept
+  int64_t next_backoff_warning_ms_ = 0;
+  std::shared_ptr<const SubnetList> subnets_;
+  uint64_t subnets_generation_ = UINT64_MAX;
+  std::unique_ptr<uint8_t[]> scratch_;
+  RelayTools tools_;
+  EventBatch events_;
+  int64_t last_flush_ms_ = 0;
+};
+
+}  // namespace mmproxy::dataplane

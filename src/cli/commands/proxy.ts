@@ -1,0 +1,38 @@
+/**
+ * `mmproxy [flags]`: the proxy, the default command, so go-mmproxy's command
+ * lines work unchanged. Subcommands (doctor, top) sit beside it.
+ */
+import type { Argv, CommandModule } from 'yargs';
+
+import { PROXY_FLAGS, type RawProxyFlags } from '../../proxy/flags.js';
+import { setExitCode } from './exit-code.js';
+
+const EPILOG = `Examples:
+  mmproxy -l 0.0.0.0:2222 -4 127.0.0.1:22 -6 [::1]:22
+      SSH behind a load balancer, exactly as with go-mmproxy
+  mmproxy -l [::]:8443 -allowed-subnets /etc/mmproxy/lbs.txt -v 1
+      only the listed load balancers may connect; log each failed connection
+  mmproxy -l 0.0.0.0:25 -4 127.0.0.1:2525 --connect-timeout 2s --log-format json
+      a shorter connect timeout, JSON log lines
+
+Replies to the spoofed client addresses must be routed back over loopback:
+  ip rule add from 127.0.0.1/8 iif lo table 123
+  ip route add local 0.0.0.0/0 dev lo table 123
+  ip -6 rule add from ::1/128 iif lo table 123
+  ip -6 route add local ::/0 dev lo table 123
+mmproxy needs CAP_NET_ADMIN (IP_TRANSPARENT). Signals: SIGTERM/SIGINT drain and exit, SIGHUP re-reads -allowed-subnets.
+Durations are seconds or take a unit: 500ms, 5s, 2m.`;
+
+export const proxyCommand: CommandModule<object, RawProxyFlags> = {
+  command: '$0',
+  describe: 'Accept PROXY-protocol connections and forward them from the client\'s own address',
+  builder: (yargs: Argv) =>
+    yargs
+      .parserConfiguration({ 'parse-numbers': false })
+      .options(PROXY_FLAGS)
+      .epilog(EPILOG) as unknown as Argv<RawProxyFlags>,
+  handler: async (argv) => {
+    const { runProxyCommand } = await import('../../proxy/command.js');
+    setExitCode(argv, await runProxyCommand(argv));
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Go's flag package, which go-mmproxy uses, reads `-mark 1` and `--mark 1`
+ * alike; yargs would read `-mark` as the short flags -m -a -r -k, and `-4` as
+ * a negative number. This rewrites Go-style tokens into the form yargs reads,
+ * before yargs sees them, without touching values or anything after `--`.
+ */
+
+export interface GoFlagSpec {
+  /** Every name (long and short) of the flags that take a value. */
+  valueFlags: ReadonlySet<string>;
+  /** Names yargs cannot take as written, e.g. { '4': 'target4' }. */
+  renames: Readonly<Record<string, string>>;
+}
+
+const FLAG = /^(--?)([A-Za-z0-9][A-Za-z0-9_-]*)(=.*)?$/s;
+
+/**
+ * Rewrites `-name`, `-name=value` and renamed flags; a token that follows a
+ * value flag written without `=` is its value and is kept as it is. Argument
+ * lists that start with a word (a subcommand) are returned unchanged: only the
+ * default command speaks go-mmproxy's dialect.
+ */
+export function normaliseGoFlags(args: readonly string[], spec: GoFlagSpec): string[] {
+  if (args.length > 0 && !args[0]!.startsWith('-')) return [...args];
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const match = FLAG.exec(token);
+    if (!match) {
+      out.push(token);
+      continue;
+    }
+    const [, dashes, written, assigned] = match;
+    const name = spec.renames[written!] ?? written!;
+    if (name.length === 1 && dashes === '-') {
+      // A real short flag: yargs reads it; split "-l=x" as Go allows it.
+      out.push(`-${name}`, ...(assigned === undefined ? [] : [assigned.slice(1)]));
+    } else {
+      out.push(`--${name}${assigned ?? ''}`);
+    }
+    if (assigned === undefined && spec.valueFlags.has(name) && i + 1 < args.length) {
+      out.push(args[++i]!);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * The proxy command's implementation, loaded lazily by
+ * src/cli/commands/proxy.ts: checks flags and the subnet file (mistakes are
+ * UsageErrors, exit 2), then runs the proxy until a signal stops it.
+ */
+import { UsageError } from '../cli/usage-error.js';
+import { createDataPlane } from './dataplane.js';
+import type { RawProxyFlags } from './flags.js';
+import { createEventLog } from './log/event-log.js';
+import { createLogger } from './log/logger.js';
+import { LineRateLimiter } from './log/rate-limit.js';
+import { parseProxyOptions } from './options.js';
+import { runProxy } from './run.js';
+import { loadSubnetFile, SubnetFileError, type SubnetList } from './subnets.js';
+
+/** Per kind of line, this many a second before the rest are summarised. */
+const LOG_BURST = 20;
+const LOG_WINDOW_MS = 1000;
+
+async function loadSubnetsForStart(path: string): Promise<SubnetList> {
+  try {
+    return await loadSubnetFile(path);
+  } catch (error) {
+    if (error instanceof SubnetFileError) throw new UsageError(`-allowed-subnets: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
+  const options = parseProxyOptions(raw);
+  if (options.protocol === 'udp') {
+    throw new UsageError('-p udp: UDP proxying is not supported yet (issue 4); use -p tcp');
+  }
+  if (options.statsSocket !== null) {
+    throw new UsageError('--stats-socket: the stats server is not part of this build yet');
+  }
+  const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
+
+  const logger = createLogger({
+    format: options.logFormat,
+    write: (line) => process.stderr.write(line),
+    now: Date.now,
+  });
+  const eventLog = createEventLog({
+    logger,
+    verbosity: options.verbosity,
+    limiter: new LineRateLimiter(LOG_BURST, LOG_WINDOW_MS),
+    now: Date.now,
+  });
+  return runProxy(options, subnets, {
+    createDataPlane,
+    logger,
+    eventLog,
+    signals: process,
+    loadSubnets: loadSubnetFile,
+  });
+}

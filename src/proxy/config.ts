@@ -1,0 +1,43 @@
+/** The data plane's configuration, built from checked options (see src/native/dataplane-types.ts). */
+import type { Cidr, DataPlaneConfig } from '../native/dataplane-types.js';
+import { formatEndpoint as format } from './endpoint.js';
+import type { ProxyOptions } from './options.js';
+import { plural } from './log/plural.js';
+
+/** UDP sessions are not limited until issue 4 adds a flag for it. */
+const UNLIMITED_SESSIONS = 0;
+
+export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[]): DataPlaneConfig {
+  return {
+    protocol: options.protocol,
+    listen: options.listen,
+    target4: options.target4,
+    target6: options.target6,
+    mark: options.mark,
+    allowedSubnets,
+    listeners: options.listeners,
+    headerTimeoutMs: options.headerTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    maxConnections: options.maxConnections,
+    dynamicDestination: options.dynamicDestination,
+    listenTransparent: options.listenTransparent,
+    closeAfterSeconds: options.closeAfterSeconds,
+    maxSessions: UNLIMITED_SESSIONS,
+    // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
+    debugEvents: options.verbosity >= 2,
+  };
+}
+
+/** The startup line: where it listens and where each family goes. */
+export function describeConfig(config: DataPlaneConfig, subnetsFile: string | null): string {
+  const destinations = config.dynamicDestination
+    ? "to each PROXY header's destination"
+    : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
+        config.target6 ? format(config.target6) : 'nowhere'
+      }`;
+  const peers = subnetsFile ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}` : 'any peer';
+  return (
+    `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}), ` +
+    `forwarding ${destinations}; accepting ${peers}`
+  );
+}

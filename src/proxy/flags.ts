@@ -1,0 +1,142 @@
+/**
+ * The proxy's command-line flags: go-mmproxy's own, with its names, defaults
+ * and meaning, then mmproxy's additions. Only the switches have a yargs type;
+ * every value stays the string the user wrote (the command turns off yargs'
+ * number parsing) and is checked in ./options.ts, so each mistake gets one
+ * clear line and `-mark 0x10` or `-v 010` mean what they mean in Go.
+ */
+import { availableParallelism } from 'node:os';
+
+import type { GoFlagSpec } from '../cli/go-flags.js';
+
+export const GO_MMPROXY_GROUP = 'go-mmproxy flags (one dash or two):';
+export const MMPROXY_GROUP = 'mmproxy additions:';
+
+export const PROXY_FLAGS = {
+  listen: {
+    alias: 'l',
+    requiresArg: true,
+    default: '0.0.0.0:8443',
+    describe: 'Address the proxy listens on',
+    group: GO_MMPROXY_GROUP,
+  },
+  target4: {
+    requiresArg: true,
+    default: '127.0.0.1:443',
+    describe: '(-4) Address to which IPv4 traffic is forwarded',
+    group: GO_MMPROXY_GROUP,
+  },
+  target6: {
+    requiresArg: true,
+    default: '[::1]:443',
+    describe: '(-6) Address to which IPv6 traffic is forwarded',
+    group: GO_MMPROXY_GROUP,
+  },
+  protocol: {
+    alias: 'p',
+    requiresArg: true,
+    default: 'tcp',
+    describe: 'Protocol that is proxied: tcp | udp',
+    group: GO_MMPROXY_GROUP,
+  },
+  mark: {
+    requiresArg: true,
+    default: '0',
+    describe: 'SO_MARK set on packets to the target (0 = none; 0x hex accepted)',
+    group: GO_MMPROXY_GROUP,
+  },
+  'allowed-subnets': {
+    requiresArg: true,
+    describe: 'File of load balancer prefixes allowed to connect, one a line, # comments [default: any peer]',
+    group: GO_MMPROXY_GROUP,
+  },
+  listeners: {
+    requiresArg: true,
+    defaultDescription: `number of CPUs (${availableParallelism()})`,
+    describe: 'Worker threads, each with its own SO_REUSEPORT listener',
+    group: GO_MMPROXY_GROUP,
+  },
+  'close-after': {
+    requiresArg: true,
+    default: '60',
+    describe: 'Seconds without traffic after which a UDP session is closed',
+    group: GO_MMPROXY_GROUP,
+  },
+  verbose: {
+    alias: 'v',
+    requiresArg: true,
+    default: '0',
+    describe: '0: errors and warnings only; 1: + each failed connection; 2: + every connection',
+    group: GO_MMPROXY_GROUP,
+  },
+  'dynamic-destination': {
+    type: 'boolean',
+    default: false,
+    describe: "Forward to the destination in the PROXY header instead of -4/-6",
+    group: GO_MMPROXY_GROUP,
+  },
+  'listen-transparent': {
+    type: 'boolean',
+    default: false,
+    describe: 'Set IP_TRANSPARENT on the listener, to accept for non-local addresses (TPROXY)',
+    group: GO_MMPROXY_GROUP,
+  },
+  'header-timeout': {
+    requiresArg: true,
+    default: '5s',
+    describe: 'Drop load balancer connections whose PROXY header is not complete in time',
+    group: MMPROXY_GROUP,
+  },
+  'connect-timeout': {
+    requiresArg: true,
+    default: '5s',
+    describe: 'Give up connecting to the target after this long',
+    group: MMPROXY_GROUP,
+  },
+  'max-connections': {
+    requiresArg: true,
+    default: '0',
+    describe: 'Close new connections at once while this many are open (0 = no limit)',
+    group: MMPROXY_GROUP,
+  },
+  'drain-timeout': {
+    requiresArg: true,
+    default: '10s',
+    describe: 'On SIGTERM/SIGINT, how long open connections may finish before they are closed',
+    group: MMPROXY_GROUP,
+  },
+  'log-format': {
+    requiresArg: true,
+    default: 'text',
+    describe: 'Log lines on stderr as text | json',
+    group: MMPROXY_GROUP,
+  },
+  'stats-socket': {
+    requiresArg: true,
+    describe: 'Unix socket serving live flows and counters (read by `mmproxy top`)',
+    group: MMPROXY_GROUP,
+  },
+} as const;
+
+/** The raw flag values yargs hands the handler (arrays when a flag is repeated). */
+export type RawProxyFlags = {
+  [K in keyof typeof PROXY_FLAGS]?: (typeof PROXY_FLAGS)[K] extends { type: 'boolean' }
+    ? boolean | boolean[]
+    : string | string[];
+};
+
+function valueFlagNames(): Set<string> {
+  const names = new Set<string>();
+  for (const [name, flag] of Object.entries(PROXY_FLAGS)) {
+    if ('type' in flag) continue;
+    names.add(name);
+    if ('alias' in flag) names.add(flag.alias);
+  }
+  return names;
+}
+
+/** How go-mmproxy's spellings map onto these flags (see src/cli/go-flags.ts). */
+export const PROXY_GO_FLAG_SPEC: GoFlagSpec = {
+  valueFlags: valueFlagNames(),
+  renames: { '4': 'target4', '6': 'target6' },
+};

@@ -1,0 +1,130 @@
+/**
+ * Turns the raw flag strings into checked, typed proxy options. Every mistake
+ * is a UsageError naming the flag as the user wrote it (exit code 2).
+ */
+import { availableParallelism } from 'node:os';
+
+import type { Endpoint } from '../native/dataplane-types.js';
+import { UsageError } from '../cli/usage-error.js';
+import { EndpointError, parseEndpoint } from './endpoint.js';
+import { PROXY_FLAGS, type RawProxyFlags } from './flags.js';
+import { parseDurationMs, parseGoInteger } from './numbers.js';
+
+export type LogFormat = 'text' | 'json';
+export type Verbosity = 0 | 1 | 2;
+
+export interface ProxyOptions {
+  protocol: 'tcp' | 'udp';
+  listen: Endpoint;
+  target4: Endpoint;
+  target6: Endpoint;
+  mark: number;
+  allowedSubnetsFile: string | null;
+  listeners: number;
+  closeAfterSeconds: number;
+  verbosity: Verbosity;
+  dynamicDestination: boolean;
+  listenTransparent: boolean;
+  headerTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  drainTimeoutMs: number;
+  logFormat: LogFormat;
+  statsSocket: string | null;
+}
+
+const MAX_MARK = 0xffff_ffff;
+const MAX_LISTENERS = 1024;
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
+/** Go's flag package keeps the last of repeated flags; yargs collects them in an array. */
+function last<T>(value: T | T[] | undefined): T | undefined {
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+/** The flag as written, else its default from ./flags.ts, else undefined. */
+function text(raw: RawProxyFlags, name: keyof RawProxyFlags): string | undefined {
+  const value = last(raw[name]);
+  if (typeof value === 'string') return value;
+  const flag = PROXY_FLAGS[name];
+  return 'default' in flag && typeof flag.default === 'string' ? flag.default : undefined;
+}
+
+function endpoint(raw: RawProxyFlags, name: 'listen' | 'target4' | 'target6', flag: string): Endpoint {
+  try {
+    return parseEndpoint(text(raw, name) ?? '');
+  } catch (error) {
+    if (error instanceof EndpointError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+function integer(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, min: number, max: number): number {
+  const written = text(raw, name) ?? '';
+  const value = parseGoInteger(written);
+  if (value === null || value < min || value > max) {
+    throw new UsageError(`${flag}: "${written}" must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function duration(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, allowZero: boolean): number {
+  const written = text(raw, name) ?? '';
+  const ms = parseDurationMs(written);
+  if (ms === null || ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+    throw new UsageError(
+      `${flag}: "${written}" must be a duration like 5, 2.5s, 500ms or 1m${allowZero ? '' : ', above zero'}`,
+    );
+  }
+  return ms;
+}
+
+function oneOf<T extends string>(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, choices: T[]): T {
+  const written = text(raw, name) ?? '';
+  if (!(choices as string[]).includes(written)) {
+    throw new UsageError(`${flag}: "${written}" must be one of ${choices.join(', ')}`);
+  }
+  return written as T;
+}
+
+function requireFamily(endpoint: Endpoint, family: 4 | 6, flag: string): Endpoint {
+  if (endpoint.family !== family) {
+    throw new UsageError(`${flag}: the IPv${family} target must be an IPv${family} address`);
+  }
+  return endpoint;
+}
+
+function optionalPath(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string): string | null {
+  const value = text(raw, name);
+  if (value === undefined) return null;
+  if (value.trim() === '') throw new UsageError(`${flag}: needs a file path`);
+  return value;
+}
+
+/** Checks every flag; a missing flag takes its default from ./flags.ts. */
+export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
+  const verbose = integer(raw, 'verbose', '-v', 0, Number.MAX_SAFE_INTEGER);
+  return {
+    protocol: oneOf(raw, 'protocol', '-p', ['tcp', 'udp']),
+    listen: endpoint(raw, 'listen', '-l'),
+    target4: requireFamily(endpoint(raw, 'target4', '-4'), 4, '-4'),
+    target6: requireFamily(endpoint(raw, 'target6', '-6'), 6, '-6'),
+    mark: integer(raw, 'mark', '-mark', 0, MAX_MARK),
+    allowedSubnetsFile: optionalPath(raw, 'allowed-subnets', '-allowed-subnets'),
+    listeners:
+      text(raw, 'listeners') === undefined
+        ? availableParallelism()
+        : integer(raw, 'listeners', '-listeners', 1, MAX_LISTENERS),
+    closeAfterSeconds: integer(raw, 'close-after', '-close-after', 0, MAX_TIMEOUT_MS / 1000),
+    // Like go-mmproxy, any level above 2 means "everything".
+    verbosity: Math.min(verbose, 2) as Verbosity,
+    dynamicDestination: last(raw['dynamic-destination']) === true,
+    listenTransparent: last(raw['listen-transparent']) === true,
+    headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),
+    connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', false),
+    maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),
+    drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
+    logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
+    statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The proxy's life: start the data plane, log what it does, reload the
+ * allowed subnets on SIGHUP, and on SIGTERM/SIGINT stop accepting, let open
+ * connections finish up to --drain-timeout, close, and exit 0.
+ */
+import type { DataPlane, DataPlaneConfig, DataPlaneEvent } from '../native/dataplane-types.js';
+import { describeConfig, toDataPlaneConfig } from './config.js';
+import { drain, lifetimeTotals } from './drain.js';
+import type { EventLog } from './log/event-log.js';
+import type { Logger } from './log/logger.js';
+import type { ProxyOptions } from './options.js';
+import { SubnetReloader } from './reload.js';
+import { ProxySignals, type SignalSource } from './signals.js';
+import { startFailureMessage } from './start-errors.js';
+import type { SubnetList } from './subnets.js';
+
+export type DataPlaneFactory = (config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void) => DataPlane;
+
+export interface ProxyRuntime {
+  createDataPlane: DataPlaneFactory;
+  logger: Logger;
+  eventLog: EventLog;
+  signals: SignalSource;
+  loadSubnets: (path: string) => Promise<SubnetList>;
+}
+
+export const EXIT_STOPPED = 0;
+export const EXIT_START_FAILED = 1;
+
+/** How often rate-limited log lines are summarised. */
+const SUPPRESSED_FLUSH_MS = 1000;
+/** Bound on the loop turns spent collecting the data plane's last events. */
+const MAX_LATE_EVENT_TURNS = 100;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * close() joins the workers, whose last batches of events are then queued for
+ * this thread and delivered on the coming loop turns. Waits until a full turn
+ * (two hops: one poll phase in between) brings none, so that those events are
+ * logged, and counted in the summaries, before the closing line.
+ */
+async function collectLateEvents(eventLog: EventLog): Promise<void> {
+  for (let turn = 0; turn < MAX_LATE_EVENT_TURNS; turn++) {
+    const before = eventLog.received;
+    await nextTurn();
+    await nextTurn();
+    if (eventLog.received === before) return;
+  }
+}
+
+/** Creates and starts the data plane; null (after logging why) when it cannot start. */
+function startDataPlane(config: DataPlaneConfig, runtime: ProxyRuntime): DataPlane | null {
+  let plane: DataPlane | undefined;
+  try {
+    plane = runtime.createDataPlane(config, (events) => runtime.eventLog.handle(events));
+    plane.start();
+    return plane;
+  } catch (error) {
+    plane?.close();
+    runtime.logger.log('error', 'start_failed', startFailureMessage(error));
+    return null;
+  }
+}
+
+export async function runProxy(options: ProxyOptions, subnets: SubnetList | null, runtime: ProxyRuntime): Promise<number> {
+  const { logger, eventLog } = runtime;
+  const config = toDataPlaneConfig(options, subnets?.subnets ?? []);
+  for (const note of subnets?.notes ?? []) logger.log('warn', 'allowed_subnets', note);
+
+  const plane = startDataPlane(config, runtime);
+  if (!plane) return EXIT_START_FAILED;
+  logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile));
+
+  const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
+  const signals = new ProxySignals(runtime.signals, () => reloader.request());
+  const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
+
+  const signal = await signals.stopRequested;
+  logger.log('info', 'stopping', `${signal}: shutting down`);
+  await reloader.settled();
+  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced);
+  const totals = lifetimeTotals(plane);
+  plane.close();
+  await collectLateEvents(eventLog);
+  signals.dispose();
+  clearInterval(flushTimer);
+  eventLog.flushSuppressed(Infinity);
+  logger.log('info', 'stopped', 'all connections closed', totals);
+  return EXIT_STOPPED;
+}

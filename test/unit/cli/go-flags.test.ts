@@ -1,0 +1,59 @@
+import { deepStrictEqual } from 'node:assert/strict';
+
+import { normaliseGoFlags, type GoFlagSpec } from '../../../src/cli/go-flags.js';
+import { PROXY_GO_FLAG_SPEC } from '../../../src/proxy/flags.js';
+
+const spec: GoFlagSpec = {
+  valueFlags: new Set(['listen', 'l', 'mark', 'target4', 'allowed-subnets']),
+  renames: { '4': 'target4' },
+};
+
+describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
+  it('turns single-dash long flags into double-dash ones', () => {
+    deepStrictEqual(normaliseGoFlags(['-mark', '7', '-allowed-subnets', 'f'], spec), [
+      '--mark', '7', '--allowed-subnets', 'f',
+    ]);
+  });
+
+  it('leaves double-dash flags and single-letter flags alone', () => {
+    deepStrictEqual(normaliseGoFlags(['--mark', '7', '-l', '0.0.0.0:1'], spec), ['--mark', '7', '-l', '0.0.0.0:1']);
+  });
+
+  it('keeps -name=value together and splits a short -l=value as Go allows', () => {
+    deepStrictEqual(normaliseGoFlags(['-mark=7', '-l=0.0.0.0:1'], spec), ['--mark=7', '-l', '0.0.0.0:1']);
+  });
+
+  it('renames -4 (which yargs would read as a negative number) in both dash forms', () => {
+    deepStrictEqual(normaliseGoFlags(['-4', '127.0.0.1:22', '--4=127.0.0.1:23'], spec), [
+      '--target4', '127.0.0.1:22', '--target4=127.0.0.1:23',
+    ]);
+  });
+
+  it('never rewrites a value, even one that looks like a flag', () => {
+    deepStrictEqual(normaliseGoFlags(['-mark', '-1', '-allowed-subnets', '-weird-file'], spec), [
+      '--mark', '-1', '--allowed-subnets', '-weird-file',
+    ]);
+  });
+
+  it('rewrites unknown single-dash words too, so yargs names them whole', () => {
+    deepStrictEqual(normaliseGoFlags(['-bogus', '-help'], spec), ['--bogus', '--help']);
+  });
+
+  it('stops at "--"', () => {
+    deepStrictEqual(normaliseGoFlags(['-mark', '1', '--', '-mark'], spec), ['--mark', '1', '--', '-mark']);
+  });
+
+  it('leaves subcommands (argv starting with a word) untouched', () => {
+    deepStrictEqual(normaliseGoFlags(['doctor', '-json', '-4'], spec), ['doctor', '-json', '-4']);
+  });
+
+  it("knows every value flag of the proxy, short and long, and -4/-6", () => {
+    for (const name of ['listen', 'l', 'target4', 'target6', 'protocol', 'p', 'mark', 'allowed-subnets', 'listeners',
+      'close-after', 'verbose', 'v', 'header-timeout', 'connect-timeout', 'max-connections', 'drain-timeout',
+      'log-format', 'stats-socket']) {
+      deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has(name), true, name);
+    }
+    deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has('dynamic-destination'), false);
+    deepStrictEqual(normaliseGoFlags(['-6', '[::1]:22'], PROXY_GO_FLAG_SPEC), ['--target6', '[::1]:22']);
+  });
+});

@@ -1,0 +1,118 @@
+/** The proxy command through main(argv): help, and each usage mistake as one line and exit code 2. */
+import { deepStrictEqual, match, ok, strictEqual } from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { EXIT_OK, EXIT_USAGE, main } from '../../../src/cli/main.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs main() with stdout and stderr captured. */
+async function run(args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const realOut = process.stdout.write.bind(process.stdout);
+  const realErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = realOut;
+    process.stderr.write = realErr;
+  }
+}
+
+async function usageError(args: string[], message: RegExp): Promise<void> {
+  const result = await run(args);
+  strictEqual(result.code, EXIT_USAGE, `${args.join(' ')}: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split('\n');
+  deepStrictEqual(lines.length, 2, result.stderr);
+  match(lines[0]!, message);
+  strictEqual(lines[1], "Run 'mmproxy --help' for usage.");
+  strictEqual(result.stdout, '');
+}
+
+describe('mmproxy (the proxy command) through main()', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mmproxy-cli-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help, -h and Go\'s -help show sections, every flag, examples and the routing setup', async () => {
+    for (const flag of ['--help', '-h', '-help']) {
+      const { code, stdout } = await run([flag]);
+      strictEqual(code, EXIT_OK);
+      for (const text of [
+        'go-mmproxy flags (one dash or two):',
+        'mmproxy additions:',
+        '-l, --listen',
+        '(-4) Address to which IPv4 traffic is forwarded',
+        '-p, --protocol',
+        '-v, --verbose',
+        '--allowed-subnets',
+        '--dynamic-destination',
+        '--listen-transparent',
+        '--header-timeout',
+        '--connect-timeout',
+        '--max-connections',
+        '--drain-timeout',
+        '--log-format',
+        '--stats-socket',
+        '[default: "0.0.0.0:8443"]',
+        'Examples:',
+        'mmproxy -l 0.0.0.0:2222 -4 127.0.0.1:22 -6 [::1]:22',
+        'ip route add local 0.0.0.0/0 dev lo table 123',
+      ]) {
+        ok(stdout.includes(text), `${flag}: help lacks ${JSON.stringify(text)}:\n${stdout}`);
+      }
+    }
+  });
+
+  it('help fits 100 columns', async () => {
+    const { stdout } = await run(['--help']);
+    for (const line of stdout.split('\n')) ok(line.length <= 100, `too wide: ${line}`);
+  });
+
+  it('an unknown flag, in either dash form', async () => {
+    await usageError(['-bogus'], /^mmproxy: Unknown argument: bogus$/);
+    await usageError(['--bogus', '1'], /^mmproxy: Unknown argument: bogus$/);
+  });
+
+  it('a flag without its value', async () => {
+    await usageError(['-l'], /^mmproxy: Not enough arguments following: l$/);
+  });
+
+  it('a bad value', async () => {
+    await usageError(['-l', 'localhost:2222'], /^mmproxy: -l: "localhost:2222": "localhost" is not a numeric IP address/);
+    await usageError(['-mark', '-1'], /^mmproxy: -mark: "-1" must be a whole number/);
+    await usageError(['-v', 'loud'], /^mmproxy: -v: "loud"/);
+  });
+
+  it('UDP, until the UDP data plane exists', async () => {
+    await usageError(['-p', 'udp'], /^mmproxy: -p udp: UDP proxying is not supported yet \(issue 4\); use -p tcp$/);
+  });
+
+  it('an unreadable subnet file', async () => {
+    const missing = join(dir, 'missing.txt');
+    await usageError(
+      ['-allowed-subnets', missing],
+      new RegExp(`^mmproxy: -allowed-subnets: cannot read allowed-subnets file ${missing}: no such file or directory \\(ENOENT\\)$`),
+    );
+  });
+
+  it('an invalid subnet file, naming file and line', async () => {
+    const path = join(dir, 'lbs.txt');
+    await writeFile(path, '# lbs\n192.0.2.0/24\n192.0.2.300/32\n');
+    await usageError(['--allowed-subnets', path], new RegExp(`^mmproxy: -allowed-subnets: ${path}:3: "192.0.2.300" is not`));
+  });
+});

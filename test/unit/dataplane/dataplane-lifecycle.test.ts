@@ -1,0 +1,88 @@
+/**
+ * The DataPlane object's life cycle and argument checks, in-process and
+ * without a namespace: nothing here sends a packet. Listeners bind to
+ * 127.0.0.1 port 0 (the kernel picks a free port).
+ */
+import assert from 'node:assert/strict';
+
+import type { DataPlaneConfig, DataPlaneEvent } from '../../../src/native/dataplane-types.js';
+import { NativeError } from '../../../src/native/errors.js';
+import { createDataPlane } from '../../../src/proxy/dataplane.js';
+
+function config(overrides: Partial<DataPlaneConfig> = {}): DataPlaneConfig {
+  return {
+    protocol: 'tcp',
+    listen: { family: 4, address: '127.0.0.1', port: 0 },
+    target4: { family: 4, address: '127.0.0.1', port: 9 },
+    target6: null,
+    mark: 0,
+    allowedSubnets: [],
+    listeners: 2,
+    headerTimeoutMs: 1000,
+    connectTimeoutMs: 1000,
+    maxConnections: 0,
+    dynamicDestination: false,
+    listenTransparent: false,
+    closeAfterSeconds: 0,
+    maxSessions: 0,
+    ...overrides,
+  };
+}
+
+function nativeError(code: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof NativeError, `a NativeError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
+}
+
+describe('DataPlane life cycle', function () {
+  it('refuses UDP for now, with a code the CLI can report', function () {
+    assert.throws(() => createDataPlane(config({ protocol: 'udp' }), () => {}), nativeError('ERR_UNSUPPORTED'));
+  });
+
+  it('rejects a config TypeScript should have caught', function () {
+    const invalid = nativeError('ERR_INVALID_CONFIG');
+    assert.throws(() => createDataPlane(config({ allowedSubnets: ['192.0.2.0/33'] }), () => {}), invalid);
+    assert.throws(() => createDataPlane(config({ listeners: 0 }), () => {}), invalid);
+    assert.throws(() => createDataPlane({ ...config(), relayMode: 'fast' } as unknown as DataPlaneConfig, () => {}), invalid);
+    assert.throws(() => createDataPlane(config({ listen: { family: 4, address: 'localhost', port: 1 } }), () => {}), invalid);
+  });
+
+  it('starts, says where it listens, and closes idempotently', async function () {
+    const events: DataPlaneEvent[] = [];
+    const plane = createDataPlane(config(), (batch) => events.push(...batch));
+    plane.start();
+    assert.throws(() => plane.start(), nativeError('ERR_ALREADY_STARTED'));
+    const counters = plane.counters();
+    assert.equal(counters.active, 0);
+    assert.deepEqual(Object.keys(counters.failures).sort(), [
+      'address_in_use', 'bad_header', 'connect_error', 'connect_refused', 'connect_timeout', 'header_timeout',
+      'no_target', 'not_allowed', 'relay_error', 'too_many_connections',
+    ]);
+    assert.deepEqual(plane.flows(), []);
+    plane.setAllowedSubnets(['198.51.100.0/24']);
+    assert.throws(() => plane.setAllowedSubnets(['nonsense']), nativeError('ERR_INVALID_CONFIG'));
+    plane.stopAccepting();
+    plane.close();
+    plane.close();
+    assert.throws(() => plane.start(), nativeError('ERR_CLOSED'));
+    assert.equal(plane.counters().accepted, 0, 'counters stay readable after close()');
+    await new Promise((resolve) => setImmediate(resolve));
+    const listening = events.find((event) => event.kind === 'listening');
+    assert.match(listening?.message ?? '', /^listening on 127\.0\.0\.1:\d+ with 2 worker thread\(s\)$/);
+  });
+
+  it('throws a NativeError with syscall and errno when the address cannot be bound', function () {
+    const plane = createDataPlane(config({ listen: { family: 4, address: '192.0.2.77', port: 0 } }), () => {});
+    assert.throws(() => plane.start(), (error: unknown) => {
+      assert.ok(error instanceof NativeError);
+      assert.equal(error.code, 'EADDRNOTAVAIL');
+      assert.equal(error.syscall, 'bind');
+      assert.match(error.message, /^cannot listen on 192\.0\.2\.77:0: bind: /);
+      return true;
+    });
+    plane.close();
+  });
+});

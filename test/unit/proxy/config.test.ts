@@ -1,0 +1,65 @@
+import { deepStrictEqual, match, strictEqual } from 'node:assert/strict';
+
+import { describeConfig, toDataPlaneConfig } from '../../../src/proxy/config.js';
+import { startFailureMessage } from '../../../src/proxy/start-errors.js';
+import { parseFlags } from './parse-flags.js';
+
+describe('data plane config from the options', () => {
+  it('carries every option across the contract', () => {
+    const options = parseFlags([
+      '-l', '[::]:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-mark', '7', '-listeners', '3', '-close-after', '9',
+      '-dynamic-destination', '-listen-transparent', '--header-timeout', '2s', '--connect-timeout', '750ms',
+      '--max-connections', '100',
+    ]);
+    deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
+      protocol: 'tcp',
+      listen: { family: 6, address: '::', port: 2222 },
+      target4: { family: 4, address: '127.0.0.1', port: 22 },
+      target6: { family: 6, address: '::1', port: 22 },
+      mark: 7,
+      allowedSubnets: ['192.0.2.0/24'],
+      listeners: 3,
+      headerTimeoutMs: 2000,
+      connectTimeoutMs: 750,
+      maxConnections: 100,
+      dynamicDestination: true,
+      listenTransparent: true,
+      closeAfterSeconds: 9,
+      maxSessions: 0,
+      debugEvents: false,
+    });
+  });
+
+  it('asks for debug events only when -v 2 shows them', () => {
+    strictEqual(toDataPlaneConfig(parseFlags(['-v', '1']), []).debugEvents, false);
+    strictEqual(toDataPlaneConfig(parseFlags(['-v', '2']), []).debugEvents, true);
+  });
+
+  it('the startup line says where it listens and where each family goes', () => {
+    const options = parseFlags(['-l', '0.0.0.0:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-listeners', '2']);
+    strictEqual(
+      describeConfig(toDataPlaneConfig(options, []), null),
+      'listening on 0.0.0.0:2222 (tcp, 2 listeners), forwarding IPv4 clients to 127.0.0.1:22, ' +
+        'IPv6 clients to [::1]:22; accepting any peer',
+    );
+    const dynamic = parseFlags(['-dynamic-destination', '-listeners', '1']);
+    strictEqual(
+      describeConfig(toDataPlaneConfig(dynamic, ['192.0.2.0/24']), '/etc/lbs.txt'),
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination; " +
+        'accepting 1 allowed subnet from /etc/lbs.txt',
+    );
+  });
+
+  it('a start failure keeps the data plane\'s message and says what to do', () => {
+    const failure = (code: string): Error =>
+      Object.assign(new Error('cannot listen on 192.0.2.2:8443: bind: some reason'), { code });
+    strictEqual(
+      startFailureMessage(failure('EADDRINUSE')),
+      'cannot listen on 192.0.2.2:8443: bind: some reason: another program already listens there; stop it or pick another -l',
+    );
+    match(startFailureMessage(failure('EADDRNOTAVAIL')), /: no interface has that address; use -listen-transparent/);
+    match(startFailureMessage(failure('EPERM')), /: mmproxy needs CAP_NET_ADMIN \(IP_TRANSPARENT\)/);
+    match(startFailureMessage(failure('EACCES')), /: mmproxy needs CAP_NET_ADMIN/);
+    strictEqual(startFailureMessage(new Error('odd')), 'the data plane did not start: odd');
+  });
+});
