@@ -147,6 +147,10 @@ function targets(r: Record<Contender, ContenderResults>): Target[] {
 const number = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** The load generator's histogram tops out at 1 s (HIST_MAX_US in c/bench.h). */
+const HIST_MAX_US = 1_000_000;
+const micros = (us: number): string => (us >= HIST_MAX_US ? `≥ ${number(HIST_MAX_US)}` : number(us));
+
 function format<T>(o: Outcome<T>, show: (v: T) => string): Outcome<string> {
   return o.ok ? { ok: true, value: show(o.value) } : o;
 }
@@ -161,10 +165,10 @@ function rows(machine: Machine): Row[] {
   const rss = (kb: number): string => number(kb / 1024, 1);
   return [
     { label: 'small messages: msg/s (50 conns, 64 B)', cell: (c) => format(c.pingpong, (v) => number(v.messages_per_s)) },
-    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${number(v.p50_us)} / ${number(v.p99_us)}`) },
+    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`) },
     { label: 'bulk: Gbit/s (4 conns, backend → client)', cell: (c) => format(c.bulk, (v) => number(v.gbit_per_s, 2)) },
     { label: 'new connections/s (50 slots)', cell: (c) => format(c.connrate, (v) => number(v.conns_per_s)) },
-    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${number(v.p50_us)} / ${number(v.p99_us)}`) },
+    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`) },
     {
       label: 'new connections failed: connect / early close / timeout',
       cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),

@@ -14,9 +14,10 @@
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_US 1000ull
 
-/* Latencies above this land in one overflow bucket: 100 ms is far beyond
- * any loopback round trip that is not a stall. */
-#define HIST_MAX_US 100000u
+/* Latencies above this land in one overflow bucket: 1 s is far beyond any
+ * loopback round trip, even on a busy shared machine. 8 MB of counters,
+ * touched only where latencies fall. */
+#define HIST_MAX_US 1000000u
 
 /* PROXY v2 header for TCP over IPv4: 16 fixed bytes + 12 address bytes. */
 #define PROXY_V2_TCP4_LEN 28
