@@ -24,4 +24,44 @@ export interface DataPlaneNative {
   DataPlane: DataPlaneConstructor;
 }
 
-export type NativeAddon = ErrorsNative & ProxyHeaderNative & DataPlaneNative;
+/** One endpoint of a probe: a numeric address and a port (0: any). */
+export interface ProbeEndpoint {
+  address: string;
+  port: number;
+}
+
+export interface ConnectProbeOptions {
+  /** Bind here first; with `transparent` it may be an address this host does not own. */
+  source: ProbeEndpoint | null;
+  target: ProbeEndpoint;
+  /** IP_TRANSPARENT / IPV6_TRANSPARENT, as the proxy sets on its upstream sockets. */
+  transparent: boolean;
+  /** SO_MARK; 0 leaves it unset. */
+  mark: number;
+  timeoutMs: number;
+}
+
+export interface ConnectProbeResult {
+  outcome: 'connected' | 'refused' | 'timeout' | 'error';
+  /** 0 unless refused or error. */
+  errno: number;
+  /** The errno's name (ECONNREFUSED, EPERM, ...), or null. */
+  code: string | null;
+  /** The call that failed (bind, setsockopt(IP_TRANSPARENT), ...), or null. */
+  syscall: string | null;
+  elapsedMs: number;
+}
+
+export interface SocketOptionProbeResult {
+  ok: boolean;
+  errno: number;
+  code: string | null;
+}
+
+/** native/src/probe/: the doctor's active probes. */
+export interface ProbeNative {
+  probeConnect(options: ConnectProbeOptions): Promise<ConnectProbeResult>;
+  probeSocketOption(options: { family: 4 | 6; option: 'transparent' | 'mark'; mark: number }): SocketOptionProbeResult;
+}
+
+export type NativeAddon = ErrorsNative & ProxyHeaderNative & DataPlaneNative & ProbeNative;

@@ -31,9 +31,6 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
   if (options.protocol === 'udp') {
     throw new UsageError('-p udp: UDP proxying is not supported yet (issue 4); use -p tcp');
   }
-  if (options.statsSocket !== null) {
-    throw new UsageError('--stats-socket: the stats server is not part of this build yet');
-  }
   const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
 
   const logger = createLogger({

@@ -113,7 +113,12 @@ export const PROXY_FLAGS = {
   },
   'stats-socket': {
     requiresArg: true,
-    describe: 'Unix socket serving live flows and counters (read by `mmproxy top`)',
+    describe: 'Unix socket serving live flows and counters to `mmproxy top` (default /run/mmproxy/<pid>.sock)',
+    group: MMPROXY_GROUP,
+  },
+  'metrics-listen': {
+    requiresArg: true,
+    describe: 'Serve Prometheus metrics at http://HOST:PORT/metrics (off by default)',
     group: MMPROXY_GROUP,
   },
 } as const;

@@ -31,6 +31,7 @@ export interface ProxyOptions {
   drainTimeoutMs: number;
   logFormat: LogFormat;
   statsSocket: string | null;
+  metricsListen: string | null;
 }
 
 const MAX_MARK = 0xffff_ffff;
@@ -126,5 +127,6 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
     logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
     statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),
+    metricsListen: optionalPath(raw, 'metrics-listen', '--metrics-listen'),
   };
 }

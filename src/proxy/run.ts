@@ -4,6 +4,8 @@
  * connections finish up to --drain-timeout, close, and exit 0.
  */
 import type { DataPlane, DataPlaneConfig, DataPlaneEvent } from '../native/dataplane-types.js';
+import { startProxyStats } from '../stats/proxy-stats.js';
+import { statsSourceFor } from '../stats/source.js';
 import { describeConfig, toDataPlaneConfig } from './config.js';
 import { drain, lifetimeTotals } from './drain.js';
 import type { EventLog } from './log/event-log.js';
@@ -70,6 +72,15 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
 
   const plane = startDataPlane(config, runtime);
   if (!plane) return EXIT_START_FAILED;
+  // Before the 'listening' line, so that line means `mmproxy top` can connect too.
+  const stats = await startProxyStats(options, statsSourceFor(plane, config), (message) =>
+    logger.log('warn', 'stats', message),
+  ).catch((error: Error) => {
+    plane.close();
+    logger.log('error', 'start_failed', error.message);
+    return null;
+  });
+  if (!stats) return EXIT_START_FAILED;
   logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile));
 
   const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
@@ -81,6 +92,7 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
   await reloader.settled();
   await drain(plane, options.drainTimeoutMs, logger, () => signals.forced);
   const totals = lifetimeTotals(plane);
+  await stats.close();
   plane.close();
   await collectLateEvents(eventLog);
   signals.dispose();

@@ -5,9 +5,11 @@
  */
 import type { CommandModule } from 'yargs';
 
+import { doctorCommand } from './doctor.js';
 import { proxyCommand } from './proxy.js';
+import { topCommand } from './top.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [proxyCommand];
+export const commands: CommandModule<any, any>[] = [proxyCommand, doctorCommand, topCommand];
 
 export { setExitCode } from './exit-code.js';

@@ -50,7 +50,7 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
   it("knows every value flag of the proxy, short and long, and -4/-6", () => {
     for (const name of ['listen', 'l', 'target4', 'target6', 'protocol', 'p', 'mark', 'allowed-subnets', 'listeners',
       'close-after', 'verbose', 'v', 'header-timeout', 'connect-timeout', 'max-connections', 'drain-timeout',
-      'log-format', 'stats-socket']) {
+      'log-format', 'stats-socket', 'metrics-listen']) {
       deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has(name), true, name);
     }
     deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has('dynamic-destination'), false);

@@ -68,6 +68,7 @@ describe('mmproxy (the proxy command) through main()', () => {
         '--drain-timeout',
         '--log-format',
         '--stats-socket',
+        '--metrics-listen',
         '[default: "0.0.0.0:8443"]',
         'Examples:',
         'mmproxy -l 0.0.0.0:2222 -4 127.0.0.1:22 -6 [::1]:22',

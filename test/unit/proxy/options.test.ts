@@ -32,6 +32,7 @@ describe('proxy options: every flag, alias and default', () => {
       drainTimeoutMs: 10_000,
       logFormat: 'text',
       statsSocket: null,
+      metricsListen: null,
     });
   });
 
@@ -67,6 +68,7 @@ describe('proxy options: every flag, alias and default', () => {
     ['drain-timeout', [['--drain-timeout', '0'], ['-drain-timeout', '0s']], (o) => o.drainTimeoutMs, 0],
     ['log-format', [['--log-format', 'json'], ['-log-format', 'json']], (o) => o.logFormat, 'json'],
     ['stats-socket', [['--stats-socket', '/run/m.sock'], ['-stats-socket', '/run/m.sock']], (o) => o.statsSocket, '/run/m.sock'],
+    ['metrics-listen', [['--metrics-listen', '127.0.0.1:9100'], ['-metrics-listen', '127.0.0.1:9100']], (o) => o.metricsListen, '127.0.0.1:9100'],
   ];
   for (const [flag, spellings, pick, expected] of same) {
     it(`reads ${flag} in every spelling`, () => {

@@ -1,0 +1,39 @@
+/** `mmproxy top`: the live view of a running proxy's flows. */
+import type { Argv, CommandModule } from 'yargs';
+
+import { UsageError } from '../usage-error.js';
+import { setExitCode } from './exit-code.js';
+
+const MIN_INTERVAL_SECONDS = 0.1;
+const MAX_INTERVAL_SECONDS = 60;
+
+const options = {
+  socket: {
+    type: 'string',
+    describe: "The proxy's stats socket (default: the only one under /run/mmproxy/)",
+  },
+  once: {
+    type: 'boolean',
+    default: false,
+    describe: 'Print one frame as plain text and exit (for scripts)',
+  },
+  interval: {
+    type: 'number',
+    default: 1,
+    describe: 'Seconds between refreshes',
+  },
+} as const;
+
+export const topCommand: CommandModule<object, { socket?: string; once: boolean; interval: number }> = {
+  command: 'top',
+  describe: "Live view of a running proxy's flows (q quit, s sort, p pause, / filter)",
+  builder: (yargs: Argv) => yargs.options(options),
+  handler: async (argv) => {
+    // Checked here rather than in .check(): a failed check must not still run the view.
+    if (!(argv.interval >= MIN_INTERVAL_SECONDS && argv.interval <= MAX_INTERVAL_SECONDS)) {
+      throw new UsageError(`--interval must be from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} seconds`);
+    }
+    const { runTop } = await import('../../tui/run-top.js');
+    setExitCode(argv, await runTop({ socket: argv.socket, once: argv.once, intervalMs: Math.round(argv.interval * 1000) }));
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * Packet capture through the `cap` libpcap binding: one pcap handle per
+ * interface (rather than one on "any") so each packet keeps the name of the
+ * interface it crossed, which is the point of the evidence: did the SYN-ACK
+ * leave by lo or by the default route?
+ */
+import { createRequire } from 'node:module';
+
+import type { CaptureRequest, CaptureResult, CapturedPacket } from './capture-types.js';
+
+/** The subset of `cap` used here (it ships no types). */
+interface CapHandle {
+  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
+  close(): void;
+  on(event: 'packet', listener: (bytes: number, truncated: boolean) => void): void;
+}
+interface CapModule {
+  Cap: new () => CapHandle;
+}
+
+// Enough for a few hundred SYNs; packets beyond it are dropped by libpcap, not us.
+const PCAP_BUFFER_BYTES = 1 << 20;
+const SNAP_BYTES = 65535;
+// Packets already queued in libpcap's ring still arrive after the probe ends.
+const DRAIN_MS = 100;
+
+const TCP_FLAGS: [number, string][] = [
+  [0x02, 'SYN'],
+  [0x10, 'ACK'],
+  [0x04, 'RST'],
+  [0x01, 'FIN'],
+  [0x08, 'PSH'],
+];
+
+function loadCap(): CapModule | string {
+  try {
+    return createRequire(import.meta.url)('cap') as CapModule;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return `the 'cap' libpcap binding did not load (${detail}); install libpcap-dev and run 'npm rebuild cap'`;
+  }
+}
+
+/** Decodes an Ethernet frame carrying IPv4/IPv6 TCP; null for anything else. */
+export function decodeTcpFrame(frame: Buffer, iface: string, atMs: number): CapturedPacket | null {
+  if (frame.length < 14) return null;
+  const etherType = frame.readUInt16BE(12);
+  let offset = 14;
+  let family: 4 | 6;
+  let source: string;
+  let destination: string;
+  if (etherType === 0x0800 && frame.length >= offset + 20) {
+    if (frame[offset + 9] !== 6) return null;
+    family = 4;
+    source = [...frame.subarray(offset + 12, offset + 16)].join('.');
+    destination = [...frame.subarray(offset + 16, offset + 20)].join('.');
+    offset += ((frame[offset] ?? 0) & 0x0f) * 4;
+  } else if (etherType === 0x86dd && frame.length >= offset + 40) {
+    // Extension headers are not followed: the probe's SYNs carry none.
+    if (frame[offset + 6] !== 6) return null;
+    family = 6;
+    source = ipv6Text(frame.subarray(offset + 8, offset + 24));
+    destination = ipv6Text(frame.subarray(offset + 24, offset + 40));
+    offset += 40;
+  } else {
+    return null;
+  }
+  if (frame.length < offset + 14) return null;
+  const flagBits = frame[offset + 13] ?? 0;
+  return {
+    interface: iface,
+    atMs,
+    family,
+    source,
+    sourcePort: frame.readUInt16BE(offset),
+    destination,
+    destinationPort: frame.readUInt16BE(offset + 2),
+    flags: TCP_FLAGS.filter(([bit]) => (flagBits & bit) !== 0).map(([, name]) => name),
+  };
+}
+
+function ipv6Text(bytes: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  // The WHATWG URL parser prints IPv6 hosts in canonical compressed form.
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+}
+
+export async function capturePackets(
+  request: CaptureRequest,
+  during: () => Promise<unknown>,
+  now: () => number,
+): Promise<CaptureResult> {
+  const cap = loadCap();
+  if (typeof cap === 'string') return { ok: false, reason: cap };
+  const packets: CapturedPacket[] = [];
+  const handles: CapHandle[] = [];
+  const started = now();
+  try {
+    for (const iface of request.interfaces) {
+      const handle = new cap.Cap();
+      const buffer = Buffer.alloc(SNAP_BYTES);
+      const linkType = handle.open(iface, request.filter, PCAP_BUFFER_BYTES, buffer);
+      handles.push(handle);
+      if (linkType !== 'ETHERNET') continue;
+      handle.on('packet', (bytes) => {
+        const packet = decodeTcpFrame(buffer.subarray(0, bytes), iface, now() - started);
+        if (packet) packets.push(packet);
+      });
+    }
+  } catch (error) {
+    for (const handle of handles) handle.close();
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: `libpcap could not open a capture (${detail}); capturing needs root or CAP_NET_RAW` };
+  }
+  try {
+    await during();
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
+  } finally {
+    for (const handle of handles) handle.close();
+  }
+  return { ok: true, packets };
+}

@@ -1,0 +1,43 @@
+/**
+ * A PROXY header is trusted blindly: whoever can reach the listener can claim
+ * to be any client. Listening beyond loopback needs -allowed-subnets.
+ */
+import { formatHostPort } from '../options/proxy-setup.js';
+import { isLoopbackAddress } from '../routing/address-math.js';
+import type { Check, CheckResult } from '../types.js';
+
+export const security: Check = {
+  id: 'security',
+  title: 'Who may send PROXY headers',
+  groups: ['security'],
+  async run(ctx): Promise<CheckResult> {
+    const listen = ctx.setup.listen;
+    const name = formatHostPort(listen);
+    const file = ctx.setup.allowedSubnetsFile;
+    if (file !== null) {
+      const text = await ctx.system.readFile(file);
+      if (text === null) {
+        return {
+          status: 'fail',
+          summary: `-allowed-subnets ${file}: the file cannot be read, so the proxy will not start`,
+          evidence: [],
+          remediation: { commands: [`printf '%s\\n' 192.0.2.10/32 > ${file}   # your load balancers' addresses`], text: 'Create it with one CIDR per line.' },
+        };
+      }
+      const subnets = text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+      const open = subnets.filter((subnet) => subnet.endsWith('/0'));
+      if (open.length) return { status: 'warn', summary: `${file} allows ${open.join(', ')}: anyone may pose as any client`, evidence: subnets };
+      return { status: 'ok', summary: `only ${subnets.length} subnet${subnets.length === 1 ? '' : 's'} from ${file} may connect to ${name}`, evidence: subnets };
+    }
+    if (isLoopbackAddress(listen.address)) return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
+    return {
+      status: 'warn',
+      summary: `listening on ${name} with no -allowed-subnets: anyone who reaches the port can pose as any client`,
+      evidence: [],
+      remediation: {
+        commands: [`printf '%s\\n' 192.0.2.10/32 > /etc/mmproxy/allowed-subnets   # your load balancers' addresses`, `mmproxy … -allowed-subnets /etc/mmproxy/allowed-subnets`],
+        text: 'List the load balancers that may connect.',
+      },
+    };
+  },
+};

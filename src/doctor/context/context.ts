@@ -1,0 +1,42 @@
+/**
+ * What every check receives: the proxy setup under examination, the run's
+ * options and read access to the machine. Built once per run.
+ */
+import type { ProxySetup } from '../options/proxy-setup.js';
+import { ipReader, type IpReader } from './ip-reader.js';
+import type { SystemAccess } from './system-access.js';
+
+export interface RunOptions {
+  /** Capture packets during the spoofed probe (--capture). */
+  capture: boolean;
+  /** HAProxy log text (--haproxy-log), or null. */
+  haproxyLog: string | null;
+  /** Give-up time of each connect probe. */
+  probeTimeoutMs: number;
+}
+
+export interface DoctorContext {
+  setup: ProxySetup;
+  options: RunOptions;
+  system: SystemAccess;
+  ip: IpReader;
+  /** A /proc/sys value by dotted name (`net.ipv4.conf.lo.rp_filter`); null when absent. */
+  sysctl(name: string): Promise<string | null>;
+}
+
+/** Interface names may contain dots, so only the fixed parts are split. */
+export function sysctlPath(name: string): string {
+  const conf = /^net\.(ipv4|ipv6)\.conf\.(.+)\.([a-z_]+)$/.exec(name);
+  if (conf) return `/proc/sys/net/${conf[1]}/conf/${conf[2]}/${conf[3]}`;
+  return `/proc/sys/${name.replaceAll('.', '/')}`;
+}
+
+export function createContext(setup: ProxySetup, options: RunOptions, system: SystemAccess): DoctorContext {
+  return {
+    setup,
+    options,
+    system,
+    ip: ipReader(system),
+    sysctl: async (name) => (await system.readFile(sysctlPath(name)))?.trim() ?? null,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * SystemAccess answering from a recording made by ./recording-system.ts. A
+ * question the recording cannot answer throws, so a check that starts asking
+ * something new fails its unit test loudly instead of reading nothing.
+ */
+import type { CaptureResult } from '../capture/capture-types.js';
+import { recordKey, type SystemAccess } from './system-access.js';
+import type { Recording } from './recording-system.js';
+
+export function replaySystem(recording: Recording, overrides: Recording = {}): SystemAccess {
+  const answers: Recording = { ...recording, ...overrides };
+  const answer = <T>(key: string): Promise<T> =>
+    key in answers ? Promise.resolve(answers[key] as T) : Promise.reject(new Error(`fixture has no answer for: ${key}`));
+  let clock = 0;
+  return {
+    exec: (file, args) => answer(recordKey.exec(file, args)),
+    readFile: (path) => answer(recordKey.readFile(path)),
+    listDir: (path) => answer(recordKey.listDir(path)),
+    probeConnect: (options) => answer(recordKey.probeConnect(options)),
+    probeSocketOption: (options) => answer(recordKey.probeSocketOption(options)),
+    // As for real: the probe runs only when the capture could be opened.
+    capture: async (request, during) => {
+      const result = await answer<CaptureResult>(recordKey.capture(request));
+      if (result.ok) await during();
+      return result;
+    },
+    now: () => (clock += 1),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Everything the doctor reads from or does to the machine, in one narrow
+ * interface: the real implementation (./real-system.ts) runs commands and
+ * native probes; ./replay-system.ts answers from a recorded fixture.
+ */
+import type {
+  ConnectProbeOptions,
+  ConnectProbeResult,
+  SocketOptionProbeResult,
+} from '../../native/native-types.js';
+import type { CaptureRequest, CaptureResult } from '../capture/capture-types.js';
+
+export interface ExecResult {
+  /** Exit status; 127 when the program is not installed. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SocketOptionProbe {
+  family: 4 | 6;
+  option: 'transparent' | 'mark';
+  mark: number;
+}
+
+export interface SystemAccess {
+  exec(file: string, args: string[]): Promise<ExecResult>;
+  /** The file's text, or null when it does not exist or cannot be read. */
+  readFile(path: string): Promise<string | null>;
+  /** Entry names, or [] when the directory does not exist. */
+  listDir(path: string): Promise<string[]>;
+  probeConnect(options: ConnectProbeOptions): Promise<ConnectProbeResult>;
+  probeSocketOption(options: SocketOptionProbe): Promise<SocketOptionProbeResult>;
+  /** Captures on the given interfaces while `during` runs. */
+  capture(request: CaptureRequest, during: () => Promise<unknown>): Promise<CaptureResult>;
+  now(): number;
+}
+
+/** The key a call is recorded under, shared by recorder and replayer. */
+export const recordKey = {
+  exec: (file: string, args: string[]) => `exec ${[file, ...args].join(' ')}`,
+  readFile: (path: string) => `read ${path}`,
+  listDir: (path: string) => `list ${path}`,
+  probeConnect: (options: ConnectProbeOptions) => `probeConnect ${JSON.stringify(options)}`,
+  probeSocketOption: (options: SocketOptionProbe) => `probeSocketOption ${JSON.stringify(options)}`,
+  capture: (request: CaptureRequest) => `capture ${JSON.stringify(request)}`,
+};

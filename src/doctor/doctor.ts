@@ -1,0 +1,149 @@
+/**
+ * `mmproxy doctor`: runs the selected checks against the proxy setup given
+ * by the same flags as the proxy, prints the report (human or --json), and
+ * with --fix applies the routing fixes and runs the checks again to prove them.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+
+import { UsageError } from '../cli/usage-error.js';
+import { createContext, type RunOptions } from './context/context.js';
+import { realSystem } from './context/real-system.js';
+import { recordingSystem } from './context/recording-system.js';
+import type { SystemAccess } from './context/system-access.js';
+import { applyFixes, routingFixes, type AppliedFix, type FixOutcome } from './fix.js';
+import { formatHostPort, proxySetupFromFlags, type ProxyFlags, type ProxySetup } from './options/proxy-setup.js';
+import { registry, selectChecks } from './registry.js';
+import { renderHuman } from './render/human.js';
+import { renderJson } from './render/json.js';
+import { exitCodeFor, runChecks } from './runner.js';
+import type { CheckReport } from './types.js';
+
+export interface DoctorArgs extends ProxyFlags {
+  checks?: string[];
+  json?: boolean;
+  listChecks?: boolean;
+  fix?: boolean;
+  yes?: boolean;
+  capture?: boolean;
+  haproxyLog?: string;
+  probeTimeout?: number;
+  color?: boolean;
+  record?: string;
+}
+
+export interface DoctorIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+// A loopback handshake takes well under a millisecond; half a second is generous.
+const DEFAULT_PROBE_TIMEOUT_MS = 500;
+const DEFAULT_WIDTH = 100;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readHaproxyLog(path: string | undefined, io: DoctorIo): Promise<string | null> {
+  if (path === undefined) return null;
+  if (path === '-') return readAll(io.stdin);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--haproxy-log ${path}: ${(error as NodeJS.ErrnoException).code ?? 'cannot read'}`);
+  }
+}
+
+function listChecks(): string {
+  const width = Math.max(...registry.map((check) => check.id.length));
+  return registry.map((check) => `${check.id.padEnd(width)}  ${check.title} [${check.groups.join(', ')}]`).join('\n') + '\n';
+}
+
+function heading(setup: ProxySetup): string {
+  const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatHostPort(target)] : []));
+  const mark = setup.mark ? `, mark ${setup.mark}` : '';
+  const dynamic = setup.dynamicDestination ? ' (-dynamic-destination: only these targets are checked)' : '';
+  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}`;
+}
+
+async function confirm(io: DoctorIo, question: string): Promise<boolean> {
+  const prompt = createInterface({ input: io.stdin, output: io.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAccess = realSystem()): Promise<number> {
+  if (args.listChecks) {
+    io.stdout.write(listChecks());
+    return 0;
+  }
+  if (args.fix && args.haproxyLog === '-' && !args.yes) {
+    throw new UsageError('--fix reads its confirmation from stdin, which --haproxy-log - already uses: add --yes');
+  }
+  const setup = proxySetupFromFlags(args);
+  const checks = selectChecks(args.checks ?? []);
+  const options: RunOptions = {
+    capture: args.capture ?? false,
+    haproxyLog: await readHaproxyLog(args.haproxyLog, io),
+    probeTimeoutMs: args.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+  };
+  const recorder = args.record ? recordingSystem(system) : null;
+  const runOnce = (): Promise<CheckReport[]> => runChecks(checks, createContext(setup, options, recorder?.system ?? system));
+  const colour = args.color ?? (Boolean(io.stdout.isTTY) && io.env['NO_COLOR'] === undefined);
+  const print = (reports: CheckReport[], fix?: FixOutcome) => {
+    const code = exitCodeFor(reports);
+    io.stdout.write(
+      args.json
+        ? renderJson(reports, setup, code, fix)
+        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup) }),
+    );
+    return code;
+  };
+
+  const reports = await runOnce();
+  let code: number;
+  if (!args.fix) {
+    code = print(reports);
+  } else {
+    // --json prints one document: the state after the fix, with what was run.
+    if (!args.json) print(reports);
+    const fix = await fixRoutes(reports, { args, io, system });
+    const final = fix.applied.length ? await runOnce() : reports;
+    if (!args.json && fix.applied.length) io.stdout.write('\nChecking again:\n\n');
+    code = args.json || fix.applied.length ? print(final, fix) : exitCodeFor(final);
+  }
+  if (recorder && args.record) await writeFile(args.record, JSON.stringify(recorder.recording, null, 2) + '\n');
+  return code;
+}
+
+interface FixDeps {
+  args: DoctorArgs;
+  io: DoctorIo;
+  system: SystemAccess;
+}
+
+/** Shows the routing commands, asks unless --yes, runs them; says why when it runs none. */
+async function fixRoutes(reports: CheckReport[], { args, io, system }: FixDeps): Promise<FixOutcome> {
+  const commands = routingFixes(reports);
+  const note = (text: string) => io.stdout.write(args.json ? '' : `${text}\n`);
+  const outcome = (reason: string | null, applied: AppliedFix[] = []): FixOutcome => {
+    if (reason) note(`--fix: ${reason}`);
+    return { commands: commands.map((argv) => argv.join(' ')), applied, notApplied: reason };
+  };
+  if (commands.length === 0) return outcome('no routing fix to apply.');
+  note(`\n--fix will run:\n${commands.map((argv) => `  ${argv.join(' ')}`).join('\n')}`);
+  if (!args.yes) {
+    if (!io.stdin.isTTY) return outcome('not applied: stdin is not a terminal to confirm on; add --yes.');
+    if (!(await confirm(io, 'Apply? [y/N] '))) return outcome('nothing changed.');
+  }
+  const applied = await applyFixes(system, commands);
+  for (const step of applied) note(step.ok ? `  ran: ${step.command}` : `  FAILED: ${step.command}: ${step.error}`);
+  return outcome(null, applied);
+}

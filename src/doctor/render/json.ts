@@ -1,0 +1,33 @@
+/** `--json`: the same content as the human report, for scripts. */
+import { diagnose, joinedConclusion } from '../diagnosis.js';
+import type { ProxySetup } from '../options/proxy-setup.js';
+import type { FixOutcome } from '../fix.js';
+import type { CheckReport } from '../types.js';
+
+/** With --fix, `checks` is the state after the fix and `fix` says what was run. */
+export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: number, fix?: FixOutcome): string {
+  const diagnosis = diagnose(reports);
+  const document = {
+    setup,
+    rootCause: diagnosis
+      ? {
+          id: diagnosis.rootCause.id,
+          summary: diagnosis.rootCause.summary,
+          explains: diagnosis.explains.map((report) => report.id),
+          conclusion: joinedConclusion(diagnosis),
+        }
+      : null,
+    checks: reports.map(({ id, title, status, summary, evidence, remediation, elapsedMs }) => ({
+      id,
+      title,
+      status,
+      summary,
+      evidence,
+      remediation: remediation ? { commands: remediation.commands, text: remediation.text, appliedByFix: Boolean(remediation.apply?.length) } : null,
+      elapsedMs: Math.round(elapsedMs * 10) / 10,
+    })),
+    ...(fix ? { fix } : {}),
+    exitCode,
+  };
+  return JSON.stringify(document, null, 2) + '\n';
+}

@@ -1,0 +1,98 @@
+/** Reading routing tables and rules as data, and choosing free numbers for fixes. */
+import type { IpRoute, IpRule } from '../context/ip-types.js';
+import { prefixContains } from './address-math.js';
+
+/** The rule `main` normally sits at; a loopback rule must come before it. */
+export const DEFAULT_MAIN_PRIORITY = 32766;
+/** The table number of the well-known recipe, used when it is free. */
+export const PREFERRED_TABLE = 123;
+// 253..255 are default/main/local; 0 is unspec.
+const USER_TABLES = { first: 100, last: 252 };
+const RESERVED_TABLES = new Set(['local', 'main', 'default', '253', '254', '255', '0']);
+
+/** Routes of the main table carry no "table" field in `ip -j route show table all`. */
+export function routeTable(route: IpRoute): string {
+  return route.table ?? 'main';
+}
+
+export function isLocalDefaultViaLo(route: IpRoute): boolean {
+  return route.type === 'local' && route.dst === 'default' && route.dev === 'lo';
+}
+
+export function tableHasLocalDefault(routes: IpRoute[], table: string): boolean {
+  return routes.some((route) => routeTable(route) === table && isLocalDefaultViaLo(route));
+}
+
+export function tableRoutes(routes: IpRoute[], table: string): IpRoute[] {
+  return routes.filter((route) => routeTable(route) === table);
+}
+
+export function mainPriority(rules: IpRule[]): number {
+  return rules.find((rule) => rule.table === 'main' && rule.src === 'all')?.priority ?? DEFAULT_MAIN_PRIORITY;
+}
+
+/** A plain lookup rule: no fwmark, no special action, not negated. */
+export function isPlainLookup(rule: IpRule): boolean {
+  return rule.action === undefined && rule.fwmark === undefined && !('not' in rule) && rule.table !== undefined;
+}
+
+/** True when the rule's source selector matches `address`. */
+export function ruleCoversSource(rule: IpRule, address: string, hostLength: number): boolean {
+  if (rule.src === undefined || rule.src === 'all') return true;
+  return prefixContains(rule.src, rule.srclen ?? hostLength, address);
+}
+
+/** True when the rule can match locally generated packets (whose iif is lo). */
+export function ruleMatchesLocalOutput(rule: IpRule): boolean {
+  return rule.iif === undefined || rule.iif === 'lo';
+}
+
+export function isUserTable(table: string | undefined): table is string {
+  return table !== undefined && !RESERVED_TABLES.has(table);
+}
+
+export function tablesInUse(rules: IpRule[], routes: IpRoute[]): Set<string> {
+  const used = new Set<string>();
+  for (const rule of rules) if (rule.table) used.add(rule.table);
+  for (const route of routes) used.add(routeTable(route));
+  return used;
+}
+
+/** 123 when nothing uses it, else the first free number in 100..252. */
+export function freeTable(used: Set<string>): string {
+  if (!used.has(String(PREFERRED_TABLE))) return String(PREFERRED_TABLE);
+  for (let table = USER_TABLES.first; table <= USER_TABLES.last; table++) {
+    if (!used.has(String(table))) return String(table);
+  }
+  throw new Error('every routing table from 100 to 252 is in use; pick a free one by hand');
+}
+
+/** A free priority just before main, for moving a rule that sits after it. */
+export function freePriorityBefore(rules: IpRule[], limit: number): number {
+  const taken = new Set(rules.map((rule) => rule.priority));
+  for (let priority = limit - 1; priority > 0; priority--) if (!taken.has(priority)) return priority;
+  throw new Error('no free rule priority before main');
+}
+
+export function formatRule(rule: IpRule): string {
+  const parts = [`${rule.priority}:`];
+  if ('not' in rule) parts.push('not');
+  parts.push('from', rule.src === undefined ? 'all' : rule.srclen !== undefined ? `${rule.src}/${rule.srclen}` : rule.src);
+  if (rule.fwmark !== undefined) parts.push('fwmark', rule.fwmask ? `${rule.fwmark}/${rule.fwmask}` : rule.fwmark);
+  if (rule.iif !== undefined) parts.push('iif', rule.iif);
+  if (rule.action !== undefined) parts.push(rule.action);
+  if (rule.table !== undefined) parts.push('lookup', rule.table);
+  return parts.join(' ');
+}
+
+export function formatRoute(route: IpRoute): string {
+  const parts: string[] = [];
+  if (route.type && route.type !== 'unicast') parts.push(route.type);
+  parts.push(route.dst);
+  if (route.from) parts.push('from', route.from);
+  if (route.gateway) parts.push('via', route.gateway);
+  if (route.dev) parts.push('dev', route.dev);
+  if (route.table) parts.push('table', route.table);
+  if (route.mark) parts.push('mark', String(route.mark));
+  return parts.join(' ');
+}

@@ -1,0 +1,54 @@
+/**
+ * The doctor's vocabulary: a check is one module with an id, a title, the
+ * groups it belongs to and a run(ctx) that returns a result. Checks read the
+ * system only through the DoctorContext, so unit tests run them on fixtures.
+ */
+import type { DoctorContext } from './context/context.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip' | 'crash';
+
+export interface Remediation {
+  /** Exact commands, shown to the user as they should type them. */
+  commands: string[];
+  text: string;
+  /**
+   * The same routing commands as argv arrays, present only when `--fix` may
+   * run them itself. Anything else (iptables, sysctl, config files) is shown, never applied.
+   */
+  apply?: string[][];
+}
+
+/**
+ * Set by checks that observe the effect of missing reply routing from the
+ * outside (a spoofed probe timing out, a SYN-ACK leaving by the wrong
+ * interface, HAProxy's `SD` sessions), so the report can tie them to the cause.
+ */
+export interface Symptom {
+  of: 'reply-routing';
+  /** HAProxy server names showing it, when known. */
+  servers?: string[];
+}
+
+export interface CheckResult {
+  status: CheckStatus;
+  summary: string;
+  evidence: string[];
+  remediation?: Remediation;
+  symptom?: Symptom;
+}
+
+export type CheckGroup = 'privilege' | 'routing' | 'mark' | 'sysctl' | 'target' | 'capture' | 'udp' | 'persistence' | 'security' | 'haproxy';
+
+export interface Check {
+  id: string;
+  title: string;
+  groups: CheckGroup[];
+  run(ctx: DoctorContext): Promise<CheckResult>;
+}
+
+/** A result with the check it came from, as the runner returns it. */
+export interface CheckReport extends CheckResult {
+  id: string;
+  title: string;
+  elapsedMs: number;
+}

@@ -1,0 +1,141 @@
+/**
+ * `--metrics-listen ADDR`: the proxy's counters at http://ADDR/metrics in
+ * Prometheus text format, read from the source on every scrape.
+ *
+ * No `mmproxy_connect_duration_seconds` histogram: the data plane contract
+ * (src/native/dataplane-types.ts) carries no connect durations, and flow
+ * records only say when a flow started, not when its upstream connect
+ * completed, so a histogram could only be invented. It needs fixed buckets
+ * of atomic counts in DataPlaneCounters (see the report on issue 6).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { FAILURE_REASONS, type DataPlaneCounters } from '../native/dataplane-types.js';
+import { CONTENT_TYPE, renderExposition, type MetricFamily } from './prometheus.js';
+import type { ProxySummary, StatsSource } from './source.js';
+
+function endpointText(endpoint: { family: 4 | 6; address: string; port: number }): string {
+  return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounters): MetricFamily[] {
+  const counter = (name: string, help: string, value: number): MetricFamily => ({
+    name,
+    help,
+    type: 'counter',
+    samples: [{ value }],
+  });
+  return [
+    {
+      name: 'mmproxy_info',
+      help: 'What this proxy listens on; always 1.',
+      type: 'gauge',
+      samples: [{ labels: { protocol: summary.protocol, listen: endpointText(summary.listen) }, value: 1 }],
+    },
+    {
+      name: 'mmproxy_start_time_seconds',
+      help: 'When the proxy started, in seconds since the Unix epoch.',
+      type: 'gauge',
+      samples: [{ value: summary.startedAtMs / 1000 }],
+    },
+    counter('mmproxy_connections_accepted_total', 'Connections accepted from load balancers.', counters.accepted),
+    counter('mmproxy_connections_established_total', 'Upstream connections that completed.', counters.established),
+    {
+      name: 'mmproxy_connections_total',
+      help: 'Connections that ended, by result: completed, or the reason they failed.',
+      type: 'counter',
+      samples: [
+        { labels: { result: 'completed' }, value: counters.completed },
+        ...FAILURE_REASONS.map((reason) => ({ labels: { result: reason }, value: counters.failures[reason] ?? 0 })),
+      ],
+    },
+    counter('mmproxy_local_headers_total', 'PROXY headers with LOCAL or UNKNOWN: relayed from mmproxy\'s own address.', counters.localHeaders),
+    {
+      name: 'mmproxy_bytes_total',
+      help: 'Bytes relayed, by direction.',
+      type: 'counter',
+      samples: [
+        { labels: { direction: 'to_target' }, value: counters.bytesToTarget },
+        { labels: { direction: 'to_client' }, value: counters.bytesToClient },
+      ],
+    },
+    {
+      name: 'mmproxy_active_flows',
+      help: 'Connections (or UDP sessions) open now.',
+      type: 'gauge',
+      samples: [{ value: counters.active }],
+    },
+    {
+      name: 'mmproxy_bad_headers_total',
+      help: 'PROXY headers rejected, by parser error code.',
+      type: 'counter',
+      samples: Object.entries(counters.badHeaders)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([code, value]) => ({ labels: { code }, value })),
+    },
+    counter('mmproxy_accept_errors_total', 'accept() failures such as EMFILE; accepting backs off and resumes.', counters.acceptErrors),
+    counter('mmproxy_events_dropped_total', 'Log events dropped because JavaScript did not read them fast enough.', counters.eventsDropped),
+  ];
+}
+
+export function renderMetrics(source: StatsSource): string {
+  return renderExposition(metricFamilies(source.summary, source.counters()));
+}
+
+/** "127.0.0.1:9100", "[::1]:9100", ":9100" (every interface, as in Go). */
+export function parseListenAddress(text: string): { host: string | undefined; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`--metrics-listen ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or :PORT, e.g. 127.0.0.1:9100`);
+  }
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+export interface MetricsServer {
+  /** The bound address, useful with port 0. */
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export async function startMetricsServer(options: { listen: string; source: StatsSource }): Promise<MetricsServer> {
+  const { host, port } = parseListenAddress(options.listen);
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://metrics');
+    if (url.pathname !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('mmproxy serves Prometheus metrics at /metrics\n');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('use GET\n');
+      return;
+    }
+    let body: string;
+    try {
+      body = renderMetrics(options.source);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      response.writeHead(503, { 'content-type': 'text/plain' }).end(`the proxy's counters are unavailable: ${message}\n`);
+      return;
+    }
+    response.writeHead(200, { 'content-type': CONTENT_TYPE });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

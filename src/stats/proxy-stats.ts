@@ -1,0 +1,79 @@
+/**
+ * The proxy's stats endpoints in one call, for the run loop:
+ *
+ *   const stats = await startProxyStats(
+ *     { statsSocket: options.statsSocket, metricsListen: options.metricsListen },
+ *     statsSourceFor(plane, config),
+ *     (message) => logger.log('warn', 'stats', message),
+ *   );
+ *   … on shutdown, after the data plane drained, before plane.close():
+ *   await stats.close();
+ *
+ * The stats socket is on by default at /run/mmproxy/<pid>.sock. When that
+ * default cannot be created (not root, read-only /run) the proxy runs on
+ * without it and says so; a path or address the user asked for that fails
+ * is an error, thrown with what to do.
+ */
+import { startMetricsServer, type MetricsServer } from './metrics.js';
+import { startStatsServer, type StatsServer } from './server.js';
+import { defaultSocketPath } from './socket-path.js';
+import type { StatsSource } from './source.js';
+
+export interface ProxyStatsOptions {
+  /** null: the default path. */
+  statsSocket: string | null;
+  /** null: no metrics endpoint (off by default). */
+  metricsListen: string | null;
+}
+
+export interface ProxyStats {
+  /** Where the stats socket listens, or null when the default could not be created. */
+  statsSocket: string | null;
+  /** "host:port" the metrics endpoint is bound to, or null when off. */
+  metricsAddress: string | null;
+  close(): Promise<void>;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function startSocket(
+  requested: string | null,
+  source: StatsSource,
+  warn: (message: string) => void,
+): Promise<StatsServer | null> {
+  const path = requested ?? defaultSocketPath();
+  try {
+    return await startStatsServer({ path, source });
+  } catch (error) {
+    if (requested !== null) throw new Error(`--stats-socket ${requested}: ${reason(error)}`);
+    warn(`no stats socket (mmproxy top will not see this proxy): ${reason(error)}; pass --stats-socket PATH to choose another place`);
+    return null;
+  }
+}
+
+export async function startProxyStats(
+  options: ProxyStatsOptions,
+  source: StatsSource,
+  warn: (message: string) => void,
+): Promise<ProxyStats> {
+  const socket = await startSocket(options.statsSocket, source, warn);
+  let metrics: MetricsServer | null = null;
+  if (options.metricsListen !== null) {
+    try {
+      metrics = await startMetricsServer({ listen: options.metricsListen, source });
+    } catch (error) {
+      await socket?.close();
+      throw new Error(`--metrics-listen ${options.metricsListen}: ${reason(error)}`);
+    }
+  }
+  const bound = metrics?.address;
+  return {
+    statsSocket: socket?.path ?? null,
+    metricsAddress: bound ? (bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`) : null,
+    async close() {
+      await Promise.all([socket?.close(), metrics?.close()]);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The stats snapshot, version 1: what `mmproxy top`, scripts and the
+ * stats socket agree on. Plain JSON (numbers, strings, arrays, objects): a
+ * reader that sees another `version` must refuse rather than guess.
+ * Documented for users in README.md ("Live stats").
+ */
+import type {
+  Cidr,
+  DataPlaneCounters,
+  Endpoint,
+  FailureReason,
+  FlowState,
+} from '../native/dataplane-types.js';
+
+export const SNAPSHOT_VERSION = 1;
+
+/** The parts of the proxy's configuration worth showing next to its numbers. */
+export interface ConfigSummary {
+  listeners: number;
+  mark: number;
+  allowedSubnets: Cidr[];
+  dynamicDestination: boolean;
+  listenTransparent: boolean;
+  headerTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** 0 means no limit. */
+  maxConnections: number;
+  /** UDP only. */
+  closeAfterSeconds: number;
+  /** UDP only; 0 means no limit. */
+  maxSessions: number;
+}
+
+export interface ProxyInfo {
+  pid: number;
+  protocol: 'tcp' | 'udp';
+  listen: Endpoint;
+  targets: { ipv4: Endpoint | null; ipv6: Endpoint | null };
+  /** ISO 8601. */
+  startedAt: string;
+  uptimeSeconds: number;
+  config: ConfigSummary;
+}
+
+/** Bytes per second in each direction. */
+export interface Throughput {
+  toTarget: number;
+  toClient: number;
+}
+
+export interface CountersSnapshot extends DataPlaneCounters {
+  /** Every reason is present, zero included, so readers need no defaults. */
+  failures: Record<FailureReason, number>;
+  /** Throughput over the last sampling window. */
+  rate: Throughput;
+}
+
+/** What happened over the last `windowSeconds`, sampled once a second by the server. */
+export interface RecentActivity {
+  windowSeconds: number;
+  /** Oldest first, one entry per second sampled; feeds the sparklines. */
+  throughput: Throughput[];
+  /** Only reasons that occurred in the window. */
+  failures: Partial<Record<FailureReason, number>>;
+  accepted: number;
+  established: number;
+  /**
+   * Connect timeouts since the last upstream connect that succeeded (looking back
+   * at most the window, a second at a time): a run of them means replies are not
+   * routed back to mmproxy.
+   */
+  connectTimeoutRun: number;
+}
+
+export interface FlowSnapshot {
+  id: number;
+  worker: number;
+  protocol: 'tcp' | 'udp';
+  state: FlowState;
+  loadBalancer: Endpoint;
+  client: Endpoint | null;
+  target: Endpoint | null;
+  /** ISO 8601. */
+  startedAt: string;
+  ageSeconds: number;
+  bytesToTarget: number;
+  bytesToClient: number;
+  /** Current rate: bytes per second since this flow was last sampled (over its whole life when first seen). */
+  rate: Throughput;
+}
+
+export interface StatsSnapshot {
+  version: typeof SNAPSHOT_VERSION;
+  proxy: ProxyInfo;
+  counters: CountersSnapshot;
+  recent: RecentActivity;
+  /** Sorted by id. */
+  flows: FlowSnapshot[];
+  /** Flows left out to keep the snapshot bounded (the slowest ones); usually 0. */
+  flowsOmitted: number;
+  /** ISO 8601. */
+  sampledAt: string;
+}

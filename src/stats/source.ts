@@ -1,0 +1,57 @@
+/**
+ * Where stats come from: the control plane hands the stats server and the
+ * metrics endpoint a StatsSource, normally the running DataPlane plus what
+ * it was configured with. Everything here is plain data, so tests can feed
+ * recorded numbers through the same path.
+ */
+import type {
+  DataPlane,
+  DataPlaneConfig,
+  DataPlaneCounters,
+  FlowRecord,
+} from '../native/dataplane-types.js';
+import type { ConfigSummary, ProxyInfo } from './schema.js';
+
+/** ProxyInfo minus what is derived at sampling time. */
+export type ProxySummary = Omit<ProxyInfo, 'startedAt' | 'uptimeSeconds'> & { startedAtMs: number };
+
+export interface StatsSource {
+  summary: ProxySummary;
+  counters(): DataPlaneCounters;
+  flows(): FlowRecord[];
+}
+
+export function summarizeConfig(config: DataPlaneConfig): ConfigSummary {
+  return {
+    listeners: config.listeners,
+    mark: config.mark,
+    allowedSubnets: [...config.allowedSubnets],
+    dynamicDestination: config.dynamicDestination,
+    listenTransparent: config.listenTransparent,
+    headerTimeoutMs: config.headerTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    maxConnections: config.maxConnections,
+    closeAfterSeconds: config.closeAfterSeconds,
+    maxSessions: config.maxSessions,
+  };
+}
+
+/** The one call the control plane needs: a running data plane as a stats source. */
+export function statsSourceFor(
+  dataPlane: Pick<DataPlane, 'counters' | 'flows'>,
+  config: DataPlaneConfig,
+  startedAtMs: number = Date.now(),
+): StatsSource {
+  return {
+    summary: {
+      pid: process.pid,
+      protocol: config.protocol,
+      listen: config.listen,
+      targets: { ipv4: config.target4, ipv6: config.target6 },
+      startedAtMs,
+      config: summarizeConfig(config),
+    },
+    counters: () => dataPlane.counters(),
+    flows: () => dataPlane.flows(),
+  };
+}

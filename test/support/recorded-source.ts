@@ -1,0 +1,76 @@
+/**
+ * A StatsSource made of plain, mutable objects: what a data plane would
+ * report, written down. Tests change the numbers between requests to play
+ * traffic through the stats code without a proxy.
+ */
+import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../../src/native/dataplane-types.js';
+import type { StatsSource } from '../../src/stats/source.js';
+
+export function zeroFailures(): Record<FailureReason, number> {
+  return Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])) as Record<FailureReason, number>;
+}
+
+export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): DataPlaneCounters {
+  return {
+    accepted: 0,
+    established: 0,
+    active: 0,
+    completed: 0,
+    localHeaders: 0,
+    failures: zeroFailures(),
+    badHeaders: {},
+    bytesToTarget: 0,
+    bytesToClient: 0,
+    acceptErrors: 0,
+    eventsDropped: 0,
+    ...overrides,
+  };
+}
+
+export function recordedFlow(id: number, overrides: Partial<FlowRecord> = {}): FlowRecord {
+  return {
+    id,
+    worker: 0,
+    protocol: 'tcp',
+    state: 'established',
+    loadBalancer: { family: 4, address: '127.0.0.1', port: 40000 + id },
+    client: { family: 4, address: '198.51.100.7', port: 50000 + id },
+    target: { family: 4, address: '127.0.0.1', port: 8080 },
+    startedAtMs: Date.now() - 5000,
+    bytesToTarget: 0,
+    bytesToClient: 0,
+    ...overrides,
+  };
+}
+
+export interface RecordedSource extends StatsSource {
+  current: { counters: DataPlaneCounters; flows: FlowRecord[] };
+}
+
+export function recordedSource(startedAtMs = Date.now() - 60_000): RecordedSource {
+  const current = { counters: recordedCounters(), flows: [] as FlowRecord[] };
+  return {
+    current,
+    summary: {
+      pid: 4242,
+      protocol: 'tcp',
+      listen: { family: 4, address: '0.0.0.0', port: 8443 },
+      targets: { ipv4: { family: 4, address: '127.0.0.1', port: 8080 }, ipv6: null },
+      startedAtMs,
+      config: {
+        listeners: 2,
+        mark: 0,
+        allowedSubnets: [],
+        dynamicDestination: false,
+        listenTransparent: false,
+        headerTimeoutMs: 5000,
+        connectTimeoutMs: 5000,
+        maxConnections: 0,
+        closeAfterSeconds: 60,
+        maxSessions: 0,
+      },
+    },
+    counters: () => structuredClone(current.counters),
+    flows: () => structuredClone(current.flows),
+  };
+}

@@ -1,0 +1,135 @@
+/** The small readers behind the checks: boot configuration, /proc tables, rules, limits, packets. */
+import assert from 'node:assert/strict';
+
+import { decodeTcpFrame } from '../../../src/doctor/capture/pcap-capture.js';
+import { sysctlPath } from '../../../src/doctor/context/context.js';
+import { parseOpenFileLimit } from '../../../src/doctor/checks/file-limit.js';
+import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
+import { parseProcNetUdp } from '../../../src/doctor/checks/udp-wildcard.js';
+import { prefixContains } from '../../../src/doctor/routing/address-math.js';
+import { connmarkFromIptables } from '../../../src/doctor/routing/connmark.js';
+import { freeTable } from '../../../src/doctor/routing/tables.js';
+import { recordKey } from '../../../src/doctor/context/system-access.js';
+import { replayJson } from './replay.js';
+
+const HEALTHY_ARGS = ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', 'persistence'];
+
+async function persistenceWith(overrides: Record<string, unknown>) {
+  const report = await replayJson('healthy', HEALTHY_ARGS, overrides);
+  return report.checks[0]!;
+}
+
+describe('doctor readers', function () {
+  describe('persistence: the live rules (table 123) against boot-time configuration', function () {
+    it('warns with a ready systemd-networkd snippet when nothing persists them', async function () {
+      const check = await persistenceWith({});
+      assert.equal(check.status, 'warn');
+      assert.equal(check.summary, '2 routing rules present now but not in any boot-time configuration: gone after a reboot');
+      assert.match(check.remediation?.commands[0] ?? '', /\[RoutingPolicyRule\]\nFrom=127\.0\.0\.1\/8\nIncomingInterface=lo\nTable=123\n/);
+      assert.match(check.remediation?.commands[0] ?? '', /\[Route\]\nType=local\nDestination=::\/0\nTable=123\n/);
+    });
+
+    it('finds them in a systemd-networkd .network file', async function () {
+      const check = await persistenceWith({
+        [recordKey.listDir('/etc/systemd/network')]: ['10-lo.network'],
+        [recordKey.readFile('/etc/systemd/network/10-lo.network')]: '[Match]\nName=lo\n\n[RoutingPolicyRule]\nFrom=127.0.0.1/8\nIncomingInterface=lo\nTable=123\n',
+      });
+      assert.equal(check.status, 'ok');
+      assert.ok(check.evidence.every((line) => line.endsWith('in /etc/systemd/network/10-lo.network')));
+    });
+
+    it('finds them in ifupdown post-up lines', async function () {
+      const check = await persistenceWith({
+        [recordKey.readFile('/etc/network/interfaces')]: 'auto lo\niface lo inet loopback\n  post-up ip rule add from 127.0.0.1/8 iif lo table 123\n',
+      });
+      assert.equal(check.status, 'ok');
+    });
+
+    it('finds them in a unit\'s ExecStartPre', async function () {
+      const check = await persistenceWith({
+        [recordKey.listDir('/etc/systemd/system')]: ['mmproxy.service'],
+        [recordKey.readFile('/etc/systemd/system/mmproxy.service')]: '[Service]\nExecStartPre=-/sbin/ip rule add from 127.0.0.1/8 iif lo table 123\nExecStart=/usr/bin/mmproxy\n',
+      });
+      assert.equal(check.status, 'ok');
+    });
+
+    it('does not count a commented or unrelated table', async function () {
+      const check = await persistenceWith({
+        [recordKey.readFile('/etc/network/interfaces')]: '# post-up ip rule add from 127.0.0.1/8 iif lo table 123\n  post-up ip rule add from 10.0.0.0/8 table 200\n',
+      });
+      assert.equal(check.status, 'warn');
+    });
+  });
+
+  it('reads /proc/net/udp and udp6 addresses', function () {
+    const v4 = '  sl  local_address rem_address   st\n   0: 00000000:14E9 00000000:0000 07\n   1: 0100007F:0035 00000000:0000 07\n';
+    assert.deepEqual(parseProcNetUdp(v4, 4), [
+      { family: 4, address: '0.0.0.0', port: 5353 },
+      { family: 4, address: '127.0.0.1', port: 53 },
+    ]);
+    const v6 = '  sl  local_address                         rem_address\n   0: 00000000000000000000000001000000:14E9 00000000000000000000000000000000:0000 07\n';
+    assert.deepEqual(parseProcNetUdp(v6, 6), [{ family: 6, address: '::1', port: 5353 }]);
+  });
+
+  it('reads CONNMARK save/restore and the mark clear from iptables-save, by mark', function () {
+    const save = [
+      '*mangle',
+      '-A OUTPUT -m mark --mark 0x7 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
+      '-A PREROUTING -m connmark --mark 0x8 -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff',
+      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x0/0xffffffff',
+      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x9/0xffffffff',
+      'COMMIT',
+    ].join('\n');
+    assert.deepEqual(connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`), ['save OUTPUT', 'clear OUTPUT']);
+    assert.deepEqual(connmarkFromIptables(save, 8).map(({ kind, chain }) => `${kind} ${chain}`), ['restore PREROUTING']);
+  });
+
+  it('picks 123 when free, else the first free table from 100', function () {
+    assert.equal(freeTable(new Set(['main', 'local'])), '123');
+    assert.equal(freeTable(new Set(['123', '100', '101'])), '102');
+  });
+
+  it('reads the open-file limit', function () {
+    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
+    assert.deepEqual(parseOpenFileLimit(text), { soft: 1024, hard: 524288 });
+  });
+
+  it('computes the SYN give-up time: 7 s for TCP_SYNCNT=2, 127 s for the default 6', function () {
+    assert.equal(synGiveUpSeconds(2), 7);
+    assert.equal(synGiveUpSeconds(6), 127);
+  });
+
+  it('maps sysctl names to /proc/sys paths, keeping dots in interface names', function () {
+    assert.equal(sysctlPath('net.ipv4.conf.eth0.100.rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
+    assert.equal(sysctlPath('net.core.somaxconn'), '/proc/sys/net/core/somaxconn');
+  });
+
+  it('does prefix arithmetic for both families', function () {
+    assert.ok(prefixContains('127.0.0.1', 8, '127.0.0.2'));
+    assert.ok(!prefixContains('127.0.0.1', 32, '127.0.0.2'));
+    assert.ok(prefixContains('2001:db8::', 32, '2001:db8:ffff::1'));
+    assert.ok(!prefixContains('::1', 128, '::2'));
+  });
+
+  it('decodes an IPv6 SYN-ACK frame', function () {
+    const frame = Buffer.alloc(14 + 40 + 20);
+    frame.writeUInt16BE(0x86dd, 12);
+    frame[14 + 6] = 6;
+    frame[14 + 8 + 15] = 1; // source ::1
+    Buffer.from([0x20, 0x01, 0x0d, 0xb8]).copy(frame, 14 + 24);
+    frame[14 + 24 + 15] = 2; // destination 2001:db8::2
+    frame.writeUInt16BE(8080, 54);
+    frame.writeUInt16BE(40000, 56);
+    frame[54 + 13] = 0x12;
+    assert.deepEqual(decodeTcpFrame(frame, 'lo', 5), {
+      interface: 'lo',
+      atMs: 5,
+      family: 6,
+      source: '::1',
+      sourcePort: 8080,
+      destination: '2001:db8::2',
+      destinationPort: 40000,
+      flags: ['SYN', 'ACK'],
+    });
+  });
+});
