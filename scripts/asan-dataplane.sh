@@ -2,7 +2,9 @@
 # Builds the native addon with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a scratch copy (the normal build/ stays untouched) and runs the data plane
 # namespace tests against it. Node itself is not instrumented, so libasan is
-# preloaded; the tests load the sanitized addon through MMPROXY_NATIVE.
+# preloaded into the test driver that hosts the data plane
+# (MMPROXY_DRIVER_LD_PRELOAD), which loads the sanitized addon through
+# MMPROXY_NATIVE.
 # Exits non-zero when a test fails or a sanitizer wrote a report.
 # Needs root (namespace tests), g++ and a built checkout (bash scripts/bootstrap.sh).
 set -euo pipefail
@@ -47,7 +49,7 @@ MMPROXY_NATIVE="$addon" LD_PRELOAD="$libasan:$libubsan" ASAN_OPTIONS=detect_leak
 log "running the data plane tests with $libasan"
 status=0
 MMPROXY_NATIVE="$addon" \
-  LD_PRELOAD="$libasan:$libubsan" \
+  MMPROXY_DRIVER_LD_PRELOAD="$libasan:$libubsan" \
   ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$reports/asan" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan" \
   npx mocha 'dist/test/netns/dataplane*.test.js' || status=$?

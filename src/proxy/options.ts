@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 
 import type { Endpoint } from '../native/dataplane-types.js';
 import { UsageError } from '../cli/usage-error.js';
+import { parseListenAddress } from '../stats/metrics.js';
 import { EndpointError, parseEndpoint } from './endpoint.js';
 import { PROXY_FLAGS, type RawProxyFlags } from './flags.js';
 import { parseDurationMs, parseGoInteger } from './numbers.js';
@@ -91,6 +92,19 @@ function oneOf<T extends string>(raw: RawProxyFlags, name: keyof RawProxyFlags, 
   return written as T;
 }
 
+/** Checked here so that a mistake is a usage error (exit 2), not a start failure. */
+function metricsAddress(raw: RawProxyFlags): string | null {
+  const address = optionalPath(raw, 'metrics-listen', '--metrics-listen');
+  if (address === null) return null;
+  try {
+    parseListenAddress(address);
+  } catch (error) {
+    // Its message names the flag and gives an example.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return address;
+}
+
 function requireFamily(endpoint: Endpoint, family: 4 | 6, flag: string): Endpoint {
   if (endpoint.family !== family) {
     throw new UsageError(`${flag}: the IPv${family} target must be an IPv${family} address`);
@@ -131,6 +145,6 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
     logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
     statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),
-    metricsListen: optionalPath(raw, 'metrics-listen', '--metrics-listen'),
+    metricsListen: metricsAddress(raw),
   };
 }

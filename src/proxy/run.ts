@@ -81,7 +81,10 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
     return null;
   });
   if (!stats) return EXIT_START_FAILED;
-  logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile));
+  logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile), {
+    ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
+    ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
+  });
 
   const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
   const signals = new ProxySignals(runtime.signals, () => reloader.request());

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { exchange, HAPROXY, printLabLogOnFailure, requireNetns, requireProgram } from './kit/index.js';
 import { addToSection, serverStat, type ServerStat } from './proxy/haproxy-extras.js';
 import { stopMmproxy } from './proxy/mmproxy-process.js';
+import { startHeldClient } from './proxy/held-client-process.js';
 import { countMarks, removeMarkCounters } from './proxy/nft-mark.js';
 import { APP, CLIENT_V4, LB_FRONT_V4, ProxyTopology, SERVICE_PORT } from './proxy/topology.js';
+import { requestSnapshot } from '../../src/stats/client.js';
 
 const STATUS_POLL_MS = 200;
 const CHECKS_DECIDED_WITHIN_MS = 10_000;
@@ -121,20 +123,51 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     }
   });
 
+  it('-listeners 2 spreads connections over both workers (flow records from the stats socket)', async function () {
+    const port = t().ports();
+    const connections = 16;
+    const proxy = await t().mmproxy(port.mmproxy, ['-listeners', '2']);
+    await proxy.waitForOutput(new RegExp(`stats_socket=${t().statsSocket(port.mmproxy)}`), 5_000, 'stderr');
+    await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v2' }]);
+    const { stdout: listening } = await t().app.run(['ss', '-tlnH', 'sport', '=', `:${port.mmproxy}`]);
+    assert.equal(listening.trim().split('\n').length, 2, `two SO_REUSEPORT listeners:\n${listening}`);
+
+    const release = join(t().dir, `release-${port.mmproxy}`);
+    const held = await startHeldClient(t().client, `${LB_FRONT_V4}:${port.lb}`, release, 4096, connections);
+    t().track(held.process);
+    const snapshot = await requestSnapshot(t().statsSocket(port.mmproxy));
+    const ours = snapshot.flows.filter((flow) => flow.client?.address === CLIENT_V4 && held.localPorts.includes(flow.client.port));
+    assert.equal(ours.length, connections, `flows: ${JSON.stringify(snapshot.flows)}`);
+    const perWorker = [0, 1].map((worker) => ours.filter((flow) => flow.worker === worker).length);
+    t().app.log.note(`-listeners 2: flows per worker ${perWorker.join(' / ')}`);
+    // The kernel hashes each connection to a listener: all 16 on one of two has odds of 1 in 32768.
+    assert.ok(perWorker.every((count) => count > 0), `flows per worker: ${perWorker.join(', ')}`);
+
+    const result = await held.release();
+    assert.equal(result.ok, true, result.error);
+    assert.equal(result.intact, connections);
+    assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+  });
+
   it('without loopback routing the connect times out, HAProxy logs SD with 0 bytes, and mmproxy names the cause', async function () {
     const port = t().ports();
     const proxy = await t().mmproxy(port.mmproxy, ['--connect-timeout', '1s']);
     const lbProxy = await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v1' }]);
     await t().app.removeLoopbackRouting();
     try {
-      // The client speaks first, as in most protocols: HAProxy then logs mmproxy giving up as SD, as in the
-      // field. (With a server-first protocol and nothing sent, mmproxy's close is clean and HAProxy logs --.)
-      const result = await exchange(t().client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10 });
-      assert.equal(result.receivedBytes, 0, 'the service answered without loopback routing');
-      // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
-      const client = `${CLIENT_V4.replaceAll('.', '\\.')}:${result.localPort}`;
-      await lbProxy.waitForLog(new RegExp(`^${client} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD `, 'm'));
-      await proxy.waitForOutput(/error connect_timeout: .*timed out .*not routed back over loopback.*run `mmproxy doctor`/, 5_000, 'stderr');
+      // A client that speaks first and one that waits for the server's banner: both end the same way.
+      for (const expectPeer of [false, true]) {
+        const result = await exchange(t().client, { connect: `${LB_FRONT_V4}:${port.lb}`, sendBytes: 10, expectPeer });
+        assert.equal(result.receivedBytes, 0, 'the service answered without loopback routing');
+        // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
+        const client = `${CLIENT_V4.replaceAll('.', '\\.')}:${result.localPort}`;
+        await lbProxy.waitForLog(new RegExp(`^${client} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD `, 'm'));
+        await proxy.waitForOutput(
+          new RegExp(`error connect_timeout: .*from ${client} timed out .*not routed back over loopback.*run \`mmproxy doctor\``),
+          5_000,
+          'stderr',
+        );
+      }
     } finally {
       await t().app.addLoopbackRouting();
     }

@@ -119,7 +119,9 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     const refused = await t().app.exec([process.execPath, MMPROXY_BIN, '-l', notLocal]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /no interface has that address; use -listen-transparent/);
-    const proxy = t().track(await startMmproxy(t().app, ['-l', notLocal, '-listen-transparent']));
+    const proxy = t().track(
+      await startMmproxy(t().app, ['-l', notLocal, '-listen-transparent', '--stats-socket', t().statsSocket(port.mmproxy)]),
+    );
     const { stdout } = await t().app.run(['ss', '-tlnH', 'src', notLocal]);
     assert.match(stdout, new RegExp(`198\\.51\\.100\\.5:${port.mmproxy}`));
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });

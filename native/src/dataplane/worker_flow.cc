@@ -16,9 +16,8 @@ void Worker::Establish(Flow& flow) {
   Bump(counters_.established);
   // The client socket inherited TCP_NODELAY from the listener.
   SetState(flow, FlowState::kEstablished);
-  // Bytes after the header may wait in the client's chunk or socket (their
-  // edge came while we were connecting); both sockets can take bytes.
-  flow.client.readable = true;
+  // Readability is already known (header read and epoll events while
+  // connecting); both sockets can take bytes.
   flow.client.writable = true;
   flow.target.writable = true;
   Pump(flow);

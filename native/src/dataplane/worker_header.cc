@@ -72,6 +72,10 @@ void Worker::OnHeaderReadable(Flow& flow) {
       if (flow.client.fin_pending) CloseBeforeHeader(flow, length, 0);
       return;
     }
+    // As in the relay: a short read drained the socket, so the next bytes
+    // bring an edge (the flags follow epoll from here on, also while
+    // connecting); a full read or a queued FIN means more to read now.
+    flow.client.readable = static_cast<size_t>(got) == room || flow.client.fin_pending;
     size_t rest = length - header.length;
     if (rest > 0) {
       flow.client.chunk = tools_.chunks.Take();

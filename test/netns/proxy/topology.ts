@@ -77,9 +77,15 @@ export class ProxyTopology {
     return child;
   }
 
+  /** Where mmproxy on this port serves its stats: the suite's directory rather than /run/mmproxy. */
+  statsSocket(port: number): string {
+    return join(this.dir, `stats-${port}.sock`);
+  }
+
   /** mmproxy in the app host, listening on APP:port, forwarding to the service unless `targets` says otherwise. */
   async mmproxy(port: number, flags: string[], targets = TARGETS): Promise<HostProcess> {
-    return this.track(await startMmproxy(this.app, ['-l', `${APP}:${port}`, ...targets, ...flags]));
+    const args = ['-l', `${APP}:${port}`, ...targets, '--stats-socket', this.statsSocket(port), ...flags];
+    return this.track(await startMmproxy(this.app, args));
   }
 
   /** HAProxy in the lb host: frontend on both client-side addresses, backend `servers`; `edit` adds lines. */

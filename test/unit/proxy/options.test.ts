@@ -107,6 +107,7 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['--drain-timeout', '-1'], /^--drain-timeout: /);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
     usageError(['-allowed-subnets', ''], /^-allowed-subnets: needs a file path/);
+    usageError(['--metrics-listen', '9100'], /^--metrics-listen "9100": expected HOST:PORT, \[IPV6\]:PORT or :PORT/);
   });
 
   it('refuses unknown flags, stray words and missing values (yargs, still one line)', () => {
