@@ -81,13 +81,14 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
     return null;
   });
   if (!stats) return EXIT_START_FAILED;
+  // Handlers first: whoever reads the 'listening' line may signal at once, and
+  // a SIGTERM before process.on('SIGTERM') would kill the process outright.
+  const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
+  const signals = new ProxySignals(runtime.signals, () => reloader.request());
   logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile), {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
     ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
   });
-
-  const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
-  const signals = new ProxySignals(runtime.signals, () => reloader.request());
   const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
 
   const signal = await signals.stopRequested;
