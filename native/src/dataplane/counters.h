@@ -56,12 +56,13 @@ constexpr std::array<uint64_t, 15> kConnectBucketBoundsUs = {
 // One count per bound plus the +Inf bucket.
 constexpr size_t kConnectBucketCount = kConnectBucketBoundsUs.size() + 1;
 
-// Plain sums over all workers, for one counters() call.
+// ConnectDurations summed over all workers, for one counters() call.
 struct ConnectDurationTotals {
   std::array<uint64_t, kConnectBucketCount> buckets{};  // not cumulative
   uint64_t sum_us = 0;
 };
 
+// Plain sums over all workers, for one counters() call.
 struct CounterTotals {
   uint64_t accepted = 0;
   uint64_t established = 0;
