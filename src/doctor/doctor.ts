@@ -86,7 +86,7 @@ function heading(setup: ProxySetup, running?: RunningProxy): string {
   const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatHostPort(target)] : []));
   const mark = setup.mark ? `, mark ${setup.mark}` : '';
   const dynamic = setup.dynamicDestination ? ' (-dynamic-destination: only these targets are checked)' : '';
-  const source = running ? ` (running proxy, pid ${running.pid}, ${running.socket})` : '';
+  const source = running ? ` (running proxy, pid ${running.pid})` : '';
   return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}${source}`;
 }
 
