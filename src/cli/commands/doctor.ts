@@ -61,7 +61,9 @@ export const doctorCommand: CommandModule = {
       .epilogue(
         'Every other flag of the proxy is accepted and ignored, so its command line can be pasted. ' +
           'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
-          'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture).',
+          'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture). ' +
+          '--from-running takes the setup from the running proxy\'s stats socket instead (only --expected-connections may be added; ' +
+          'the proxy\'s own flags are a usage error, exit 2) and cites its counters, such as its connect timeouts.',
       ),
   handler: async (argv) => {
     const { runDoctor } = await import('../../doctor/doctor.js');
