@@ -37,7 +37,7 @@ export interface DataPlaneConfig {
   listenTransparent: boolean;
   /** UDP only: seconds without traffic before a session closes. */
   closeAfterSeconds: number;
-  /** UDP only: 0 means no limit. */
+  /** UDP only: 0 means no limit. At the limit the longest-idle session makes room for a new one. */
   maxSessions: number;
   /**
    * How established flows move bytes. 'auto' (default): read/write for small
@@ -91,6 +91,10 @@ export interface DataPlaneCounters {
   /** Log events dropped because JavaScript was not reading them fast enough. */
   eventsDropped: number;
   connectDurations: ConnectDurations;
+  /** UDP: sessions closed early, longest-idle first, to make room under maxSessions. */
+  sessionsEvicted: number;
+  /** UDP: datagrams lost on the way (larger than 64 KiB, or a full socket buffer). */
+  datagramsDropped: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { LineRateLimiter } from './log/rate-limit.js';
 import { parseProxyOptions } from './options.js';
 import { runProxy } from './run.js';
 import { loadSubnetFile, SubnetFileError, type SubnetList } from './subnets.js';
+import { udpTargetWarnings } from './udp-target.js';
 
 /** Per kind of line, this many a second before the rest are summarised. */
 const LOG_BURST = 20;
@@ -28,9 +29,6 @@ async function loadSubnetsForStart(path: string): Promise<SubnetList> {
 
 export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
   const options = parseProxyOptions(raw);
-  if (options.protocol === 'udp') {
-    throw new UsageError('-p udp: UDP proxying is not supported yet (issue 4); use -p tcp');
-  }
   const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
 
   const logger = createLogger({
@@ -44,6 +42,11 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     limiter: new LineRateLimiter(LOG_BURST, LOG_WINDOW_MS),
     now: Date.now,
   });
+  if (options.protocol === 'udp' && !options.dynamicDestination) {
+    for (const warning of await udpTargetWarnings([options.target4, options.target6])) {
+      logger.log('warn', 'udp_target', warning);
+    }
+  }
   return runProxy(options, subnets, {
     createDataPlane,
     logger,

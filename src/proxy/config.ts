@@ -4,9 +4,6 @@ import { formatEndpoint as format } from './endpoint.js';
 import type { ProxyOptions } from './options.js';
 import { plural } from './log/plural.js';
 
-/** UDP sessions are not limited until issue 4 adds a flag for it. */
-const UNLIMITED_SESSIONS = 0;
-
 export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[]): DataPlaneConfig {
   return {
     protocol: options.protocol,
@@ -22,7 +19,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     dynamicDestination: options.dynamicDestination,
     listenTransparent: options.listenTransparent,
     closeAfterSeconds: options.closeAfterSeconds,
-    maxSessions: UNLIMITED_SESSIONS,
+    maxSessions: options.maxSessions,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
     debugEvents: options.verbosity >= 2,
   };

@@ -99,6 +99,13 @@ export const PROXY_FLAGS = {
     describe: 'Close new connections at once while this many are open (0 = no limit)',
     group: MMPROXY_GROUP,
   },
+  'max-sessions': {
+    requiresArg: true,
+    default: '10000',
+    describe:
+      'UDP: at most this many client sessions (one socket each); at the limit the longest-idle one closes (0 = no limit)',
+    group: MMPROXY_GROUP,
+  },
   'drain-timeout': {
     requiresArg: true,
     default: '10s',

@@ -29,6 +29,7 @@ export interface ProxyOptions {
   headerTimeoutMs: number;
   connectTimeoutMs: number;
   maxConnections: number;
+  maxSessions: number;
   drainTimeoutMs: number;
   logFormat: LogFormat;
   statsSocket: string | null;
@@ -38,6 +39,8 @@ export interface ProxyOptions {
 const MAX_MARK = 0xffff_ffff;
 const MAX_LISTENERS = 1024;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
+/** The native side holds it in 32 bits; each session is a descriptor, so far below this anyway. */
+const MAX_SESSIONS = 0xffff_ffff;
 
 /** Go's flag package keeps the last of repeated flags; yargs collects them in an array. */
 function last<T>(value: T | T[] | undefined): T | undefined {
@@ -138,6 +141,7 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),
     connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', false),
     maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),
+    maxSessions: integer(raw, 'max-sessions', '--max-sessions', 0, MAX_SESSIONS),
     drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
     logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
     statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),

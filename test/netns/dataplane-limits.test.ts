@@ -184,12 +184,11 @@ describe('data plane: refusals and failures', function () {
     await plane.close();
   });
 
-  it('reports a listen failure with the syscall and errno, and UDP as not supported yet', async function () {
+  it('reports a listen failure with the syscall and errno', async function () {
     await assert.rejects(
       DataPlaneDriver.start(app, dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port: 7200 } })),
       /"code":"EADDRINUSE","syscall":"bind","message":"cannot listen on 127.0.0.1:7200: bind: Address already in use"/,
     );
-    await assert.rejects(DataPlaneDriver.start(app, dataPlaneConfig({ protocol: 'udp' })), /"code":"ERR_UNSUPPORTED"/);
   });
 
   describe('without loopback routing', function () {

@@ -29,6 +29,8 @@ export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): Da
     bytesToTarget: 0,
     bytesToClient: 0,
     acceptErrors: 0,
+    sessionsEvicted: 0,
+    datagramsDropped: 0,
     eventsDropped: 0,
     connectDurations: recordedConnectDurations(),
     ...overrides,

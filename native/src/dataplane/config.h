@@ -18,7 +18,10 @@ enum class RelayMode : uint8_t {
   kCopy,    // read/write only (also the fallback when splice is unsupported)
 };
 
+enum class Protocol : uint8_t { kTcp, kUdp };
+
 struct Config {
+  Protocol protocol = Protocol::kTcp;
   Address listen;
   std::optional<Address> target4;
   std::optional<Address> target6;
@@ -31,8 +34,16 @@ struct Config {
   bool dynamic_destination = false;
   bool listen_transparent = false;
   RelayMode relay_mode = RelayMode::kAuto;
+  // UDP: a session closes after this long without a datagram either way.
+  int64_t close_after_ms = 60000;
+  unsigned max_sessions = 0;  // UDP; 0: no limit
   // Debug-level events (one per closed flow); off spares the work per flow.
   bool debug_events = false;
 };
+
+// Where clients of `family` go without -dynamic-destination; empty when none.
+inline const std::optional<Address>& TargetFor(const Config& config, sa_family_t family) {
+  return family == AF_INET ? config.target4 : config.target6;
+}
 
 }  // namespace mmproxy::dataplane

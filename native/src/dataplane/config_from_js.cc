@@ -61,14 +61,10 @@ std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const c
 
 Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   Napi::Value protocol = object.Get("protocol");
-  if (protocol.IsString() && protocol.As<Napi::String>().Utf8Value() == "udp") {
-    throw CodedError(env, "ERR_UNSUPPORTED",
-                     "the native UDP data plane is not implemented yet; use -p tcp");
-  }
-  if (!protocol.IsString() || protocol.As<Napi::String>().Utf8Value() != "tcp") {
-    throw Invalid(env, "protocol must be 'tcp' or 'udp'");
-  }
+  std::string name = protocol.IsString() ? protocol.As<Napi::String>().Utf8Value() : "";
+  if (name != "tcp" && name != "udp") throw Invalid(env, "protocol must be 'tcp' or 'udp'");
   Config config;
+  config.protocol = name == "udp" ? Protocol::kUdp : Protocol::kTcp;
   std::optional<Address> listen = EndpointFromJs(env, object.Get("listen"), "listen");
   if (!listen) throw Invalid(env, "listen is required");
   config.listen = *listen;
@@ -85,6 +81,10 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.listen_transparent = Boolean(object, "listenTransparent", false);
   config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
   config.debug_events = Boolean(object, "debugEvents", false);
+  if (config.protocol == Protocol::kUdp) {
+    config.close_after_ms = int64_t{Unsigned(env, object, "closeAfterSeconds")} * 1000;
+    config.max_sessions = Unsigned(env, object, "maxSessions");
+  }
   return config;
 }
 

@@ -23,6 +23,8 @@ void WorkerCounters::AddTo(CounterTotals* totals) const {
   totals->bytes_to_client += load(bytes_to_client);
   totals->accept_errors += load(accept_errors);
   totals->events_dropped += load(events_dropped);
+  totals->sessions_evicted += load(sessions_evicted);
+  totals->datagrams_dropped += load(datagrams_dropped);
   for (size_t i = 0; i < kFailureCount; ++i) totals->failures[i] += load(failures[i]);
   for (size_t i = 0; i < bad_headers.size(); ++i) totals->bad_headers[i] += load(bad_headers[i]);
   connect_durations.AddTo(&totals->connect_durations);
@@ -43,7 +45,8 @@ void ConnectDurations::AddTo(ConnectDurationTotals* totals) const {
 }
 
 const char* BadHeaderCode(size_t index) {
-  if (index == pp::kErrorCodeCount) return kTruncatedHeaderCode;
+  if (index == kTruncatedHeaderSlot) return kTruncatedHeaderCode;
+  if (index == kV1OverUdpSlot) return kV1OverUdpCode;
   return pp::ErrorCodeName(static_cast<pp::ErrorCode>(index));
 }
 

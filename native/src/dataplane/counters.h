@@ -36,6 +36,12 @@ const char* FailureLabel(Failure failure);
 // Not a parser verdict: the load balancer closed mid-header. Counted in the
 // extra slot after the parser's codes.
 constexpr const char* kTruncatedHeaderCode = "ERR_HEADER_TRUNCATED";
+constexpr size_t kTruncatedHeaderSlot = pp::kErrorCodeCount;
+// Not a parser verdict either: a well-formed v1 header, which cannot describe
+// a datagram. UDP only.
+constexpr const char* kV1OverUdpCode = "ERR_V1_OVER_UDP";
+constexpr size_t kV1OverUdpSlot = pp::kErrorCodeCount + 1;
+constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 2;
 
 using Counter = std::atomic<uint64_t>;
 
@@ -72,8 +78,10 @@ struct CounterTotals {
   uint64_t bytes_to_client = 0;
   uint64_t accept_errors = 0;
   uint64_t events_dropped = 0;
+  uint64_t sessions_evicted = 0;
+  uint64_t datagrams_dropped = 0;
   std::array<uint64_t, kFailureCount> failures{};
-  std::array<uint64_t, pp::kErrorCodeCount + 1> bad_headers{};
+  std::array<uint64_t, kBadHeaderSlots> bad_headers{};
   ConnectDurationTotals connect_durations;
 };
 
@@ -97,9 +105,13 @@ struct WorkerCounters {
   Counter bytes_to_client{0};
   Counter accept_errors{0};
   Counter events_dropped{0};
+  // UDP: sessions closed early to make room under maxSessions.
+  Counter sessions_evicted{0};
+  // UDP: datagrams lost on the way (oversize, or a full socket buffer).
+  Counter datagrams_dropped{0};
   std::array<Counter, kFailureCount> failures{};
-  // Indexed by pp::ErrorCode; the last slot is kTruncatedHeaderCode.
-  std::array<Counter, pp::kErrorCodeCount + 1> bad_headers{};
+  // Indexed by pp::ErrorCode, then the two slots above.
+  std::array<Counter, kBadHeaderSlots> bad_headers{};
   ConnectDurations connect_durations;
 
   void Fail(Failure failure) { Bump(failures[static_cast<size_t>(failure)]); }

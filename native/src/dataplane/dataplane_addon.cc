@@ -17,6 +17,7 @@
 #include "dataplane/js_values.h"
 #include "dataplane/shared_state.h"
 #include "dataplane/sockets.h"
+#include "dataplane/udp_worker.h"
 #include "dataplane/worker.h"
 
 namespace mmproxy::dataplane {
@@ -67,7 +68,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     shared_->events = sink_.get();
     try {
       for (unsigned i = 0; i < listeners.size(); ++i) {
-        workers_.push_back(std::make_unique<Worker>(i, *shared_, std::move(listeners[i])));
+        workers_.push_back(NewWorker(i, std::move(listeners[i])));
       }
     } catch (const std::system_error& error) {
       workers_.clear();
@@ -91,7 +92,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   std::vector<UniqueFd> OpenListeners(Napi::Env env, const Config& config) {
     std::vector<UniqueFd> listeners;
     Address address = config.listen;
-    ListenOptions options{config.listen_transparent};
+    ListenOptions options{config.listen_transparent, config.protocol == Protocol::kUdp};
     for (unsigned i = 0; i < config.listeners; ++i) {
       UniqueFd fd;
       SocketFailure failure = OpenListener(address, options, &fd);
@@ -108,6 +109,13 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     }
     bound_ = address;
     return listeners;
+  }
+
+  std::unique_ptr<WorkerThread> NewWorker(unsigned index, UniqueFd listener) {
+    if (shared_->config.protocol == Protocol::kUdp) {
+      return std::make_unique<UdpWorker>(index, *shared_, std::move(listener));
+    }
+    return std::make_unique<Worker>(index, *shared_, std::move(listener));
   }
 
   Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
@@ -163,7 +171,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   std::unique_ptr<SharedState> shared_;
   Napi::FunctionReference on_events_;
   std::unique_ptr<EventSink> sink_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<WorkerThread>> workers_;
   Address bound_;
   bool closed_ = false;
   bool cleanup_hook_ = false;

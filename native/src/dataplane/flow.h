@@ -22,6 +22,7 @@ const char* FlowStateName(FlowState state);
 struct FlowInfo {
   uint64_t id = 0;
   unsigned worker = 0;
+  bool udp = false;
   Address load_balancer;
   std::optional<Address> client;
   std::optional<Address> target;

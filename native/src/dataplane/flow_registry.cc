@@ -39,7 +39,7 @@ void FlowRegistry::SetEndpoints(FlowInfo* info, const std::optional<Address>& cl
 void FlowRegistry::AppendTo(std::vector<FlowSnapshot>* out) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const FlowInfo* info = head_; info != nullptr; info = info->next) {
-    out->push_back(FlowSnapshot{info->id, info->worker,
+    out->push_back(FlowSnapshot{info->id, info->worker, info->udp,
                                 info->state.load(std::memory_order_relaxed), info->load_balancer,
                                 info->client, info->target, info->started_at_ms,
                                 info->bytes_to_target.load(std::memory_order_relaxed),

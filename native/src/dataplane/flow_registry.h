@@ -15,6 +15,7 @@ namespace mmproxy::dataplane {
 struct FlowSnapshot {
   uint64_t id;
   unsigned worker;
+  bool udp;
   FlowState state;
   Address load_balancer;
   std::optional<Address> client;

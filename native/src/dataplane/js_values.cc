@@ -53,7 +53,7 @@ Napi::Object FlowObject(Napi::Env env, const FlowSnapshot& flow) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("id", Number(flow.id));
   object.Set("worker", flow.worker);
-  object.Set("protocol", "tcp");
+  object.Set("protocol", flow.udp ? "udp" : "tcp");
   object.Set("state", FlowStateName(flow.state));
   object.Set("loadBalancer", EndpointValue(env, flow.load_balancer));
   object.Set("client", EndpointValue(env, flow.client));
@@ -86,6 +86,8 @@ Napi::Object CountersObject(Napi::Env env, const CounterTotals& totals, int64_t 
   object.Set("acceptErrors", Number(totals.accept_errors));
   object.Set("eventsDropped", Number(totals.events_dropped));
   object.Set("connectDurations", ConnectDurationsObject(env, totals.connect_durations));
+  object.Set("sessionsEvicted", Number(totals.sessions_evicted));
+  object.Set("datagramsDropped", Number(totals.datagrams_dropped));
   return object;
 }
 

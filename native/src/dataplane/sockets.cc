@@ -22,12 +22,15 @@ SocketFailure FromErrno(const char* step) { return SocketFailure{step, errno}; }
 }  // namespace
 
 SocketFailure OpenListener(const Address& address, const ListenOptions& options, UniqueFd* out) {
-  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  int type = options.datagram ? SOCK_DGRAM : SOCK_STREAM;
+  UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return FromErrno("socket");
   if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
   if (auto r = SetReusePort(fd.get()); !r) return FromOption(r);
-  // Accepted sockets inherit it: one setsockopt per listener, not per client.
-  if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+  if (!options.datagram) {
+    // Accepted sockets inherit it: one setsockopt per listener, not per client.
+    if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+  }
   if (!address.is_v4()) {
     if (auto r = SetV6Only(fd.get(), false); !r) return FromOption(r);
   }
@@ -35,15 +38,18 @@ SocketFailure OpenListener(const Address& address, const ListenOptions& options,
     if (auto r = SetTransparent(fd.get(), address.family()); !r) return FromOption(r);
   }
   if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) return FromErrno("bind");
-  if (::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
+  if (!options.datagram && ::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
   *out = std::move(fd);
   return {};
 }
 
 SocketFailure StartConnect(const Address& target, const UpstreamOptions& options, UniqueFd* out) {
-  UniqueFd fd(::socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  int type = options.datagram ? SOCK_DGRAM : SOCK_STREAM;
+  UniqueFd fd(::socket(target.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return FromErrno("socket");
-  if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+  if (!options.datagram) {
+    if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+  }
   if (options.spoof_source != nullptr) {
     if (auto r = SetTransparent(fd.get(), target.family()); !r) return FromOption(r);
     if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);

@@ -18,6 +18,7 @@ struct SocketFailure {
 
 struct ListenOptions {
   bool transparent = false;
+  bool datagram = false;  // a UDP socket (bound, no listen) instead of TCP
 };
 
 // A non-blocking SO_REUSEPORT listener; IPv6 listeners are dual stack
@@ -29,6 +30,7 @@ struct UpstreamOptions {
   // connect from our own address (LOCAL and UNKNOWN headers).
   const Address* spoof_source = nullptr;
   unsigned mark = 0;  // SO_MARK when not 0 and spoofing
+  bool datagram = false;  // UDP: connect() only fixes the peer, it completes at once
 };
 
 // Starts a non-blocking connect to `target`. No TCP_SYNCNT: the kernel's own

@@ -2,10 +2,7 @@
 
 #include "dataplane/clock.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,46 +12,26 @@
 namespace mmproxy::dataplane {
 namespace {
 
-// epoll tags for the two descriptors that are not flow halves.
-char wake_tag;
+// epoll tag for the listener (flow halves are tagged with their Half).
 char listener_tag;
 
 // Events taken per epoll_wait: enough to amortise the call under load.
 constexpr int kMaxEvents = 256;
-// Events reach JavaScript at most this often, in one batch per worker.
-constexpr int64_t kFlushIntervalMs = 50;
-// Events kept between flushes; beyond that they are counted as dropped.
-constexpr size_t kMaxPendingEvents = 4096;
 // Scratch space: the largest possible PROXY v2 header (peeked whole) and one
 // read/write chunk.
 constexpr size_t kScratchBytes =
     pp::kV2MaxLength > ChunkPool::kChunkBytes ? pp::kV2MaxLength : ChunkPool::kChunkBytes;
-// How long StopAccepting() waits for the worker to close its listener.
-constexpr auto kStopAcceptingWait = std::chrono::seconds(2);
-
-UniqueFd CheckedFd(int fd, const char* what) {
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
-  return UniqueFd(fd);
-}
 
 }  // namespace
 
 Worker::Worker(unsigned index, SharedState& shared, UniqueFd listener)
-    : index_(index),
-      shared_(shared),
-      epoll_(CheckedFd(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
-      wake_(CheckedFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")),
-      listener_(std::move(listener)),
-      scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
+    : WorkerThread(index, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
   tools_.scratch = scratch_.get();
   tools_.mode = shared_.config.relay_mode;
-  epoll_event wake{EPOLLIN, {}};
-  wake.data.ptr = &wake_tag;
   // Edge-triggered like the flows: one readiness report per new connection.
   epoll_event accept{EPOLLIN | EPOLLET, {}};
   accept.data.ptr = &listener_tag;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &wake) != 0 ||
-      ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &accept) != 0) {
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &accept) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
 }
@@ -66,54 +43,11 @@ void Worker::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void Worker::StopAccepting() {
-  if (!thread_.joinable()) {
-    listener_.Reset();
-    return;
-  }
-  stop_accepting_requested_.store(true, std::memory_order_release);
-  Wake();
-  std::unique_lock<std::mutex> lock(listener_mutex_);
-  listener_closed_cv_.wait_for(lock, kStopAcceptingWait, [this] { return listener_closed_; });
-}
-
-void Worker::Stop() {
-  if (thread_.joinable()) {
-    stop_requested_.store(true, std::memory_order_release);
-    Wake();
-    thread_.join();
-  }
-  // Counters and the (now empty) registry stay readable; descriptors go.
-  listener_.Reset();
-  wake_.Reset();
-  epoll_.Reset();
-}
-
-void Worker::Wake() {
-  uint64_t one = 1;
-  // EAGAIN means the counter is already non-zero: the worker wakes anyway.
-  [[maybe_unused]] ssize_t written = ::write(wake_.get(), &one, sizeof one);
-}
-
-void Worker::DrainWakeups() {
-  uint64_t count = 0;
-  [[maybe_unused]] ssize_t got = ::read(wake_.get(), &count, sizeof count);
-}
-
 void Worker::Run() {
-  // `top -H` and /proc show which threads are the data plane's.
-  std::string name = "mmproxy-w" + std::to_string(index_);
-  pthread_setname_np(pthread_self(), name.c_str());
-  // splice() into a socket the peer closed raises SIGPIPE (it has no
-  // MSG_NOSIGNAL). Node ignores SIGPIPE, but an embedder might not: blocked
-  // here, it stays pending on this thread and the call returns EPIPE.
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+  PrepareThread();
 
   epoll_event events[kMaxEvents];
-  while (!stop_requested_.load(std::memory_order_acquire)) {
+  while (!stop_requested()) {
     now_ms_ = SteadyMs();
     int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs(now_ms_));
     if (ready < 0 && errno != EINTR) {
@@ -125,7 +59,7 @@ void Worker::Run() {
     if (accept_pending_ && now_ms_ >= accept_backoff_until_) AcceptPending();
     RunYieldedFlows();
     ExpireDeadlines(now_ms_);
-    if (stop_accepting_requested_.load(std::memory_order_acquire) && listener_.valid()) {
+    if (stop_accepting_requested() && listener_.valid()) {
       CloseListener();
     }
     closed_.clear();
@@ -143,13 +77,13 @@ int Worker::EpollTimeoutMs(int64_t now_ms) const {
   if (!yielded_.empty()) return 0;
   int64_t next = std::min(header_deadlines_.Next(), connect_deadlines_.Next());
   if (accept_pending_) next = std::min(next, accept_backoff_until_);
-  if (!events_.empty()) next = std::min(next, last_flush_ms_ + kFlushIntervalMs);
+  next = std::min(next, NextFlushMs());
   if (next == INT64_MAX) return -1;
   return static_cast<int>(std::clamp<int64_t>(next - now_ms, 0, INT32_MAX));
 }
 
 void Worker::Dispatch(void* tag, uint32_t events) {
-  if (tag == &wake_tag) {
+  if (tag == wake_tag()) {
     DrainWakeups();
     return;
   }
@@ -223,26 +157,7 @@ void Worker::CloseListener() {
     }
     listener_.Reset();
   }
-  std::lock_guard<std::mutex> lock(listener_mutex_);
-  listener_closed_ = true;
-  listener_closed_cv_.notify_all();
-}
-
-void Worker::Emit(Event event) {
-  if (events_.size() >= kMaxPendingEvents) {
-    Bump(counters_.events_dropped);
-    return;
-  }
-  events_.push_back(std::move(event));
-}
-
-void Worker::FlushEvents(int64_t now_ms, bool force) {
-  if (events_.empty()) return;
-  if (!force && now_ms - last_flush_ms_ < kFlushIntervalMs) return;
-  size_t count = events_.size();
-  if (!shared_.events->Post(std::move(events_))) Bump(counters_.events_dropped, count);
-  events_ = EventBatch{};
-  last_flush_ms_ = now_ms;
+  MarkListenerClosed();
 }
 
 }  // namespace mmproxy::dataplane

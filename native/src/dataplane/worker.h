@@ -1,6 +1,5 @@
-// One worker thread: one epoll loop, one SO_REUSEPORT listener, and every
-// flow it accepted, from header to close. The JavaScript thread talks to it
-// only through atomics, the eventfd, and the flow registry.
+// One TCP worker thread: one epoll loop, one SO_REUSEPORT listener, and every
+// flow it accepted, from header to close.
 #pragma once
 
 #include <condition_variable>
@@ -21,40 +20,29 @@
 #include "dataplane/shared_state.h"
 #include "dataplane/subnets.h"
 #include "dataplane/unique_fd.h"
+#include "dataplane/worker_thread.h"
 #include "proxy_header/parser.h"
 
 namespace mmproxy::dataplane {
 
-class Worker {
+// StopAccepting() closes the listener (accepting what is already queued
+// first); flows go on. Stop() closes every flow.
+class Worker final : public WorkerThread {
  public:
   // Throws std::system_error when epoll or the eventfd cannot be created.
   Worker(unsigned index, SharedState& shared, UniqueFd listener);
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-  ~Worker();
+  ~Worker() override;
 
-  void Start();
-  // Closes the listener (accepting what is already queued first) and waits,
-  // bounded, until the worker has done it. Flows go on.
-  void StopAccepting();
-  // Closes every flow and joins the thread. Idempotent.
-  void Stop();
-
-  const WorkerCounters& counters() const { return counters_; }
-  const FlowRegistry& registry() const { return registry_; }
+  void Start() override;
 
  private:
   // The loop (worker.cc).
   void Run();
-  void Wake();
-  void DrainWakeups();
   int EpollTimeoutMs(int64_t now_ms) const;
   void Dispatch(void* tag, uint32_t events);
   void RunYieldedFlows();
   void ExpireDeadlines(int64_t now_ms);
   void CloseListener();
-  void Emit(Event event);
-  void FlushEvents(int64_t now_ms, bool force);
 
   // Accepting (worker_accept.cc).
   void AcceptPending();
@@ -66,7 +54,6 @@ class Worker {
   void OnHeaderReadable(Flow& flow);
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
-  const std::optional<Address>& TargetFor(sa_family_t family) const;
   void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
 
@@ -81,22 +68,6 @@ class Worker {
   void Abort(Flow& flow, int error);
   void Close(Flow& flow);
   Event FlowEvent(const Flow& flow, Level level, const char* kind, std::string message) const;
-
-  const unsigned index_;
-  SharedState& shared_;
-  WorkerCounters counters_;
-  FlowRegistry registry_;
-
-  UniqueFd epoll_;
-  UniqueFd wake_;
-  UniqueFd listener_;
-  std::thread thread_;
-
-  std::atomic<bool> stop_requested_{false};
-  std::atomic<bool> stop_accepting_requested_{false};
-  std::mutex listener_mutex_;
-  std::condition_variable listener_closed_cv_;
-  bool listener_closed_ = false;  // guarded by listener_mutex_
 
   // Everything below belongs to the worker thread.
   std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;
@@ -113,8 +84,6 @@ class Worker {
   uint64_t subnets_generation_ = UINT64_MAX;
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;
-  EventBatch events_;
-  int64_t last_flush_ms_ = 0;
 };
 
 }  // namespace mmproxy::dataplane

@@ -110,10 +110,6 @@ void Worker::CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error) {
   Close(flow);
 }
 
-const std::optional<Address>& Worker::TargetFor(sa_family_t family) const {
-  return family == AF_INET ? shared_.config.target4 : shared_.config.target6;
-}
-
 void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   // LOCAL (v2), UNKNOWN (v1) and UNIX-socket clients have no IP address to
   // spoof: connect from our own address, to the target for the family of
@@ -125,11 +121,11 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   if (spoof) {
     client = Address::FromKernel(header.source);
     target = shared_.config.dynamic_destination ? Address::FromKernel(header.destination)
-                                                : TargetFor(client->family());
+                                                : TargetFor(shared_.config, client->family());
   } else {
     flow.local = true;
     Bump(counters_.local_headers);
-    target = TargetFor(flow.info.load_balancer.family());
+    target = TargetFor(shared_.config, flow.info.load_balancer.family());
   }
   if (!target) {
     bool v4 = client ? client->is_v4() : flow.info.load_balancer.is_v4();

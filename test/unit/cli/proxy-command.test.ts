@@ -99,8 +99,8 @@ describe('mmproxy (the proxy command) through main()', () => {
     await usageError(['-v', 'loud'], /^mmproxy: -v: "loud"/);
   });
 
-  it('UDP, until the UDP data plane exists', async () => {
-    await usageError(['-p', 'udp'], /^mmproxy: -p udp: UDP proxying is not supported yet \(issue 4\); use -p tcp$/);
+  it('a bad UDP session cap', async () => {
+    await usageError(['-p', 'udp', '--max-sessions', '-1'], /^mmproxy: --max-sessions: "-1" must be a whole number from 0 to 4294967295$/);
   });
 
   it('an unreadable subnet file', async () => {

@@ -38,8 +38,22 @@ function nativeError(code: string): (error: unknown) => boolean {
 }
 
 describe('DataPlane life cycle', function () {
-  it('refuses UDP for now, with a code the CLI can report', function () {
-    assert.throws(() => createDataPlane(config({ protocol: 'udp' }), () => {}), nativeError('ERR_UNSUPPORTED'));
+  it('starts and closes a UDP data plane: every listener bound, no session open', function () {
+    const plane = createDataPlane(config({ protocol: 'udp', closeAfterSeconds: 60, maxSessions: 10 }), () => {});
+    plane.start();
+    const counters = plane.counters();
+    assert.equal(counters.active, 0);
+    assert.equal(counters.sessionsEvicted, 0);
+    assert.equal(counters.datagramsDropped, 0);
+    assert.deepEqual(plane.flows(), []);
+    plane.stopAccepting();
+    plane.close();
+    plane.close();
+  });
+
+  it('rejects a UDP config without its UDP fields', function () {
+    const { closeAfterSeconds: _dropped, ...rest } = config({ protocol: 'udp' });
+    assert.throws(() => createDataPlane(rest as DataPlaneConfig, () => {}), nativeError('ERR_INVALID_CONFIG'));
   });
 
   it('rejects a config TypeScript should have caught', function () {
