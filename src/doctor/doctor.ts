@@ -12,6 +12,7 @@ import { realSystem } from './context/real-system.js';
 import { recordingSystem } from './context/recording-system.js';
 import type { SystemAccess } from './context/system-access.js';
 import { applyFixes, routingFixes, type AppliedFix, type FixOutcome } from './fix.js';
+import { readRunningProxy, type RunningProxy } from './options/from-running.js';
 import { formatHostPort, proxySetupFromFlags, type ProxyFlags, type ProxySetup } from './options/proxy-setup.js';
 import { registry, selectChecks } from './registry.js';
 import { renderHuman } from './render/human.js';
@@ -30,6 +31,24 @@ export interface DoctorArgs extends ProxyFlags {
   probeTimeout?: number;
   color?: boolean;
   record?: string;
+  fromRunning?: boolean;
+  socket?: string;
+}
+
+/** The proxy's own flags, which --from-running replaces (--expected-connections is the doctor's, so it stays). */
+const RUNNING_PROXY_FLAGS = ['l', '4', '6', 'p', 'mark', 'allowed-subnets', 'connect-timeout', 'max-connections', 'dynamic-destination'] as const;
+
+/** The setup from the flags, or from the running proxy's stats socket with --from-running. */
+async function setupFor(args: DoctorArgs): Promise<{ setup: ProxySetup; running?: RunningProxy }> {
+  if (!args.fromRunning) {
+    if (args.socket !== undefined) throw new UsageError('--socket names the running proxy to check: add --from-running');
+    return { setup: proxySetupFromFlags(args) };
+  }
+  const given = RUNNING_PROXY_FLAGS.filter((flag) => args[flag] !== undefined);
+  if (given.length) {
+    throw new UsageError(`--from-running reads the setup from the running proxy: drop ${given.map((flag) => `-${flag}`).join(' ')}, or drop --from-running`);
+  }
+  return readRunningProxy(args.socket, args['expected-connections']);
 }
 
 export interface DoctorIo {
@@ -63,11 +82,12 @@ function listChecks(): string {
   return registry.map((check) => `${check.id.padEnd(width)}  ${check.title} [${check.groups.join(', ')}]`).join('\n') + '\n';
 }
 
-function heading(setup: ProxySetup): string {
+function heading(setup: ProxySetup, running?: RunningProxy): string {
   const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatHostPort(target)] : []));
   const mark = setup.mark ? `, mark ${setup.mark}` : '';
   const dynamic = setup.dynamicDestination ? ' (-dynamic-destination: only these targets are checked)' : '';
-  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}`;
+  const source = running ? ` (running proxy, pid ${running.pid})` : '';
+  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}${source}`;
 }
 
 async function confirm(io: DoctorIo, question: string): Promise<boolean> {
@@ -87,12 +107,13 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
   if (args.fix && args.haproxyLog === '-' && !args.yes) {
     throw new UsageError('--fix reads its confirmation from stdin, which --haproxy-log - already uses: add --yes');
   }
-  const setup = proxySetupFromFlags(args);
+  const { setup, running } = await setupFor(args);
   const checks = selectChecks(args.checks ?? []);
   const options: RunOptions = {
     capture: args.capture ?? false,
     haproxyLog: await readHaproxyLog(args.haproxyLog, io),
     probeTimeoutMs: args.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+    ...(running ? { runningProxy: running } : {}),
   };
   const recorder = args.record ? recordingSystem(system) : null;
   const runOnce = (): Promise<CheckReport[]> => runChecks(checks, createContext(setup, options, recorder?.system ?? system));
@@ -102,7 +123,7 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
     io.stdout.write(
       args.json
         ? renderJson(reports, setup, code, fix)
-        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup) }),
+        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup, running) }),
     );
     return code;
   };

@@ -90,10 +90,26 @@ export interface DataPlaneCounters {
   acceptErrors: number;
   /** Log events dropped because JavaScript was not reading them fast enough. */
   eventsDropped: number;
+  connectDurations: ConnectDurations;
   /** UDP: sessions closed early, longest-idle first, to make room under maxSessions. */
   sessionsEvicted: number;
   /** UDP: datagrams lost on the way (larger than 64 KiB, or a full socket buffer). */
   datagramsDropped: number;
+}
+
+/**
+ * How long upstream connects took that succeeded, from starting the connect
+ * to seeing it complete (steady clock, microsecond resolution). Failed
+ * connects are not in here: they are counted in `failures` by reason.
+ */
+export interface ConnectDurations {
+  /** Inclusive upper bounds of the buckets, ascending, fixed by the data plane (0.1 ... 5000). */
+  boundsMs: number[];
+  /** Connects per bucket, not cumulative; one more than `boundsMs`, the last one beyond the last bound (+Inf). */
+  counts: number[];
+  /** The sum of `counts`: the same connects as `established`. */
+  count: number;
+  sumSeconds: number;
 }
 
 export type FlowState = 'header' | 'connecting' | 'established' | 'half_closed' | 'closing';

@@ -1,18 +1,12 @@
 /**
  * `--metrics-listen ADDR`: the proxy's counters at http://ADDR/metrics in
  * Prometheus text format, read from the source on every scrape.
- *
- * No `mmproxy_connect_duration_seconds` histogram: the data plane contract
- * (src/native/dataplane-types.ts) carries no connect durations, and flow
- * records only say when a flow started, not when its upstream connect
- * completed, so a histogram could only be invented. It needs fixed buckets
- * of atomic counts in DataPlaneCounters (see the report on issue 6).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { FAILURE_REASONS, type DataPlaneCounters } from '../native/dataplane-types.js';
-import { CONTENT_TYPE, renderExposition, type MetricFamily } from './prometheus.js';
+import { CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
 import type { ProxySummary, StatsSource } from './source.js';
 
 function endpointText(endpoint: { family: 4 | 6; address: string; port: number }): string {
@@ -74,9 +68,21 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([code, value]) => ({ labels: { code }, value })),
     },
+    connectDurationHistogram(counters),
     counter('mmproxy_accept_errors_total', 'accept() failures such as EMFILE; accepting backs off and resumes.', counters.acceptErrors),
     counter('mmproxy_events_dropped_total', 'Log events dropped because JavaScript did not read them fast enough.', counters.eventsDropped),
   ];
+}
+
+/** Successful connects only: failed ones are in mmproxy_connections_total by reason. */
+function connectDurationHistogram(counters: DataPlaneCounters): MetricFamily {
+  const { boundsMs, counts, sumSeconds } = counters.connectDurations;
+  return {
+    name: 'mmproxy_connect_duration_seconds',
+    help: 'Time from starting an upstream connect to its completion, for connects that succeeded.',
+    type: 'histogram',
+    samples: histogramSamples(boundsMs.map((ms) => ms / 1000), counts, sumSeconds),
+  };
 }
 
 export function renderMetrics(source: StatsSource): string {

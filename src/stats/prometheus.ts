@@ -39,6 +39,32 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/**
+ * The samples of a histogram: cumulative `_bucket{le="…"}` for each upper
+ * bound and `le="+Inf"`, then `_sum` and `_count`. `counts` is per bucket
+ * (not cumulative), one longer than `upperBounds`: its last entry is beyond
+ * the last bound. `_count` is the +Inf bucket, as the format requires.
+ */
+export function histogramSamples(upperBounds: readonly number[], counts: readonly number[], sum: number): Sample[] {
+  if (counts.length !== upperBounds.length + 1) {
+    throw new Error(`a histogram with ${upperBounds.length} bounds needs ${upperBounds.length + 1} bucket counts, got ${counts.length}`);
+  }
+  const samples: Sample[] = [];
+  let cumulative = 0;
+  counts.forEach((count, i) => {
+    cumulative += count;
+    const le = i < upperBounds.length ? formatBound(upperBounds[i]!) : '+Inf';
+    samples.push({ suffix: '_bucket', labels: { le }, value: cumulative });
+  });
+  samples.push({ suffix: '_sum', value: sum }, { suffix: '_count', value: cumulative });
+  return samples;
+}
+
+/** 0.00025, not 0.00025000000000000006: bounds are decimal numbers chosen by people. */
+function formatBound(bound: number): string {
+  return String(Number(bound.toPrecision(12)));
+}
+
 function formatLabels(labels: Record<string, string> | undefined): string {
   const entries = Object.entries(labels ?? {});
   if (entries.length === 0) return '';

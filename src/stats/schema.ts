@@ -6,6 +6,7 @@
  */
 import type {
   Cidr,
+  ConnectDurations,
   DataPlaneCounters,
   Endpoint,
   FailureReason,
@@ -48,7 +49,12 @@ export interface Throughput {
   toClient: number;
 }
 
-export interface CountersSnapshot extends DataPlaneCounters {
+/**
+ * `connectDurations` was added within version 1 (a field readers may ignore):
+ * proxies from before it leave it out, so it is optional here.
+ */
+export interface CountersSnapshot extends Omit<DataPlaneCounters, 'connectDurations'> {
+  connectDurations?: ConnectDurations;
   /** Every reason is present, zero included, so readers need no defaults. */
   failures: Record<FailureReason, number>;
   /** Throughput over the last sampling window. */

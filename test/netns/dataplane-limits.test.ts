@@ -96,7 +96,9 @@ describe('data plane: refusals and failures', function () {
     }));
     const result = await runClient(app, { connect: '127.0.0.1:8203', header: header(43031), sendBytes: 10, timeoutMs: 10_000 });
     assert.notEqual(result.ended, 'timeout');
-    assert.equal((await plane.counters()).failures.connect_refused, 1);
+    const counters = await plane.counters();
+    assert.equal(counters.failures.connect_refused, 1);
+    assert.equal(counters.connectDurations.count, 0, 'only successful connects have a connect duration');
     const event = await plane.waitForEvent('connect_refused');
     assert.equal(event.code, 'ECONNREFUSED');
     assert.deepEqual(event.client, { family: 4, address: '198.51.100.20', port: 43031 });

@@ -191,6 +191,24 @@ describe('data plane: spoofing relay in one namespace', function () {
     await eventually('the flow to end', async () => ((await plane.flows()).some((flow) => flow.id === live.id) ? undefined : true));
   });
 
+  it('each connect that succeeds is observed once in the connect-duration histogram', async function () {
+    const connects = 4;
+    const before = await plane.counters();
+    for (let i = 0; i < connects; i++) {
+      const [connect, client] = i % 2 === 0 ? [LISTEN, client4] : [LISTEN6, client6];
+      const result = await runClient(app, { connect, header: v2({ ...client, sourcePort: 40071 + i }), sendBytes: 100 });
+      assert.equal(result.receivedSha256, sha256(payload(100)));
+    }
+    const after = await plane.counters();
+    const durations = after.connectDurations;
+    assert.equal(after.established - before.established, connects);
+    assert.equal(durations.count - before.connectDurations.count, connects, 'one observation per established connect');
+    assert.equal(durations.count, after.established, 'no other connect was observed in this suite');
+    assert.equal(durations.counts.reduce((a, b) => a + b, 0), durations.count, 'count is the sum of the buckets');
+    assert.equal(durations.counts.length, durations.boundsMs.length + 1);
+    assert.ok(durations.sumSeconds > before.connectDurations.sumSeconds, 'real connects take some time');
+  });
+
   it('close() joins the workers and leaves no descriptor open', async function () {
     await eventually('no active flows', async () => ((await plane.counters()).active === 0 ? true : undefined));
     const closedFlows = plane.events().filter((event) => event.kind === 'flow_closed');

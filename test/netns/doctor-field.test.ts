@@ -34,6 +34,10 @@ import { buildTopology } from './doctor/scenarios.js';
 
 const GO_MMPROXY = '/usr/bin/go-mmproxy';
 const PROXY_ARGS = ['-l', '198.51.100.2:8443', '-4', '127.0.0.1:8080', '-6', '[::1]:8080'];
+// Like an SSH client, the client speaks after the proxy has the header: its bytes are unread when go-mmproxy
+// gives up, so go-mmproxy's close resets HAProxy's connection (SD), as in the field. Sent with the header, they
+// could be read along with it and the close would be a clean FIN (--).
+const CLIENT_SEND_DELAY_MS = 300;
 // Both proxies give up on the upstream connect within ~7 s; the client waits longer.
 const CLIENT_TIMEOUT_MS = 15_000;
 
@@ -113,7 +117,7 @@ for (const proxy of PROXIES) describe(`doctor on the field failure: HAProxy → 
   });
 
   it('HAProxy logs SD with 0 bytes; the doctor names the server and the missing routing; --fix repairs it', async function () {
-    const clients = await Promise.all([1, 2].map(() => exchange(gw, { connect: '198.51.100.1:9000', sendBytes: 100, timeoutMs: CLIENT_TIMEOUT_MS })));
+    const clients = await Promise.all([1, 2].map(() => exchange(gw, { connect: '198.51.100.1:9000', sendBytes: 100, sendAfterMs: CLIENT_SEND_DELAY_MS, timeoutMs: CLIENT_TIMEOUT_MS })));
     assert.deepEqual(clients.map((client) => client.receivedBytes), [0, 0], 'nothing came back through the proxy');
     const failed = await sessionLines(haproxy, / be\/s0 \S+ 0 SD /, 2);
     const logPath = join(logDir, 'broken.log');

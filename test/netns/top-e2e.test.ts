@@ -201,6 +201,12 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     assert.equal(sampleValue(families, 'mmproxy_connections_established_total'), clients.length);
     assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'connect_timeout' }), 0);
     assert.ok(sent > clients.length * CHUNK_BYTES, 'the clients sent more than one chunk each');
+    // And each upstream connect has its duration in the histogram
+    assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_count'), clients.length);
+    assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_bucket', { le: '+Inf' }), clients.length);
+    assert.ok(sampleValue(families, 'mmproxy_connect_duration_seconds_sum') > 0);
+    const buckets = families.get('mmproxy_connect_duration_seconds')!.samples.filter((sample) => sample.name.endsWith('_bucket'));
+    buckets.forEach((bucket, i) => assert.ok(i === 0 || bucket.value >= buckets[i - 1]!.value, `cumulative at le=${bucket.labels['le']}`));
   });
 
   it('with loopback routing gone, the failures panel names the cause and points at the doctor', async () => {
@@ -220,5 +226,6 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     assert.match(frame, new RegExp(`^⚠ loopback routing missing\\? run \`mmproxy doctor\` \\(${TIMEOUT_RUN} connect timeouts in a row\\)$`, 'm'));
     const scraped = await scrape();
     assert.equal(sampleValue(scraped, 'mmproxy_connections_total', { result: 'connect_timeout' }), TIMEOUT_RUN);
+    assert.equal(sampleValue(scraped, 'mmproxy_connect_duration_seconds_count'), clients.length, 'timed-out connects have no duration');
   });
 });

@@ -27,6 +27,10 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.environ['TERM'] = 'xterm-256color'
+        # The child stands for a person at a terminal. A CI runner's CI=true would make ink
+        # (through is-in-ci) hold every frame back until exit, so the screen would stay blank.
+        for ci_variable in ('CI', 'CONTINUOUS_INTEGRATION'):
+            os.environ.pop(ci_variable, None)
         os.execvp(command[0], command)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', args.rows, args.cols, 0, 0))
     os.kill(pid, signal.SIGWINCH)

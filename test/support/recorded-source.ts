@@ -3,11 +3,18 @@
  * report, written down. Tests change the numbers between requests to play
  * traffic through the stats code without a proxy.
  */
-import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../../src/native/dataplane-types.js';
+import { FAILURE_REASONS, type ConnectDurations, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../../src/native/dataplane-types.js';
 import type { StatsSource } from '../../src/stats/source.js';
 
 export function zeroFailures(): Record<FailureReason, number> {
   return Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])) as Record<FailureReason, number>;
+}
+
+/** The data plane's bucket bounds (native/src/dataplane/counters.h), all counts zero unless given. */
+export function recordedConnectDurations(counts: number[] = [], sumSeconds = 0): ConnectDurations {
+  const boundsMs = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+  const full = boundsMs.map((_, i) => counts[i] ?? 0).concat(counts[boundsMs.length] ?? 0);
+  return { boundsMs, counts: full, count: full.reduce((a, b) => a + b, 0), sumSeconds };
 }
 
 export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): DataPlaneCounters {
@@ -25,6 +32,7 @@ export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): Da
     sessionsEvicted: 0,
     datagramsDropped: 0,
     eventsDropped: 0,
+    connectDurations: recordedConnectDurations(),
     ...overrides,
   };
 }

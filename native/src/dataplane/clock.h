@@ -1,5 +1,6 @@
 // Millisecond clocks: steady for deadlines and durations, wall for what
-// people read (FlowRecord.startedAtMs).
+// people read (FlowRecord.startedAtMs). Microseconds for what is shorter
+// than a loop turn (an upstream connect over loopback).
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,11 @@ namespace mmproxy::dataplane {
 inline int64_t SteadyMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+inline int64_t SteadyUs() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 inline int64_t WallMs() {

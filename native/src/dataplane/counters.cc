@@ -1,5 +1,7 @@
 #include "dataplane/counters.h"
 
+#include <algorithm>
+
 namespace mmproxy::dataplane {
 
 const char* FailureLabel(Failure failure) {
@@ -25,6 +27,21 @@ void WorkerCounters::AddTo(CounterTotals* totals) const {
   totals->datagrams_dropped += load(datagrams_dropped);
   for (size_t i = 0; i < kFailureCount; ++i) totals->failures[i] += load(failures[i]);
   for (size_t i = 0; i < bad_headers.size(); ++i) totals->bad_headers[i] += load(bad_headers[i]);
+  connect_durations.AddTo(&totals->connect_durations);
+}
+
+void ConnectDurations::Observe(uint64_t duration_us) {
+  // The first bound not below the duration; past the last one, +Inf.
+  auto bound = std::lower_bound(kConnectBucketBoundsUs.begin(), kConnectBucketBoundsUs.end(), duration_us);
+  Bump(buckets[static_cast<size_t>(bound - kConnectBucketBoundsUs.begin())]);
+  Bump(sum_us, duration_us);
+}
+
+void ConnectDurations::AddTo(ConnectDurationTotals* totals) const {
+  for (size_t i = 0; i < kConnectBucketCount; ++i) {
+    totals->buckets[i] += buckets[i].load(std::memory_order_relaxed);
+  }
+  totals->sum_us += sum_us.load(std::memory_order_relaxed);
 }
 
 const char* BadHeaderCode(size_t index) {

@@ -50,6 +50,24 @@ inline void Bump(Counter& counter, uint64_t amount = 1) {
   counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
 }
 
+// Upper bounds (inclusive, Prometheus `le`) of the upstream connect-duration
+// buckets, in microseconds. 0.1-1 ms: loopback and same-host targets; 1-50 ms:
+// a LAN or nearby datacenter; 100-500 ms: far away or a busy accept queue;
+// 1000-5000 ms: a lost SYN or SYN-ACK, retransmitted after the kernel's 1 s
+// initial RTO, up to the default --connect-timeout of 5 s. Anything slower
+// lands in the +Inf bucket.
+constexpr std::array<uint64_t, 15> kConnectBucketBoundsUs = {
+    100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
+    1'000'000, 2'500'000, 5'000'000};
+// One count per bound plus the +Inf bucket.
+constexpr size_t kConnectBucketCount = kConnectBucketBoundsUs.size() + 1;
+
+// ConnectDurations summed over all workers, for one counters() call.
+struct ConnectDurationTotals {
+  std::array<uint64_t, kConnectBucketCount> buckets{};  // not cumulative
+  uint64_t sum_us = 0;
+};
+
 // Plain sums over all workers, for one counters() call.
 struct CounterTotals {
   uint64_t accepted = 0;
@@ -64,6 +82,18 @@ struct CounterTotals {
   uint64_t datagrams_dropped = 0;
   std::array<uint64_t, kFailureCount> failures{};
   std::array<uint64_t, kBadHeaderSlots> bad_headers{};
+  ConnectDurationTotals connect_durations;
+};
+
+// Durations of upstream connects that succeeded (failed ones are counted by
+// reason instead). No separate count: the total is the sum of the buckets,
+// so a reader racing the worker still sees count == +Inf bucket.
+struct ConnectDurations {
+  std::array<Counter, kConnectBucketCount> buckets{};
+  Counter sum_us{0};
+
+  void Observe(uint64_t duration_us);
+  void AddTo(ConnectDurationTotals* totals) const;
 };
 
 struct WorkerCounters {
@@ -82,6 +112,7 @@ struct WorkerCounters {
   std::array<Counter, kFailureCount> failures{};
   // Indexed by pp::ErrorCode, then the two slots above.
   std::array<Counter, kBadHeaderSlots> bad_headers{};
+  ConnectDurations connect_durations;
 
   void Fail(Failure failure) { Bump(failures[static_cast<size_t>(failure)]); }
   void AddTo(CounterTotals* totals) const;

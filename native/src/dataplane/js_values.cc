@@ -16,6 +16,28 @@ const char* LevelName(Level level) {
   return "info";
 }
 
+// ConnectDurations: bounds in ms, counts per bucket (not cumulative).
+Napi::Object ConnectDurationsObject(Napi::Env env, const ConnectDurationTotals& totals) {
+  constexpr double kMicrosPerMilli = 1e3;
+  constexpr double kMicrosPerSecond = 1e6;
+  Napi::Array bounds = Napi::Array::New(env, kConnectBucketBoundsUs.size());
+  for (size_t i = 0; i < kConnectBucketBoundsUs.size(); ++i) {
+    bounds.Set(static_cast<uint32_t>(i), static_cast<double>(kConnectBucketBoundsUs[i]) / kMicrosPerMilli);
+  }
+  Napi::Array counts = Napi::Array::New(env, kConnectBucketCount);
+  uint64_t count = 0;
+  for (size_t i = 0; i < kConnectBucketCount; ++i) {
+    counts.Set(static_cast<uint32_t>(i), Number(totals.buckets[i]));
+    count += totals.buckets[i];
+  }
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("boundsMs", bounds);
+  object.Set("counts", counts);
+  object.Set("count", Number(count));
+  object.Set("sumSeconds", static_cast<double>(totals.sum_us) / kMicrosPerSecond);
+  return object;
+}
+
 }  // namespace
 
 Napi::Value EndpointValue(Napi::Env env, const std::optional<Address>& address) {
@@ -63,6 +85,7 @@ Napi::Object CountersObject(Napi::Env env, const CounterTotals& totals, int64_t 
   object.Set("bytesToClient", Number(totals.bytes_to_client));
   object.Set("acceptErrors", Number(totals.accept_errors));
   object.Set("eventsDropped", Number(totals.events_dropped));
+  object.Set("connectDurations", ConnectDurationsObject(env, totals.connect_durations));
   object.Set("sessionsEvicted", Number(totals.sessions_evicted));
   object.Set("datagramsDropped", Number(totals.datagrams_dropped));
   return object;

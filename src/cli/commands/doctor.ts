@@ -36,6 +36,11 @@ const doctorOptions = {
   'probe-timeout': { type: 'number', describe: 'give-up time of each probe connect, ms (default 500)' },
   color: { type: 'boolean', describe: 'force colour on or off (default: on for a terminal, unless NO_COLOR)' },
   record: { type: 'string', hidden: true, describe: 'write everything read to FILE as a test fixture' },
+  'from-running': {
+    type: 'boolean',
+    describe: "check the running proxy's setup, read from its stats socket, instead of flags (the proxy's flags are then a usage error)",
+  },
+  socket: { type: 'string', describe: "with --from-running: the proxy's stats socket (default: the only one under /run/mmproxy/)" },
 } as const;
 
 export const doctorCommand: CommandModule = {
@@ -52,10 +57,13 @@ export const doctorCommand: CommandModule = {
       .example('$0 doctor -4 127.0.0.1:8080 -6 [::1]:8080', 'check the setup `mmproxy` would run with these flags')
       .example('$0 doctor --haproxy-log /var/log/haproxy.log', 'explain HAProxy\'s log and tie it to this host')
       .example('$0 doctor --fix', 'apply the missing ip rule/route, then check again')
+      .example('$0 doctor --from-running', 'check the setup of the one proxy running on this host')
       .epilogue(
         'Every other flag of the proxy is accepted and ignored, so its command line can be pasted. ' +
           'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
-          'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture).',
+          'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture). ' +
+          '--from-running takes the setup from the running proxy\'s stats socket instead (only --expected-connections may be added; ' +
+          'the proxy\'s own flags are a usage error, exit 2) and cites its counters, such as its connect timeouts.',
       ),
   handler: async (argv) => {
     const { runDoctor } = await import('../../doctor/doctor.js');

@@ -6,6 +6,13 @@ import { formatHostPort } from '../options/proxy-setup.js';
 import { isLoopbackAddress } from '../routing/address-math.js';
 import type { Check, CheckResult } from '../types.js';
 
+/** Judges the allowed subnets, wherever they were read from (`from` names it). */
+function judgeSubnets(subnets: string[], from: string, listen: string): CheckResult {
+  const open = subnets.filter((subnet) => subnet.endsWith('/0'));
+  if (open.length) return { status: 'warn', summary: `${from} allows ${open.join(', ')}: anyone may pose as any client`, evidence: subnets };
+  return { status: 'ok', summary: `only ${subnets.length} subnet${subnets.length === 1 ? '' : 's'} from ${from} may connect to ${listen}`, evidence: subnets };
+}
+
 export const security: Check = {
   id: 'security',
   title: 'Who may send PROXY headers',
@@ -25,10 +32,9 @@ export const security: Check = {
         };
       }
       const subnets = text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-      const open = subnets.filter((subnet) => subnet.endsWith('/0'));
-      if (open.length) return { status: 'warn', summary: `${file} allows ${open.join(', ')}: anyone may pose as any client`, evidence: subnets };
-      return { status: 'ok', summary: `only ${subnets.length} subnet${subnets.length === 1 ? '' : 's'} from ${file} may connect to ${name}`, evidence: subnets };
+      return judgeSubnets(subnets, file, name);
     }
+    if (ctx.setup.allowedSubnets) return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);
     if (isLoopbackAddress(listen.address)) return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
     return {
       status: 'warn',

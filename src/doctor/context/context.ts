@@ -2,6 +2,7 @@
  * What every check receives: the proxy setup under examination, the run's
  * options and read access to the machine. Built once per run.
  */
+import type { RunningProxy } from '../options/from-running.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import { ipReader, type IpReader } from './ip-reader.js';
 import type { SystemAccess } from './system-access.js';
@@ -13,6 +14,8 @@ export interface RunOptions {
   haproxyLog: string | null;
   /** Give-up time of each connect probe. */
   probeTimeoutMs: number;
+  /** The proxy the setup was read from (--from-running); its counters back up the findings. */
+  runningProxy?: RunningProxy;
 }
 
 export interface DoctorContext {

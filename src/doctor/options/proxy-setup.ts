@@ -21,6 +21,8 @@ export interface ProxySetup {
   /** SO_MARK on upstream sockets; 0 when unset. */
   mark: number;
   allowedSubnetsFile: string | null;
+  /** The subnets a running proxy has loaded (--from-running, which cannot see the file); null otherwise. */
+  allowedSubnets: string[] | null;
   /** Upstream connect give-up time of our proxy (--connect-timeout), in ms. */
   connectTimeoutMs: number;
   /** Expected concurrent connections, to size the file-descriptor check. */
@@ -75,6 +77,11 @@ export interface ProxyFlags {
 
 const DEFAULT_EXPECTED_CONNECTIONS = 1000;
 
+/** The proxy's connection limit sizes the fd check; 0 (no limit) falls back to a typical load. */
+export function expectedConnectionsFor(maxConnections: number): number {
+  return maxConnections > 0 ? maxConnections : DEFAULT_EXPECTED_CONNECTIONS;
+}
+
 /** "5s", "500ms" or a bare number of seconds (go-mmproxy style), in milliseconds. */
 export function parseDuration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
@@ -92,7 +99,6 @@ export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
   if (target4 && target4.family !== 4) throw new UsageError('-4 needs an IPv4 address');
   if (target6 && target6.family !== 6) throw new UsageError('-6 needs an IPv6 address');
   const connectTimeoutMs = flags['connect-timeout'] === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseDuration(flags['connect-timeout'], '--connect-timeout');
-  const maxConnections = flags['max-connections'] ?? 0;
   return {
     listen: parseHostPort(flags.l ?? DEFAULT_LISTEN, '-l'),
     target4,
@@ -100,8 +106,9 @@ export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
     protocol,
     mark,
     allowedSubnetsFile: flags['allowed-subnets'] ?? null,
+    allowedSubnets: null,
     connectTimeoutMs,
-    expectedConnections: flags['expected-connections'] ?? (maxConnections > 0 ? maxConnections : DEFAULT_EXPECTED_CONNECTIONS),
+    expectedConnections: flags['expected-connections'] ?? expectedConnectionsFor(flags['max-connections'] ?? 0),
     dynamicDestination: flags['dynamic-destination'] ?? false,
   };
 }

@@ -163,5 +163,13 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Pr
   const remediation = finding.fix.commands.length
     ? { commands: finding.fix.commands.map((argv) => argv.join(' ')), text: finding.fix.text, apply: finding.fix.commands }
     : { commands: [], text: finding.fix.text };
-  return { status: 'fail', summary: finding.summary, evidence: [verdict, ...finding.evidence], remediation };
+  return { status: 'fail', summary: finding.summary, evidence: [verdict, ...finding.evidence, ...runningProxyEvidence(ctx)], remediation };
+}
+
+/** What the running proxy has already suffered from this (--from-running): its connects time out. */
+function runningProxyEvidence(ctx: DoctorContext): string[] {
+  const running = ctx.options.runningProxy;
+  if (!running?.connectTimeouts) return [];
+  const count = running.connectTimeouts;
+  return [`the running proxy (pid ${running.pid}) has counted ${count} connect timeout${count === 1 ? '' : 's'}`];
 }

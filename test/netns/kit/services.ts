@@ -16,6 +16,8 @@ export interface ExchangeOptions {
   connect: string;
   sendBytes?: number;
   expectPeer?: boolean;
+  /** Without expectPeer: wait this long after connecting before sending. */
+  sendAfterMs?: number;
   udp?: boolean;
   bind?: string;
   timeoutMs?: number;
@@ -33,6 +35,7 @@ export async function exchange(host: Host, options: ExchangeOptions): Promise<Cl
   const timeoutMs = options.timeoutMs ?? 10_000;
   const args = ['--connect', options.connect, '--send-bytes', String(options.sendBytes ?? 0), '--timeout-ms', String(timeoutMs)];
   if (options.expectPeer) args.push('--expect-peer');
+  if (options.sendAfterMs !== undefined) args.push('--send-after-ms', String(options.sendAfterMs));
   if (options.udp) args.push('--udp');
   if (options.bind) args.push('--bind', options.bind);
   // The client bounds itself; this outer bound only catches a client that fails to start or hangs on exit.

@@ -75,6 +75,11 @@ describe('DataPlane life cycle', function () {
       'address_in_use', 'bad_header', 'connect_error', 'connect_refused', 'connect_timeout', 'header_timeout',
       'no_target', 'not_allowed', 'relay_error', 'too_many_connections',
     ]);
+    const { boundsMs, counts, count, sumSeconds } = counters.connectDurations;
+    assert.ok(boundsMs.length > 0 && boundsMs.every((bound, i) => i === 0 || bound > boundsMs[i - 1]!), 'bounds ascend');
+    assert.deepEqual(counts, new Array(boundsMs.length + 1).fill(0), 'one zero count per bound, plus +Inf');
+    assert.equal(count, 0);
+    assert.equal(sumSeconds, 0);
     assert.deepEqual(plane.flows(), []);
     plane.setAllowedSubnets(['198.51.100.0/24']);
     assert.throws(() => plane.setAllowedSubnets(['nonsense']), nativeError('ERR_INVALID_CONFIG'));

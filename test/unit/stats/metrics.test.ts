@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 
-import { metricFamilies, parseListenAddress, renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
-import { escapeLabelValue, renderExposition } from '../../../src/stats/prometheus.js';
-import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';
-import { recordedCounters, recordedSource, zeroFailures } from '../../support/recorded-source.js';
+import { parseListenAddress, renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
+import { escapeLabelValue, histogramSamples, renderExposition } from '../../../src/stats/prometheus.js';
+import { parseExposition, sampleValue, type ParsedFamily } from '../../support/prometheus-parser.js';
+import { recordedConnectDurations, recordedCounters, recordedSource, zeroFailures } from '../../support/recorded-source.js';
 
 describe('Prometheus metrics', () => {
   function trafficSource(): ReturnType<typeof recordedSource> {
@@ -37,13 +37,55 @@ describe('Prometheus metrics', () => {
     assert.equal(sampleValue(families, 'mmproxy_info', { protocol: 'tcp', listen: '0.0.0.0:8443' }), 1);
     for (const [name, family] of families) {
       assert.ok(family.help, `${name} has HELP`);
-      assert.equal(family.type, name.endsWith('_total') ? 'counter' : 'gauge', `${name} TYPE`);
+      const expected = name === 'mmproxy_connect_duration_seconds' ? 'histogram' : name.endsWith('_total') ? 'counter' : 'gauge';
+      assert.equal(family.type, expected, `${name} TYPE`);
     }
   });
 
-  it('does not invent a connect-duration histogram the data plane cannot measure', () => {
-    const families = metricFamilies(trafficSource().summary, trafficSource().counters());
-    assert.ok(!families.some((family) => family.name === 'mmproxy_connect_duration_seconds'));
+  describe('mmproxy_connect_duration_seconds', () => {
+    // 2 connects within 0.1 ms, 3 within 1 ms, 1 at 2.5 ms, 1 beyond 5 s
+    const counts = [2, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    function histogram(): ParsedFamily {
+      const source = trafficSource();
+      source.current.counters.connectDurations = recordedConnectDurations(counts, 7.5);
+      return parseExposition(renderMetrics(source)).get('mmproxy_connect_duration_seconds')!;
+    }
+    const buckets = (family: ParsedFamily) => family.samples.filter((sample) => sample.name.endsWith('_bucket'));
+
+    it('is a histogram with cumulative buckets in seconds, +Inf last', () => {
+      const family = histogram();
+      assert.equal(family.type, 'histogram');
+      assert.ok(family.help);
+      const bounds = buckets(family).map((sample) => sample.labels['le']);
+      assert.deepEqual(bounds, [
+        '0.0001', '0.00025', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1',
+        '2.5', '5', '+Inf',
+      ]);
+      const values = buckets(family).map((sample) => sample.value);
+      assert.deepEqual(values.slice(0, 6), [2, 2, 2, 5, 6, 6], 'each bucket counts every connect at or below its bound');
+      values.forEach((value, i) => assert.ok(i === 0 || value >= values[i - 1]!, `bucket ${i} is not below the one before`));
+    });
+
+    it('has _count equal to the +Inf bucket, and _sum in seconds', () => {
+      const family = histogram();
+      const names = family.samples.map((sample) => sample.name);
+      assert.deepEqual(names.slice(-2), ['mmproxy_connect_duration_seconds_sum', 'mmproxy_connect_duration_seconds_count']);
+      const families = new Map([['mmproxy_connect_duration_seconds', family]]);
+      const count = sampleValue(families, 'mmproxy_connect_duration_seconds_count');
+      assert.equal(count, 7);
+      assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_bucket', { le: '+Inf' }), count);
+      assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_sum'), 7.5);
+    });
+
+    it('is present, all zero, before any connect', () => {
+      const families = parseExposition(renderMetrics(recordedSource()));
+      assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_count'), 0);
+      assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_bucket', { le: '+Inf' }), 0);
+    });
+
+    it('refuses bucket counts that do not match the bounds', () => {
+      assert.throws(() => histogramSamples([0.1, 1], [1, 2], 0), /2 bounds needs 3 bucket counts, got 2/);
+    });
   });
 
   it('escapes label values and help text so they parse back unchanged', () => {

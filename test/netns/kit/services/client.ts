@@ -1,8 +1,9 @@
 /**
  * A test client, run inside a namespace:
- *   node client.js --connect ADDR:PORT [--send-bytes N] [--expect-peer] [--udp] [--bind ADDR] [--timeout-ms MS]
- * TCP: connects, (with --expect-peer) reads the `PEER <address> <port>` banner first, sends N bytes of
- * payload(N), half-closes, and reads until the server ends. UDP: one datagram out, one back.
+ *   node client.js --connect ADDR:PORT [--send-bytes N] [--expect-peer] [--send-after-ms MS] [--udp] [--bind ADDR]
+ *                  [--timeout-ms MS]
+ * TCP: connects, (with --expect-peer) reads the `PEER <address> <port>` banner first, or (with --send-after-ms)
+ * waits MS after connecting, sends N bytes of payload(N), half-closes, and reads until the server ends. UDP: one datagram out, one back.
  * Prints one line of JSON (ClientResult) and exits 0 when the exchange completed, 1 otherwise.
  */
 import { createSocket } from 'node:dgram';
@@ -17,6 +18,7 @@ const sent = payload(countOption(argv, 'send-bytes', 0));
 const expectPeer = argv.includes('--expect-peer');
 const localAddress = option(argv, 'bind');
 const timeoutMs = countOption(argv, 'timeout-ms', 10_000);
+const sendAfterMs = countOption(argv, 'send-after-ms', 0);
 const BANNER = /^PEER (\S+) (\d+)\n/;
 
 let received = Buffer.alloc(0);
@@ -35,7 +37,9 @@ function exchangeTcp(): void {
   };
   socket.on('connect', () => {
     local = { address: socket.localAddress, port: socket.localPort };
-    if (!expectPeer) send();
+    // A late sender's bytes arrive after the proxy has read the PROXY header, so they are still unread
+    // when a failed proxy closes: the close becomes a reset, as with a real client in the field.
+    if (!expectPeer) setTimeout(send, sendAfterMs);
   });
   socket.on('data', (chunk) => {
     received = Buffer.concat([received, chunk]);

@@ -1,0 +1,61 @@
+/**
+ * `mmproxy doctor --from-running`: the setup to check comes from a running
+ * proxy's stats socket instead of flags, so the doctor examines exactly what
+ * is running. The snapshot's counters come along as evidence.
+ */
+import { requestSnapshot } from '../../stats/client.js';
+import { StatsClientError } from '../../stats/client-errors.js';
+import { findProxySocket } from '../../stats/discover.js';
+import type { Endpoint } from '../../native/dataplane-types.js';
+import type { StatsSnapshot } from '../../stats/schema.js';
+import { UsageError } from '../../cli/usage-error.js';
+import { expectedConnectionsFor, type HostPort, type ProxySetup } from './proxy-setup.js';
+
+/** What the running proxy has seen, for the checks to cite next to their findings. */
+export interface RunningProxy {
+  pid: number;
+  socket: string;
+  /** Upstream connects that timed out since the proxy started. */
+  connectTimeouts: number;
+}
+
+function hostPort(endpoint: Endpoint | null): HostPort | null {
+  return endpoint ? { family: endpoint.family, address: endpoint.address, port: endpoint.port } : null;
+}
+
+/** The setup `mmproxy doctor` would get from the flags the running proxy was started with. */
+export function proxySetupFromSnapshot(snapshot: StatsSnapshot, expectedConnections?: number): ProxySetup {
+  const { proxy } = snapshot;
+  const { config } = proxy;
+  return {
+    listen: hostPort(proxy.listen)!,
+    target4: hostPort(proxy.targets.ipv4),
+    target6: hostPort(proxy.targets.ipv6),
+    protocol: proxy.protocol,
+    mark: config.mark,
+    // The proxy reports the subnets it loaded, not the file they came from.
+    allowedSubnetsFile: null,
+    allowedSubnets: config.allowedSubnets.length ? [...config.allowedSubnets] : null,
+    connectTimeoutMs: config.connectTimeoutMs,
+    expectedConnections: expectedConnections ?? expectedConnectionsFor(config.maxConnections),
+    dynamicDestination: config.dynamicDestination,
+  };
+}
+
+/** Reads the running proxy's setup; every way of not getting it is one line saying what to do (exit 2). */
+export async function readRunningProxy(
+  socket: string | undefined,
+  expectedConnections?: number,
+): Promise<{ setup: ProxySetup; running: RunningProxy }> {
+  try {
+    const path = socket ?? (await findProxySocket());
+    const snapshot = await requestSnapshot(path);
+    return {
+      setup: proxySetupFromSnapshot(snapshot, expectedConnections),
+      running: { pid: snapshot.proxy.pid, socket: path, connectTimeouts: snapshot.counters.failures.connect_timeout },
+    };
+  } catch (error) {
+    if (error instanceof StatsClientError) throw new UsageError(`--from-running: ${error.message}`);
+    throw error;
+  }
+}
