@@ -48,7 +48,6 @@ class UdpWorker final : public WorkerThread {
   UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
                           const std::optional<Address>& client, const Address& target);
   bool MakeRoom();
-  bool AllowedPeer(const Address& peer);
 
   // Replies from the targets (udp_worker_replies.cc).
   void ReadUpstream(UdpSession& session);
@@ -61,8 +60,6 @@ class UdpWorker final : public WorkerThread {
   DatagramBatch replies_;
   unsigned pending_replies_ = 0;
   int64_t now_ms_ = 0;
-  std::shared_ptr<const SubnetList> subnets_;
-  uint64_t subnets_generation_ = UINT64_MAX;
 };
 
 }  // namespace mmproxy::dataplane

@@ -228,13 +228,4 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   return &session;
 }
 
-bool UdpWorker::AllowedPeer(const Address& peer) {
-  uint64_t generation = shared_.subnets.generation();
-  if (generation != subnets_generation_) {
-    subnets_ = shared_.subnets.Current();
-    subnets_generation_ = generation;
-  }
-  return subnets_->Allows(peer);
-}
-
 }  // namespace mmproxy::dataplane

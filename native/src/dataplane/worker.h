@@ -48,7 +48,6 @@ class Worker final : public WorkerThread {
   void AcceptPending();
   bool AcceptOne();
   void BackOffAccepting(int error);
-  bool AllowedPeer(const Address& peer);
 
   // The PROXY header and the upstream connect (worker_header.cc).
   void OnHeaderReadable(Flow& flow);
@@ -80,8 +79,6 @@ class Worker final : public WorkerThread {
   int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
   bool backing_off_ = false;          // warned; say "resumed" at the next accept
   int64_t next_backoff_warning_ms_ = 0;
-  std::shared_ptr<const SubnetList> subnets_;
-  uint64_t subnets_generation_ = UINT64_MAX;
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;
 };

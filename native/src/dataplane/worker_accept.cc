@@ -125,13 +125,4 @@ void Worker::BackOffAccepting(int error) {
   Emit(std::move(event));
 }
 
-bool Worker::AllowedPeer(const Address& peer) {
-  uint64_t generation = shared_.subnets.generation();
-  if (generation != subnets_generation_) {
-    subnets_ = shared_.subnets.Current();
-    subnets_generation_ = generation;
-  }
-  return subnets_->Allows(peer);
-}
-
 }  // namespace mmproxy::dataplane

@@ -113,4 +113,13 @@ void WorkerThread::MarkListenerClosed() {
   listener_closed_cv_.notify_all();
 }
 
+bool WorkerThread::AllowedPeer(const Address& peer) {
+  uint64_t generation = shared_.subnets.generation();
+  if (generation != subnets_generation_) {
+    subnets_ = shared_.subnets.Current();
+    subnets_generation_ = generation;
+  }
+  return subnets_->Allows(peer);
+}
+
 }  // namespace mmproxy::dataplane

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "dataplane/event.h"
 #include "dataplane/flow_registry.h"
 #include "dataplane/shared_state.h"
+#include "dataplane/subnets.h"
 #include "dataplane/unique_fd.h"
 
 namespace mmproxy::dataplane {
@@ -52,6 +54,9 @@ class WorkerThread {
   bool stop_accepting_requested() const { return stop_accepting_requested_.load(std::memory_order_acquire); }
   // Called by the loop once the listener is closed: releases StopAccepting().
   void MarkListenerClosed();
+  // Whether the allowed subnets in force now let this peer in (picks up a
+  // reload by generation number, so the check takes no lock).
+  bool AllowedPeer(const Address& peer);
 
   const unsigned index_;
   SharedState& shared_;
@@ -70,6 +75,8 @@ class WorkerThread {
   bool listener_closed_ = false;  // guarded by listener_mutex_
   EventBatch events_;             // worker thread only
   int64_t last_flush_ms_ = 0;
+  std::shared_ptr<const SubnetList> subnets_;  // worker thread only
+  uint64_t subnets_generation_ = UINT64_MAX;
 };
 
 }  // namespace mmproxy::dataplane
