@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import { exchange, HAPROXY, printLabLogOnFailure, requireNetns, requireProgram } from './kit/index.js';
+import { exchange } from './kit/index.js';
 import { addToSection, serverStat, type ServerStat } from './proxy/haproxy-extras.js';
 import { stopMmproxy } from './proxy/mmproxy-process.js';
 import { startHeldClient } from './proxy/held-client-process.js';
 import { countMarks, removeMarkCounters } from './proxy/nft-mark.js';
-import { APP, CLIENT_V4, LB_FRONT_V4, ProxyTopology, SERVICE_PORT } from './proxy/topology.js';
+import { useProxyTopology } from './proxy/use-proxy-topology.js';
+import { APP, CLIENT_V4, LB_FRONT_V4, SERVICE_PORT } from './proxy/topology.js';
 import { requestSnapshot } from '../../src/stats/client.js';
 
 const STATUS_POLL_MS = 200;
@@ -19,24 +20,7 @@ const CHECKS_DECIDED_WITHIN_MS = 10_000;
 
 describe('mmproxy behind HAProxy (network namespaces)', function () {
   this.timeout(60_000);
-  let net: ProxyTopology | undefined;
-  /** The suite's topology; only used by tests, which run after before() built it. */
-  const t = (): ProxyTopology => net!;
-
-  before(async function () {
-    requireNetns(this);
-    requireProgram(this, HAPROXY, 'haproxy');
-    net = new ProxyTopology('proxyha');
-    await net.build();
-  });
-  afterEach(async function () {
-    if (!net) return;
-    printLabLogOnFailure(this, net.lab);
-    await net.stopStarted();
-  });
-  after(async function () {
-    await net?.destroy();
-  });
+  const t = useProxyTopology('proxyha');
 
   for (const version of ['v1', 'v2'] as const) {
     it(`the service sees the client's real address and port, IPv4 and IPv6, with send-proxy${version === 'v2' ? '-v2' : ''}`, async function () {

@@ -7,31 +7,15 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { exchange, HAPROXY, payload, printLabLogOnFailure, requireNetns, requireProgram, sha256 } from './kit/index.js';
+import { exchange, payload, sha256 } from './kit/index.js';
 import { startHeldClient } from './proxy/held-client-process.js';
 import { MMPROXY_BIN, startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
-import { APP, BYTES, LB_FRONT_V4, ProxyTopology, SERVICE_PORT } from './proxy/topology.js';
+import { useProxyTopology } from './proxy/use-proxy-topology.js';
+import { APP, BYTES, LB_FRONT_V4, SERVICE_PORT } from './proxy/topology.js';
 
 describe('mmproxy process: subnets, signals, exit codes, logs (network namespaces)', function () {
   this.timeout(60_000);
-  let net: ProxyTopology | undefined;
-  /** The suite's topology; only used by tests, which run after before() built it. */
-  const t = (): ProxyTopology => net!;
-
-  before(async function () {
-    requireNetns(this);
-    requireProgram(this, HAPROXY, 'haproxy');
-    net = new ProxyTopology('proxylc');
-    await net.build();
-  });
-  afterEach(async function () {
-    if (!net) return;
-    printLabLogOnFailure(this, net.lab);
-    await net.stopStarted();
-  });
-  after(async function () {
-    await net?.destroy();
-  });
+  const t = useProxyTopology('proxylc');
 
   /** A client exchange that must not reach the service. */
   async function assertRefused(lbPort: number, why: string): Promise<void> {
