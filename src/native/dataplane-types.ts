@@ -35,6 +35,12 @@ export interface DataPlaneConfig {
   dynamicDestination: boolean;
   /** IP_TRANSPARENT on the listener (to accept for non-local addresses). */
   listenTransparent: boolean;
+  /**
+   * Join a port another process already listens on (SO_REUSEPORT). Off, a port
+   * held by any other socket fails start() with EADDRINUSE, so a second
+   * mmproxy cannot silently take half of the connections.
+   */
+  reusePort?: boolean;
   /** UDP only: seconds without traffic before a session closes. */
   closeAfterSeconds: number;
   /** UDP only: 0 means no limit. At the limit the longest-idle session makes room for a new one. */

@@ -18,6 +18,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     maxConnections: options.maxConnections,
     dynamicDestination: options.dynamicDestination,
     listenTransparent: options.listenTransparent,
+    reusePort: options.reusePort,
     closeAfterSeconds: options.closeAfterSeconds,
     maxSessions: options.maxSessions,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.

@@ -81,6 +81,14 @@ export const PROXY_FLAGS = {
     describe: 'Set IP_TRANSPARENT on the listener, to accept for non-local addresses (TPROXY)',
     group: GO_MMPROXY_GROUP,
   },
+  'reuse-port': {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Share the listening port with another mmproxy already on it (for a hand-over restart: start the new one, ' +
+      'then SIGTERM the old one, which drains); without it a port in use is an error',
+    group: MMPROXY_GROUP,
+  },
   'header-timeout': {
     requiresArg: true,
     default: '5s',

@@ -26,6 +26,7 @@ export interface ProxyOptions {
   verbosity: Verbosity;
   dynamicDestination: boolean;
   listenTransparent: boolean;
+  reusePort: boolean;
   headerTimeoutMs: number;
   connectTimeoutMs: number;
   maxConnections: number;
@@ -138,6 +139,7 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     verbosity: Math.min(verbose, 2) as Verbosity,
     dynamicDestination: last(raw['dynamic-destination']) === true,
     listenTransparent: last(raw['listen-transparent']) === true,
+    reusePort: last(raw['reuse-port']) === true,
     headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),
     connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', false),
     maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),

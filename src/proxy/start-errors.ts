@@ -4,7 +4,9 @@
  * call), then what to do about that error code.
  */
 const ADVICE: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'another program already listens there; stop it or pick another -l',
+  EADDRINUSE:
+    'another program already listens there (another mmproxy?); stop it, pick another -l, or pass --reuse-port ' +
+    'to share the port with another mmproxy during a hand-over restart',
   EADDRNOTAVAIL: 'no interface has that address; use -listen-transparent to accept for a non-local address',
   EACCES:
     'mmproxy needs CAP_NET_ADMIN (IP_TRANSPARENT), and CAP_NET_BIND_SERVICE below port 1024; run it as root or ' +

@@ -97,6 +97,24 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     assert.equal(taken.stderr.trim().split('\n').length, 1, taken.stderr);
   });
 
+  it('a second mmproxy on a taken port is refused; with --reuse-port it joins and takes over when the first drains', async function () {
+    const port = t().ports();
+    const first = await t().mmproxy(port.mmproxy, []);
+    await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v2' }]);
+    const secondSocket = ['--stats-socket', `${t().statsSocket(port.mmproxy)}.second`];
+    // Without the check, SO_REUSEPORT would let it start and take half of the connections.
+    const refused = await t().app.exec([process.execPath, MMPROXY_BIN, '-l', `${APP}:${port.mmproxy}`, ...secondSocket]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cannot listen on .*: another program already listens there \(another mmproxy\?\).*--reuse-port/);
+
+    const successor = await t().mmproxy(port.mmproxy, ['--reuse-port', ...secondSocket]);
+    assert.deepEqual(await stopMmproxy(first), { code: 0, signal: null });
+    await t().assertClientSeen(port.lb, 4);
+    await t().assertClientSeen(port.lb, 6);
+    assert.deepEqual(await stopMmproxy(successor), { code: 0, signal: null });
+    assert.match(successor.stderr, /stopped: all connections closed .*completed=2\b/);
+  });
+
   it('-listen-transparent lets it listen on an address no interface has (for TPROXY)', async function () {
     const port = t().ports();
     const notLocal = `198.51.100.5:${port.mmproxy}`;

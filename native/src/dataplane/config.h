@@ -33,6 +33,8 @@ struct Config {
   unsigned max_connections = 0;  // 0: no limit
   bool dynamic_destination = false;
   bool listen_transparent = false;
+  // Join a port another process already listens on with SO_REUSEPORT.
+  bool reuse_port = false;
   RelayMode relay_mode = RelayMode::kAuto;
   // UDP: a session closes after this long without a datagram either way.
   int64_t close_after_ms = 60000;

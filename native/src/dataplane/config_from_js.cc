@@ -79,6 +79,7 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.max_connections = Unsigned(env, object, "maxConnections");
   config.dynamic_destination = Boolean(object, "dynamicDestination", false);
   config.listen_transparent = Boolean(object, "listenTransparent", false);
+  config.reuse_port = Boolean(object, "reusePort", false);
   config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
   config.debug_events = Boolean(object, "debugEvents", false);
   if (config.protocol == Protocol::kUdp) {

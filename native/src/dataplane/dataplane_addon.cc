@@ -88,11 +88,17 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   }
 
   // One SO_REUSEPORT listener per worker. With port 0 the first one picks the
-  // port and the others join it.
+  // port and the others join it. Unless asked to share, a port some other
+  // socket holds is refused first.
   std::vector<UniqueFd> OpenListeners(Napi::Env env, const Config& config) {
     std::vector<UniqueFd> listeners;
     Address address = config.listen;
     ListenOptions options{config.listen_transparent, config.protocol == Protocol::kUdp};
+    if (!config.reuse_port && address.port() != 0) {
+      if (SocketFailure failure = CheckPortFree(address, options)) {
+        throw SystemError(env, failure.step, failure.error, "cannot listen on " + address.ToString());
+      }
+    }
     for (unsigned i = 0; i < config.listeners; ++i) {
       UniqueFd fd;
       SocketFailure failure = OpenListener(address, options, &fd);

@@ -19,17 +19,18 @@ SocketFailure FromOption(const OptionResult& result) {
 
 SocketFailure FromErrno(const char* step) { return SocketFailure{step, errno}; }
 
-}  // namespace
-
-SocketFailure OpenListener(const Address& address, const ListenOptions& options, UniqueFd* out) {
+// A bound socket set up as the listeners are, except for SO_REUSEPORT
+// (`share`) and, for UDP, SO_REUSEADDR: for UDP that option alone lets two
+// sockets bind the same port, for TCP it only skips TIME_WAIT leftovers.
+SocketFailure BindLikeListener(const Address& address, const ListenOptions& options, bool share, UniqueFd* out) {
   int type = options.datagram ? SOCK_DGRAM : SOCK_STREAM;
   UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return FromErrno("socket");
-  if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
-  if (auto r = SetReusePort(fd.get()); !r) return FromOption(r);
-  if (!options.datagram) {
-    // Accepted sockets inherit it: one setsockopt per listener, not per client.
-    if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+  if (share || !options.datagram) {
+    if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
+  }
+  if (share) {
+    if (auto r = SetReusePort(fd.get()); !r) return FromOption(r);
   }
   if (!address.is_v4()) {
     if (auto r = SetV6Only(fd.get(), false); !r) return FromOption(r);
@@ -38,7 +39,25 @@ SocketFailure OpenListener(const Address& address, const ListenOptions& options,
     if (auto r = SetTransparent(fd.get(), address.family()); !r) return FromOption(r);
   }
   if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) return FromErrno("bind");
-  if (!options.datagram && ::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
+  *out = std::move(fd);
+  return {};
+}
+
+}  // namespace
+
+SocketFailure CheckPortFree(const Address& address, const ListenOptions& options) {
+  UniqueFd probe;
+  return BindLikeListener(address, options, false, &probe);
+}
+
+SocketFailure OpenListener(const Address& address, const ListenOptions& options, UniqueFd* out) {
+  UniqueFd fd;
+  if (auto failure = BindLikeListener(address, options, true, &fd)) return failure;
+  if (!options.datagram) {
+    // Accepted sockets inherit it: one setsockopt per listener, not per client.
+    if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+    if (::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
+  }
   *out = std::move(fd);
   return {};
 }

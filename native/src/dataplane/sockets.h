@@ -25,6 +25,11 @@ struct ListenOptions {
 // (IPV6_V6ONLY=0), as go-mmproxy's Go listener is for "[::]:port".
 SocketFailure OpenListener(const Address& address, const ListenOptions& options, UniqueFd* out);
 
+// Binds and closes a socket like the listeners but without SO_REUSEPORT: it
+// fails with EADDRINUSE when any other socket (a second mmproxy included,
+// which SO_REUSEPORT would otherwise let in silently) holds the port.
+SocketFailure CheckPortFree(const Address& address, const ListenOptions& options);
+
 struct UpstreamOptions {
   // The client's address and port to connect from (IP_TRANSPARENT); null to
   // connect from our own address (LOCAL and UNKNOWN headers).

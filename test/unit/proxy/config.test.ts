@@ -9,7 +9,7 @@ describe('data plane config from the options', () => {
     const options = parseFlags([
       '-l', '[::]:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-mark', '7', '-listeners', '3', '-close-after', '9',
       '-dynamic-destination', '-listen-transparent', '--header-timeout', '2s', '--connect-timeout', '750ms',
-      '--max-connections', '100', '--max-sessions', '500',
+      '--max-connections', '100', '--max-sessions', '500', '--reuse-port',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -24,6 +24,7 @@ describe('data plane config from the options', () => {
       maxConnections: 100,
       dynamicDestination: true,
       listenTransparent: true,
+      reusePort: true,
       closeAfterSeconds: 9,
       maxSessions: 500,
       debugEvents: false,
@@ -55,7 +56,8 @@ describe('data plane config from the options', () => {
       Object.assign(new Error('cannot listen on 192.0.2.2:8443: bind: some reason'), { code });
     strictEqual(
       startFailureMessage(failure('EADDRINUSE')),
-      'cannot listen on 192.0.2.2:8443: bind: some reason: another program already listens there; stop it or pick another -l',
+      'cannot listen on 192.0.2.2:8443: bind: some reason: another program already listens there (another mmproxy?); ' +
+        'stop it, pick another -l, or pass --reuse-port to share the port with another mmproxy during a hand-over restart',
     );
     match(startFailureMessage(failure('EADDRNOTAVAIL')), /: no interface has that address; use -listen-transparent/);
     match(startFailureMessage(failure('EPERM')), /: mmproxy needs CAP_NET_ADMIN \(IP_TRANSPARENT\)/);
