@@ -4,13 +4,15 @@
  * UsageErrors, exit 2), then runs the proxy until a signal stops it.
  */
 import { UsageError } from '../cli/usage-error.js';
+import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
 import type { RawProxyFlags } from './flags.js';
 import { createEventLog } from './log/event-log.js';
 import { createLogger } from './log/logger.js';
 import { LineRateLimiter } from './log/rate-limit.js';
 import { parseProxyOptions } from './options.js';
-import { runProxy } from './run.js';
+import { missingPrivilege } from './privilege.js';
+import { EXIT_START_FAILED, runProxy } from './run.js';
 import { loadSubnetFile, SubnetFileError, type SubnetList } from './subnets.js';
 import { udpTargetWarnings } from './udp-target.js';
 
@@ -42,6 +44,11 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     limiter: new LineRateLimiter(LOG_BURST, LOG_WINDOW_MS),
     now: Date.now,
   });
+  const denied = missingPrivilege((probe) => native().probeSocketOption(probe), options.mark);
+  if (denied) {
+    logger.log('error', 'start_failed', denied);
+    return EXIT_START_FAILED;
+  }
   if (options.protocol === 'udp' && !options.dynamicDestination) {
     for (const warning of await udpTargetWarnings([options.target4, options.target6])) {
       logger.log('warn', 'udp_target', warning);

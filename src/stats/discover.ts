@@ -1,13 +1,13 @@
 /**
  * Finding the stats socket when the user did not name one: the only live
- * proxy under /run/mmproxy/. Sockets named <pid>.sock whose process is gone
+ * proxy under /run/mmproxy/ (or $RUNTIME_DIRECTORY, see socket-path.ts). Sockets named <pid>.sock whose process is gone
  * are stale and ignored.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { StatsClientError } from './client-errors.js';
-import { STATS_SOCKET_DIR } from './socket-path.js';
+import { defaultSocketDir } from './socket-path.js';
 
 function processExists(pid: number): boolean {
   try {
@@ -24,7 +24,7 @@ function looksLive(name: string): boolean {
   return pid === undefined || processExists(Number(pid));
 }
 
-export async function findProxySocket(dir: string = STATS_SOCKET_DIR): Promise<string> {
+export async function findProxySocket(dir: string = defaultSocketDir()): Promise<string> {
   let names: string[];
   try {
     names = await readdir(dir);

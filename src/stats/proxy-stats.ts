@@ -9,14 +9,15 @@
  *   … on shutdown, after the data plane drained, before plane.close():
  *   await stats.close();
  *
- * The stats socket is on by default at /run/mmproxy/<pid>.sock. When that
+ * The stats socket is on by default at /run/mmproxy/<pid>.sock
+ * ($RUNTIME_DIRECTORY/<pid>.sock under a systemd RuntimeDirectory=). When that
  * default cannot be created (not root, read-only /run) the proxy runs on
  * without it and says so; a path or address the user asked for that fails
  * is an error, thrown with what to do.
  */
 import { startMetricsServer, type MetricsServer } from './metrics.js';
 import { startStatsServer, type StatsServer } from './server.js';
-import { defaultSocketPath } from './socket-path.js';
+import { defaultSocketDir, defaultSocketPath } from './socket-path.js';
 import type { StatsSource } from './source.js';
 
 export interface ProxyStatsOptions {
@@ -38,6 +39,20 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Errors of a directory this user may not create or write in (not root, read-only /run). */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+function defaultSocketWarning(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? '';
+  const cause = NOT_WRITABLE.has(code)
+    ? `${defaultSocketDir()} is not writable for uid ${process.getuid?.() ?? '?'} (${code})`
+    : reason(error);
+  return (
+    `no stats socket (mmproxy top will not see this proxy): ${cause}; ` +
+    'under systemd set RuntimeDirectory=mmproxy (as scripts/systemd/ does), or pass --stats-socket PATH'
+  );
+}
+
 async function startSocket(
   requested: string | null,
   source: StatsSource,
@@ -48,7 +63,7 @@ async function startSocket(
     return await startStatsServer({ path, source });
   } catch (error) {
     if (requested !== null) throw new Error(`--stats-socket ${requested}: ${reason(error)}`);
-    warn(`no stats socket (mmproxy top will not see this proxy): ${reason(error)}; pass --stats-socket PATH to choose another place`);
+    warn(defaultSocketWarning(error));
     return null;
   }
 }

@@ -3,7 +3,9 @@
  *
  * Default: /run/mmproxy/<pid>.sock — one per running proxy, so several
  * proxies on a host never collide and `mmproxy top` can find "the only
- * running one". The directory is created 0755 (others may list it); each
+ * running one". Under systemd the unit's RuntimeDirectory= (handed over as
+ * $RUNTIME_DIRECTORY, created for the service's user) takes its place: an
+ * unprivileged proxy cannot create /run/mmproxy itself. The directory is created 0755 (others may list it); each
  * socket is 0600, owned by the proxy's user, so only that user and root
  * can read the stats.
  */
@@ -19,7 +21,13 @@ const MAX_SOCKET_PATH_BYTES = 107;
 /** The socket is first bound at <dir>/.s-XXXXXX/s (see server.ts): this much longer than the final path. */
 const STAGING_EXTRA_BYTES = '/.s-XXXXXX/s'.length;
 
-export function defaultSocketPath(pid: number = process.pid, dir: string = STATS_SOCKET_DIR): string {
+/** $RUNTIME_DIRECTORY's first entry (systemd lists several with colons), else /run/mmproxy. */
+export function defaultSocketDir(env: NodeJS.ProcessEnv = process.env): string {
+  const given = env['RUNTIME_DIRECTORY']?.split(':')[0];
+  return given ? given : STATS_SOCKET_DIR;
+}
+
+export function defaultSocketPath(pid: number = process.pid, dir: string = defaultSocketDir()): string {
   return join(dir, `${pid}.sock`);
 }
 

@@ -60,8 +60,8 @@ describe('data plane config from the options', () => {
         'stop it, pick another -l, or pass --reuse-port to share the port with another mmproxy during a hand-over restart',
     );
     match(startFailureMessage(failure('EADDRNOTAVAIL')), /: no interface has that address; use -listen-transparent/);
-    match(startFailureMessage(failure('EPERM')), /: mmproxy needs CAP_NET_ADMIN \(IP_TRANSPARENT\)/);
-    match(startFailureMessage(failure('EACCES')), /: mmproxy needs CAP_NET_ADMIN/);
+    match(startFailureMessage(failure('EPERM')), /: mmproxy needs CAP_NET_ADMIN \(IP_TRANSPARENT, SO_MARK\)/);
+    match(startFailureMessage(failure('EACCES')), /: listening below port 1024 needs CAP_NET_BIND_SERVICE/);
     strictEqual(startFailureMessage(new Error('odd')), 'the data plane did not start: odd');
   });
 });
