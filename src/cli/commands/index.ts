@@ -7,9 +7,10 @@ import type { CommandModule } from 'yargs';
 
 import { doctorCommand } from './doctor.js';
 import { proxyCommand } from './proxy.js';
+import { setupRoutingCommand } from './setup-routing.js';
 import { topCommand } from './top.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [proxyCommand, doctorCommand, topCommand];
+export const commands: CommandModule<any, any>[] = [proxyCommand, doctorCommand, topCommand, setupRoutingCommand];
 
 export { setExitCode } from './exit-code.js';

@@ -16,7 +16,7 @@ import { isLoopbackAddress } from '../routing/address-math.js';
 import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import { deliveredLocally, describeReplyRoute, remoteReplyRouteQuery, replyRouteQuery, targetIsLocal } from '../routing/reply-route.js';
-import { formatRule, freeTable, isUserTable, mainPriority, tableHasLocalDefault, tablesInUse } from '../routing/tables.js';
+import { formatRule, isUserTable, mainPriority, tableForNewRouting, tableHasLocalDefault, tablesInUse } from '../routing/tables.js';
 import type { Check, CheckResult } from '../types.js';
 
 function fwmarkRule(rules: IpRule[], mark: number): IpRule | undefined {
@@ -64,9 +64,9 @@ async function routingParts(ctx: DoctorContext, target: HostPort, local: boolean
   if (rule && tableHasLocalDefault(routes, rule.table as string)) {
     evidence.push(`rule ${formatRule(rule)} → table ${rule.table} has local ${localDefault} dev lo`);
   } else {
-    const table = rule?.table ?? freeTable(tablesInUse(rules, routes));
+    const { table, needsRoute } = rule ? { table: rule.table as string, needsRoute: true } : tableForNewRouting(ctx.options.table, routes, tablesInUse(rules, routes));
     const addRoute = [...ip, 'route', 'add', 'local', localDefault, 'dev', 'lo', 'table', table];
-    const apply = rule ? [addRoute] : [[...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table], addRoute];
+    const apply = [...(rule ? [] : [[...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table]]), ...(needsRoute ? [addRoute] : [])];
     parts.push({
       missing: rule ? `table ${table} (used by rule ${formatRule(rule)}) has no local route` : `no fwmark ${mark} rule before main`,
       commands: apply.map((argv) => argv.join(' ')),

@@ -16,6 +16,8 @@ export interface RunOptions {
   probeTimeoutMs: number;
   /** The proxy the setup was read from (--from-running); its counters back up the findings. */
   runningProxy?: RunningProxy;
+  /** The routing table new rules should use (`mmproxy setup-routing --table`); a free one when absent. */
+  table?: string;
 }
 
 export interface DoctorContext {

@@ -14,13 +14,13 @@ import {
   formatRoute,
   formatRule,
   freePriorityBefore,
-  freeTable,
   isPlainLookup,
   isUserTable,
   mainPriority,
   ruleCoversSource,
   ruleMatchesLocalOutput,
   tableHasLocalDefault,
+  tableForNewRouting,
   tableRoutes,
   tablesInUse,
 } from './tables.js';
@@ -64,6 +64,7 @@ function findMissingPart(
   rules: IpRule[],
   routes: IpRoute[],
   allRulesAndRoutes: { rules: IpRule[]; routes: IpRoute[] },
+  requestedTable: string | undefined,
 ): Finding {
   const hostLength = hostPrefixLength(family);
   const main = mainPriority(rules);
@@ -113,12 +114,13 @@ function findMissingPart(
       fix: { commands: [], text: 'Inspect the rules listed above, the earliest matching one wins.' },
     };
   }
-  const table = freeTable(tablesInUse(allRulesAndRoutes.rules, allRulesAndRoutes.routes));
+  const used = tablesInUse(allRulesAndRoutes.rules, allRulesAndRoutes.routes);
+  const { table, needsRoute } = tableForNewRouting(requestedTable, routes, used);
   return {
     summary: `no rule sends replies from ${target} (iif lo) to a table with a local route`,
-    evidence: [`table ${table} is free (no rule or route uses it)`],
+    evidence: [requestedTable === undefined ? `table ${table} is free (no rule or route uses it)` : `table ${table}, as asked for`],
     fix: {
-      commands: [addRule(family, source, table), addRoute(family, table)],
+      commands: needsRoute ? [addRule(family, source, table), addRoute(family, table)] : [addRule(family, source, table)],
       text: 'Add the loopback policy routing (rule and table).',
     },
   };
@@ -159,7 +161,7 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Pr
   const finding = findMissingPart(family, address, rules, routes, {
     rules: [...rules, ...otherRules],
     routes: [...routes, ...otherRoutes],
-  });
+  }, ctx.options.table);
   const remediation = finding.fix.commands.length
     ? { commands: finding.fix.commands.map((argv) => argv.join(' ')), text: finding.fix.text, apply: finding.fix.commands }
     : { commands: [], text: finding.fix.text };

@@ -67,6 +67,28 @@ export function freeTable(used: Set<string>): string {
   throw new Error('every routing table from 100 to 252 is in use; pick a free one by hand');
 }
 
+/** Where new loopback or fwmark routing goes, and whether the table still needs its local route. */
+export interface NewRoutingTable {
+  table: string;
+  needsRoute: boolean;
+}
+
+/**
+ * The table asked for (`mmproxy setup-routing --table N`) when it holds
+ * nothing of this family but, at most, the local default route the fix would
+ * add; a free one (freeTable) when none was asked for. `familyRoutes` are the
+ * routes of the family being fixed, `used` the tables of both families.
+ */
+export function tableForNewRouting(requested: string | undefined, familyRoutes: IpRoute[], used: Set<string>): NewRoutingTable {
+  if (requested === undefined) return { table: freeTable(used), needsRoute: true };
+  const present = tableRoutes(familyRoutes, requested);
+  const others = present.filter((route) => !isLocalDefaultViaLo(route));
+  if (others.length) {
+    throw new Error(`table ${requested} already holds ${others.map(formatRoute).join('; ')}; choose another --table`);
+  }
+  return { table: requested, needsRoute: present.length === 0 };
+}
+
 /** A free priority just before main, for moving a rule that sits after it. */
 export function freePriorityBefore(rules: IpRule[], limit: number): number {
   const taken = new Set(rules.map((rule) => rule.priority));
