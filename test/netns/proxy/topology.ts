@@ -49,7 +49,8 @@ export class ProxyTopology {
     this.lab = Lab.create(label);
   }
 
-  async build(): Promise<void> {
+  /** `loopbackRouting: false` leaves the app host without it, for a suite that sets it up itself. */
+  async build({ loopbackRouting = true }: { loopbackRouting?: boolean } = {}): Promise<void> {
     const { lab } = this;
     [this.client, this.lb, this.app] = [await lab.host('client'), await lab.host('lb'), await lab.host('app')];
     await lab.link(this.client, this.lb, {
@@ -59,7 +60,7 @@ export class ProxyTopology {
     await lab.link(this.lb, this.app, { a: { v4: `${LB_BACK}/24` }, b: { v4: `${APP}/24` } });
     // Replies to clients would leave by this route if loopback routing were missing, as on a real host.
     await lab.route(this.app, { to: 'default', via: LB_BACK });
-    await this.app.addLoopbackRouting();
+    if (loopbackRouting) await this.app.addLoopbackRouting();
     await startPeerService(this.app, `127.0.0.1:${SERVICE_PORT}`);
     await startPeerService(this.app, `[::1]:${SERVICE_PORT}`);
     this.dir = await mkdtemp(join(tmpdir(), 'mmproxy-e2e-'));
