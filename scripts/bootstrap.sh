@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 
 # iproute2: namespaces and policy routing; haproxy: the real load balancer in
 # tests; libpcap-dev: the `cap` binding; go-mmproxy: side-by-side benchmarks;
-# clang + libclang-rt: the libFuzzer run; iptables/nftables: mark-mode checks.
+# clang + libclang-rt: the libFuzzer run; iptables/nftables: mark-mode checks;
+# systemd: only its systemd-analyze, which verifies scripts/systemd/mmproxy@.service
+# (installing it in a container starts nothing); util-linux: setpriv.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 

@@ -20,7 +20,8 @@ Replies to the spoofed client addresses must be routed back over loopback:
   ip route add local 0.0.0.0/0 dev lo table 123
   ip -6 rule add from ::1/128 iif lo table 123
   ip -6 route add local ::/0 dev lo table 123
-mmproxy needs CAP_NET_ADMIN (IP_TRANSPARENT). Signals: SIGTERM/SIGINT drain and exit, SIGHUP re-reads -allowed-subnets.
+or run \`mmproxy setup-routing\` with the same flags, as root: it adds only what is missing.
+mmproxy needs CAP_NET_ADMIN (IP_TRANSPARENT), and CAP_NET_BIND_SERVICE below port 1024. Signals: SIGTERM/SIGINT drain and exit, SIGHUP re-reads -allowed-subnets.
 Durations are seconds or take a unit: 500ms, 5s, 2m.`;
 
 export const proxyCommand: CommandModule<object, RawProxyFlags> = {

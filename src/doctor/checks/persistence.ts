@@ -2,7 +2,9 @@
  * Rules added by hand vanish at the next reboot. Looks for the live mmproxy
  * tables (loopback and fwmark rules) in boot-time configuration:
  * systemd-networkd .network files, ifupdown's interfaces files and systemd
- * units' ExecStartPre lines.
+ * units' ExecStartPre lines: `ip rule add` ones, or `mmproxy setup-routing`
+ * (scripts/systemd/mmproxy@.service), which re-creates at every start
+ * whatever routing its proxy needs, in whichever table.
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
@@ -25,9 +27,18 @@ async function filesIn(ctx: DoctorContext, dir: string, suffix: string): Promise
   return (await ctx.system.listDir(dir)).filter((name) => name.endsWith(suffix)).map((name) => `${dir}/${name}`);
 }
 
-/** Tables mentioned by boot-time configuration, with where each was found. */
-async function persistedTables(ctx: DoctorContext): Promise<Map<string, string>> {
+const SETUP_ROUTING = /^ExecStartPre=[^\n]*\bmmproxy\s+setup-routing\b/m;
+
+interface Persisted {
+  /** Tables mentioned by boot-time configuration, with where each was found. */
+  tables: Map<string, string>;
+  /** A unit running `mmproxy setup-routing` before its proxy, or null. */
+  setupRoutingUnit: string | null;
+}
+
+async function persistedTables(ctx: DoctorContext): Promise<Persisted> {
   const found = new Map<string, string>();
+  let setupRoutingUnit: string | null = null;
   const scan = async (path: string, pattern: RegExp) => {
     const text = await ctx.system.readFile(path);
     for (const match of text?.matchAll(pattern) ?? []) if (match[1]) found.set(match[1], path);
@@ -40,8 +51,11 @@ async function persistedTables(ctx: DoctorContext): Promise<Map<string, string>>
     ...networkd.map((path) => scan(path, /\[RoutingPolicyRule\][^[]*?^Table=(\w+)/gms)),
     ...ifupdown.map((path) => scan(path, /^\s*(?:post-)?up\s+[^\n]*?ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/gm)),
     ...units.map((path) => scan(path, new RegExp(`^ExecStartPre=[^\\n]*?${ipRule.source}`, 'gm'))),
+    ...units.map(async (path) => {
+      if (SETUP_ROUTING.test((await ctx.system.readFile(path)) ?? '')) setupRoutingUnit ??= path;
+    }),
   ]);
-  return found;
+  return { tables: found, setupRoutingUnit };
 }
 
 function ruleSection(rule: IpRule, family: 4 | 6): string {
@@ -72,11 +86,13 @@ export const persistence: Check = {
     ];
     if (live.length === 0) return { status: 'skip', summary: 'no mmproxy routing rules present to persist', evidence: [] };
     const persisted = await persistedTables(ctx);
-    const evidence = live.map(({ rule, family }) => {
-      const where = persisted.get(rule.table as string);
-      return `IPv${family} rule ${formatRule(rule)}: ${where ? `in ${where}` : 'in no boot-time configuration'}`;
-    });
-    const missing = live.filter(({ rule }) => !persisted.has(rule.table as string));
+    const where = (rule: IpRule): string | null => {
+      const file = persisted.tables.get(rule.table as string);
+      if (file) return `in ${file}`;
+      return persisted.setupRoutingUnit ? `re-created by mmproxy setup-routing in ${persisted.setupRoutingUnit}` : null;
+    };
+    const evidence = live.map(({ rule, family }) => `IPv${family} rule ${formatRule(rule)}: ${where(rule) ?? 'in no boot-time configuration'}`);
+    const missing = live.filter(({ rule }) => where(rule) === null);
     if (missing.length === 0) return { status: 'ok', summary: 'the routing rules are in boot-time configuration', evidence };
     const snippet = networkdSnippet(missing);
     return {
@@ -85,7 +101,9 @@ export const persistence: Check = {
       evidence,
       remediation: {
         commands: [`cat >> /etc/systemd/network/10-mmproxy-lo.network <<'EOF'\n[Match]\nName=lo\n\n${snippet}EOF`],
-        text: 'With systemd-networkd (then `networkctl reload`); with ifupdown or a unit, put the same `ip rule`/`ip route` commands in post-up lines or ExecStartPre=.',
+        text:
+          'With systemd-networkd (then `networkctl reload`); with ifupdown or a unit, put the same `ip rule`/`ip route` commands in post-up lines or ExecStartPre=, ' +
+          'or run the proxy from scripts/systemd/mmproxy@.service, whose ExecStartPre=+mmproxy setup-routing adds them at every start.',
       },
     };
   },

@@ -8,7 +8,7 @@ import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
 import { parseProcNetUdp } from '../../../src/doctor/checks/udp-wildcard.js';
 import { prefixContains } from '../../../src/doctor/routing/address-math.js';
 import { connmarkFromIptables } from '../../../src/doctor/routing/connmark.js';
-import { freeTable } from '../../../src/doctor/routing/tables.js';
+import { freeTable, tableForNewRouting } from '../../../src/doctor/routing/tables.js';
 import { recordKey } from '../../../src/doctor/context/system-access.js';
 import { replayJson } from './replay.js';
 
@@ -53,6 +53,16 @@ describe('doctor readers', function () {
       assert.equal(check.status, 'ok');
     });
 
+    it('counts a unit whose ExecStartPre runs mmproxy setup-routing, whatever the table', async function () {
+      const check = await persistenceWith({
+        [recordKey.listDir('/etc/systemd/system')]: ['mmproxy@.service'],
+        [recordKey.readFile('/etc/systemd/system/mmproxy@.service')]:
+          '[Service]\nExecStartPre=+/usr/local/bin/mmproxy setup-routing $MMPROXY_ARGS\nExecStart=/usr/local/bin/mmproxy $MMPROXY_ARGS\n',
+      });
+      assert.equal(check.status, 'ok');
+      assert.match(check.evidence[0] ?? '', /re-created by mmproxy setup-routing in \/etc\/systemd\/system\/mmproxy@\.service/);
+    });
+
     it('does not count a commented or unrelated table', async function () {
       const check = await persistenceWith({
         [recordKey.readFile('/etc/network/interfaces')]: '# post-up ip rule add from 127.0.0.1/8 iif lo table 123\n  post-up ip rule add from 10.0.0.0/8 table 200\n',
@@ -87,6 +97,15 @@ describe('doctor readers', function () {
   it('picks 123 when free, else the first free table from 100', function () {
     assert.equal(freeTable(new Set(['main', 'local'])), '123');
     assert.equal(freeTable(new Set(['123', '100', '101'])), '102');
+  });
+
+  it('takes the table setup-routing --table asks for unless this family already routes something else there', function () {
+    const local = { type: 'local', dst: 'default', dev: 'lo', table: '200' };
+    const other = { dst: '10.0.0.0/8', gateway: '192.0.2.1', dev: 'eth0', table: '200' };
+    assert.deepEqual(tableForNewRouting(undefined, [], new Set(['123'])), { table: '100', needsRoute: true });
+    assert.deepEqual(tableForNewRouting('200', [], new Set(['200'])), { table: '200', needsRoute: true });
+    assert.deepEqual(tableForNewRouting('200', [local], new Set(['200'])), { table: '200', needsRoute: false });
+    assert.throws(() => tableForNewRouting('200', [local, other], new Set()), /^Error: table 200 already holds 10\.0\.0\.0\/8 via 192\.0\.2\.1 dev eth0 table 200; choose another --table$/);
   });
 
   it('reads the open-file limit', function () {
