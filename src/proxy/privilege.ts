@@ -14,8 +14,9 @@ export type SocketOptionProbe = (options: { family: 4 | 6; option: 'transparent'
 const DENIED = new Set(['EPERM', 'EACCES']);
 
 const HOW_TO_GRANT =
-  'run mmproxy from its systemd unit (AmbientCapabilities=CAP_NET_ADMIN, see scripts/systemd/), ' +
-  'or as root, or as any user with `setpriv --inh-caps=+net_admin --ambient-caps=+net_admin mmproxy …`';
+  'run mmproxy from its systemd unit (AmbientCapabilities=CAP_NET_ADMIN, see scripts/systemd/), or as root, or ' +
+  'start it from root as another user keeping just that capability: `setpriv --reuid=USER --regid=GROUP --clear-groups ' +
+  '--inh-caps=+net_admin --ambient-caps=+net_admin mmproxy …`';
 
 /** Null when the proxy may spoof; else the one-line reason, naming the capability and how to grant it. */
 export function missingPrivilege(probe: SocketOptionProbe, mark: number): string | null {

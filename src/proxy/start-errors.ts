@@ -12,11 +12,11 @@ const ADVICE: Readonly<Record<string, string>> = {
   EACCES:
     'listening below port 1024 needs CAP_NET_BIND_SERVICE: give it beside CAP_NET_ADMIN ' +
     '(AmbientCapabilities=CAP_NET_ADMIN CAP_NET_BIND_SERVICE in the systemd unit, or ' +
-    '`setpriv --inh-caps=+net_admin,+net_bind_service --ambient-caps=+net_admin,+net_bind_service`), or pick a port from 1024 with -l',
+    '`setpriv … --inh-caps=+net_admin,+net_bind_service --ambient-caps=+net_admin,+net_bind_service`), or pick a port from 1024 with -l',
   // setsockopt(IP_TRANSPARENT / SO_MARK) on a listener says EPERM without the capability.
   EPERM:
     'mmproxy needs CAP_NET_ADMIN (IP_TRANSPARENT, SO_MARK): run it from its systemd unit (AmbientCapabilities=CAP_NET_ADMIN), ' +
-    'or as root, or with `setpriv --inh-caps=+net_admin --ambient-caps=+net_admin`',
+    'or as root, or start it from root with `setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin`',
 };
 
 export function startFailureMessage(error: unknown): string {

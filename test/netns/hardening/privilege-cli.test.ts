@@ -98,7 +98,7 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /start_failed: cannot set IP_TRANSPARENT \(EPERM\).*needs CAP_NET_ADMIN/);
     assert.match(result.stderr, /AmbientCapabilities=CAP_NET_ADMIN/);
-    assert.match(result.stderr, /setpriv --inh-caps=\+net_admin --ambient-caps=\+net_admin/);
+    assert.match(result.stderr, /setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=\+net_admin --ambient-caps=\+net_admin mmproxy/);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   });
 
