@@ -27,27 +27,34 @@ export interface SetupRoutingArgs extends SetupRoutingFlags {
 const ROUTING_CHECKS = ['loopback-routing-v4', 'loopback-routing-v6', 'mark-routing'];
 const UNUSED_PROBE_TIMEOUT_MS = 500;
 const TABLE = /^[1-9]\d{0,9}$/;
+const MAX_TABLE = 0xffffffff;
 // 253..255 are default/main/local.
 const RESERVED_TABLES = new Set(['253', '254', '255']);
 
 const failed = (reports: CheckReport[]) => reports.filter((report) => report.status === 'fail' || report.status === 'crash');
 
-function describeFailure(report: CheckReport): string {
-  const commands = report.remediation?.commands ?? [];
+/** The summary, and the commands of its fix that this command does not run itself (netfilter, sysctl). */
+function describeFailure(report: CheckReport, handled: ReadonlySet<string>): string {
+  const commands = (report.remediation?.commands ?? []).filter((command) => !handled.has(command));
   const fix = commands.length ? `\n  still to do by hand:\n${commands.map((command) => `    ${command}`).join('\n')}` : '';
   return `${report.title}: ${report.summary}${fix}`;
 }
 
+function validTable(table: string): boolean {
+  return TABLE.test(table) && !RESERVED_TABLES.has(table) && Number(table) <= MAX_TABLE;
+}
+
 export async function runSetupRouting(
   args: SetupRoutingArgs,
-  out: (line: string) => void,
+  write: (line: string) => void,
   system: SystemAccess = realSystem(),
 ): Promise<number> {
-  if (args.table !== undefined && (!TABLE.test(args.table) || RESERVED_TABLES.has(args.table) || Number(args.table) > 0xffffffff)) {
+  if (args.table !== undefined && !validTable(args.table)) {
     throw new UsageError(
-      `--table ${JSON.stringify(args.table)}: expected a routing table number from 1 to 4294967295, not 253..255 (default, main, local)`,
+      `--table ${JSON.stringify(args.table)}: expected a routing table number from 1 to ${MAX_TABLE}, not 253..255 (default, main, local)`,
     );
   }
+  const out = (line: string) => write(`mmproxy setup-routing: ${line}`);
   const setup = setupFromFlags(args);
   const options: RunOptions = {
     capture: false,
@@ -56,29 +63,34 @@ export async function runSetupRouting(
     ...(args.table !== undefined ? { table: args.table } : {}),
   };
   const check = () => runChecks(selectChecks(ROUTING_CHECKS), createContext(setup, options, system));
+  const report = (reports: CheckReport[], okPrefix: string, handled: ReadonlySet<string>) => {
+    for (const found of reports) {
+      if (found.status === 'ok') out(`${okPrefix}${found.summary}`);
+      if (found.status === 'warn') out(`warning: ${found.title}: ${found.summary}`);
+      if (found.status === 'fail' || found.status === 'crash') out(describeFailure(found, handled));
+    }
+  };
 
   const before = await check();
-  const crashed = before.filter((report) => report.status === 'crash');
-  if (crashed.length) {
-    for (const report of crashed) out(`mmproxy setup-routing: ${report.title}: ${report.summary}`);
+  if (before.some((found) => found.status === 'crash')) {
+    report(before.filter((found) => found.status === 'crash'), '', new Set());
     return 1;
   }
   const commands = routingFixes(before);
+  const handled = new Set(commands.map((argv) => argv.join(' ')));
   if (commands.length === 0 && failed(before).length === 0) {
-    for (const report of before) if (report.status === 'ok') out(`mmproxy setup-routing: already in place: ${report.summary}`);
+    report(before, 'already in place: ', handled);
     return 0;
   }
   if (args.dryRun) {
-    for (const argv of commands) out(`would run: ${argv.join(' ')}`);
-    for (const report of failed(before)) if (!report.remediation?.apply) out(describeFailure(report));
+    for (const command of handled) out(`would run: ${command}`);
+    report(failed(before), '', handled);
     return 0;
   }
   for (const step of await applyFixes(system, commands)) {
-    out(step.ok ? `mmproxy setup-routing: ran: ${step.command}` : `mmproxy setup-routing: FAILED: ${step.command}: ${step.error}`);
+    out(step.ok ? `ran: ${step.command}` : `FAILED: ${step.command}: ${step.error}`);
   }
   const after = await check();
-  for (const report of failed(after)) out(`mmproxy setup-routing: ${describeFailure(report)}`);
-  if (failed(after).length) return 1;
-  for (const report of after) if (report.status === 'ok') out(`mmproxy setup-routing: ok: ${report.summary}`);
-  return 0;
+  report(after, 'ok: ', handled);
+  return failed(after).length ? 1 : 0;
 }
