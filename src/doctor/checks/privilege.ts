@@ -35,11 +35,11 @@ export const privilege: Check = {
       evidence: [...evidence, WHY_TRANSPARENT],
       remediation: {
         commands: [
+          'systemctl enable --now mmproxy@NAME   # scripts/systemd/mmproxy@.service: user mmproxy with AmbientCapabilities=CAP_NET_ADMIN',
+          'setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin mmproxy …   # from root',
           'sudo mmproxy …',
-          'setcap cap_net_admin,cap_net_raw+ep "$(command -v node)"',
-          'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW   # in the [Service] section of the systemd unit',
         ],
-        text: 'Run the proxy as root, or give it CAP_NET_ADMIN: pick one of these.',
+        text: 'Give the proxy CAP_NET_ADMIN, best as an unprivileged user holding only that: pick one of these.',
       },
     };
   },
