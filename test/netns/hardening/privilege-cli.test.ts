@@ -22,7 +22,7 @@ import { stopMmproxy } from '../proxy/mmproxy-process.js';
 import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, TARGETS } from '../proxy/topology.js';
 import { useProxyTopology } from '../proxy/use-proxy-topology.js';
 import { capabilityMask, type Identity, type Privileges, readCredentials, unusedIdentity } from './privilege/credentials.js';
-import { runMmproxyAs, runtimeDirectoryFor, startMmproxyAs, unreadableCheckout } from './privilege/mmproxy-as.js';
+import { cliRunnableBy, type RunnableCli, runMmproxyAs, runtimeDirectoryFor, startMmproxyAs } from './privilege/mmproxy-as.js';
 
 const UDP_SERVICE_PORT = 7100;
 const PRIVILEGED_PORT = 443;
@@ -36,25 +36,23 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
   const net = useProxyTopology('privcli');
   const identity = unusedIdentity();
   let runtimeDir = '';
+  let cli: RunnableCli | undefined;
 
   before(async function () {
-    const unreadable = await unreadableCheckout(identity);
-    if (unreadable) {
-      console.log(`      skipping: ${unreadable}`);
-      this.skip();
-    }
+    cli = await cliRunnableBy(identity);
     runtimeDir = await runtimeDirectoryFor(identity);
     await startPeerService(net().app, `127.0.0.1:${UDP_SERVICE_PORT}`, { udp: true });
     await startPeerService(net().app, `[::1]:${UDP_SERVICE_PORT}`, { udp: true });
   });
   after(async function () {
     if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
+    await cli?.remove();
   });
 
   it('serves IPv4 and IPv6 clients through HAProxy from their own addresses, holding CAP_NET_ADMIN alone', async function () {
     const { mmproxy: port, lb } = net().ports();
     const proxy = net().track(
-      await startMmproxyAs(net().app, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], runtimeDir),
+      await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], runtimeDir),
     );
     const held = await readCredentials(proxy.pid);
     assert.deepEqual(held.uids, [identity.uid, identity.uid, identity.uid, identity.uid]);
@@ -78,7 +76,7 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
     const { mmproxy: port } = net().ports();
     const targets = ['-4', `127.0.0.1:${UDP_SERVICE_PORT}`, '-6', `[::1]:${UDP_SERVICE_PORT}`];
     const proxy = net().track(
-      await startMmproxyAs(net().app, holding(identity, ['CAP_NET_ADMIN']), ['-p', 'udp', '-l', `${APP}:${port}`, ...targets], runtimeDir),
+      await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-p', 'udp', '-l', `${APP}:${port}`, ...targets], runtimeDir),
     );
     assert.equal((await readCredentials(proxy.pid)).effective, capabilityMask(['CAP_NET_ADMIN']));
     const clients = [{ address: CLIENT_V4, port: 40001 }, { address: CLIENT_V6, port: 40002 }];
@@ -94,7 +92,7 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
 
   it('without CAP_NET_ADMIN refuses to start, naming the capability and how to grant it', async function () {
     const { mmproxy: port } = net().ports();
-    const result = await runMmproxyAs(net().app, holding(identity, []), ['-l', `${APP}:${port}`, ...TARGETS]);
+    const result = await runMmproxyAs(net().app, cli!.bin, holding(identity, []), ['-l', `${APP}:${port}`, ...TARGETS]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /start_failed: cannot set IP_TRANSPARENT \(EPERM\).*needs CAP_NET_ADMIN/);
     assert.match(result.stderr, /AmbientCapabilities=CAP_NET_ADMIN/);
@@ -104,12 +102,12 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
 
   it(`below port 1024: a clear error without CAP_NET_BIND_SERVICE, and clients served with it`, async function () {
     const flags = ['-l', `${APP}:${PRIVILEGED_PORT}`, ...TARGETS];
-    const refused = await runMmproxyAs(net().app, holding(identity, ['CAP_NET_ADMIN']), flags);
+    const refused = await runMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), flags);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`cannot listen on ${APP}:${PRIVILEGED_PORT}: bind: Permission denied: listening below port 1024 needs CAP_NET_BIND_SERVICE`));
 
     const both = ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE'];
-    const proxy = net().track(await startMmproxyAs(net().app, holding(identity, both), flags, runtimeDir));
+    const proxy = net().track(await startMmproxyAs(net().app, cli!.bin, holding(identity, both), flags, runtimeDir));
     assert.equal((await readCredentials(proxy.pid)).effective, capabilityMask(both));
     const { lb } = net().ports();
     await net().haproxy(lb, [{ address: APP, port: PRIVILEGED_PORT, sendProxy: 'v1' }]);
@@ -119,7 +117,7 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
 
   it('with /run/mmproxy not writable and no RuntimeDirectory: one warning line, and it serves anyway', async function () {
     const { mmproxy: port, lb } = net().ports();
-    const proxy = net().track(await startMmproxyAs(net().app, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], null));
+    const proxy = net().track(await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], null));
     const warnings = proxy.stderr.split('\n').filter((line) => /stats:/.test(line));
     assert.equal(warnings.length, 1, proxy.stderr);
     assert.match(warnings[0]!, new RegExp(`no stats socket \\(mmproxy top will not see this proxy\\): /run/mmproxy is not writable for uid ${identity.uid}`));

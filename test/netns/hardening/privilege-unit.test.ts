@@ -28,7 +28,7 @@ import { HAPROXY, type Host, requireNetns, requireProgram, printLabLogOnFailure 
 import { MMPROXY_BIN } from '../proxy/mmproxy-process.js';
 import { APP, LB_BACK, ProxyTopology, SERVICE_PORT } from '../proxy/topology.js';
 import { capabilityMask, type Privileges, readCredentials, setprivArgv, unusedIdentity } from './privilege/credentials.js';
-import { runtimeDirectoryFor, unreadableCheckout } from './privilege/mmproxy-as.js';
+import { cliRunnableBy, type RunnableCli, runtimeDirectoryFor } from './privilege/mmproxy-as.js';
 import { type ExecCommand, parseEnvironmentFile, UnitFile } from './privilege/unit-file.js';
 
 const run = promisify(execFile);
@@ -39,11 +39,11 @@ const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 /** The proxy's --drain-timeout when MMPROXY_ARGS does not set one (src/proxy/flags.ts). */
 const DEFAULT_DRAIN_SECONDS = 10;
 
-/** The unit's program is the installed mmproxy; here it is this checkout's CLI. */
-function local(argv: string[]): string[] {
+/** The unit's program is the installed mmproxy; here it is this checkout's CLI (or a copy the user can read). */
+function local(argv: string[], bin = MMPROXY_BIN): string[] {
   const [program, ...args] = argv;
   assert.equal(basename(program ?? ''), 'mmproxy', `expected the unit to run mmproxy, not ${program}`);
-  return [process.execPath, MMPROXY_BIN, ...args];
+  return [process.execPath, bin, ...args];
 }
 
 describe('the systemd unit (scripts/systemd/mmproxy@.service)', function () {
@@ -83,6 +83,7 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
   let env: Record<string, string>;
   let runtimeDir = '';
   let configDir = '';
+  let cli: RunnableCli | undefined;
   const port = 8480;
   const lbPort = 8080;
 
@@ -126,11 +127,7 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
     requireProgram(this, HAPROXY, 'haproxy');
     unit = await UnitFile.read(UNIT, INSTANCE);
     const identity = unusedIdentity();
-    const unreadable = await unreadableCheckout(identity);
-    if (unreadable) {
-      console.log(`      skipping: ${unreadable}`);
-      this.skip();
-    }
+    cli = await cliRunnableBy(identity);
     privileges = {
       identity,
       ambient: unit.list('Service', 'AmbientCapabilities'),
@@ -150,6 +147,7 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
   });
   after(async function () {
     for (const dir of [runtimeDir, configDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    await cli?.remove();
     await net?.destroy();
   });
 
@@ -176,7 +174,7 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
     const [start] = unit.commands('ExecStart', env);
     assert.ok(start && !start.fullPrivileges);
     const proxy = net!.track(
-      net!.app.spawn([...setprivArgv(privileges), ...local(start.argv)], { env: { ...process.env, RUNTIME_DIRECTORY: runtimeDir } }),
+      net!.app.spawn([...setprivArgv(privileges), ...local(start.argv, cli!.bin)], { env: { ...process.env, RUNTIME_DIRECTORY: runtimeDir } }),
     );
     await proxy.waitForOutput(/listening on \S+ \(/, 10_000, 'stderr');
     const held = await readCredentials(proxy.pid);
