@@ -47,6 +47,7 @@ void ConnectDurations::AddTo(ConnectDurationTotals* totals) const {
 const char* BadHeaderCode(size_t index) {
   if (index == kTruncatedHeaderSlot) return kTruncatedHeaderCode;
   if (index == kV1OverUdpSlot) return kV1OverUdpCode;
+  if (index == kWrongTransportSlot) return kWrongTransportCode;
   return pp::ErrorCodeName(static_cast<pp::ErrorCode>(index));
 }
 

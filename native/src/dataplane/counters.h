@@ -41,7 +41,12 @@ constexpr size_t kTruncatedHeaderSlot = pp::kErrorCodeCount;
 // a datagram. UDP only.
 constexpr const char* kV1OverUdpCode = "ERR_V1_OVER_UDP";
 constexpr size_t kV1OverUdpSlot = pp::kErrorCodeCount + 1;
-constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 2;
+// Not a parser verdict either: a v2 PROXY header whose transport is not the
+// listener's (STREAM over UDP, DGRAM over TCP). go-mmproxy refuses these too;
+// relaying them would spoof a client of another protocol.
+constexpr const char* kWrongTransportCode = "ERR_V2_WRONG_TRANSPORT";
+constexpr size_t kWrongTransportSlot = pp::kErrorCodeCount + 2;
+constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 3;
 
 using Counter = std::atomic<uint64_t>;
 

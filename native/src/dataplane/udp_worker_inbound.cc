@@ -89,6 +89,13 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
                  "PROXY v1 cannot carry a datagram; configure the load balancer to send v2");
     return;
   }
+  // LOCAL ignores the address block, transport included (spec 2.2).
+  if (header.command == pp::Command::kProxy && header.transport == pp::Transport::kStream) {
+    RejectHeader(peer, kWrongTransportSlot, kWrongTransportCode,
+                 "the PROXY v2 header describes a STREAM (TCP) connection, not a datagram; configure the "
+                 "load balancer to send DGRAM headers over UDP");
+    return;
+  }
   UdpSession* session = SessionFor(peer, from, header);
   if (session == nullptr) return;
   Touch(*session);

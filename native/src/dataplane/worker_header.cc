@@ -111,6 +111,15 @@ void Worker::CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error) {
 }
 
 void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
+  // LOCAL ignores the address block, transport included (spec 2.2).
+  if (header.command == pp::Command::kProxy && header.transport == pp::Transport::kDgram) {
+    Bump(counters_.bad_headers[kWrongTransportSlot]);
+    Fail(flow, Failure::kBadHeader, Level::kWarn,
+         "rejected the PROXY header from " + flow.info.load_balancer.ToString() +
+             ": it describes a DGRAM (UDP) connection, not a stream; UDP needs `mmproxy -p udp`",
+         kWrongTransportCode);
+    return;
+  }
   // LOCAL (v2), UNKNOWN (v1) and UNIX-socket clients have no IP address to
   // spoof: connect from our own address, to the target for the family of
   // the real connection (as go-mmproxy does).
