@@ -27,6 +27,8 @@ struct Half {
   // epoll reported EPOLLRDHUP: a FIN is queued behind the data, so a short
   // read does not mean "wait for the next edge" (no edge will come).
   bool fin_pending = false;
+  // epoll reported EPOLLERR: a reset or error waits behind any queued bytes.
+  bool error_pending = false;
 
   // Bytes read from `fd` and not yet written to the other side: at most one
   // of the pipe (splice path) and the chunk (read/write path) holds any.

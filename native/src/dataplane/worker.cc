@@ -96,15 +96,19 @@ void Worker::Dispatch(void* tag, uint32_t events) {
   if (flow.closed) return;  // closed earlier in this turn
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) half.readable = true;
   if (events & EPOLLRDHUP) half.fin_pending = true;
+  if (events & EPOLLERR) half.error_pending = true;
   if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) half.writable = true;
   switch (flow.info.state.load(std::memory_order_relaxed)) {
     case FlowState::kHeader:
       if (&half == &flow.client) OnHeaderReadable(flow);
       break;
     case FlowState::kConnecting:
-      // Client bytes wait in its socket until the target answers.
+      // Client bytes wait in its socket until the target answers; a reset
+      // from the load balancer does not.
       if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
         OnConnectResult(flow, events);
+      } else if (&half == &flow.client && half.error_pending) {
+        AbortConnecting(flow);
       }
       break;
     default:

@@ -55,6 +55,7 @@ class Worker final : public WorkerThread {
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
   void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
+  void AbortConnecting(Flow& flow);
 
   // Relaying and closing (worker_flow.cc).
   void Establish(Flow& flow);

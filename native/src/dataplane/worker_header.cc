@@ -144,6 +144,11 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
     return;
   }
   registry_.SetEndpoints(&flow.info, client, *target);
+  // The reset came with the header (edge-triggered: no event will repeat it).
+  if (flow.client.error_pending) {
+    AbortConnecting(flow);
+    return;
+  }
 
   UpstreamOptions options;
   options.spoof_source = client ? &*client : nullptr;
@@ -177,6 +182,22 @@ void Worker::OnConnectResult(Flow& flow, uint32_t events) {
   } else {
     FailConnect(flow, error, "connect");
   }
+}
+
+// The load balancer reset (or failed) its connection before the upstream
+// connect completed: the flow ends now, not at the connect timeout, and is
+// counted as the reset it is (relay_error, as once relaying), not as a target
+// that did not answer, which `mmproxy doctor` reads as missing routing.
+void Worker::AbortConnecting(Flow& flow) {
+  int error = TakeSocketError(flow.client.fd.get());
+  if (error == 0) error = ECONNRESET;  // the error was already taken: a reset is what sets it
+  counters_.Fail(Failure::kRelayError);
+  Event event = FlowEvent(flow, Level::kInfo, FailureLabel(Failure::kRelayError),
+                          std::string("the load balancer's connection failed (") + std::strerror(error) +
+                              ") before the upstream connect completed; closed the flow");
+  event.code = strerrorname_np(error);
+  Emit(std::move(event));
+  Close(flow);
 }
 
 void Worker::FailConnect(Flow& flow, int error, const std::string& step) {
