@@ -63,8 +63,8 @@ export function withDeclaredLength(header: Buffer, declared: number): Buffer {
  * A v2 header for `client` with a CRC32C TLV: correct, or off by one bit when `corrupt` (the checksum covers the
  * whole header with the CRC field zeroed, spec 2.2.3).
  */
-export function v2WithCrc32c(client: Client, before: Buffer[], corrupt: boolean): Buffer {
-  const header = v2Inet(client, [...before, tlv(TLV_CRC32C, Buffer.alloc(4))]);
+export function v2WithCrc32c(client: Client, before: Buffer[], corrupt: boolean, familyTransport = INET_STREAM): Buffer {
+  const header = v2Inet(client, [...before, tlv(TLV_CRC32C, Buffer.alloc(4))], familyTransport);
   const sum = crc32c(header) ^ (corrupt ? 1 : 0);
   header.writeUInt32BE(sum >>> 0, header.length - 4);
   return header;

@@ -1,11 +1,12 @@
 /**
  * A hostile load balancer for UDP, run inside a namespace:
- *   node udp-hostile-sender.js --to ADDR:PORT --plan FILE
+ *   node udp-hostile-sender.js --to ADDR:PORT --bind-port PORT --plan FILE
  * Sends the plan's datagrams (UdpPlan) from one socket in small bursts. After each burst it sends a legitimate
  * probe (a valid PROXY v2 header and "probe N") from the same socket and waits for the service's answer: the
  * listener queue is FIFO per socket, so the answer proves every hostile datagram before it was handled, which
  * paces the run below the socket buffer (a kernel drop would break the exact counts) and checks that a real
- * session keeps working, its bytes intact and in order. Prints one JSON line, UdpSendReport.
+ * session keeps working, its bytes intact and in order. A fixed source port keeps that session the same from
+ * one run to the next. Prints one JSON line, UdpSendReport.
  */
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ export interface UdpPlan {
   probeHeaderHex: string;
   /** What the service answers to a probe, before its payload: `PEER <client> <port>\n`. */
   probeReplyPrefix: string;
+  /** Probes on top of the one after each burst. */
+  extraProbes: number;
   burstDatagrams: number;
   burstBytes: number;
   probeTimeoutMs: number;
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   const to = parseHostPort(option(argv, 'to') ?? '');
   const plan = JSON.parse(readFileSync(option(argv, 'plan') ?? '', 'utf8')) as UdpPlan;
   const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(Number(option(argv, 'bind-port') ?? '0'), resolve));
   const probeHeader = Buffer.from(plan.probeHeaderHex, 'hex');
   const report: UdpSendReport = { sent: 0, probes: 0, probesAnswered: 0, problems: [] };
   let answer: ((reply: Buffer) => void) | null = null;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     burst++;
     burstBytes += datagram.length;
   }
-  await probe();
+  for (let i = 0; i <= plan.extraProbes; i++) await probe();
   socket.close();
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
