@@ -133,6 +133,19 @@ export function tcpCases(): TcpCase[] {
       connections: [...prefixes(v1For(client())), ...prefixes(v2Inet(client()))],
     },
     {
+      name: 'part of a header, then a reset (SO_LINGER 0)',
+      delivery: 'reset',
+      connections: [
+        ...times(10, () => ({ bytes: v1For(client()).subarray(0, 20), counts: badHeader('ERR_HEADER_TRUNCATED') })),
+        ...times(10, () => ({ bytes: v2Inet(client()).subarray(0, 14), counts: badHeader('ERR_HEADER_TRUNCATED') })),
+      ],
+    },
+    {
+      name: 'nothing, then a reset: a health check gone wrong, counted only as accepted',
+      delivery: 'reset',
+      connections: times(20, () => ({ bytes: Buffer.alloc(0), counts: [] })),
+    },
+    {
       name: 'v2 length lie: declares 100 bytes, sends 28, then FIN',
       delivery: 'fin',
       connections: times(20, () => ({
