@@ -5,7 +5,7 @@
 import { v1, v2Raw } from '../dataplane-harness/headers.js';
 import {
   type Client, INET_DGRAM, TLV_NOOP, TLV_SSL, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY,
-  sslTlv, tinyTlvsFilling, tlv, v2Inet, v2WithCrc32c, withDeclaredLength,
+  sslTlv, tinyTlvs, tinyTlvsFilling, tlv, v2Inet, v2WithCrc32c, withDeclaredLength,
 } from './hostile-bytes.js';
 import { BLACK_HOLED_CLIENT } from './hostile-lab.js';
 import { randomInputs } from './random-headers.js';
@@ -22,7 +22,10 @@ export interface TcpConnection {
 export interface TcpCase {
   name: string;
   delivery: Delivery;
-  dribbleMs?: number;
+  /** Written in pieces of `bytes`, `ms` apart (else at once). */
+  pieces?: { bytes: number; ms: number };
+  /** The proxy must end every connection before its bytes are all out (slowloris). */
+  cutShort?: boolean;
   /** Connections open at once; all of them for the slow classes. */
   concurrency?: number;
   connections: TcpConnection[];
@@ -73,15 +76,22 @@ export function tcpCases(): TcpCase[] {
     const nested = sslTlv(Array.from({ length: 1_000 }, () => tlv(TLV_SSL, Buffer.alloc(0))));
     return v2Inet(client(), [sslTlv([...versions, nested])]);
   };
+  // Tiny TLVs up to `offset`, then a NOOP TLV claiming more than the 65535 declared bytes leave, then padding.
+  const overrunAt = (offset: number, sent: number): Buffer => {
+    const head = v2Inet(client(), tinyTlvs(Math.floor((offset - 28) / 3)));
+    const bytes = Buffer.concat([head, tlv(TLV_NOOP, Buffer.alloc(0), 0xffff)]);
+    return withDeclaredLength(Buffer.concat([bytes, Buffer.alloc(sent - bytes.length)]), V2_MAX_LENGTH - 16);
+  };
+  const inKib = { bytes: 1024, ms: 1 };
   return [
     {
       name: 'slowloris: a valid v1 header, one byte every 300 ms (header timeout 1 s)',
-      delivery: 'dribble', dribbleMs: 300, concurrency: 100,
+      delivery: 'hold', pieces: { bytes: 1, ms: 300 }, cutShort: true, concurrency: 100,
       connections: times(100, () => ({ bytes: v1For(client()), counts: HEADER_TIMEOUT })),
     },
     {
       name: 'slowloris: a valid v2 header, one byte every 300 ms',
-      delivery: 'dribble', dribbleMs: 300, concurrency: 50,
+      delivery: 'hold', pieces: { bytes: 1, ms: 300 }, cutShort: true, concurrency: 50,
       connections: times(50, () => ({ bytes: v2Inet(client()), counts: HEADER_TIMEOUT })),
     },
     {
@@ -113,6 +123,21 @@ export function tcpCases(): TcpCase[] {
       name: 'v2 of the maximum size, tiny TLVs, and a wrong CRC32C at the end',
       delivery: 'fin',
       connections: times(10, () => ({ bytes: crcOverBomb(), counts: badHeader('ERR_V2_CRC32C_MISMATCH') })),
+    },
+    {
+      name: 'v2 of the maximum size (tiny TLVs) in 1 KiB pieces, then application bytes',
+      delivery: 'echo', pieces: inKib, concurrency: 5,
+      connections: times(5, () => relayed(v2Inet(client(), tinyTlvsFilling(V2_MAX_LENGTH)))),
+    },
+    {
+      name: 'v2 claiming 65535 bytes in 1 KiB pieces, a TLV overrun at 40 KB, then silence',
+      delivery: 'hold', pieces: inKib, concurrency: 10,
+      connections: times(10, () => ({ bytes: overrunAt(40_000, 41_000), counts: badHeader('ERR_V2_TLV_TRUNCATED') })),
+    },
+    {
+      name: 'v2 claiming 65535 bytes in 1 KiB pieces, a TLV overrun at 40 KB, then FIN',
+      delivery: 'fin', pieces: inKib, concurrency: 10,
+      connections: times(10, () => ({ bytes: overrunAt(40_000, 41_000), counts: badHeader('ERR_V2_TLV_TRUNCATED') })),
     },
     {
       name: 'SSL TLV of 5,000 sub-TLVs and an SSL TLV nested in it, then application bytes',

@@ -14,19 +14,20 @@ import { option, parseHostPort } from '../kit/services/args.js';
 /**
  * - fin: write everything, half-close, wait for the end.
  * - hold: write everything and wait, never closing (the proxy must end it).
- * - dribble: one byte every dribbleMs until all is sent or the proxy closes.
  * - reset: write everything, then close at once with SO_LINGER 0 (a reset right behind the bytes).
  * - reset-after-banner: write everything, wait for the service's `PEER …` banner (the upstream connect is done),
  *   then reset.
  * - echo: write everything, half-close, expect the banner then exactly `echoHex` back, then the end.
+ * With `pieces`, fin, hold and echo write `pieces.bytes` at a time, `pieces.ms` apart, stopping if the proxy
+ * closes first (slowloris: one byte at a time).
  */
-export type Delivery = 'fin' | 'hold' | 'dribble' | 'reset' | 'reset-after-banner' | 'echo';
+export type Delivery = 'fin' | 'hold' | 'reset' | 'reset-after-banner' | 'echo';
 
 export interface TcpPlan {
   delivery: Delivery;
   concurrency: number;
   timeoutMs: number;
-  dribbleMs?: number;
+  pieces?: { bytes: number; ms: number };
   connections: Array<{ hex: string; echoHex?: string }>;
 }
 
@@ -36,8 +37,8 @@ export interface TcpPlan {
  */
 export interface TcpSendReport {
   outcomes: Record<string, number>;
-  /** dribble: connections that got every byte out before the proxy closed them. */
-  dribbledWhole: number;
+  /** Connections that got every byte out before they ended. */
+  sentWhole: number;
 }
 
 const BANNER = /^PEER \S+ \d+\n/;
@@ -77,36 +78,36 @@ function deliver(target: { host: string; port: number }, plan: TcpPlan, bytes: B
       switch (plan.delivery) {
         case 'fin':
         case 'echo':
-          socket.end(bytes);
+          void writeAll(socket, bytes, plan, () => settled).then(() => socket.end());
           break;
         case 'hold':
         case 'reset-after-banner':
-          socket.write(bytes);
+          void writeAll(socket, bytes, plan, () => settled);
           break;
         case 'reset':
           // The callback runs once the kernel has the bytes: they leave before the reset.
           socket.write(bytes, () => {
+            sentWhole++;
             socket.resetAndDestroy();
             done('self-reset');
           });
-          break;
-        case 'dribble':
-          void dribble(socket, bytes, plan.dribbleMs ?? 100, () => settled);
           break;
       }
     });
   });
 }
 
-let dribbledWhole = 0;
+let sentWhole = 0;
 
-async function dribble(socket: Socket, bytes: Buffer, intervalMs: number, over: () => boolean): Promise<void> {
-  for (const byte of bytes) {
+/** At once, or in pieces until all is written or the connection is over. */
+async function writeAll(socket: Socket, bytes: Buffer, plan: TcpPlan, over: () => boolean): Promise<void> {
+  const size = plan.pieces?.bytes ?? bytes.length;
+  for (let offset = 0; offset < bytes.length; offset += size) {
     if (over()) return;
-    socket.write(Buffer.of(byte));
-    await delay(intervalMs);
+    socket.write(bytes.subarray(offset, offset + size));
+    if (plan.pieces) await delay(plan.pieces.ms);
   }
-  if (!over()) dribbledWhole++;
+  if (!over()) sentWhole++;
 }
 
 async function main(): Promise<void> {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, worker));
-  process.stdout.write(`${JSON.stringify({ outcomes, dribbledWhole } satisfies TcpSendReport)}\n`);
+  process.stdout.write(`${JSON.stringify({ outcomes, sentWhole } satisfies TcpSendReport)}\n`);
 }
 
 void main();
