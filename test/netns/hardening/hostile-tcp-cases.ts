@@ -226,6 +226,12 @@ export function tcpCases(): TcpCase[] {
       connections: times(20, () => ({ bytes: v2Inet(client()), counts: ['established', 'failures.relay_error'] })),
     },
     {
+      name: "a client address and port that is the target's own or the listener's own",
+      delivery: 'fin',
+      connections: [{ address: '127.0.0.1', port: 7000 }, { address: '192.0.2.2', port: 8443 }].flatMap((own) =>
+        times(5, () => ({ bytes: v2Inet(own), counts: ['failures.address_in_use'] }))),
+    },
+    {
       name: 'a valid header followed by a second header (relayed as application bytes)',
       delivery: 'echo',
       connections: times(10, () => relayed(v2Inet(client()), Buffer.concat([v1For(client()), AFTER]))),

@@ -125,6 +125,8 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
     const closed = await watch.settle([], null);
     figures.push({ name: 'after the legitimate flow closed', connections: 0, outcomes: {}, moved: delta(start, closed.counts), fds: closed.fds });
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+    const lines = proxy.stderr.trim().split('\n').length;
+    figures.push({ name: `mmproxy's log: ${lines} lines (rate-limited) for the whole run`, connections: 0, outcomes: {}, moved: {}, fds: closed.fds });
   });
 });
 
