@@ -8,6 +8,7 @@ import {
   sslTlv, tinyTlvs, tinyTlvsFilling, tlv, v2Inet, v2WithCrc32c, withDeclaredLength,
 } from './hostile-bytes.js';
 import { BLACK_HOLED_CLIENT } from './hostile-lab.js';
+import { badHeader } from './proxy-watch.js';
 import { randomInputs } from './random-headers.js';
 import type { Delivery } from './tcp-hostile-sender.js';
 
@@ -31,8 +32,7 @@ export interface TcpCase {
   connections: TcpConnection[];
 }
 
-export const badHeader = (code: string): string[] => ['failures.bad_header', `badHeaders.${code}`];
-export const HEADER_TIMEOUT = ['failures.header_timeout'];
+const HEADER_TIMEOUT = ['failures.header_timeout'];
 const RELAYED = ['established', 'completed'];
 
 /** Spoofed clients with ports unique across the suite: a 4-tuple in TIME_WAIT is never reused. */

@@ -7,7 +7,7 @@ import {
   type Client, TLV_NOOP, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY, INET_DGRAM, INET_STREAM, sslTlv, tinyTlvsFilling, tlv,
   v2Inet, v2WithCrc32c, withDeclaredLength,
 } from './hostile-bytes.js';
-import { badHeader } from './hostile-tcp-cases.js';
+import { badHeader } from './proxy-watch.js';
 import { randomInputs } from './random-headers.js';
 
 export interface UdpCase {

@@ -41,6 +41,9 @@ export function delta(before: Counts, after: Counts): Counts {
   return moved;
 }
 
+/** The counters a rejected header moves: the failure and its code. */
+export const badHeader = (code: string): string[] => ['failures.bad_header', `badHeaders.${code}`];
+
 /** Adds `amount` to each key. */
 export function bump(counts: Counts, keys: readonly string[], amount = 1): void {
   for (const key of keys) counts[key] = (counts[key] ?? 0) + amount;
