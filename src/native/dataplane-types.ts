@@ -53,6 +53,14 @@ export interface DataPlaneConfig {
    */
   relayMode?: RelayMode;
   /**
+   * TCP: dead-peer detection on both sockets of every flow. Keepalive probes
+   * start after this many seconds of silence and go every third of it
+   * (rounded up); 3 unanswered ones, or data unacknowledged for as long
+   * (TCP_USER_TIMEOUT), end the flow as 'peer_timeout'. Whole seconds up to
+   * 32767; 0 or absent: off.
+   */
+  keepAliveSeconds?: number;
+  /**
    * Emit debug-level events ('flow_closed', 'closed_before_header'): one per
    * connection, so off by default; turn on for -v 2.
    */
@@ -73,6 +81,7 @@ export const FAILURE_REASONS = [
   'relay_error',
   'too_many_connections',
   'no_target',
+  'peer_timeout',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

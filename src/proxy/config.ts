@@ -15,6 +15,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     listeners: options.listeners,
     headerTimeoutMs: options.headerTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    keepAliveSeconds: options.keepAliveSeconds,
     maxConnections: options.maxConnections,
     dynamicDestination: options.dynamicDestination,
     listenTransparent: options.listenTransparent,

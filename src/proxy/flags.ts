@@ -101,6 +101,13 @@ export const PROXY_FLAGS = {
     describe: 'Give up connecting to the target after this long',
     group: MMPROXY_GROUP,
   },
+  keepalive: {
+    requiresArg: true,
+    default: '15s',
+    describe:
+      'TCP: after this long without traffic, probe the load balancer and the target every third of it; 3 unanswered probes, or data unacknowledged as long, end the flow (whole seconds; 0 = off)',
+    group: MMPROXY_GROUP,
+  },
   'max-connections': {
     requiresArg: true,
     default: '0',

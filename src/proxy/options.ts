@@ -29,6 +29,7 @@ export interface ProxyOptions {
   reusePort: boolean;
   headerTimeoutMs: number;
   connectTimeoutMs: number;
+  keepAliveSeconds: number;
   maxConnections: number;
   maxSessions: number;
   drainTimeoutMs: number;
@@ -40,6 +41,8 @@ export interface ProxyOptions {
 const MAX_MARK = 0xffff_ffff;
 const MAX_LISTENERS = 1024;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
+/** The kernel's limit for TCP_KEEPIDLE (MAX_TCP_KEEPIDLE). */
+const MAX_KEEPALIVE_SECONDS = 32_767;
 /** The native side holds it in 32 bits; each session is a descriptor, so far below this anyway. */
 const MAX_SESSIONS = 0xffff_ffff;
 
@@ -83,6 +86,18 @@ function duration(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, a
     );
   }
   return ms;
+}
+
+/** Keepalive times are whole seconds in the kernel. */
+function keepAliveSeconds(raw: RawProxyFlags): number {
+  const written = text(raw, 'keepalive') ?? '';
+  const ms = parseDurationMs(written);
+  if (ms === null || ms % 1000 !== 0 || ms / 1000 > MAX_KEEPALIVE_SECONDS) {
+    throw new UsageError(
+      `--keepalive: "${written}" must be whole seconds from 0 (off) to ${MAX_KEEPALIVE_SECONDS}, like 15 or 2m`,
+    );
+  }
+  return ms / 1000;
 }
 
 function oneOf<T extends string>(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, choices: T[]): T {
@@ -142,6 +157,7 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     reusePort: last(raw['reuse-port']) === true,
     headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),
     connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', false),
+    keepAliveSeconds: keepAliveSeconds(raw),
     maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),
     maxSessions: integer(raw, 'max-sessions', '--max-sessions', 0, MAX_SESSIONS),
     drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),

@@ -17,6 +17,7 @@ export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   relay_error: 'a peer reset the connection while relaying',
   too_many_connections: 'over the connection limit, closed at once',
   no_target: 'no target for this family (-4 / -6 unset)',
+  peer_timeout: 'a peer went silent (keepalive), flow ended',
 };
 
 /** A run this long is not bad luck. */

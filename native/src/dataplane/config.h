@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/address.h"
+#include "dataplane/keepalive.h"
 
 namespace mmproxy::dataplane {
 
@@ -36,6 +37,8 @@ struct Config {
   // Join a port another process already listens on with SO_REUSEPORT.
   bool reuse_port = false;
   RelayMode relay_mode = RelayMode::kAuto;
+  // TCP: dead-peer detection on both sockets of every flow; off by default.
+  KeepAlive keepalive;
   // UDP: a session closes after this long without a datagram either way.
   int64_t close_after_ms = 60000;
   unsigned max_sessions = 0;  // UDP; 0: no limit

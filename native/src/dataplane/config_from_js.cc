@@ -82,6 +82,9 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.reuse_port = Boolean(object, "reusePort", false);
   config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
   config.debug_events = Boolean(object, "debugEvents", false);
+  if (!object.Get("keepAliveSeconds").IsUndefined()) {
+    config.keepalive = KeepAliveFor(Unsigned(env, object, "keepAliveSeconds"));
+  }
   if (config.protocol == Protocol::kUdp) {
     config.close_after_ms = int64_t{Unsigned(env, object, "closeAfterSeconds")} * 1000;
     config.max_sessions = Unsigned(env, object, "maxSessions");

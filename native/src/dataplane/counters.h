@@ -21,7 +21,8 @@ namespace mmproxy::dataplane {
   X(kConnectError, "connect_error")            \
   X(kRelayError, "relay_error")                \
   X(kTooManyConnections, "too_many_connections") \
-  X(kNoTarget, "no_target")
+  X(kNoTarget, "no_target")                    \
+  X(kPeerTimeout, "peer_timeout")
 
 enum class Failure : uint8_t {
 #define MMPROXY_FAILURE_ENUM(name, label) name,

@@ -40,6 +40,23 @@ OptionResult SetResetOnClose(int fd) {
   return OptionResult{"SO_LINGER", rc == 0 ? 0 : errno};
 }
 
+OptionResult SetKeepAliveProbes(int fd, unsigned idle_s, unsigned interval_s, unsigned count) {
+  if (auto r = SetInt(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"); !r) return r;
+  if (auto r = SetInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(idle_s), "TCP_KEEPIDLE"); !r) return r;
+  if (auto r = SetInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(interval_s), "TCP_KEEPINTVL"); !r) return r;
+  return SetInt(fd, IPPROTO_TCP, TCP_KEEPCNT, static_cast<int>(count), "TCP_KEEPCNT");
+}
+
+OptionResult SetUserTimeout(int fd, unsigned timeout_ms) {
+  return SetInt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<int>(timeout_ms), "TCP_USER_TIMEOUT");
+}
+
+bool IsTcpClosed(int fd) {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  return ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && info.tcpi_state == TCP_CLOSE;
+}
+
 int TakeSocketError(int fd) {
   int error = 0;
   socklen_t length = sizeof error;

@@ -28,6 +28,13 @@ OptionResult SetMark(int fd, unsigned mark);
 OptionResult SetNoDelay(int fd);
 // SO_LINGER {1, 0}: the next close() sends a reset instead of a FIN.
 OptionResult SetResetOnClose(int fd);
+// SO_KEEPALIVE on, with its three TCP_KEEP* parameters (see keepalive.h).
+OptionResult SetKeepAliveProbes(int fd, unsigned idle_s, unsigned interval_s, unsigned count);
+// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
+OptionResult SetUserTimeout(int fd, unsigned timeout_ms);
+// True when the kernel has closed the TCP connection under this socket (it
+// gave up on the peer, or a reset came), though the descriptor is still open.
+bool IsTcpClosed(int fd);
 // Reads and clears SO_ERROR: the outcome of a non-blocking connect.
 int TakeSocketError(int fd);
 

@@ -56,6 +56,9 @@ SocketFailure OpenListener(const Address& address, const ListenOptions& options,
   if (!options.datagram) {
     // Accepted sockets inherit it: one setsockopt per listener, not per client.
     if (auto r = SetNoDelay(fd.get()); !r) return FromOption(r);
+    if (options.keepalive.enabled()) {
+      if (auto r = ApplyKeepAlive(fd.get(), options.keepalive); !r) return FromOption(r);
+    }
     if (::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
   }
   *out = std::move(fd);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dataplane/address.h"
+#include "dataplane/keepalive.h"
 #include "dataplane/unique_fd.h"
 
 namespace mmproxy::dataplane {
@@ -19,6 +20,7 @@ struct SocketFailure {
 struct ListenOptions {
   bool transparent = false;
   bool datagram = false;  // a UDP socket (bound, no listen) instead of TCP
+  KeepAlive keepalive;    // TCP: set on the listener, inherited by accepted sockets
 };
 
 // A non-blocking SO_REUSEPORT listener; IPv6 listeners are dual stack

@@ -1,6 +1,7 @@
 #include "dataplane/worker.h"
 
 #include "dataplane/clock.h"
+#include "dataplane/socket_options.h"
 
 #include <sys/epoll.h>
 
@@ -112,6 +113,14 @@ void Worker::Dispatch(void* tag, uint32_t events) {
       }
       break;
     default:
+      // A half that sent its FIN is no relay's source any more, so nothing
+      // would read the error that says its peer was given up on (keepalive).
+      if ((events & EPOLLERR) && half.eof) {
+        if (int error = TakeSocketError(half.fd.get()); error != 0) {
+          Abort(flow, error);
+          return;
+        }
+      }
       Pump(flow);
   }
 }

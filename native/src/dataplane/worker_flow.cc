@@ -11,10 +11,28 @@
 #include "dataplane/worker.h"
 
 namespace mmproxy::dataplane {
+namespace {
+
+// How a socket fails when the kernel gave up on a silent peer (keepalive
+// probes or data unacknowledged past TCP_USER_TIMEOUT): ETIMEDOUT, or the
+// ICMP error last seen on the way, when there was one.
+bool PeerSilent(int error) {
+  return error == ETIMEDOUT || error == EHOSTUNREACH || error == ENETUNREACH || error == EHOSTDOWN;
+}
+
+}  // namespace
 
 void Worker::Establish(Flow& flow) {
+  // Only now: TCP_USER_TIMEOUT would also cut the SYN retries short, which
+  // are the connect timeout's to end. The client socket inherited these and
+  // TCP_NODELAY from the listener.
+  if (const KeepAlive& keepalive = shared_.config.keepalive; keepalive.enabled()) {
+    if (auto r = ApplyKeepAlive(flow.target.fd.get(), keepalive); !r) {
+      FailConnect(flow, r.error, std::string("setsockopt(") + r.option + ")");
+      return;
+    }
+  }
   Bump(counters_.established);
-  // The client socket inherited TCP_NODELAY from the listener.
   SetState(flow, FlowState::kEstablished);
   // Readability is already known (header read and epoll events while
   // connecting); both sockets can take bytes.
@@ -110,13 +128,25 @@ void Worker::Finish(Flow& flow) {
 void Worker::Abort(Flow& flow, int error) {
   SetResetOnClose(flow.client.fd.get());
   SetResetOnClose(flow.target.fd.get());
-  bool reset = error == ECONNRESET || error == EPIPE;
-  counters_.Fail(Failure::kRelayError);
-  Event event = FlowEvent(flow, reset ? Level::kInfo : Level::kWarn, FailureLabel(Failure::kRelayError),
-                          std::string(reset ? "connection reset" : "relay failed") + " (" +
-                              std::strerror(error) + ") after " +
-                              std::to_string(flow.client.bytes_relayed) + " bytes to the target and " +
-                              std::to_string(flow.target.bytes_relayed) +
+  Failure failure = PeerSilent(error) ? Failure::kPeerTimeout : Failure::kRelayError;
+  counters_.Fail(failure);
+  std::string what;
+  Level level = Level::kInfo;
+  if (failure == Failure::kPeerTimeout) {
+    // The kernel gave up on that socket's peer; the other one is still open.
+    const char* peer = IsTcpClosed(flow.client.fd.get()) ? "the load balancer" : "the target";
+    what = std::string(peer) + " stopped answering (" + std::strerror(error) +
+           ": keepalive probes or data unacknowledged for " +
+           std::to_string(shared_.config.keepalive.user_timeout_ms / 1000) + " s)";
+  } else if (error == ECONNRESET || error == EPIPE) {
+    what = std::string("connection reset (") + std::strerror(error) + ")";
+  } else {
+    what = std::string("relay failed (") + std::strerror(error) + ")";
+    level = Level::kWarn;
+  }
+  Event event = FlowEvent(flow, level, FailureLabel(failure),
+                          what + " after " + std::to_string(flow.client.bytes_relayed) +
+                              " bytes to the target and " + std::to_string(flow.target.bytes_relayed) +
                               " to the client; reset the other side");
   event.code = strerrorname_np(error);
   event.bytes_to_target = flow.client.bytes_relayed;

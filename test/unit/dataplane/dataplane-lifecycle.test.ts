@@ -73,7 +73,7 @@ describe('DataPlane life cycle', function () {
     assert.equal(counters.active, 0);
     assert.deepEqual(Object.keys(counters.failures).sort(), [
       'address_in_use', 'bad_header', 'connect_error', 'connect_refused', 'connect_timeout', 'header_timeout',
-      'no_target', 'not_allowed', 'relay_error', 'too_many_connections',
+      'no_target', 'not_allowed', 'peer_timeout', 'relay_error', 'too_many_connections',
     ]);
     const { boundsMs, counts, count, sumSeconds } = counters.connectDurations;
     assert.ok(boundsMs.length > 0 && boundsMs.every((bound, i) => i === 0 || bound > boundsMs[i - 1]!), 'bounds ascend');

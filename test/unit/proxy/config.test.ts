@@ -9,7 +9,7 @@ describe('data plane config from the options', () => {
     const options = parseFlags([
       '-l', '[::]:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-mark', '7', '-listeners', '3', '-close-after', '9',
       '-dynamic-destination', '-listen-transparent', '--header-timeout', '2s', '--connect-timeout', '750ms',
-      '--max-connections', '100', '--max-sessions', '500', '--reuse-port',
+      '--max-connections', '100', '--max-sessions', '500', '--reuse-port', '--keepalive', '20',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -21,6 +21,7 @@ describe('data plane config from the options', () => {
       listeners: 3,
       headerTimeoutMs: 2000,
       connectTimeoutMs: 750,
+      keepAliveSeconds: 20,
       maxConnections: 100,
       dynamicDestination: true,
       listenTransparent: true,

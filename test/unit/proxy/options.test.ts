@@ -29,6 +29,7 @@ describe('proxy options: every flag, alias and default', () => {
       reusePort: false,
       headerTimeoutMs: 5000,
       connectTimeoutMs: 5000,
+      keepAliveSeconds: 15,
       maxConnections: 0,
       maxSessions: 10_000,
       drainTimeoutMs: 10_000,
@@ -67,6 +68,7 @@ describe('proxy options: every flag, alias and default', () => {
     ['header-timeout', [['--header-timeout', '1.5'], ['-header-timeout', '1500ms'], ['--header-timeout=1.5s']],
       (o) => o.headerTimeoutMs, 1500],
     ['connect-timeout', [['--connect-timeout', '2'], ['-connect-timeout', '2s']], (o) => o.connectTimeoutMs, 2000],
+    ['keepalive', [['--keepalive', '2'], ['-keepalive', '2s'], ['--keepalive=2000ms']], (o) => o.keepAliveSeconds, 2],
     ['max-connections', [['--max-connections', '100'], ['-max-connections', '100']], (o) => o.maxConnections, 100],
     ['max-sessions', [['--max-sessions', '0'], ['-max-sessions', '0'], ['--max-sessions=0']], (o) => o.maxSessions, 0],
     ['drain-timeout', [['--drain-timeout', '0'], ['-drain-timeout', '0s']], (o) => o.drainTimeoutMs, 0],
@@ -105,6 +107,10 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['--header-timeout', '0'], /^--header-timeout: "0" must be a duration like 5, 2.5s, 500ms or 1m, above zero/);
     usageError(['--connect-timeout', 'soon'], /^--connect-timeout: /);
     usageError(['--connect-timeout', '25h'], /^--connect-timeout: /);
+    strictEqual(parseFlags(['--keepalive', '0']).keepAliveSeconds, 0);
+    usageError(['--keepalive', '1.5s'], /^--keepalive: "1.5s" must be whole seconds from 0 \(off\) to 32767, like 15 or 2m$/);
+    usageError(['--keepalive', '10h'], /^--keepalive: /);
+    usageError(['--keepalive', '-1'], /^--keepalive: /);
     usageError(['--max-connections', '-3'], /^--max-connections: /);
     usageError(['--drain-timeout', '-1'], /^--drain-timeout: /);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
