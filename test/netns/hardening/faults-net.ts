@@ -1,0 +1,319 @@
+/*
+ * The fault suites' network: two load balancers, one faulty and one healthy, in front of the real `mmproxy` CLI,
+ * whose targets are fault services on loopback that misbehave on purpose.
+ *
+ *   ┌─ lb1 (the faulty flows) ┐      ┌─ app ─────────────────────────────────────────────────┐
+ *   │ fault-client            │      │ mmproxy 0.0.0.0:85xx -dynamic-destination -listeners 1│
+ *   │ eth0 192.0.2.1/24       ├──────┤ eth0 192.0.2.2/24                                     │
+ *   └─────────────────────────┘ veth │   each header names client 203.0.113.7:port and the   │
+ *   ┌─ lb2 (the healthy flow) ┐      │   target 127.0.0.1:port, so one proxy serves them all │
+ *   │ fault-client (ping)     │      │ fault-service echo 127.0.0.1:7000, others per test    │
+ *   │ eth0 198.51.100.1/24    ├──────┤ eth1 198.51.100.2/24                                  │
+ *   └─────────────────────────┘ veth │ loopback routing (table 123)                          │
+ *                                    └───────────────────────────────────────────────────────┘
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+import { requestSnapshot } from '../../../src/stats/client.js';
+import type { StatsSnapshot } from '../../../src/stats/schema.js';
+import { eventually } from '../dataplane-harness/driver.js';
+import { v2 } from '../dataplane-harness/headers.js';
+import { assertNoLeaks, type Host, type HostProcess, Lab } from '../kit/index.js';
+import { startMmproxy } from '../proxy/mmproxy-process.js';
+
+const FAULT_CLIENT = fileURLToPath(new URL('./faults-peers/fault-client.js', import.meta.url));
+const FAULT_SERVICE = fileURLToPath(new URL('./faults-peers/fault-service.js', import.meta.url));
+
+export const LB1 = '192.0.2.1';
+export const APP1 = '192.0.2.2';
+export const LB2 = '198.51.100.1';
+export const APP2 = '198.51.100.2';
+/** The real client every PROXY header names; it exists nowhere, so seeing it proves the spoofing path. */
+export const CLIENT = '203.0.113.7';
+export const ECHO_PORT = 7000;
+
+export const MB = 1 << 20;
+const SETTLE_MS = 250;
+
+type Line = Record<string, unknown> & { type?: string; atMs: number };
+
+/** The JSON objects a process printed, one a line. */
+function jsonLines(text: string): Line[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Line);
+}
+
+export interface ClientEnd extends Line {
+  ended: string;
+  localPort: number;
+  written: number;
+  received: number;
+  roundTrips: number;
+  sentSha256: string;
+  receivedSha256: string;
+}
+
+export interface ServiceDone extends Line {
+  peer: { address: string; port: number };
+  received: number;
+  receivedSha256: string;
+  written: number;
+  error?: string;
+}
+
+export interface Progress extends Line {
+  written: number;
+  received: number;
+}
+
+/** A fault-client or fault-service process and what it printed. */
+export class Peer {
+  constructor(readonly process: HostProcess) {}
+
+  lines<T extends Line>(type: string): T[] {
+    return jsonLines(this.process.stdout).filter((line) => line.type === type) as T[];
+  }
+
+  waitFor<T extends Line>(type: string, what: string, match: (line: T) => boolean = () => true, timeoutMs = 20_000): Promise<T> {
+    return eventually(what, () => this.lines<T>(type).find(match), timeoutMs);
+  }
+
+  /** fault-client: how the connection ended. */
+  end(timeoutMs = 20_000): Promise<ClientEnd> {
+    return this.waitFor<ClientEnd>('end', `${this.process.argv.join(' ')} to end`, () => true, timeoutMs);
+  }
+
+  /** fault-service: the connection from this client port, once closed. */
+  done(clientPort: number, timeoutMs = 20_000): Promise<ServiceDone> {
+    return this.waitFor<ServiceDone>('done', `the service to close the connection from port ${clientPort}`,
+      (line) => line.peer.port === clientPort, timeoutMs);
+  }
+
+  /**
+   * Waits until the `field` of the progress lines stops growing (TCP stopped the writer): the value, once it held
+   * still for `stillMs`.
+   */
+  async stalled(field: 'written' | 'received', stillMs = 1_000, timeoutMs = 20_000): Promise<number> {
+    return eventually(`${field} to stop growing`, () => {
+      const lines = this.lines<Progress>('progress');
+      const last = lines[lines.length - 1];
+      if (!last || last[field] === 0) return undefined;
+      const since = lines.find((line) => line[field] === last[field]);
+      return since && last.atMs - since.atMs >= stillMs ? last[field] : undefined;
+    }, timeoutMs);
+  }
+}
+
+/** Descriptors of a process by kind: sockets must return to their count; pipes are pooled by the data plane. */
+export function descriptors(pid: number): { sockets: number; pipes: number; other: number } {
+  const counts = { sockets: 0, pipes: 0, other: 0 };
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let link = '';
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed while listing
+    }
+    if (link.startsWith('socket:')) counts.sockets++;
+    else if (link.startsWith('pipe:')) counts.pipes++;
+    else counts.other++;
+  }
+  return counts;
+}
+
+export function rssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** A log line of mmproxy --log-format json. */
+export interface LogLine {
+  level: string;
+  kind: string;
+  msg: string;
+  code?: string;
+}
+
+/** The real mmproxy CLI under test. */
+export class Mmproxy {
+  private baseline = { sockets: 0, other: 0 };
+
+  constructor(readonly process: HostProcess, readonly port: number, readonly statsSocket: string) {}
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  snapshot(): Promise<StatsSnapshot> {
+    return requestSnapshot(this.statsSocket);
+  }
+
+  log(kind: string): LogLine[] {
+    return jsonLines(this.process.stderr).filter((line) => line['kind'] === kind) as unknown as LogLine[];
+  }
+
+  waitForLog(kind: string, match: (line: LogLine) => boolean = () => true, timeoutMs = 20_000): Promise<LogLine> {
+    return eventually(`a '${kind}' log line`, () => this.log(kind).find(match), timeoutMs);
+  }
+
+  /** Counts its descriptors now, to compare with after a test. */
+  async recordBaseline(): Promise<void> {
+    await this.assertIdle();
+    // The stats connection of assertIdle closes on mmproxy's side a moment later: count once the count holds.
+    let last = descriptors(this.pid);
+    this.baseline = await eventually('the descriptor count to settle', async () => {
+      await delay(SETTLE_MS);
+      const now = descriptors(this.pid);
+      const settled = now.sockets === last.sockets && now.other === last.other;
+      last = now;
+      return settled ? now : undefined;
+    });
+  }
+
+  /**
+   * Still running, no flow open, and its sockets and other descriptors back to the baseline (the stats client
+   * of assertIdle itself may take a moment to go); pipes stay within the data plane's pool.
+   */
+  async assertIdle(): Promise<void> {
+    assert.equal(this.process.running, true, `mmproxy exited:\n${this.process.stderr}`);
+    await eventually('no open flow', async () => ((await this.snapshot()).flows.length === 0 ? true : undefined));
+    if (this.baseline.sockets === 0) return;
+    const now = await eventually('descriptors back to the baseline', () => {
+      const counts = descriptors(this.pid);
+      return counts.sockets === this.baseline.sockets && counts.other === this.baseline.other ? counts : undefined;
+    }, 5_000).catch(() => descriptors(this.pid));
+    assert.equal(now.sockets, this.baseline.sockets, 'sockets back to the baseline');
+    assert.equal(now.other, this.baseline.other, 'other descriptors back to the baseline');
+    // 64 idle pipes (two descriptors each) per worker at most, and one worker (-listeners 1).
+    assert.ok(now.pipes <= 128, `pipes within the pool: ${now.pipes}`);
+  }
+}
+
+export interface ClientOptions {
+  /** The client port the header names (the port the target sees). */
+  clientPort: number;
+  targetPort: number;
+  mode: 'push' | 'stall-read' | 'ping' | 'idle' | 'reset-after';
+  bytes?: number;
+}
+
+export class FaultsNet {
+  readonly lab: Lab;
+  app!: Host;
+  lb1!: Host;
+  lb2!: Host;
+  private dir = '';
+
+  constructor(label: string) {
+    this.lab = Lab.create(label);
+  }
+
+  async build(): Promise<void> {
+    const { lab } = this;
+    [this.app, this.lb1, this.lb2] = [await lab.host('app'), await lab.host('lb1'), await lab.host('lb2')];
+    await lab.link(this.lb1, this.app, { a: { v4: `${LB1}/24` }, b: { v4: `${APP1}/24` } });
+    await lab.link(this.lb2, this.app, { a: { v4: `${LB2}/24` }, b: { v4: `${APP2}/24` } });
+    await this.app.addLoopbackRouting();
+    await this.service(ECHO_PORT, 'echo');
+    this.dir = await mkdtemp(join(tmpdir(), 'mmproxy-faults-'));
+  }
+
+  /** mmproxy in the app host on `port`, each flow going where its header says. */
+  async mmproxy(port: number, flags: string[] = []): Promise<Mmproxy> {
+    const statsSocket = join(this.dir, `stats-${port}.sock`);
+    const args = ['-l', `0.0.0.0:${port}`, '-dynamic-destination', '-listeners', '1', '-v', '1', '--log-format', 'json',
+      '--stats-socket', statsSocket, ...flags];
+    const child = await startMmproxy(this.app, args);
+    await child.waitForOutput(/stats_socket/, 5_000, 'stderr');
+    return new Mmproxy(child, port, statsSocket);
+  }
+
+  async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after', bytes = 0): Promise<Peer> {
+    const child = this.app.node(FAULT_SERVICE, ['--listen', `127.0.0.1:${port}`, '--mode', mode, '--bytes', String(bytes)]);
+    await child.waitForOutput(/"type":"listening"/);
+    return new Peer(child);
+  }
+
+  /** A load balancer connection from `lb` (lb1 or lb2) through mmproxy to 127.0.0.1:targetPort. */
+  client(lb: Host, proxy: Mmproxy, options: ClientOptions): Peer {
+    const header = v2({ source: CLIENT, sourcePort: options.clientPort, destination: '127.0.0.1', destinationPort: options.targetPort });
+    const to = lb === this.lb1 ? APP1 : APP2;
+    return new Peer(lb.node(FAULT_CLIENT, [
+      '--connect', `${to}:${proxy.port}`, '--header-hex', header.toString('hex'), '--mode', options.mode,
+      '--bytes', String(options.bytes ?? 0),
+    ]));
+  }
+
+  /** A healthy flow from lb2 to the echo service, pinging until stopped with healthyResult(). */
+  async healthy(proxy: Mmproxy, clientPort: number): Promise<Peer> {
+    const peer = this.client(this.lb2, proxy, { clientPort, targetPort: ECHO_PORT, mode: 'ping' });
+    await peer.waitFor<Progress>('progress', 'the healthy flow to make a round trip', (line) => Number(line['roundTrips']) > 0);
+    return peer;
+  }
+
+  /** Stops a healthy flow and asserts it worked throughout: every byte echoed intact, a clean end. */
+  async assertHealthy(peer: Peer): Promise<number> {
+    peer.process.kill('SIGUSR1');
+    const end = await peer.end();
+    assert.equal(end.ended, 'eof', `the healthy flow ended cleanly: ${JSON.stringify(end)}`);
+    assert.equal(end.received, end.written);
+    assert.equal(end.receivedSha256, end.sentSha256, 'the healthy flow got back exactly what it sent');
+    return end.roundTrips;
+  }
+
+  /**
+   * Drops every packet that `rule` matches in `host`'s input hook (nftables, inside that namespace only).
+   * Returns the undo.
+   */
+  async drop(host: Host, rule: string): Promise<() => Promise<void>> {
+    const table = 'mmp_faults';
+    await host.run(['nft', 'add', 'table', 'inet', table]);
+    await host.run(['nft', 'add', 'chain', 'inet', table, 'input', '{ type filter hook input priority 0; policy accept; }']);
+    await host.run(['nft', 'add', 'rule', 'inet', table, 'input', ...rule.split(' '), 'drop']);
+    return async () => {
+      await host.run(['nft', 'delete', 'table', 'inet', table]);
+    };
+  }
+
+  async destroy(): Promise<void> {
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    await this.lab.destroy();
+    await assertNoLeaks(this.lab);
+  }
+}
+
+/** Samples a process's RSS every 50 ms until stopped: the largest value seen. */
+export function sampleRss(pid: number): { stop: () => number } {
+  let largest = rssBytes(pid);
+  const timer = setInterval(() => (largest = Math.max(largest, rssBytes(pid))), 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(largest, rssBytes(pid));
+    },
+  };
+}
+
+/** The suite's figures, printed at its end for the closing note (never asserted). */
+export class Figures {
+  private readonly rows: string[] = [];
+
+  add(what: string, value: string): void {
+    this.rows.push(`  ${what}: ${value}`);
+  }
+
+  print(title: string): void {
+    console.log(`\n${title}\n${this.rows.join('\n')}\n`);
+  }
+}
+
+export const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
