@@ -202,7 +202,7 @@ export interface ClientOptions {
   /** The client port the header names (the port the target sees). */
   clientPort: number;
   targetPort: number;
-  mode: 'push' | 'stall-read' | 'ping' | 'idle' | 'reset-after';
+  mode: 'push' | 'stall-read' | 'ping' | 'idle' | 'sink' | 'reset-after';
   bytes?: number;
 }
 
@@ -211,7 +211,11 @@ export class FaultsNet {
   app!: Host;
   lb1!: Host;
   lb2!: Host;
+  /** The echo service on ECHO_PORT, the healthy flows' target. */
+  echo!: Peer;
   private dir = '';
+  /** Peers started by the current test; the suite's afterEach stops those still running. */
+  private started: Peer[] = [];
 
   constructor(label: string) {
     this.lab = Lab.create(label);
@@ -223,7 +227,7 @@ export class FaultsNet {
     await lab.link(this.lb1, this.app, { a: { v4: `${LB1}/24` }, b: { v4: `${APP1}/24` } });
     await lab.link(this.lb2, this.app, { a: { v4: `${LB2}/24` }, b: { v4: `${APP2}/24` } });
     await this.app.addLoopbackRouting();
-    await this.service(ECHO_PORT, 'echo');
+    this.echo = await this.service(ECHO_PORT, 'echo');
     this.dir = await mkdtemp(join(tmpdir(), 'mmproxy-faults-'));
   }
 
@@ -240,17 +244,21 @@ export class FaultsNet {
   async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after', bytes = 0): Promise<Peer> {
     const child = this.app.node(FAULT_SERVICE, ['--listen', `127.0.0.1:${port}`, '--mode', mode, '--bytes', String(bytes)]);
     await child.waitForOutput(/"type":"listening"/);
-    return new Peer(child);
+    const peer = new Peer(child);
+    if (this.echo) this.started.push(peer);
+    return peer;
   }
 
   /** A load balancer connection from `lb` (lb1 or lb2) through mmproxy to 127.0.0.1:targetPort. */
   client(lb: Host, proxy: Mmproxy, options: ClientOptions): Peer {
     const header = v2({ source: CLIENT, sourcePort: options.clientPort, destination: '127.0.0.1', destinationPort: options.targetPort });
     const to = lb === this.lb1 ? APP1 : APP2;
-    return new Peer(lb.node(FAULT_CLIENT, [
+    const peer = new Peer(lb.node(FAULT_CLIENT, [
       '--connect', `${to}:${proxy.port}`, '--header-hex', header.toString('hex'), '--mode', options.mode,
       '--bytes', String(options.bytes ?? 0),
     ]));
+    this.started.push(peer);
+    return peer;
   }
 
   /** A healthy flow from lb2 to the echo service, pinging until stopped with healthyResult(). */
@@ -278,10 +286,23 @@ export class FaultsNet {
     const table = 'mmp_faults';
     await host.run(['nft', 'add', 'table', 'inet', table]);
     await host.run(['nft', 'add', 'chain', 'inet', table, 'input', '{ type filter hook input priority 0; policy accept; }']);
-    await host.run(['nft', 'add', 'rule', 'inet', table, 'input', ...rule.split(' '), 'drop']);
+    await host.run(['nft', 'add', 'rule', 'inet', table, 'input', ...rule.split(' '), 'counter', 'drop']);
     return async () => {
       await host.run(['nft', 'delete', 'table', 'inet', table]);
     };
+  }
+
+  /** The app host's established TCP sockets whose local address is `local` (address:port), with their timers. */
+  async sockets(local: string): Promise<string[]> {
+    const { stdout } = await this.app.run(['ss', '-tnoH', 'state', 'established']);
+    // Columns: Recv-Q Send-Q Local Peer [timer:(...)]
+    return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[2] === local);
+  }
+
+  /** For afterEach: stops the clients and services the test started, however it ended. */
+  async stopStarted(): Promise<void> {
+    await Promise.all(this.started.map((peer) => peer.process.stop()));
+    this.started = [];
   }
 
   async destroy(): Promise<void> {

@@ -37,8 +37,10 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     await net.assertHealthy(warmup);
     await proxy.recordBaseline();
   });
-  afterEach(function () {
-    if (net) printLabLogOnFailure(this, net.lab);
+  afterEach(async function () {
+    if (!net) return;
+    printLabLogOnFailure(this, net.lab);
+    await net.stopStarted();
   });
   after(async function () {
     figures.print('faults at the target and mid-stream: figures');

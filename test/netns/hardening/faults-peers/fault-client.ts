@@ -6,6 +6,7 @@
  *   stall-read     nothing; reads nothing until SIGUSR1, then reads to the end
  *   ping           64 KiB, waits for the echo, pauses 100 ms, again; on SIGUSR1 sends FIN and reads to the end
  *   idle           one ping, then waits for the end
+ *   sink           reads to the end
  *   reset-after N  reads; once N bytes arrived, resets the connection
  * Prints JSON lines on stdout: {"type":"connected"}, {"type":"progress",...} every 100 ms, then one
  * {"type":"end",...} saying how the connection ended ('eof', 'reset' for its own reset, an errno code, 'timeout')

@@ -1,0 +1,115 @@
+/*
+ * A peer that vanishes without a FIN or a reset: everything from the load balancer, or everything to the target,
+ * dropped by nftables in the app's namespace (topology: ./faults-net.ts). With --keepalive 2, keepalive probes
+ * (idle flows) and TCP_USER_TIMEOUT (data in flight) make the kernel give up on the silent peer within about 5 s;
+ * mmproxy then ends that flow as peer_timeout and resets the other side. A healthy flow from the second load
+ * balancer runs throughout.
+ */
+import assert from 'node:assert/strict';
+
+import { printLabLogOnFailure, requireNetns } from '../kit/index.js';
+import { APP2, CLIENT, ECHO_PORT, FaultsNet, Figures, LB1, MB, type Mmproxy } from './faults-net.js';
+
+const KEEPALIVE_SECONDS = 2;
+/** Idle 2 s, then 3 probes 1 s apart (user timeout 5 s); generous for a loaded machine. */
+const GIVE_UP_WITHIN_MS = 20_000;
+
+describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)', function () {
+  this.timeout(60_000);
+  let net: FaultsNet | undefined;
+  let proxy: Mmproxy;
+  const figures = new Figures();
+  let nextPort = 42_000;
+  const port = (): number => ++nextPort;
+
+  before(async function () {
+    requireNetns(this);
+    net = new FaultsNet('silent');
+    await net.build();
+    proxy = await net.mmproxy(8502, ['--keepalive', String(KEEPALIVE_SECONDS)]);
+    const warmup = await net.healthy(proxy, port());
+    await net.assertHealthy(warmup);
+    await proxy.recordBaseline();
+  });
+  afterEach(async function () {
+    if (!net) return;
+    printLabLogOnFailure(this, net.lab);
+    await net.stopStarted();
+  });
+  after(async function () {
+    figures.print('a silent peer: figures');
+    await net?.destroy();
+  });
+
+  const peerTimeouts = async (): Promise<number> => (await proxy.snapshot()).counters.failures.peer_timeout;
+
+  it('both sockets of a flow carry the keepalive timer', async function () {
+    const clientPort = port();
+    const flow = await net!.healthy(proxy, clientPort);
+    // The accepted socket inherits the options from the listener; the upstream one gets them once connected.
+    const toLoadBalancer = await net!.sockets(`${APP2}:${proxy.port}`);
+    const toTarget = await net!.sockets(`${CLIENT}:${clientPort}`);
+    assert.equal(toLoadBalancer.length, 1, toLoadBalancer.join('\n'));
+    assert.match(toLoadBalancer[0]!, /timer:\(keepalive,/, 'the load balancer side');
+    assert.equal(toTarget.length, 1, toTarget.join('\n'));
+    assert.match(toTarget[0]!, /timer:\(keepalive,/, 'the target side');
+    await net!.assertHealthy(flow);
+  });
+
+  it('the load balancer vanishes: its idle and busy flows end, their targets are reset, the other flow goes on', async function () {
+    const streaming = await net!.service(7921, 'stream', 1024 * MB);
+    const healthy = await net!.healthy(proxy, port());
+    const before = await peerTimeouts();
+    const idlePort = port();
+    const busyPort = port();
+    const idle = net!.client(net!.lb1, proxy, { clientPort: idlePort, targetPort: ECHO_PORT, mode: 'idle' });
+    const busy = net!.client(net!.lb1, proxy, { clientPort: busyPort, targetPort: 7921, mode: 'sink' });
+    await idle.waitFor('progress', 'the idle flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
+    await busy.waitFor('progress', 'the busy flow to receive', (line) => Number(line['received']) > 0);
+
+    const vanished = Date.now();
+    const undo = await net!.drop(net!.app, `ip saddr ${LB1}`);
+    try {
+      const [idleDone, busyDone] = await Promise.all([
+        net!.echo.done(idlePort, GIVE_UP_WITHIN_MS),
+        streaming.done(busyPort, GIVE_UP_WITHIN_MS),
+      ]);
+      figures.add('LB vanished, idle flow (keepalive): target reset after', `${idleDone.atMs - vanished} ms`);
+      figures.add('LB vanished, busy flow (TCP_USER_TIMEOUT): target reset after', `${busyDone.atMs - vanished} ms`);
+      assert.equal(idleDone.error, 'ECONNRESET', 'the idle flow\'s target was reset');
+      assert.ok(busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE', `the busy flow's target saw ${busyDone.error}`);
+      assert.equal(await peerTimeouts(), before + 2);
+      const lines = proxy.log('peer_timeout');
+      assert.equal(lines.length, 2, JSON.stringify(lines));
+      for (const line of lines) assert.match(line.msg, /^the load balancer stopped answering/);
+      await net!.assertHealthy(healthy);
+    } finally {
+      await undo();
+      await Promise.all([idle.process.stop(), busy.process.stop()]);
+    }
+    await proxy.assertIdle();
+  });
+
+  it('the target vanishes: the flow ends and the load balancer connection is reset, the other flow goes on', async function () {
+    await net!.service(7922, 'echo');
+    const healthy = await net!.healthy(proxy, port());
+    const before = await peerTimeouts();
+    const client = net!.client(net!.lb1, proxy, { clientPort: port(), targetPort: 7922, mode: 'idle' });
+    await client.waitFor('progress', 'the flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
+
+    const vanished = Date.now();
+    const undo = await net!.drop(net!.app, 'tcp dport 7922');
+    try {
+      const end = await client.end(GIVE_UP_WITHIN_MS);
+      figures.add('target vanished, idle flow (keepalive): LB connection reset after', `${end.atMs - vanished} ms`);
+      assert.equal(end.ended, 'ECONNRESET');
+      assert.equal(await peerTimeouts(), before + 1);
+      assert.match((await proxy.waitForLog('peer_timeout', (line) => /^the target/.test(line.msg))).msg,
+        /^the target stopped answering \(Connection timed out/);
+      await net!.assertHealthy(healthy);
+    } finally {
+      await undo();
+    }
+    await proxy.assertIdle();
+  });
+});
