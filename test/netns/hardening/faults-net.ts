@@ -167,6 +167,8 @@ export class Mmproxy {
 
   /** Counts its descriptors now, to compare with after a test. */
   async recordBaseline(): Promise<void> {
+    // RSS and descriptors are read from /proc by PID: it must be mmproxy's node itself (ip netns exec execs it).
+    assert.match(readFileSync(`/proc/${this.pid}/cmdline`, 'utf8'), /bin\/mmproxy\.js/);
     await this.assertIdle();
     // The stats connection of assertIdle closes on mmproxy's side a moment later: count once the count holds.
     let last = descriptors(this.pid);
