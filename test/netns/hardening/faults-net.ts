@@ -101,7 +101,7 @@ export class Peer {
    * Waits until the `field` of the progress lines stops growing (TCP stopped the writer): the value, once it held
    * still for `stillMs`.
    */
-  async stalled(field: 'written' | 'received', stillMs = 1_000, timeoutMs = 20_000): Promise<number> {
+  async stalled(field: 'written' | 'received', stillMs = 500, timeoutMs = 20_000): Promise<number> {
     return eventually(`${field} to stop growing`, () => {
       const lines = this.lines<Progress>('progress');
       const last = lines[lines.length - 1];
@@ -141,6 +141,8 @@ export interface LogLine {
   kind: string;
   msg: string;
   code?: string;
+  /** address:port of the real client, for flow events. */
+  client?: string;
 }
 
 /** The real mmproxy CLI under test. */

@@ -79,7 +79,8 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
       assert.equal(idleDone.error, 'ECONNRESET', 'the idle flow\'s target was reset');
       assert.ok(busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE', `the busy flow's target saw ${busyDone.error}`);
       assert.equal(await peerTimeouts(), before + 2);
-      const lines = proxy.log('peer_timeout');
+      const ours = [`${CLIENT}:${idlePort}`, `${CLIENT}:${busyPort}`];
+      const lines = proxy.log('peer_timeout').filter((line) => ours.includes(line.client ?? ''));
       assert.equal(lines.length, 2, JSON.stringify(lines));
       for (const line of lines) assert.match(line.msg, /^the load balancer stopped answering/);
       await net!.assertHealthy(healthy);
@@ -94,7 +95,8 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
     await net!.service(7922, 'echo');
     const healthy = await net!.healthy(proxy, port());
     const before = await peerTimeouts();
-    const client = net!.client(net!.lb1, proxy, { clientPort: port(), targetPort: 7922, mode: 'idle' });
+    const clientPort = port();
+    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7922, mode: 'idle' });
     await client.waitFor('progress', 'the flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
 
     const vanished = Date.now();
@@ -104,12 +106,32 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
       figures.add('target vanished, idle flow (keepalive): LB connection reset after', `${end.atMs - vanished} ms`);
       assert.equal(end.ended, 'ECONNRESET');
       assert.equal(await peerTimeouts(), before + 1);
-      assert.match((await proxy.waitForLog('peer_timeout', (line) => /^the target/.test(line.msg))).msg,
-        /^the target stopped answering \(Connection timed out/);
+      const line = await proxy.waitForLog('peer_timeout', (entry) => entry.client === `${CLIENT}:${clientPort}`);
+      assert.match(line.msg, /^the target stopped answering \(Connection timed out/);
       await net!.assertHealthy(healthy);
     } finally {
       await undo();
     }
+    await proxy.assertIdle();
+  });
+
+  // Last: the link stays down.
+  it('the load balancer\'s link goes down: its flow ends, its target is reset, the other flow goes on', async function () {
+    const healthy = await net!.healthy(proxy, port());
+    const before = await peerTimeouts();
+    const clientPort = port();
+    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: ECHO_PORT, mode: 'idle' });
+    await client.waitFor('progress', 'the flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
+
+    const vanished = Date.now();
+    await net!.lb1.ip(['link', 'set', 'eth0', 'down']);
+    const done = await net!.echo.done(clientPort, GIVE_UP_WITHIN_MS);
+    assert.equal(done.error, 'ECONNRESET', 'the target was reset');
+    assert.equal(await peerTimeouts(), before + 1);
+    const line = await proxy.waitForLog('peer_timeout', (entry) => entry.client === `${CLIENT}:${clientPort}`);
+    figures.add('LB link down, idle flow: target reset after', `${done.atMs - vanished} ms (${line.code})`);
+    assert.match(line.msg, /^the load balancer stopped answering/);
+    await net!.assertHealthy(healthy);
     await proxy.assertIdle();
   });
 });
