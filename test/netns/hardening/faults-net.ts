@@ -139,6 +139,8 @@ export function rssBytes(pid: number): number {
 export interface LogLine {
   level: string;
   kind: string;
+  /** ISO 8601. */
+  time: string;
   msg: string;
   code?: string;
   /** address:port of the real client, for flow events. */
@@ -245,7 +247,7 @@ export class FaultsNet {
     return new Mmproxy(child, port, statsSocket);
   }
 
-  async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after', bytes = 0): Promise<Peer> {
+  async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after' | 'hold', bytes = 0): Promise<Peer> {
     const child = this.app.node(FAULT_SERVICE, ['--listen', `127.0.0.1:${port}`, '--mode', mode, '--bytes', String(bytes)]);
     await child.waitForOutput(/"type":"listening"/);
     const peer = new Peer(child);
@@ -296,11 +298,11 @@ export class FaultsNet {
     };
   }
 
-  /** The app host's established TCP sockets whose local address is `local` (address:port), with their timers. */
+  /** The app host's TCP sockets (any state but listening) whose local address is `local` (address:port), with timers. */
   async sockets(local: string): Promise<string[]> {
-    const { stdout } = await this.app.run(['ss', '-tnoH', 'state', 'established']);
-    // Columns: Recv-Q Send-Q Local Peer [timer:(...)]
-    return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[2] === local);
+    const { stdout } = await this.app.run(['ss', '-tnoH', 'state', 'connected']);
+    // Columns: State Recv-Q Send-Q Local Peer [timer:(...)]
+    return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[3] === local);
   }
 
   /** For afterEach: stops the clients and services the test started, however it ended. */

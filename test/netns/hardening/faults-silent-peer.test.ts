@@ -56,37 +56,45 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
     await net!.assertHealthy(flow);
   });
 
-  it('the load balancer vanishes: its idle and busy flows end, their targets are reset, the other flow goes on', async function () {
+  it('the load balancer vanishes: its idle, busy and half-closed flows end, their targets are reset, the other flow goes on', async function () {
     const streaming = await net!.service(7921, 'stream', 1024 * MB);
+    const holding = await net!.service(7923, 'hold');
     const healthy = await net!.healthy(proxy, port());
     const before = await peerTimeouts();
-    const idlePort = port();
-    const busyPort = port();
+    const [idlePort, busyPort, halfClosedPort] = [port(), port(), port()];
     const idle = net!.client(net!.lb1, proxy, { clientPort: idlePort, targetPort: ECHO_PORT, mode: 'idle' });
     const busy = net!.client(net!.lb1, proxy, { clientPort: busyPort, targetPort: 7921, mode: 'sink' });
+    // Its request sent and its side closed, it waits for an answer the target is still working on.
+    const halfClosed = net!.client(net!.lb1, proxy, { clientPort: halfClosedPort, targetPort: 7923, mode: 'push', bytes: 64 * 1024 });
     await idle.waitFor('progress', 'the idle flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
     await busy.waitFor('progress', 'the busy flow to receive', (line) => Number(line['received']) > 0);
+    await holding.waitFor('progress', 'the held request to arrive', (line) => Number(line['received']) === 64 * 1024);
+    const held = `${CLIENT}:${halfClosedPort}`;
+    assert.match((await net!.sockets(held))[0] ?? '', /^FIN-WAIT-2 /, 'the load balancer\'s FIN went on to the target');
 
     const vanished = Date.now();
     const undo = await net!.drop(net!.app, `ip saddr ${LB1}`);
     try {
-      const [idleDone, busyDone] = await Promise.all([
+      const [idleDone, busyDone, halfClosedEnd] = await Promise.all([
         net!.echo.done(idlePort, GIVE_UP_WITHIN_MS),
         streaming.done(busyPort, GIVE_UP_WITHIN_MS),
+        proxy.waitForLog('peer_timeout', (line) => line.client === held, GIVE_UP_WITHIN_MS),
       ]);
       figures.add('LB vanished, idle flow (keepalive): target reset after', `${idleDone.atMs - vanished} ms`);
       figures.add('LB vanished, busy flow (TCP_USER_TIMEOUT): target reset after', `${busyDone.atMs - vanished} ms`);
+      figures.add('LB vanished, half-closed flow (keepalive): flow ended after', `${Date.parse(halfClosedEnd.time) - vanished} ms`);
       assert.equal(idleDone.error, 'ECONNRESET', 'the idle flow\'s target was reset');
       assert.ok(busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE', `the busy flow's target saw ${busyDone.error}`);
-      assert.equal(await peerTimeouts(), before + 2);
-      const ours = [`${CLIENT}:${idlePort}`, `${CLIENT}:${busyPort}`];
+      // The holding target reads nothing after the FIN, so only its kernel sees the reset: no CLOSE-WAIT socket left.
+      assert.deepEqual(await net!.sockets('127.0.0.1:7923'), [], 'the half-closed flow\'s target was reset');
+      assert.equal(await peerTimeouts(), before + 3);
+      const ours = [idlePort, busyPort, halfClosedPort].map((clientPort) => `${CLIENT}:${clientPort}`);
       const lines = proxy.log('peer_timeout').filter((line) => ours.includes(line.client ?? ''));
-      assert.equal(lines.length, 2, JSON.stringify(lines));
+      assert.equal(lines.length, 3, JSON.stringify(lines));
       for (const line of lines) assert.match(line.msg, /^the load balancer stopped answering/);
       await net!.assertHealthy(healthy);
     } finally {
       await undo();
-      await Promise.all([idle.process.stop(), busy.process.stop()]);
     }
     await proxy.assertIdle();
   });

@@ -6,6 +6,7 @@
  *   stall-read     reads nothing until SIGUSR1, then reads to the FIN and closes
  *   stream N       sends N bytes of the bulk stream as fast as TCP takes them, then FIN; discards what comes in
  *   reset-after N  reads; once N bytes arrived, resets the connection
+ *   hold           reads, never answers and never closes (a target still working on the request)
  * Prints JSON lines on stdout: {"type":"listening"}, {"type":"accepted",...}, {"type":"progress",...} every
  * 100 ms while a connection is open, and per connection {"type":"done",...} with the bytes and sha256 it received,
  * the bytes the kernel took from it, and its error code if it ended with one ('reset' for its own reset).
@@ -47,7 +48,7 @@ function handle(socket: Socket): void {
     }
   });
   socket.on('end', () => {
-    if (mode !== 'stream') socket.end();
+    if (mode !== 'stream' && mode !== 'hold') socket.end();
   });
   socket.on('error', (failure: NodeJS.ErrnoException) => {
     error ??= failure.code ?? failure.message;
