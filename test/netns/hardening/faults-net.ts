@@ -220,8 +220,8 @@ export class FaultsNet {
   /** The echo service on ECHO_PORT, the healthy flows' target. */
   echo!: Peer;
   private dir = '';
-  /** Peers started by the current test; the suite's afterEach stops those still running. */
-  private started: Peer[] = [];
+  /** Processes started by the current test; the suite's afterEach stops those still running. */
+  private started: HostProcess[] = [];
 
   constructor(label: string) {
     this.lab = Lab.create(label);
@@ -237,10 +237,10 @@ export class FaultsNet {
     this.dir = await mkdtemp(join(tmpdir(), 'mmproxy-faults-'));
   }
 
-  /** mmproxy in the app host on `port`, each flow going where its header says. */
-  async mmproxy(port: number, flags: string[] = []): Promise<Mmproxy> {
+  /** mmproxy in the app host on `port`, each flow going where its header says unless `targets` says otherwise. */
+  async mmproxy(port: number, flags: string[] = [], targets = ['-dynamic-destination']): Promise<Mmproxy> {
     const statsSocket = join(this.dir, `stats-${port}.sock`);
-    const args = ['-l', `0.0.0.0:${port}`, '-dynamic-destination', '-listeners', '1', '-v', '1', '--log-format', 'json',
+    const args = ['-l', `0.0.0.0:${port}`, ...targets, '-listeners', '1', '-v', '1', '--log-format', 'json',
       '--stats-socket', statsSocket, ...flags];
     const child = await startMmproxy(this.app, args);
     await child.waitForOutput(/stats_socket/, 5_000, 'stderr');
@@ -250,9 +250,9 @@ export class FaultsNet {
   async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after' | 'hold', bytes = 0): Promise<Peer> {
     const child = this.app.node(FAULT_SERVICE, ['--listen', `127.0.0.1:${port}`, '--mode', mode, '--bytes', String(bytes)]);
     await child.waitForOutput(/"type":"listening"/);
-    const peer = new Peer(child);
-    if (this.echo) this.started.push(peer);
-    return peer;
+    // The echo service of build() serves the whole suite.
+    if (this.echo) this.track(child);
+    return new Peer(child);
   }
 
   /** A load balancer connection from `lb` (lb1 or lb2) through mmproxy to 127.0.0.1:targetPort. */
@@ -263,7 +263,7 @@ export class FaultsNet {
       '--connect', `${to}:${proxy.port}`, '--header-hex', header.toString('hex'), '--mode', options.mode,
       '--bytes', String(options.bytes ?? 0),
     ]));
-    this.started.push(peer);
+    this.track(peer.process);
     return peer;
   }
 
@@ -305,9 +305,15 @@ export class FaultsNet {
     return stdout.split('\n').filter((line) => line.trim().split(/\s+/)[3] === local);
   }
 
-  /** For afterEach: stops the clients and services the test started, however it ended. */
+  /** Stops it after the current test (see stopStarted). */
+  track(child: HostProcess): HostProcess {
+    this.started.push(child);
+    return child;
+  }
+
+  /** For afterEach: stops the processes the test started, however it ended. */
   async stopStarted(): Promise<void> {
-    await Promise.all(this.started.map((peer) => peer.process.stop()));
+    await Promise.all(this.started.map((child) => child.stop()));
     this.started = [];
   }
 

@@ -6,14 +6,19 @@
  */
 import assert from 'node:assert/strict';
 
-import { printLabLogOnFailure, requireNetns } from '../kit/index.js';
+import {
+  exchange, HAPROXY, printLabLogOnFailure, requireNetns, requireProgram, startHaproxy, tcpProxyConfig,
+} from '../kit/index.js';
 import { streamSha256 } from './faults-peers/bulk-stream.js';
 import {
-  type ClientEnd, FaultsNet, Figures, MB, mb, type Mmproxy, type Peer, rssBytes, sampleRss,
+  APP1, type ClientEnd, FaultsNet, Figures, LB1, MB, mb, type Mmproxy, type Peer, rssBytes, sampleRss,
 } from './faults-net.js';
 
-/** Enough that a proxy holding what the slow side cannot take yet would show it in its memory. */
-const BULK_BYTES = 256 * MB;
+/**
+ * Four times the RSS bound below and far beyond what the socket buffers hold: a proxy keeping what the slow side
+ * cannot take yet would show it in its memory. (256 MB proves the same and costs 10 s more on a loaded machine.)
+ */
+const BULK_BYTES = 128 * MB;
 /** What a proxy that buffers nothing of its own may grow by while the bulk stream is held up. */
 const RSS_GROWTH_LIMIT = 32 * MB;
 /** The socket buffers on the way (client, mmproxy both sides, target) hold far less than this. */
@@ -169,5 +174,21 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     assert.equal((await failures()).relay_error, before.relay_error! + 1);
     await net!.assertHealthy(healthy);
     await proxy.assertIdle();
+  });
+
+  it('behind real HAProxy: a refused target shows in its log as a server-side abort (SD)', async function () {
+    requireProgram(this, HAPROXY, 'haproxy');
+    const refusing = await net!.mmproxy(8503, [], ['-4', '127.0.0.1:7931']);
+    net!.track(refusing.process);
+    const config = tcpProxyConfig({ bind: { address: LB1, port: 8031 }, servers: [{ address: APP1, port: 8503, sendProxy: 'v2' }] });
+    const haproxy = await startHaproxy(net!.lb1, { config, waitForPorts: [8031] });
+    net!.track(haproxy.process);
+    const result = await exchange(net!.lb1, { connect: `${LB1}:8031`, sendBytes: 10 });
+    assert.equal(result.receivedBytes, 0);
+    // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
+    const [line] = await haproxy.waitForLog(
+      new RegExp(`^${LB1.replaceAll('.', '\\.')}:${result.localPort} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD .*$`, 'm'));
+    figures.add('behind HAProxy, target down: HAProxy logged', line.replace(/\[[^\]]+\] /, ''));
+    assert.equal((await refusing.snapshot()).counters.failures.connect_refused, 1);
   });
 });
