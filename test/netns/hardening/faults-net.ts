@@ -13,19 +13,16 @@
  *                                    └───────────────────────────────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { requestSnapshot } from '../../../src/stats/client.js';
-import type { StatsSnapshot } from '../../../src/stats/schema.js';
-import { eventually } from '../dataplane-harness/driver.js';
 import { v2 } from '../dataplane-harness/headers.js';
 import { assertNoLeaks, type Host, type HostProcess, Lab } from '../kit/index.js';
 import { startMmproxy } from '../proxy/mmproxy-process.js';
+import { Mmproxy } from './faults-mmproxy.js';
+import { Peer, type Progress } from './faults-peer.js';
 
 const FAULT_CLIENT = fileURLToPath(new URL('./faults-peers/fault-client.js', import.meta.url));
 const FAULT_SERVICE = fileURLToPath(new URL('./faults-peers/fault-service.js', import.meta.url));
@@ -37,172 +34,6 @@ export const APP2 = '198.51.100.2';
 /** The real client every PROXY header names; it exists nowhere, so seeing it proves the spoofing path. */
 export const CLIENT = '203.0.113.7';
 export const ECHO_PORT = 7000;
-
-export const MB = 1 << 20;
-const SETTLE_MS = 250;
-
-type Line = Record<string, unknown> & { type?: string; atMs: number };
-
-/** The JSON objects a process printed, one a line. */
-function jsonLines(text: string): Line[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Line);
-}
-
-export interface ClientEnd extends Line {
-  ended: string;
-  localPort: number;
-  written: number;
-  received: number;
-  roundTrips: number;
-  sentSha256: string;
-  receivedSha256: string;
-}
-
-export interface ServiceDone extends Line {
-  peer: { address: string; port: number };
-  received: number;
-  receivedSha256: string;
-  written: number;
-  error?: string;
-}
-
-export interface Progress extends Line {
-  written: number;
-  received: number;
-}
-
-/** A fault-client or fault-service process and what it printed. */
-export class Peer {
-  constructor(readonly process: HostProcess) {}
-
-  lines<T extends Line>(type: string): T[] {
-    return jsonLines(this.process.stdout).filter((line) => line.type === type) as T[];
-  }
-
-  waitFor<T extends Line>(type: string, what: string, match: (line: T) => boolean = () => true, timeoutMs = 20_000): Promise<T> {
-    return eventually(what, () => this.lines<T>(type).find(match), timeoutMs);
-  }
-
-  /** fault-client: how the connection ended. */
-  end(timeoutMs = 20_000): Promise<ClientEnd> {
-    return this.waitFor<ClientEnd>('end', `${this.process.argv.join(' ')} to end`, () => true, timeoutMs);
-  }
-
-  /** fault-service: the connection from this client port, once closed. */
-  done(clientPort: number, timeoutMs = 20_000): Promise<ServiceDone> {
-    return this.waitFor<ServiceDone>('done', `the service to close the connection from port ${clientPort}`,
-      (line) => line.peer.port === clientPort, timeoutMs);
-  }
-
-  /**
-   * Waits until the `field` of the progress lines stops growing (TCP stopped the writer): the value, once it held
-   * still for `stillMs`.
-   */
-  async stalled(field: 'written' | 'received', stillMs = 500, timeoutMs = 20_000): Promise<number> {
-    return eventually(`${field} to stop growing`, () => {
-      const lines = this.lines<Progress>('progress');
-      const last = lines[lines.length - 1];
-      if (!last || last[field] === 0) return undefined;
-      const since = lines.find((line) => line[field] === last[field]);
-      return since && last.atMs - since.atMs >= stillMs ? last[field] : undefined;
-    }, timeoutMs);
-  }
-}
-
-/** Descriptors of a process by kind: sockets must return to their count; pipes are pooled by the data plane. */
-export function descriptors(pid: number): { sockets: number; pipes: number; other: number } {
-  const counts = { sockets: 0, pipes: 0, other: 0 };
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let link = '';
-    try {
-      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue; // closed while listing
-    }
-    if (link.startsWith('socket:')) counts.sockets++;
-    else if (link.startsWith('pipe:')) counts.pipes++;
-    else counts.other++;
-  }
-  return counts;
-}
-
-export function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) * 1024;
-}
-
-/** A log line of mmproxy --log-format json. */
-export interface LogLine {
-  level: string;
-  kind: string;
-  /** ISO 8601. */
-  time: string;
-  msg: string;
-  code?: string;
-  /** address:port of the real client, for flow events. */
-  client?: string;
-}
-
-/** The real mmproxy CLI under test. */
-export class Mmproxy {
-  private baseline = { sockets: 0, other: 0 };
-
-  constructor(readonly process: HostProcess, readonly port: number, readonly statsSocket: string) {}
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  snapshot(): Promise<StatsSnapshot> {
-    return requestSnapshot(this.statsSocket);
-  }
-
-  log(kind: string): LogLine[] {
-    return jsonLines(this.process.stderr).filter((line) => line['kind'] === kind) as unknown as LogLine[];
-  }
-
-  waitForLog(kind: string, match: (line: LogLine) => boolean = () => true, timeoutMs = 20_000): Promise<LogLine> {
-    return eventually(`a '${kind}' log line`, () => this.log(kind).find(match), timeoutMs);
-  }
-
-  /** Counts its descriptors now, to compare with after a test. */
-  async recordBaseline(): Promise<void> {
-    // RSS and descriptors are read from /proc by PID: it must be mmproxy's node itself (ip netns exec execs it).
-    assert.match(readFileSync(`/proc/${this.pid}/cmdline`, 'utf8'), /bin\/mmproxy\.js/);
-    await this.assertIdle();
-    // The stats connection of assertIdle closes on mmproxy's side a moment later: count once the count holds.
-    let last = descriptors(this.pid);
-    this.baseline = await eventually('the descriptor count to settle', async () => {
-      await delay(SETTLE_MS);
-      const now = descriptors(this.pid);
-      const settled = now.sockets === last.sockets && now.other === last.other;
-      last = now;
-      return settled ? now : undefined;
-    });
-  }
-
-  /**
-   * Still running, no flow open, and its sockets and other descriptors back to the baseline (the stats client
-   * of assertIdle itself may take a moment to go); pipes stay within the data plane's pool.
-   */
-  async assertIdle(): Promise<void> {
-    assert.equal(this.process.running, true, `mmproxy exited:\n${this.process.stderr}`);
-    await eventually('no open flow', async () => ((await this.snapshot()).flows.length === 0 ? true : undefined));
-    if (this.baseline.sockets === 0) return;
-    const now = await eventually('descriptors back to the baseline', () => {
-      const counts = descriptors(this.pid);
-      return counts.sockets === this.baseline.sockets && counts.other === this.baseline.other ? counts : undefined;
-    }, 5_000).catch(() => descriptors(this.pid));
-    assert.equal(now.sockets, this.baseline.sockets, 'sockets back to the baseline');
-    assert.equal(now.other, this.baseline.other, 'other descriptors back to the baseline');
-    // 64 idle pipes (two descriptors each) per worker at most, and one worker (-listeners 1).
-    assert.ok(now.pipes <= 128, `pipes within the pool: ${now.pipes}`);
-  }
-}
 
 export interface ClientOptions {
   /** The client port the header names (the port the target sees). */
@@ -323,30 +154,3 @@ export class FaultsNet {
     await assertNoLeaks(this.lab);
   }
 }
-
-/** Samples a process's RSS every 50 ms until stopped: the largest value seen. */
-export function sampleRss(pid: number): { stop: () => number } {
-  let largest = rssBytes(pid);
-  const timer = setInterval(() => (largest = Math.max(largest, rssBytes(pid))), 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(largest, rssBytes(pid));
-    },
-  };
-}
-
-/** The suite's figures, printed at its end for the closing note (never asserted). */
-export class Figures {
-  private readonly rows: string[] = [];
-
-  add(what: string, value: string): void {
-    this.rows.push(`  ${what}: ${value}`);
-  }
-
-  print(title: string): void {
-    console.log(`\n${title}\n${this.rows.join('\n')}\n`);
-  }
-}
-
-export const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 
 import { printLabLogOnFailure, requireNetns } from '../kit/index.js';
-import { APP2, CLIENT, ECHO_PORT, FaultsNet, Figures, LB1, MB, type Mmproxy } from './faults-net.js';
+import { Figures, MB } from './faults-figures.js';
+import type { Mmproxy } from './faults-mmproxy.js';
+import { APP2, CLIENT, ECHO_PORT, FaultsNet, LB1 } from './faults-net.js';
 
 const KEEPALIVE_SECONDS = 2;
 /** Idle 2 s, then 3 probes 1 s apart (user timeout 5 s); generous for a loaded machine. */
@@ -76,8 +78,8 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
     const undo = await net!.drop(net!.app, `ip saddr ${LB1}`);
     try {
       const [idleDone, busyDone, halfClosedEnd] = await Promise.all([
-        net!.echo.done(idlePort, GIVE_UP_WITHIN_MS),
-        streaming.done(busyPort, GIVE_UP_WITHIN_MS),
+        net!.echo.done(CLIENT, idlePort, GIVE_UP_WITHIN_MS),
+        streaming.done(CLIENT, busyPort, GIVE_UP_WITHIN_MS),
         proxy.waitForLog('peer_timeout', (line) => line.client === held, GIVE_UP_WITHIN_MS),
       ]);
       figures.add('LB vanished, idle flow (keepalive): target reset after', `${idleDone.atMs - vanished} ms`);
@@ -133,7 +135,7 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
 
     const vanished = Date.now();
     await net!.lb1.ip(['link', 'set', 'eth0', 'down']);
-    const done = await net!.echo.done(clientPort, GIVE_UP_WITHIN_MS);
+    const done = await net!.echo.done(CLIENT, clientPort, GIVE_UP_WITHIN_MS);
     assert.equal(done.error, 'ECONNRESET', 'the target was reset');
     assert.equal(await peerTimeouts(), before + 1);
     const line = await proxy.waitForLog('peer_timeout', (entry) => entry.client === `${CLIENT}:${clientPort}`);

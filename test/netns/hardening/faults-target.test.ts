@@ -10,9 +10,10 @@ import {
   exchange, HAPROXY, printLabLogOnFailure, requireNetns, requireProgram, startHaproxy, tcpProxyConfig,
 } from '../kit/index.js';
 import { streamSha256 } from './faults-peers/bulk-stream.js';
-import {
-  APP1, type ClientEnd, FaultsNet, Figures, LB1, MB, mb, type Mmproxy, type Peer, rssBytes, sampleRss,
-} from './faults-net.js';
+import { Figures, MB, mb } from './faults-figures.js';
+import { type Mmproxy, rssBytes, sampleRss } from './faults-mmproxy.js';
+import { APP1, CLIENT, FaultsNet, LB1 } from './faults-net.js';
+import type { ClientEnd, Peer } from './faults-peer.js';
 
 /**
  * Four times the RSS bound below and far beyond what the socket buffers hold: a proxy keeping what the slow side
@@ -107,7 +108,7 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const released = Date.now();
     slow.process.kill('SIGUSR1');
     const end = await client.end(30_000);
-    const done = await slow.done(clientPort);
+    const done = await slow.done(CLIENT, clientPort);
     figures.add('target reading again: the rest arrived in', `${done.atMs - released} ms`);
     assert.equal(end.ended, 'eof');
     assert.equal(done.received, BULK_BYTES);
@@ -137,7 +138,7 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     assert.equal(end.ended, 'eof');
     assert.equal(end.received, BULK_BYTES);
     assert.equal(end.receivedSha256, streamSha256(BULK_BYTES), 'every byte, in order');
-    assert.equal((await target.done(clientPort)).error, undefined);
+    assert.equal((await target.done(CLIENT, clientPort)).error, undefined);
     await net!.assertHealthy(healthy);
     await proxy.assertIdle();
   });
@@ -148,7 +149,7 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const before = await failures();
     const clientPort = port();
     const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7905, mode: 'push', bytes: 64 * MB });
-    const done = await target.done(clientPort);
+    const done = await target.done(CLIENT, clientPort);
     assert.equal(done.error, 'reset');
     const end = await client.end();
     assert.ok(['ECONNRESET', 'EPIPE'].includes(end.ended), `the load balancer saw ${end.ended}`);
@@ -167,7 +168,7 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7906, mode: 'reset-after', bytes: 16 * MB });
     const end: ClientEnd = await client.end();
     assert.equal(end.ended, 'reset');
-    const done = await target.done(clientPort);
+    const done = await target.done(CLIENT, clientPort);
     assert.ok(done.error === 'ECONNRESET' || done.error === 'EPIPE', `the target saw ${done.error ?? 'a clean end'}`);
     assert.ok(done.written < BULK_BYTES);
     figures.add('LB reset mid-download: target connection reset after', `${done.atMs - end.atMs} ms`);
