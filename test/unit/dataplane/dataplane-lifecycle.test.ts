@@ -60,6 +60,7 @@ describe('DataPlane life cycle', function () {
     const invalid = nativeError('ERR_INVALID_CONFIG');
     assert.throws(() => createDataPlane(config({ allowedSubnets: ['192.0.2.0/33'] }), () => {}), invalid);
     assert.throws(() => createDataPlane(config({ listeners: 0 }), () => {}), invalid);
+    assert.throws(() => createDataPlane(config({ keepAliveSeconds: -1 }), () => {}), invalid);
     assert.throws(() => createDataPlane({ ...config(), relayMode: 'fast' } as unknown as DataPlaneConfig, () => {}), invalid);
     assert.throws(() => createDataPlane(config({ listen: { family: 4, address: 'localhost', port: 1 } }), () => {}), invalid);
   });
