@@ -52,6 +52,14 @@ int connect_result(int fd);
  * upstream socket keeps TIME_WAIT on it). */
 struct sockaddr_in spoofed_client(uint64_t index);
 
+/* Bytes offset..offset+len of what connection `index` sends: a pattern that
+ * differs between connections, so an echo that comes back altered, or on
+ * another connection, does not match. */
+void fill_message(uint8_t *out, size_t len, uint64_t index, size_t offset);
+/* 1 when got[0..len) is bytes offset..offset+len of connection index's
+ * message, else 0. */
+int message_matches(const uint8_t *got, size_t len, uint64_t index, size_t offset);
+
 /* Writes a PROXY v2 PROXY/TCP4 header for src -> dst; returns its length. */
 size_t proxy_v2_header(uint8_t out[PROXY_V2_TCP4_LEN], const struct sockaddr_in *src,
                        const struct sockaddr_in *dst);

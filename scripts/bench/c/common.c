@@ -1,4 +1,4 @@
-/* Clocks, errors and socket set-up shared by the load generator and backend. */
+/* Clocks, errors, socket set-up and message bytes shared by the load generator and backend. */
 #include "bench.h"
 
 #include <arpa/inet.h>
@@ -89,4 +89,26 @@ int connect_result(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
         return errno;
     return error;
+}
+
+/* Byte `pos` of connection `index`'s message: the index's eight bytes in
+ * turn, mixed with the position so that no two eight-byte runs repeat. */
+static uint8_t message_byte(uint64_t index, size_t pos)
+{
+    return (uint8_t)((index >> (8 * (pos % 8))) ^ (pos / 8 * 0x9Du));
+}
+
+void fill_message(uint8_t *out, size_t len, uint64_t index, size_t offset)
+{
+    for (size_t i = 0; i < len; i++)
+        out[i] = message_byte(index, offset + i);
+}
+
+int message_matches(const uint8_t *got, size_t len, uint64_t index, size_t offset)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (got[i] != message_byte(index, offset + i))
+            return 0;
+    }
+    return 1;
 }

@@ -1,7 +1,8 @@
 /*
  * loadgen MODE --target IP:PORT [--conns N] [--seconds S] [--size BYTES]
- *         [--proxy-v2] [--hold S]
+ *         [--proxy-v2] [--hold S] [--count N]
  * MODE: pingpong | bulk | connrate | idle. Prints one JSON object on stdout.
+ * connrate --count N makes N connections and stops, within --seconds.
  */
 #include "loadgen.h"
 
@@ -17,7 +18,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: loadgen pingpong|bulk|connrate|idle --target IP:PORT [--conns N]\n"
-            "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S]\n");
+            "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n");
     exit(2);
 }
 
@@ -46,7 +47,7 @@ static struct loadgen_config parse_args(int argc, char **argv)
         {"target", required_argument, NULL, 't'}, {"conns", required_argument, NULL, 'c'},
         {"seconds", required_argument, NULL, 's'}, {"size", required_argument, NULL, 'b'},
         {"proxy-v2", no_argument, NULL, 'p'},      {"hold", required_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"count", required_argument, NULL, 'n'},   {NULL, 0, NULL, 0},
     };
     struct loadgen_config config = {.conns = 50, .seconds = 5, .message_size = 64, .hold_seconds = 60};
     int have_target = 0;
@@ -61,6 +62,7 @@ static struct loadgen_config parse_args(int argc, char **argv)
         case 'b': config.message_size = (size_t)atol(optarg); break;
         case 'p': config.proxy_v2 = 1; break;
         case 'h': config.hold_seconds = atof(optarg); break;
+        case 'n': config.count = strtoull(optarg, NULL, 10); break;
         default: usage();
         }
     }

@@ -3,7 +3,10 @@
  * the PROXY header and a small request in one write, wait for the echo,
  * close. Measures completed connections/s and the latency from connect() to
  * the whole reply. Failures are counted by kind, not fatal: a proxy that
- * drops connections under load shows up in the numbers.
+ * drops connections under load shows up in the numbers. Each connection's
+ * request is its own (fill_message), and an echo that differs is counted
+ * as corrupted. With a count, the run ends once that many connections were
+ * made (or at the time limit, whichever comes first).
  */
 #include "loadgen.h"
 
@@ -30,7 +33,7 @@ struct connrate_slot {
 };
 
 struct connrate_counts {
-    uint64_t attempts, completed, connect_errors, closed_early, timeouts;
+    uint64_t attempts, completed, connect_errors, closed_early, timeouts, corrupted;
 };
 
 static struct histogram latency;
@@ -47,11 +50,15 @@ static void close_slot(struct connrate_slot *slot)
 }
 
 /* Starts the slot's next connection; on a local failure (for example no
- * free port) the slot stays empty until the next tick. */
+ * free port) the slot stays empty until the next tick, and for good once
+ * the count is reached. */
 static void open_slot(int epfd, uint32_t index, struct connrate_slot *slot,
                       const struct loadgen_config *config, struct connrate_counts *counts)
 {
     struct epoll_event ev = {.events = EPOLLOUT};
+    slot->fd = -1;
+    if (config->count != 0 && counts->attempts >= config->count)
+        return;
     slot->client_index = counts->attempts++;
     slot->connected = 0;
     slot->received = 0;
@@ -71,7 +78,6 @@ static void open_slot(int epfd, uint32_t index, struct connrate_slot *slot,
 static int on_event(int epfd, uint32_t index, struct connrate_slot *slot,
                     const struct loadgen_config *config, struct connrate_counts *counts)
 {
-    static const uint8_t request[MAX_MESSAGE];
     uint8_t first[PROXY_V2_TCP4_LEN + MAX_MESSAGE];
     uint8_t reply[MAX_MESSAGE];
     ssize_t n;
@@ -86,7 +92,7 @@ static int on_event(int epfd, uint32_t index, struct connrate_slot *slot,
         slot->connected = 1;
         if (epoll_ctl(epfd, EPOLL_CTL_MOD, slot->fd, &ev) < 0)
             die_errno("epoll_ctl");
-        memcpy(first + preamble, request, config->message_size);
+        fill_message(first + preamble, config->message_size, slot->client_index, 0);
         send_all_or_die(slot->fd, first, preamble + config->message_size);
         return 0;
     }
@@ -95,6 +101,10 @@ static int on_event(int epfd, uint32_t index, struct connrate_slot *slot,
         return 0;
     if (n <= 0) {
         counts->closed_early++;
+        return 1;
+    }
+    if (!message_matches(reply, (size_t)n, slot->client_index, slot->received)) {
+        counts->corrupted++;
         return 1;
     }
     slot->received += (size_t)n;
@@ -118,7 +128,10 @@ int run_connrate(const struct loadgen_config *config)
     for (int i = 0; i < config->conns; i++)
         open_slot(epfd, (uint32_t)i, &slots[i], config, &counts);
 
-    while (now_ns() < end) {
+    /* Slots with a connection in progress, as of the last tick. */
+    for (int busy = config->conns; now_ns() < end;) {
+        if (config->count != 0 && counts.attempts >= config->count && busy == 0)
+            break;
         int ready = epoll_wait(epfd, events, EPOLL_BATCH, TICK_MS);
         uint64_t now;
         if (ready < 0 && errno != EINTR)
@@ -135,28 +148,33 @@ int run_connrate(const struct loadgen_config *config)
             }
         }
         now = now_ns();
+        busy = 0;
         for (int i = 0; i < config->conns; i++) {
-            if (slots[i].fd >= 0 && now - slots[i].started_at < ATTEMPT_TIMEOUT_NS)
+            if (slots[i].fd >= 0 && now - slots[i].started_at < ATTEMPT_TIMEOUT_NS) {
+                busy++;
                 continue;
+            }
             if (slots[i].fd >= 0) {
                 counts.timeouts++;
                 close_slot(&slots[i]);
             }
             open_slot(epfd, (uint32_t)i, &slots[i], config, &counts);
+            busy += slots[i].fd >= 0;
         }
     }
 
     {
         double elapsed = (double)(now_ns() - start) / NS_PER_SEC;
         printf("{\"mode\":\"connrate\",\"conns\":%d,\"message_size\":%zu,\"seconds\":%.3f,"
-               "\"completed\":%llu,\"conns_per_s\":%.1f,\"p50_us\":%llu,\"p99_us\":%llu,"
-               "\"connect_errors\":%llu,\"closed_early\":%llu,\"timeouts\":%llu}\n",
-               config->conns, config->message_size, elapsed, (unsigned long long)counts.completed,
+               "\"attempts\":%llu,\"completed\":%llu,\"conns_per_s\":%.1f,\"p50_us\":%llu,\"p99_us\":%llu,"
+               "\"connect_errors\":%llu,\"closed_early\":%llu,\"timeouts\":%llu,\"corrupted\":%llu}\n",
+               config->conns, config->message_size, elapsed, (unsigned long long)counts.attempts,
+               (unsigned long long)counts.completed,
                (double)counts.completed / elapsed,
                (unsigned long long)histogram_quantile_us(&latency, 0.50),
                (unsigned long long)histogram_quantile_us(&latency, 0.99),
                (unsigned long long)counts.connect_errors, (unsigned long long)counts.closed_early,
-               (unsigned long long)counts.timeouts);
+               (unsigned long long)counts.timeouts, (unsigned long long)counts.corrupted);
     }
     return 0;
 }

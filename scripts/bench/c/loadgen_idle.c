@@ -1,6 +1,6 @@
 /*
  * Idle connections: open `conns` connections, each proven end to end by one
- * echoed message, then hold them without traffic. Prints one JSON line once
+ * echoed message (its own bytes, fill_message), then hold them without traffic. Prints one JSON line once
  * all are up (the runner measures the proxy's memory then) and waits for
  * SIGTERM, at most `hold_seconds`.
  */
@@ -33,7 +33,7 @@ struct idle_conn {
 struct idle_state {
     struct idle_conn *conns;
     int epfd;
-    int opened, established, failed, in_flight;
+    int opened, established, failed, corrupted, in_flight;
 };
 
 static void open_next(struct idle_state *state, const struct loadgen_config *config)
@@ -67,7 +67,6 @@ static void finish(struct idle_state *state, struct idle_conn *conn, int ok)
 
 static void on_event(struct idle_state *state, uint32_t index, const struct loadgen_config *config)
 {
-    static const uint8_t message[MAX_MESSAGE];
     uint8_t buffer[PROXY_V2_TCP4_LEN + MAX_MESSAGE];
     struct idle_conn *conn = &state->conns[index];
     ssize_t n;
@@ -82,7 +81,7 @@ static void on_event(struct idle_state *state, uint32_t index, const struct load
         conn->connected = 1;
         if (epoll_ctl(state->epfd, EPOLL_CTL_MOD, conn->fd, &ev) < 0)
             die_errno("epoll_ctl");
-        memcpy(buffer + preamble, message, config->message_size);
+        fill_message(buffer + preamble, config->message_size, index, 0);
         send_all_or_die(conn->fd, buffer, preamble + config->message_size);
         return;
     }
@@ -90,6 +89,11 @@ static void on_event(struct idle_state *state, uint32_t index, const struct load
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
+        finish(state, conn, 0);
+        return;
+    }
+    if (!message_matches(buffer, (size_t)n, index, conn->received)) {
+        state->corrupted++;
         finish(state, conn, 0);
         return;
     }
@@ -135,8 +139,10 @@ int run_idle(const struct loadgen_config *config)
     }
 
     if (state.failed > 0) {
-        fprintf(stderr, "bench: %d of %d idle connections were refused or closed (see the proxy's log)\n",
-                state.failed, config->conns);
+        fprintf(stderr,
+                "bench: %d of %d idle connections were refused or closed, %d of them with a wrong echo "
+                "(see the proxy's log)\n",
+                state.failed, config->conns, state.corrupted);
         return 1;
     }
     printf("{\"mode\":\"idle\",\"conns\":%d,\"established\":%d,\"open_seconds\":%.3f}\n",
