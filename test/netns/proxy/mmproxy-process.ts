@@ -8,9 +8,14 @@ export const MMPROXY_BIN = fileURLToPath(new URL('../../../../bin/mmproxy.js', i
 
 const START_TIMEOUT_MS = 10_000;
 
-/** Starts mmproxy with these flags and resolves once it logs where it listens. */
-export async function startMmproxy(host: Host, flags: string[]): Promise<HostProcess> {
-  const child = host.node(MMPROXY_BIN, flags);
+/**
+ * Starts mmproxy with these flags and resolves once it logs where it listens. `maxOpenFiles` runs it under
+ * `prlimit --nofile` (soft and hard limit), as after `ulimit -n` in a shell; prlimit execs it, so the PID is
+ * mmproxy's own.
+ */
+export async function startMmproxy(host: Host, flags: string[], { maxOpenFiles }: { maxOpenFiles?: number } = {}): Promise<HostProcess> {
+  const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
+  const child = host.spawn([...limit, process.execPath, MMPROXY_BIN, ...flags]);
   // The startup line, in text or JSON: "listening on 192.0.2.2:8401 (tcp, 2 listeners), ..."
   await child.waitForOutput(/listening on \S+ \(/, START_TIMEOUT_MS, 'stderr');
   return child;
