@@ -35,7 +35,7 @@ describe('floods: 10,000 concurrent flows through the mmproxy CLI (network names
     const proxy = await t().mmproxy(port, ['-listeners', '2']);
     // The stats server's first client: what it allocates once belongs to the baseline.
     await t().snapshot(port);
-    const before = await usage(proxy.pid);
+    const before = await t().settledUsage(proxy.pid);
     const { soft } = await openFilesLimit(proxy.pid);
     const { flows, why } = concurrentFlows(soft, before.fds);
     console.log(`      concurrent: ${why}`);

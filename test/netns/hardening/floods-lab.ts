@@ -28,6 +28,7 @@ export const BACKEND = '127.0.0.1:7100';
 const BUILD_TOOLS = fileURLToPath(new URL('../../../../scripts/bench/build-tools.sh', import.meta.url));
 const GCC = '/usr/bin/gcc';
 const POLL_MS = 100;
+const SETTLED_POLLS = 3;
 
 /** The load generator's connrate summary (scripts/bench/c/loadgen_connrate.c). */
 export interface ConnrateResult {
@@ -122,6 +123,22 @@ export class FloodLab {
       if (settled(figures) || Date.now() >= deadline) return figures;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
+  }
+
+  /**
+   * mmproxy's figures once its descriptor count holds still for a few polls: a stats client the test just
+   * used may still be open on mmproxy's side for a moment.
+   */
+  async settledUsage(pid: number, timeoutMs = 10_000): Promise<Usage> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await usage(pid);
+    for (let same = 0; same < SETTLED_POLLS && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const next = await usage(pid);
+      same = next.fds === last.fds ? same + 1 : 0;
+      last = next;
+    }
+    return last;
   }
 
   /** Starts the load generator in the lb host against mmproxy on `port`, with PROXY v2 headers. */
