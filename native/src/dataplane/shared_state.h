@@ -1,6 +1,6 @@
 // What every worker of one DataPlane shares: the configuration, the allowed
-// subnets, the connection count that maxConnections limits, flow ids, and
-// the way to JavaScript.
+// subnets, the connection count that maxConnections limits, flow ids, whether
+// the process is out of descriptors, and the way to JavaScript.
 #pragma once
 
 #include <atomic>
@@ -8,6 +8,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/event_sink.h"
+#include "dataplane/resource_exhaustion.h"
 #include "dataplane/subnets.h"
 
 namespace mmproxy::dataplane {
@@ -19,6 +20,7 @@ struct SharedState {
   SubnetHolder subnets;
   std::atomic<int64_t> active{0};
   std::atomic<uint64_t> next_flow_id{1};
+  ResourceExhaustion exhaustion;
   EventSink* events = nullptr;  // set before the workers start, outlives them
 };
 

@@ -48,6 +48,7 @@ class Worker final : public WorkerThread {
   void AcceptPending();
   bool AcceptOne();
   void BackOffAccepting(int error);
+  void ConnectionsGetThrough();
 
   // The PROXY header and the upstream connect (worker_header.cc).
   void OnHeaderReadable(Flow& flow);
@@ -78,8 +79,6 @@ class Worker final : public WorkerThread {
   int64_t now_ms_ = 0;                // steady clock at the start of this loop turn
   bool accept_pending_ = false;       // stopped early with connections still queued
   int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
-  bool backing_off_ = false;          // warned; say "resumed" at the next accept
-  int64_t next_backoff_warning_ms_ = 0;
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;
 };

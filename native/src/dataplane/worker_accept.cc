@@ -16,13 +16,6 @@ constexpr int kAcceptBatch = 64;
 // Out of descriptors or memory: retrying at once would spin; flows closing
 // in the meantime free what the next accept needs.
 constexpr int64_t kAcceptBackoffMs = 500;
-// Under lasting exhaustion accepting flaps between paused and resumed; one
-// warning (and one "resumed") per interval is enough for the log.
-constexpr int64_t kBackoffWarningIntervalMs = 10'000;
-
-bool OutOfResources(int error) {
-  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
-}
 
 }  // namespace
 
@@ -48,6 +41,7 @@ bool Worker::AcceptOne() {
     if (error == EINTR || error == ECONNABORTED || error == EPROTO) return true;
     if (error == EAGAIN || error == EWOULDBLOCK) return false;
     if (OutOfResources(error)) {
+      Bump(counters_.accept_errors);
       BackOffAccepting(error);
       return false;
     }
@@ -59,10 +53,6 @@ bool Worker::AcceptOne() {
     return false;
   }
   UniqueFd connection(fd);
-  if (backing_off_) {
-    backing_off_ = false;
-    Emit(NewEvent(Level::kInfo, "accept_backoff", "accepting connections again"));
-  }
   Bump(counters_.accepted);
   Address peer = Address::FromKernel(peer_storage);
 
@@ -109,13 +99,12 @@ bool Worker::AcceptOne() {
   return true;
 }
 
+// Called when accept() or the upstream socket() meets exhaustion: this
+// worker pauses accepting, and the log hears of it once for all workers.
 void Worker::BackOffAccepting(int error) {
-  Bump(counters_.accept_errors);
   accept_pending_ = true;
   accept_backoff_until_ = now_ms_ + kAcceptBackoffMs;
-  if (backing_off_ || now_ms_ < next_backoff_warning_ms_) return;
-  backing_off_ = true;
-  next_backoff_warning_ms_ = now_ms_ + kBackoffWarningIntervalMs;
+  if (!shared_.exhaustion.Enter(now_ms_)) return;
   Event event = NewEvent(Level::kWarn, "accept_backoff",
                          std::string("cannot accept connections: ") + std::strerror(error) +
                              "; pausing accepts and retrying every " +
@@ -123,6 +112,12 @@ void Worker::BackOffAccepting(int error) {
                              " ms (raise the open-files limit, e.g. LimitNOFILE= in the systemd unit)");
   event.code = strerrorname_np(error);
   Emit(std::move(event));
+}
+
+// A connection got both its sockets: if the process had run out, it no
+// longer has, and the log hears of it once.
+void Worker::ConnectionsGetThrough() {
+  if (shared_.exhaustion.Leave()) Emit(NewEvent(Level::kInfo, "accept_backoff", "accepting connections again"));
 }
 
 }  // namespace mmproxy::dataplane

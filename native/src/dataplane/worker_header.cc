@@ -166,6 +166,7 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
     FailConnect(flow, errno, "epoll_ctl");
     return;
   }
+  ConnectionsGetThrough();
   SetState(flow, FlowState::kConnecting);
   flow.deadline_ms = now_ms_ + shared_.config.connect_timeout_ms;
   connect_deadlines_.Add(flow.deadline_ms, flow.info.id);
@@ -222,7 +223,12 @@ void Worker::FailConnect(Flow& flow, int error, const std::string& step) {
       message += " (another connection already uses the client's address and port)";
     }
   }
-  Fail(flow, failure, Level::kError, std::move(message), strerrorname_np(error));
+  // Out of descriptors, every new connection would fail the same way: one
+  // warning for all (BackOffAccepting) says so, and this flow's line is
+  // one of the failed connections -v 1 lists.
+  bool exhausted = OutOfResources(error);
+  Fail(flow, failure, exhausted ? Level::kInfo : Level::kError, std::move(message), strerrorname_np(error));
+  if (exhausted) BackOffAccepting(error);
 }
 
 }  // namespace mmproxy::dataplane
