@@ -1,8 +1,9 @@
 /*
  * loadgen MODE --target IP:PORT [--conns N] [--seconds S] [--size BYTES]
- *         [--proxy-v2] [--hold S] [--count N]
+ *         [--proxy-v2] [--hold S] [--count N] [--echo-at-end]
  * MODE: pingpong | bulk | connrate | idle. Prints one JSON object on stdout.
  * connrate --count N makes N connections and stops, within --seconds.
+ * idle --echo-at-end: after the hold, one more echo and a clean close each.
  */
 #include "loadgen.h"
 
@@ -18,7 +19,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: loadgen pingpong|bulk|connrate|idle --target IP:PORT [--conns N]\n"
-            "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n");
+            "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n"
+            "               [--echo-at-end]\n");
     exit(2);
 }
 
@@ -47,7 +49,8 @@ static struct loadgen_config parse_args(int argc, char **argv)
         {"target", required_argument, NULL, 't'}, {"conns", required_argument, NULL, 'c'},
         {"seconds", required_argument, NULL, 's'}, {"size", required_argument, NULL, 'b'},
         {"proxy-v2", no_argument, NULL, 'p'},      {"hold", required_argument, NULL, 'h'},
-        {"count", required_argument, NULL, 'n'},   {NULL, 0, NULL, 0},
+        {"count", required_argument, NULL, 'n'},   {"echo-at-end", no_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0},
     };
     struct loadgen_config config = {.conns = 50, .seconds = 5, .message_size = 64, .hold_seconds = 60};
     int have_target = 0;
@@ -63,6 +66,7 @@ static struct loadgen_config parse_args(int argc, char **argv)
         case 'p': config.proxy_v2 = 1; break;
         case 'h': config.hold_seconds = atof(optarg); break;
         case 'n': config.count = strtoull(optarg, NULL, 10); break;
+        case 'e': config.echo_at_end = 1; break;
         default: usage();
         }
     }

@@ -17,6 +17,7 @@ struct loadgen_config {
     int proxy_v2;        /* send a PROXY v2 header first, like send-proxy-v2 */
     double hold_seconds; /* idle: longest wait for SIGTERM once established */
     uint64_t count;      /* connrate: stop after this many connections (0: run for `seconds`) */
+    int echo_at_end;     /* idle: one more echo and a clean close per connection after the hold */
 };
 
 /* What a new connection sends before its first message: the PROXY v2 header

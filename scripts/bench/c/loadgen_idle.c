@@ -2,7 +2,10 @@
  * Idle connections: open `conns` connections, each proven end to end by one
  * echoed message (its own bytes, fill_message), then hold them without traffic. Prints one JSON line once
  * all are up (the runner measures the proxy's memory then) and waits for
- * SIGTERM, at most `hold_seconds`.
+ * SIGTERM, at most `hold_seconds`. With --echo-at-end, each connection then
+ * sends the next bytes of its message, checks their echo, half-closes and
+ * reads to the proxy's FIN, and a second JSON line says how many did: proof
+ * that the held flows were still served, and closed cleanly, after the hold.
  */
 #include "loadgen.h"
 
@@ -23,6 +26,8 @@
 #define IN_FLIGHT 256
 /* Opening 10,000 connections takes a second or two; 60 s means stuck. */
 #define OPEN_LIMIT_NS (60 * NS_PER_SEC)
+/* The same for the last echo and close of every connection. */
+#define END_LIMIT_NS (60 * NS_PER_SEC)
 
 struct idle_conn {
     int fd;
@@ -113,6 +118,66 @@ static void hold_until_term(double hold_seconds)
     sigtimedwait(&stop, NULL, &timeout);
 }
 
+/* The last round (--echo-at-end) on connection `index`: its second message
+ * went out and SHUT_WR with it; `received` counts its echo. */
+static void end_one(struct idle_state *state, uint32_t index, const struct loadgen_config *config,
+                    int *pending, int *intact)
+{
+    uint8_t buffer[MAX_MESSAGE];
+    struct idle_conn *conn = &state->conns[index];
+    ssize_t n = recv(conn->fd, buffer, sizeof buffer, 0);
+    int well;
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0) {
+        well = conn->received + (size_t)n <= config->message_size &&
+               message_matches(buffer, (size_t)n, index, config->message_size + conn->received);
+        conn->received += (size_t)n;
+        if (well)
+            return;
+    } else {
+        /* EOF (or an error): the proxy passed the backend's FIN on. */
+        well = n == 0 && conn->received == config->message_size;
+    }
+    *intact += well;
+    (*pending)--;
+    close(conn->fd);
+    conn->fd = -1;
+}
+
+/* Returns how many connections got their second echo intact and then the FIN. */
+static int echo_at_end(struct idle_state *state, const struct loadgen_config *config)
+{
+    uint8_t message[MAX_MESSAGE];
+    struct epoll_event events[EPOLL_BATCH];
+    uint64_t start = now_ns();
+    int pending = 0, intact = 0;
+
+    for (int i = 0; i < config->conns; i++) {
+        struct idle_conn *conn = &state->conns[i];
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        fill_message(message, config->message_size, (uint64_t)i, config->message_size);
+        send_all_or_die(conn->fd, message, config->message_size);
+        if (shutdown(conn->fd, SHUT_WR) < 0)
+            die_errno("shutdown");
+        if (epoll_ctl(state->epfd, EPOLL_CTL_ADD, conn->fd, &ev) < 0)
+            die_errno("epoll_ctl");
+        conn->received = 0;
+        pending++;
+    }
+    while (pending > 0 && now_ns() - start < END_LIMIT_NS) {
+        int ready = epoll_wait(state->epfd, events, EPOLL_BATCH, TICK_MS);
+        if (ready < 0 && errno != EINTR)
+            die_errno("epoll_wait");
+        for (int e = 0; e < ready; e++)
+            end_one(state, events[e].data.u32, config, &pending, &intact);
+    }
+    printf("{\"mode\":\"idle-end\",\"conns\":%d,\"intact\":%d,\"seconds\":%.3f}\n", config->conns, intact,
+           (double)(now_ns() - start) / NS_PER_SEC);
+    return intact;
+}
+
 int run_idle(const struct loadgen_config *config)
 {
     struct idle_state state = {.conns = calloc((size_t)config->conns, sizeof(struct idle_conn)),
@@ -149,5 +214,7 @@ int run_idle(const struct loadgen_config *config)
            config->conns, state.established, (double)(now_ns() - start) / NS_PER_SEC);
     fflush(stdout);
     hold_until_term(config->hold_seconds);
+    if (config->echo_at_end)
+        return echo_at_end(&state, config) == config->conns ? 0 : 1;
     return 0;
 }

@@ -51,6 +51,13 @@ export interface IdleResult {
   open_seconds: number;
 }
 
+/** Its second line with --echo-at-end: connections that got their last echo intact, then the FIN. */
+export interface IdleEndResult {
+  conns: number;
+  intact: number;
+  seconds: number;
+}
+
 export class FloodLab {
   readonly lab: Lab;
   lb!: Host;
@@ -146,6 +153,25 @@ export class FloodLab {
     return this.track(this.lb.spawn([this.tool('loadgen'), mode, '--target', `${APP}:${port}`, '--proxy-v2', ...args]));
   }
 
+  /**
+   * `conns` connections held open, each proven by its own `size` bytes echoed; resolves once all are up. On
+   * `release()` (SIGTERM) each sends `size` more bytes, checks the echo, half-closes and reads to the FIN.
+   */
+  async hold(port: number, { conns, size }: { conns: number; size: number }): Promise<HeldFlows> {
+    const client = this.loadgen('idle', port, ['--conns', String(conns), '--size', String(size), '--hold', '120', '--echo-at-end']);
+    const [line] = await client.waitForOutput(/^\{"mode":"idle".*$/m, 90_000, 'stdout');
+    return {
+      opened: JSON.parse(line) as IdleResult,
+      async release() {
+        client.kill('SIGTERM');
+        const status = await client.exited;
+        const line = /^\{"mode":"idle-end".*$/m.exec(client.stdout);
+        if (!line) throw new Error(`loadgen idle exited ${JSON.stringify(status)} without its last round: ${client.stderr}`);
+        return JSON.parse(line[0]) as IdleEndResult;
+      },
+    };
+  }
+
   /** `count` connections, `slots` at a time, each header + `size` bytes echoed + close; within `maxSeconds`. */
   async connrate(port: number, { count, slots = 50, size = 64, maxSeconds }: { count: number; slots?: number; size?: number; maxSeconds: number }): Promise<ConnrateResult> {
     const run = this.loadgen('connrate', port, [
@@ -172,6 +198,11 @@ export class FloodLab {
     await this.lab.destroy();
     await assertNoLeaks(this.lab);
   }
+}
+
+export interface HeldFlows {
+  opened: IdleResult;
+  release(): Promise<IdleEndResult>;
 }
 
 export function lastJsonLine<T>(stdout: string): T {
