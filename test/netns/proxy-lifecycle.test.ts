@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { exchange, payload, sha256 } from './kit/index.js';
 import { startHeldClient } from './proxy/held-client-process.js';
+import { floodLogged, jsonLogLines } from './proxy/log-lines.js';
 import { MMPROXY_BIN, startMmproxy, stopMmproxy, waitUntilNotListening } from './proxy/mmproxy-process.js';
 import { useProxyTopology } from './proxy/use-proxy-topology.js';
 import { APP, BYTES, LB_FRONT_V4, SERVICE_PORT } from './proxy/topology.js';
@@ -145,15 +146,10 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     assert.equal(run.code, 0, `not every connection was closed: ${run.stderr}`);
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
 
-    const lines = proxy.stderr
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { kind: string; suppressed?: number; failed_not_allowed?: number });
+    const lines = jsonLogLines(proxy.stderr);
     // The closing line comes last, after every event the data plane sent, with the counter of refusals.
-    assert.deepEqual([lines.at(-1)?.kind, lines.at(-1)?.failed_not_allowed], ['stopped', flood]);
-    const refused = lines.filter((line) => line.kind === 'not_allowed');
-    const shown = refused.filter((line) => line.suppressed === undefined).length;
-    const suppressed = refused.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
+    assert.deepEqual([lines.at(-1)?.kind, lines.at(-1)?.['failed_not_allowed']], ['stopped', flood]);
+    const { shown, suppressed } = floodLogged(lines, 'not_allowed');
     const figures = `${shown} shown, ${suppressed} suppressed; ${JSON.stringify(lines.at(-1))}`;
     assert.ok(shown < flood / 2, `too many lines for ${flood} refused connections: ${figures}`);
     assert.ok(suppressed > 0, `no summary line: ${figures}`);

@@ -104,20 +104,25 @@ bool Worker::AcceptOne() {
 void Worker::BackOffAccepting(int error) {
   accept_pending_ = true;
   accept_backoff_until_ = now_ms_ + kAcceptBackoffMs;
-  if (!shared_.exhaustion.Enter(now_ms_)) return;
-  Event event = NewEvent(Level::kWarn, "accept_backoff",
-                         std::string("cannot accept connections: ") + std::strerror(error) +
-                             "; pausing accepts and retrying every " +
-                             std::to_string(kAcceptBackoffMs) +
-                             " ms (raise the open-files limit, e.g. LimitNOFILE= in the systemd unit)");
-  event.code = strerrorname_np(error);
-  Emit(std::move(event));
+  shared_.exhaustion.Enter(now_ms_, [&] {
+    Event event = NewEvent(Level::kWarn, "accept_backoff",
+                           std::string("cannot accept connections: ") + std::strerror(error) +
+                               "; pausing accepts and retrying every " +
+                               std::to_string(kAcceptBackoffMs) +
+                               " ms (raise the open-files limit, e.g. LimitNOFILE= in the systemd unit)");
+    event.code = strerrorname_np(error);
+    Emit(std::move(event));
+    FlushEvents(now_ms_, true);  // under the lock: ahead of any "again"
+  });
 }
 
 // A connection got both its sockets: if the process had run out, it no
 // longer has, and the log hears of it once.
 void Worker::ConnectionsGetThrough() {
-  if (shared_.exhaustion.Leave()) Emit(NewEvent(Level::kInfo, "accept_backoff", "accepting connections again"));
+  shared_.exhaustion.Leave([&] {
+    Emit(NewEvent(Level::kInfo, "accept_backoff", "accepting connections again"));
+    FlushEvents(now_ms_, true);
+  });
 }
 
 }  // namespace mmproxy::dataplane

@@ -1,9 +1,10 @@
 /*
  * loadgen MODE --target IP:PORT [--conns N] [--seconds S] [--size BYTES]
- *         [--proxy-v2] [--hold S] [--count N] [--echo-at-end]
+ *         [--proxy-v2] [--hold S] [--count N] [--echo-at-end] [--first-client I]
  * MODE: pingpong | bulk | connrate | idle. Prints one JSON object on stdout.
  * connrate --count N makes N connections and stops, within --seconds.
  * idle --echo-at-end: after the hold, one more echo and a clean close each.
+ * --first-client I: the PROXY headers claim spoofed clients from index I on.
  */
 #include "loadgen.h"
 
@@ -20,7 +21,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: loadgen pingpong|bulk|connrate|idle --target IP:PORT [--conns N]\n"
             "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n"
-            "               [--echo-at-end]\n");
+            "               [--echo-at-end] [--first-client I]\n");
     exit(2);
 }
 
@@ -30,7 +31,7 @@ size_t client_preamble(const struct loadgen_config *config, uint64_t index,
     struct sockaddr_in client;
     if (!config->proxy_v2)
         return 0;
-    client = spoofed_client(index);
+    client = spoofed_client(config->first_client + index);
     return proxy_v2_header(out, &client, &config->target);
 }
 
@@ -50,7 +51,7 @@ static struct loadgen_config parse_args(int argc, char **argv)
         {"seconds", required_argument, NULL, 's'}, {"size", required_argument, NULL, 'b'},
         {"proxy-v2", no_argument, NULL, 'p'},      {"hold", required_argument, NULL, 'h'},
         {"count", required_argument, NULL, 'n'},   {"echo-at-end", no_argument, NULL, 'e'},
-        {NULL, 0, NULL, 0},
+        {"first-client", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0},
     };
     struct loadgen_config config = {.conns = 50, .seconds = 5, .message_size = 64, .hold_seconds = 60};
     int have_target = 0;
@@ -67,6 +68,7 @@ static struct loadgen_config parse_args(int argc, char **argv)
         case 'h': config.hold_seconds = atof(optarg); break;
         case 'n': config.count = strtoull(optarg, NULL, 10); break;
         case 'e': config.echo_at_end = 1; break;
+        case 'f': config.first_client = strtoull(optarg, NULL, 10); break;
         default: usage();
         }
     }

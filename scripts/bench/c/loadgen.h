@@ -18,10 +18,13 @@ struct loadgen_config {
     double hold_seconds; /* idle: longest wait for SIGTERM once established */
     uint64_t count;      /* connrate: stop after this many connections (0: run for `seconds`) */
     int echo_at_end;     /* idle: one more echo and a clean close per connection after the hold */
+    uint64_t first_client; /* spoofed client of the first connection: runs side by side claim
+                              distinct client addresses and ports */
 };
 
 /* What a new connection sends before its first message: the PROXY v2 header
- * for connection `index` when proxying, nothing when direct. Returns the
+ * for connection `index` (client first_client + index) when proxying,
+ * nothing when direct. Returns the
  * length written to out. */
 size_t client_preamble(const struct loadgen_config *config, uint64_t index,
                        uint8_t out[PROXY_V2_TCP4_LEN]);

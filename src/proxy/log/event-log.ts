@@ -15,6 +15,11 @@ import type { LogLevel, LogValue } from './record.js';
 
 /** Said better by the control plane's own startup line (addresses, targets, subnets). */
 const COVERED_BY_STARTUP_LINE = 'listening';
+/**
+ * Shown at every -v: the end of a state whose start was a warning ("accepting connections again" after
+ * "cannot accept connections"), so that whoever saw the warning also sees it is over.
+ */
+const ENDS_A_WARNING = new Set(['accept_backoff']);
 
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 /** The most verbose level shown at each -v. */
@@ -65,7 +70,8 @@ export function createEventLog(options: {
       received += events.length;
       for (const event of events) {
         const { level } = event;
-        if (SEVERITY[level] > SHOWN_UP_TO[verbosity] || event.kind === COVERED_BY_STARTUP_LINE) continue;
+        const shown = SEVERITY[level] <= SHOWN_UP_TO[verbosity] || ENDS_A_WARNING.has(event.kind);
+        if (!shown || event.kind === COVERED_BY_STARTUP_LINE) continue;
         const key = `${level} ${event.kind}`;
         const { admitted, suppressedBefore } = limiter.admit(key, now());
         if (suppressedBefore > 0) summarise(key, suppressedBefore);

@@ -64,6 +64,8 @@ export class FloodLab {
   app!: Host;
   private dir = '';
   private nextPort = 8500;
+  /** The next spoofed client index (scripts/bench/c/proxy_v2.c): no two connections of a suite claim one. */
+  private nextClient = 0;
   private started: HostProcess[] = [];
 
   constructor(label: string) {
@@ -148,9 +150,16 @@ export class FloodLab {
     return last;
   }
 
-  /** Starts the load generator in the lb host against mmproxy on `port`, with PROXY v2 headers. */
-  loadgen(mode: 'connrate' | 'idle', port: number, args: string[]): HostProcess {
-    return this.track(this.lb.spawn([this.tool('loadgen'), mode, '--target', `${APP}:${port}`, '--proxy-v2', ...args]));
+  /**
+   * Starts the load generator in the lb host against mmproxy on `port`, with PROXY v2 headers claiming
+   * `clients` client addresses and ports of their own: a 4-tuple still held, even in TIME_WAIT, cannot be reused.
+   */
+  loadgen(mode: 'connrate' | 'idle', port: number, clients: number, args: string[]): HostProcess {
+    const first = this.nextClient;
+    this.nextClient += clients;
+    return this.track(this.lb.spawn([
+      this.tool('loadgen'), mode, '--target', `${APP}:${port}`, '--proxy-v2', '--first-client', String(first), ...args,
+    ]));
   }
 
   /**
@@ -158,7 +167,7 @@ export class FloodLab {
    * `release()` (SIGTERM) each sends `size` more bytes, checks the echo, half-closes and reads to the FIN.
    */
   async hold(port: number, { conns, size }: { conns: number; size: number }): Promise<HeldFlows> {
-    const client = this.loadgen('idle', port, ['--conns', String(conns), '--size', String(size), '--hold', '120', '--echo-at-end']);
+    const client = this.loadgen('idle', port, conns, ['--conns', String(conns), '--size', String(size), '--hold', '120', '--echo-at-end']);
     const [line] = await client.waitForOutput(/^\{"mode":"idle".*$/m, 90_000, 'stdout');
     return {
       opened: JSON.parse(line) as IdleResult,
@@ -174,7 +183,7 @@ export class FloodLab {
 
   /** `count` connections, `slots` at a time, each header + `size` bytes echoed + close; within `maxSeconds`. */
   async connrate(port: number, { count, slots = 50, size = 64, maxSeconds }: { count: number; slots?: number; size?: number; maxSeconds: number }): Promise<ConnrateResult> {
-    const run = this.loadgen('connrate', port, [
+    const run = this.loadgen('connrate', port, count, [
       '--count', String(count), '--conns', String(slots), '--size', String(size), '--seconds', String(maxSeconds),
     ]);
     const status = await run.exited;

@@ -45,6 +45,12 @@ describe('data plane events in the log', () => {
     strictEqual(log.received, 3);
   });
 
+  it('-v 0 also shows the info line that ends a warning: accepting connections again', () => {
+    const { log, lines } = setup(0);
+    log.handle([backoff, refused, { level: 'info', kind: 'accept_backoff', message: 'accepting connections again' }]);
+    deepStrictEqual(lines.map((l) => [l.level, l.kind]), [['warn', 'accept_backoff'], ['info', 'accept_backoff']]);
+  });
+
   it("leaves out the data plane's own startup event: the control plane's startup line says more", () => {
     const { log, lines } = setup(2);
     log.handle([{ level: 'info', kind: 'listening', message: 'listening on 0.0.0.0:8443 with 2 worker thread(s)' }]);
