@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { MALFORMED } from '../dataplane-harness/headers.js';
 import { floodLogged, jsonLogLines } from '../proxy/log-lines.js';
 import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { APP, useFloodLab } from './floods-lab.js';
+import { APP } from './floods-lab.js';
+import { useFloodLab } from './use-flood-lab.js';
 
 const CLIENT = fileURLToPath(new URL('./bad-header-client.js', import.meta.url));
 const FLOOD = 5_000;

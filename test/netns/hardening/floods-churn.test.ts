@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 
-import { useFloodLab } from './floods-lab.js';
+import { useFloodLab } from './use-flood-lab.js';
 import { mib } from './process-usage.js';
 
 const DEFAULT_CHURN = 100_000;

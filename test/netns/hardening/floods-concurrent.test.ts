@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 
-import { BACKEND, useFloodLab } from './floods-lab.js';
+import { BACKEND } from './floods-lab.js';
+import { useFloodLab } from './use-flood-lab.js';
 import { mib, openFilesLimit, usage } from './process-usage.js';
 
 const WANTED_FLOWS = 10_000;
@@ -18,7 +19,7 @@ const BYTES = 1000;
 const SPOOFED = /^198\.51\.100\.\d+$/;
 
 /** As many flows as wanted, or as the open-files limit allows, and a sentence saying which and why. */
-export function concurrentFlows(limit: number, openAtStart: number): { flows: number; why: string } {
+function concurrentFlows(limit: number, openAtStart: number): { flows: number; why: string } {
   const allowed = Math.floor((limit - openAtStart - SPARE_FDS) / FDS_PER_FLOW);
   const arithmetic = `(${limit} open-files limit − ${openAtStart} open at start − ${SPARE_FDS} spare) / ${FDS_PER_FLOW} per flow = ${allowed}`;
   return allowed >= WANTED_FLOWS

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 
 import { jsonLogLines } from '../proxy/log-lines.js';
 import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { useFloodLab } from './floods-lab.js';
+import { useFloodLab } from './use-flood-lab.js';
 
 /** Node, two workers, a few dozen flows: exhausted within a few connections. */
 const OPEN_FILES = 64;

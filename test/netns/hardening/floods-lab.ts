@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 import { requestSnapshot } from '../../../src/stats/client.js';
 import type { StatsSnapshot } from '../../../src/stats/schema.js';
-import { assertNoLeaks, type Host, type HostProcess, Lab, printLabLogOnFailure, requireNetns, requireProgram } from '../kit/index.js';
+import { assertNoLeaks, type Host, type HostProcess, Lab } from '../kit/index.js';
 import { startMmproxy } from '../proxy/mmproxy-process.js';
 import { type Usage, usage } from './process-usage.js';
 
@@ -26,7 +26,6 @@ export const APP = '192.0.2.2';
 export const BACKEND = '127.0.0.1:7100';
 
 const BUILD_TOOLS = fileURLToPath(new URL('../../../../scripts/bench/build-tools.sh', import.meta.url));
-const GCC = '/usr/bin/gcc';
 const POLL_MS = 100;
 const SETTLED_POLLS = 3;
 
@@ -81,7 +80,7 @@ export class FloodLab {
     await this.lb.sysctl('net.ipv4.tcp_tw_reuse', 1);
     await this.lb.sysctl('net.ipv4.ip_local_port_range', '1024 65535');
     this.dir = await mkdtemp(join(tmpdir(), 'mmproxy-floods-'));
-    this.lab.log.note(`building the benchmark's C tools into ${this.dir}`);
+    // Plain gcc, nothing networked: run through a host only to land in the lab's command log.
     await this.app.run(['bash', BUILD_TOOLS, this.dir], { timeoutMs: 60_000 });
     // Shared by the suite's tests; the lab stops it at teardown.
     this.app.spawn([this.tool('backend'), 'echo', '--listen', BACKEND]);
@@ -174,9 +173,9 @@ export class FloodLab {
       async release() {
         client.kill('SIGTERM');
         const status = await client.exited;
-        const line = /^\{"mode":"idle-end".*$/m.exec(client.stdout);
-        if (!line) throw new Error(`loadgen idle exited ${JSON.stringify(status)} without its last round: ${client.stderr}`);
-        return JSON.parse(line[0]) as IdleEndResult;
+        const end = /^\{"mode":"idle-end".*$/m.exec(client.stdout);
+        if (!end) throw new Error(`loadgen idle exited ${JSON.stringify(status)} without its last round: ${client.stderr}`);
+        return JSON.parse(end[0]) as IdleEndResult;
       },
     };
   }
@@ -214,27 +213,7 @@ export interface HeldFlows {
   release(): Promise<IdleEndResult>;
 }
 
-export function lastJsonLine<T>(stdout: string): T {
+function lastJsonLine<T>(stdout: string): T {
   const line = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as T;
-}
-
-/** Builds the lab before the suite (skipping it, saying why, without root or gcc) and tears it down after. */
-export function useFloodLab(label: string): () => FloodLab {
-  let net: FloodLab | undefined;
-  before(async function () {
-    requireNetns(this);
-    requireProgram(this, GCC, 'gcc');
-    net = new FloodLab(label);
-    await net.build();
-  });
-  afterEach(async function () {
-    if (!net) return;
-    printLabLogOnFailure(this, net.lab);
-    await net.stopStarted();
-  });
-  after(async function () {
-    await net?.destroy();
-  });
-  return () => net!;
 }
