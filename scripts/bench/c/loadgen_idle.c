@@ -1,8 +1,8 @@
 /*
  * Idle connections: open `conns` connections, each proven end to end by one
- * echoed message (its own bytes, fill_message), then hold them without traffic. Prints one JSON line once
- * all are up (the runner measures the proxy's memory then) and waits for
- * SIGTERM, at most `hold_seconds`. With --echo-at-end, each connection then
+ * echoed message (its own bytes: fill_message), then hold them without
+ * traffic. Prints one JSON line once all are up (the runner measures the
+ * proxy's memory then) and waits for SIGTERM, at most `hold_seconds`. With --echo-at-end, each connection then
  * sends the next bytes of its message, checks their echo, half-closes and
  * reads to the proxy's FIN, and a second JSON line says how many did: proof
  * that the held flows were still served, and closed cleanly, after the hold.
