@@ -42,6 +42,8 @@ interface Connrate {
   connect_errors: number;
   closed_early: number;
   timeouts: number;
+  /** Echoes that differed from what the connection sent. */
+  corrupted: number;
 }
 interface Idle {
   established: number;
@@ -170,8 +172,8 @@ function rows(machine: Machine): Row[] {
     { label: 'new connections/s (50 slots)', cell: (c) => format(c.connrate, (v) => number(v.conns_per_s)) },
     { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`) },
     {
-      label: 'new connections failed: connect / early close / timeout',
-      cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts}`),
+      label: 'new connections failed: connect / early close / timeout / wrong echo',
+      cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts} / ${v.corrupted}`),
     },
     {
       label: `memory per idle connection (bytes, ${number(machine.idle_conns)} open)`,
