@@ -46,6 +46,14 @@ export interface DataPlaneConfig {
   /** UDP only: 0 means no limit. At the limit the longest-idle session makes room for a new one. */
   maxSessions: number;
   /**
+   * When the client's address and port are already connected to the same
+   * target by another flow (two load balancers sent the same client):
+   * 'refuse' (default) fails the new flow as `address_in_use`;
+   * 'ephemeral-port' connects it from the client's address with a port the
+   * kernel picks, counted in `collisionFallbacks`.
+   */
+  collision?: CollisionPolicy;
+  /**
    * How established flows move bytes. 'auto' (default): read/write for small
    * messages, splice(2) once a read fills the 32 KiB buffer; 'splice': splice
    * only; 'copy': read/write only (the fallback, also used when splice fails
@@ -68,6 +76,9 @@ export interface DataPlaneConfig {
 }
 
 export type RelayMode = 'auto' | 'splice' | 'copy';
+
+export const COLLISION_POLICIES = ['refuse', 'ephemeral-port'] as const;
+export type CollisionPolicy = (typeof COLLISION_POLICIES)[number];
 
 /** Reasons a connection ended before or during relaying; stable label values. */
 export const FAILURE_REASONS = [
@@ -110,6 +121,8 @@ export interface DataPlaneCounters {
   sessionsEvicted: number;
   /** UDP: datagrams lost on the way (larger than 64 KiB, or a full socket buffer). */
   datagramsDropped: number;
+  /** Flows whose client address:port was taken for their target, connected from an ephemeral port instead. */
+  collisionFallbacks: number;
 }
 
 /**

@@ -31,6 +31,7 @@ export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): Da
     acceptErrors: 0,
     sessionsEvicted: 0,
     datagramsDropped: 0,
+    collisionFallbacks: 0,
     eventsDropped: 0,
     connectDurations: recordedConnectDurations(),
     ...overrides,

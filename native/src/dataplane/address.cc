@@ -17,6 +17,13 @@ std::string Address::ToString() const {
   return is_v4() ? ip() + ":" + port_text : "[" + ip() + "]:" + port_text;
 }
 
+void Address::AppendKey(std::string* key) const {
+  key->push_back(static_cast<char>(family()));
+  key->append(reinterpret_cast<const char*>(ip_bytes()), is_v4() ? 4 : 16);
+  uint16_t port_number = port();
+  key->append(reinterpret_cast<const char*>(&port_number), sizeof port_number);
+}
+
 bool Address::FromIp(const std::string& ip, uint16_t port, Address* out) {
   *out = Address{};
   if (inet_pton(AF_INET, ip.c_str(), &out->sa.v4.sin_addr) == 1) {

@@ -33,6 +33,8 @@ struct Address {
   std::string ip() const;
   // "192.0.2.1:80" or "[2001:db8::1]:80", for messages.
   std::string ToString() const;
+  // Family, address bytes and port: a hash key without sockaddr padding.
+  void AppendKey(std::string* key) const;
 
   // `ip` is numeric (TypeScript validated it); false when it is not.
   static bool FromIp(const std::string& ip, uint16_t port, Address* out);

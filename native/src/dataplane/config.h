@@ -21,6 +21,13 @@ enum class RelayMode : uint8_t {
 
 enum class Protocol : uint8_t { kTcp, kUdp };
 
+// What to do when the client's address:port is already connected to the
+// target by another flow (two load balancers sent the same client).
+enum class CollisionPolicy : uint8_t {
+  kRefuse,         // fail the new flow as address_in_use
+  kEphemeralPort,  // connect it from the client's address with a port the kernel picks
+};
+
 struct Config {
   Protocol protocol = Protocol::kTcp;
   Address listen;
@@ -42,6 +49,7 @@ struct Config {
   // UDP: a session closes after this long without a datagram either way.
   int64_t close_after_ms = 60000;
   unsigned max_sessions = 0;  // UDP; 0: no limit
+  CollisionPolicy collision = CollisionPolicy::kRefuse;
   // Debug-level events (one per closed flow); off spares the work per flow.
   bool debug_events = false;
 };

@@ -45,6 +45,14 @@ RelayMode RelayModeFromJs(Napi::Env env, Napi::Value value) {
   throw Invalid(env, "relayMode must be 'auto', 'splice' or 'copy'");
 }
 
+CollisionPolicy CollisionFromJs(Napi::Env env, Napi::Value value) {
+  if (value.IsUndefined()) return CollisionPolicy::kRefuse;
+  std::string policy = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+  if (policy == "refuse") return CollisionPolicy::kRefuse;
+  if (policy == "ephemeral-port") return CollisionPolicy::kEphemeralPort;
+  throw Invalid(env, "collision must be 'refuse' or 'ephemeral-port'");
+}
+
 }  // namespace
 
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what) {
@@ -81,6 +89,7 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.listen_transparent = Boolean(object, "listenTransparent", false);
   config.reuse_port = Boolean(object, "reusePort", false);
   config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
+  config.collision = CollisionFromJs(env, object.Get("collision"));
   config.debug_events = Boolean(object, "debugEvents", false);
   if (!object.Get("keepAliveSeconds").IsUndefined()) {
     config.keepalive = KeepAliveFor(Unsigned(env, object, "keepAliveSeconds"));

@@ -25,6 +25,7 @@ void WorkerCounters::AddTo(CounterTotals* totals) const {
   totals->events_dropped += load(events_dropped);
   totals->sessions_evicted += load(sessions_evicted);
   totals->datagrams_dropped += load(datagrams_dropped);
+  totals->collision_fallbacks += load(collision_fallbacks);
   for (size_t i = 0; i < kFailureCount; ++i) totals->failures[i] += load(failures[i]);
   for (size_t i = 0; i < bad_headers.size(); ++i) totals->bad_headers[i] += load(bad_headers[i]);
   connect_durations.AddTo(&totals->connect_durations);

@@ -86,6 +86,7 @@ struct CounterTotals {
   uint64_t events_dropped = 0;
   uint64_t sessions_evicted = 0;
   uint64_t datagrams_dropped = 0;
+  uint64_t collision_fallbacks = 0;
   std::array<uint64_t, kFailureCount> failures{};
   std::array<uint64_t, kBadHeaderSlots> bad_headers{};
   ConnectDurationTotals connect_durations;
@@ -115,6 +116,9 @@ struct WorkerCounters {
   Counter sessions_evicted{0};
   // UDP: datagrams lost on the way (oversize, or a full socket buffer).
   Counter datagrams_dropped{0};
+  // Flows whose client address:port was taken for their target, connected
+  // from an ephemeral port instead (CollisionPolicy::kEphemeralPort).
+  Counter collision_fallbacks{0};
   std::array<Counter, kFailureCount> failures{};
   // Indexed by pp::ErrorCode, then the two slots above.
   std::array<Counter, kBadHeaderSlots> bad_headers{};

@@ -88,6 +88,7 @@ Napi::Object CountersObject(Napi::Env env, const CounterTotals& totals, int64_t 
   object.Set("connectDurations", ConnectDurationsObject(env, totals.connect_durations));
   object.Set("sessionsEvicted", Number(totals.sessions_evicted));
   object.Set("datagramsDropped", Number(totals.datagrams_dropped));
+  object.Set("collisionFallbacks", Number(totals.collision_fallbacks));
   return object;
 }
 

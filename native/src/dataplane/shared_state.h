@@ -1,11 +1,13 @@
 // What every worker of one DataPlane shares: the configuration, the allowed
 // subnets, the connection count that maxConnections limits, flow ids, whether
-// the process is out of descriptors, and the way to JavaScript.
+// the process is out of descriptors, the 4-tuples UDP sessions hold, and the
+// way to JavaScript.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/address_collision.h"
 #include "dataplane/config.h"
 #include "dataplane/event_sink.h"
 #include "dataplane/resource_exhaustion.h"
@@ -21,6 +23,7 @@ struct SharedState {
   std::atomic<int64_t> active{0};
   std::atomic<uint64_t> next_flow_id{1};
   ResourceExhaustion exhaustion;
+  TupleTable udp_tuples;
   EventSink* events = nullptr;  // set before the workers start, outlives them
 };
 

@@ -32,6 +32,10 @@ OptionResult SetMark(int fd, unsigned mark) {
   return SetInt(fd, SOL_SOCKET, SO_MARK, static_cast<int>(mark), "SO_MARK");
 }
 
+OptionResult SetBindAddressNoPort(int fd) {
+  return SetInt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1, "IP_BIND_ADDRESS_NO_PORT");
+}
+
 OptionResult SetNoDelay(int fd) { return SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY"); }
 
 OptionResult SetResetOnClose(int fd) {

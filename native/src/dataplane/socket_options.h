@@ -25,6 +25,9 @@ OptionResult SetReuseAddr(int fd);
 // Dual stack for IPv6 listeners, as Go's net.Listen("tcp", "[::]:port").
 OptionResult SetV6Only(int fd, bool only);
 OptionResult SetMark(int fd, unsigned mark);
+// IP_BIND_ADDRESS_NO_PORT: bind() to port 0 fixes only the address; connect()
+// picks a port that is free for this very target (IPv6 sockets too).
+OptionResult SetBindAddressNoPort(int fd);
 OptionResult SetNoDelay(int fd);
 // SO_LINGER {1, 0}: the next close() sends a reset instead of a FIN.
 OptionResult SetResetOnClose(int fd);

@@ -74,11 +74,21 @@ SocketFailure StartConnect(const Address& target, const UpstreamOptions& options
   }
   if (options.spoof_source != nullptr) {
     if (auto r = SetTransparent(fd.get(), target.family()); !r) return FromOption(r);
-    if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
+    Address source = *options.spoof_source;
+    if (!options.ephemeral_port) {
+      if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
+    } else {
+      // No SO_REUSEADDR: UDP then picks, at bind(), a port that no socket on
+      // the address holds, other sessions' included. TCP picks it at
+      // connect(), free for this target.
+      source.set_port(0);
+      if (!options.datagram) {
+        if (auto r = SetBindAddressNoPort(fd.get()); !r) return FromOption(r);
+      }
+    }
     if (options.mark != 0) {
       if (auto r = SetMark(fd.get(), options.mark); !r) return FromOption(r);
     }
-    const Address& source = *options.spoof_source;
     if (::bind(fd.get(), source.sockaddr_ptr(), source.length()) != 0) return FromErrno("bind");
   }
   if (::connect(fd.get(), target.sockaddr_ptr(), target.length()) != 0 && errno != EINPROGRESS) {
@@ -86,6 +96,14 @@ SocketFailure StartConnect(const Address& target, const UpstreamOptions& options
   }
   *out = std::move(fd);
   return {};
+}
+
+bool LocalAddress(int fd, Address* out) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return false;
+  *out = Address::FromKernel(storage);
+  return true;
 }
 
 }  // namespace mmproxy::dataplane

@@ -38,11 +38,17 @@ struct UpstreamOptions {
   const Address* spoof_source = nullptr;
   unsigned mark = 0;  // SO_MARK when not 0 and spoofing
   bool datagram = false;  // UDP: connect() only fixes the peer, it completes at once
+  // Bind to spoof_source's address only and let the kernel pick the port:
+  // the way out of an address collision (address_collision.h).
+  bool ephemeral_port = false;
 };
 
 // Starts a non-blocking connect to `target`. No TCP_SYNCNT: the kernel's own
 // SYN retries stay as the admin configured them; the data plane's connect
 // timeout decides when to give up.
 SocketFailure StartConnect(const Address& target, const UpstreamOptions& options, UniqueFd* out);
+
+// getsockname(): the address and port a socket is bound to. False on failure.
+bool LocalAddress(int fd, Address* out);
 
 }  // namespace mmproxy::dataplane

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dataplane/address.h"
@@ -21,6 +22,10 @@ struct UdpSession {
   // listener): replies are sent back to exactly this.
   Address reply_to;
   std::string key;  // load balancer + client, the session table's key
+  // The address:port the upstream socket is bound to, claimed in the data
+  // plane's TupleTable: the client's, or its ephemeral stand-in after a
+  // collision. None for LOCAL sessions (our own address).
+  std::optional<Address> source;
   int64_t last_active_ms = 0;
   bool closed = false;  // socket closed; memory freed after this loop turn
   // Its place in the worker's list, oldest activity first.

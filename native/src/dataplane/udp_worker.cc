@@ -110,6 +110,7 @@ void UdpWorker::CloseSession(UdpSession& session) {
   session.upstream.Reset();  // also leaves the epoll set
   registry_.Remove(&session.info);
   by_key_.erase(session.key);
+  if (session.source) shared_.udp_tuples.Release(*session.source, *session.info.target);
   shared_.active.fetch_sub(1, std::memory_order_relaxed);
   closed_.push_back(std::move(*session.position));
   sessions_.erase(session.position);

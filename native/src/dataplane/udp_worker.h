@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dataplane/datagram_batch.h"
+#include "dataplane/sockets.h"
 #include "dataplane/subnets.h"
 #include "dataplane/udp_session.h"
 #include "dataplane/worker_thread.h"
@@ -48,6 +49,10 @@ class UdpWorker final : public WorkerThread {
   UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
                           const std::optional<Address>& client, const Address& target);
   bool MakeRoom();
+  bool ResolveCollision(const Address& peer, const Address& client, const Address& target, const std::string& cause,
+                        UpstreamOptions options, UniqueFd* upstream, std::optional<Address>* source);
+  void SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
+                     Failure reason, std::string message, int error);
 
   // Replies from the targets (udp_worker_replies.cc).
   void ReadUpstream(UdpSession& session);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dataplane/address_collision.h"
 #include "dataplane/clock.h"
 #include "dataplane/sockets.h"
 #include "dataplane/udp_worker.h"
@@ -16,14 +17,6 @@ namespace {
 
 // recvmmsg calls per loop turn: 8 × 32 datagrams, then the replies get a turn.
 constexpr int kMaxBatchesPerTurn = 8;
-
-// Family, address bytes and port: a key without sockaddr padding in it.
-void AppendKey(std::string* key, const Address& address) {
-  key->push_back(static_cast<char>(address.family()));
-  key->append(reinterpret_cast<const char*>(address.ip_bytes()), address.is_v4() ? 4 : 16);
-  uint16_t port = address.port();
-  key->append(reinterpret_cast<const char*>(&port), sizeof port);
-}
 
 // The address exactly as the kernel gave it (no IPv4-mapped unwrapping):
 // sendto() on a dual-stack socket needs the IPv6 form back.
@@ -129,8 +122,8 @@ UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& f
   std::optional<Address> client;
   if (spoof) client = Address::FromKernel(header.source);
   std::string key;
-  AppendKey(&key, peer);
-  if (client) AppendKey(&key, *client);
+  peer.AppendKey(&key);
+  if (client) client->AppendKey(&key);
   if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
 
   std::optional<Address> target;
@@ -187,22 +180,26 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   options.mark = shared_.config.mark;
   options.datagram = true;
   UniqueFd upstream;
-  SocketFailure failure = StartConnect(target, options, &upstream);
-  if (failure) {
-    Failure reason = failure.error == EADDRINUSE ? Failure::kAddressInUse : Failure::kConnectError;
-    counters_.Fail(reason);
+  std::optional<Address> source = client;
+  std::string collision;  // why the client's address:port is taken, when it is
+  SocketFailure failure;
+  if (client && !shared_.udp_tuples.Claim(*client, target)) {
+    collision = "another load balancer's session sends from it";
+  } else {
+    failure = StartConnect(target, options, &upstream);
+    if (failure && client) shared_.udp_tuples.Release(*client, target);
+    if (failure && client && IsAddressCollision(failure)) collision = CollisionCause(failure, target);
+  }
+  if (!collision.empty()) {
+    if (!ResolveCollision(peer, *client, target, collision, options, &upstream, &source)) return nullptr;
+  } else if (failure) {
     std::string message = "UDP session to " + target.ToString() + " from " +
                           (client ? client->ToString() : std::string("our own address")) +
                           " failed: " + failure.step + ": " + std::strerror(failure.error);
     if (failure.error == EPERM && failure.step.find("TRANSPARENT") != std::string::npos) {
       message += " (spoofing the client address needs CAP_NET_ADMIN)";
     }
-    Event event = NewEvent(Level::kError, FailureLabel(reason), std::move(message));
-    event.load_balancer = peer;
-    event.client = client;
-    event.target = target;
-    event.code = strerrorname_np(failure.error);
-    Emit(std::move(event));
+    SessionFailed(peer, client, target, Failure::kConnectError, std::move(message), failure.error);
     return nullptr;
   }
   auto owned = std::make_unique<UdpSession>();
@@ -211,6 +208,7 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   epoll_event readable{EPOLLIN, {}};
   readable.data.ptr = &session;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, session.upstream.get(), &readable) != 0) {
+    if (source) shared_.udp_tuples.Release(*source, target);
     counters_.Fail(Failure::kConnectError);
     Emit(NewEvent(Level::kError, FailureLabel(Failure::kConnectError),
                   std::string("epoll_ctl for a UDP session failed: ") + std::strerror(errno)));
@@ -226,6 +224,7 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   session.info.state.store(FlowState::kEstablished, std::memory_order_relaxed);
   session.reply_to = RawAddress(from);
   session.key = std::move(key);
+  session.source = source;
   session.last_active_ms = now_ms_;
   shared_.active.fetch_add(1, std::memory_order_relaxed);
   Bump(counters_.established);
@@ -233,6 +232,53 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   session.position = sessions_.insert(sessions_.end(), std::move(owned));
   registry_.Insert(&session.info);
   return &session;
+}
+
+// The client's address:port is taken for this target: refused, the datagram
+// is dropped as address_in_use (and so is each one after it, until the other
+// session ends); else the session sends from the client's address with a
+// port the kernel picks, claimed in the table like any other. True when
+// `upstream` is connected and `source` names its address.
+bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, const Address& target,
+                                 const std::string& cause, UpstreamOptions options, UniqueFd* upstream,
+                                 std::optional<Address>* source) {
+  if (shared_.config.collision == CollisionPolicy::kRefuse) {
+    SessionFailed(peer, client, target, Failure::kAddressInUse,
+                  CollisionRefusedMessage(client, target, cause, "dropped the datagram"), EADDRINUSE);
+    return false;
+  }
+  options.ephemeral_port = true;
+  SocketFailure failure = StartConnect(target, options, upstream);
+  Address bound;
+  if (!failure && !LocalAddress(upstream->get(), &bound)) failure = SocketFailure{"getsockname", errno};
+  // A port nobody held at bind() time; the claim can only fail if that changed.
+  if (!failure && !shared_.udp_tuples.Claim(bound, target)) failure = SocketFailure{"bind", EADDRINUSE};
+  if (failure) {
+    upstream->Reset();
+    SessionFailed(peer, client, target, Failure::kAddressInUse,
+                  CollisionUnresolvedMessage(client, target, cause, failure, "dropped the datagram"), failure.error);
+    return false;
+  }
+  Bump(counters_.collision_fallbacks);
+  Event event = NewEvent(Level::kWarn, "collision_fallback", CollisionFallbackMessage(client, target, cause, bound.port()));
+  event.load_balancer = peer;
+  event.client = client;
+  event.target = target;
+  event.code = "EADDRINUSE";
+  Emit(std::move(event));
+  *source = bound;
+  return true;
+}
+
+void UdpWorker::SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
+                              Failure reason, std::string message, int error) {
+  counters_.Fail(reason);
+  Event event = NewEvent(Level::kError, FailureLabel(reason), std::move(message));
+  event.load_balancer = peer;
+  event.client = client;
+  event.target = target;
+  event.code = strerrorname_np(error);
+  Emit(std::move(event));
 }
 
 }  // namespace mmproxy::dataplane

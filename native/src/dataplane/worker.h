@@ -18,6 +18,7 @@
 #include "dataplane/flow_registry.h"
 #include "dataplane/relay.h"
 #include "dataplane/shared_state.h"
+#include "dataplane/sockets.h"
 #include "dataplane/subnets.h"
 #include "dataplane/unique_fd.h"
 #include "dataplane/worker_thread.h"
@@ -54,6 +55,7 @@ class Worker final : public WorkerThread {
   void OnHeaderReadable(Flow& flow);
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
+  bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options, UniqueFd* upstream);
   void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
   void AbortConnecting(Flow& flow);

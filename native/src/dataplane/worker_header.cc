@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dataplane/address_collision.h"
 #include "dataplane/clock.h"
 #include "dataplane/socket_options.h"
 #include "dataplane/sockets.h"
@@ -157,7 +158,9 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   // Includes making and binding the socket (a few microseconds) before connect().
   flow.connect_started_us = SteadyUs();
   SocketFailure failure = StartConnect(*target, options, &upstream);
-  if (failure) {
+  if (failure && client && IsAddressCollision(failure)) {
+    if (!ResolveCollision(flow, failure, options, &upstream)) return;
+  } else if (failure) {
     FailConnect(flow, failure.error, failure.step);
     return;
   }
@@ -170,6 +173,39 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   SetState(flow, FlowState::kConnecting);
   flow.deadline_ms = now_ms_ + shared_.config.connect_timeout_ms;
   connect_deadlines_.Add(flow.deadline_ms, flow.info.id);
+}
+
+// The client's address:port is taken for this target (two load balancers
+// sent the same client). Refused, the flow fails as address_in_use; else it
+// connects again from the client's address with a port the kernel picks.
+// True when `upstream` is connecting.
+bool Worker::ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options,
+                              UniqueFd* upstream) {
+  const Address& client = *flow.info.client;
+  const Address& target = *flow.info.target;
+  std::string cause = CollisionCause(failure, target);
+  if (shared_.config.collision == CollisionPolicy::kRefuse) {
+    Fail(flow, Failure::kAddressInUse, Level::kError,
+         CollisionRefusedMessage(client, target, cause, "reset the load balancer's connection"),
+         strerrorname_np(failure.error));
+    return false;
+  }
+  options.ephemeral_port = true;
+  SocketFailure retry = StartConnect(target, options, upstream);
+  Address bound;
+  if (!retry && !LocalAddress(upstream->get(), &bound)) retry = SocketFailure{"getsockname", errno};
+  if (retry) {
+    Fail(flow, Failure::kAddressInUse, Level::kError,
+         CollisionUnresolvedMessage(client, target, cause, retry, "reset the load balancer's connection"),
+         strerrorname_np(retry.error));
+    return false;
+  }
+  Bump(counters_.collision_fallbacks);
+  Event event = FlowEvent(flow, Level::kWarn, "collision_fallback",
+                          CollisionFallbackMessage(client, target, cause, bound.port()));
+  event.code = strerrorname_np(failure.error);
+  Emit(std::move(event));
+  return true;
 }
 
 void Worker::OnConnectResult(Flow& flow, uint32_t events) {
@@ -220,7 +256,8 @@ void Worker::FailConnect(Flow& flow, int error, const std::string& step) {
     if (error == EPERM && step.find("TRANSPARENT") != std::string::npos) {
       message += " (spoofing the client address needs CAP_NET_ADMIN)";
     } else if (failure == Failure::kAddressInUse) {
-      message += " (another connection already uses the client's address and port)";
+      // Collisions of a client's own port are told apart before (ResolveCollision).
+      message += " (no free source port for this target; see net.ipv4.ip_local_port_range)";
     }
   }
   // Out of descriptors, every new connection would fail the same way: one

@@ -39,6 +39,8 @@ export interface ClientOptions {
   sameWrite?: boolean;
   trickleHeader?: boolean;
   timeoutMs?: number;
+  /** Local address to connect from: another load balancer. */
+  bind?: string;
 }
 
 export interface ClientResult {
@@ -57,6 +59,7 @@ function clientArgs(options: ClientOptions): string[] {
   args.push('--timeout-ms', String(options.timeoutMs ?? 20_000));
   if (options.sameWrite) args.push('--same-write');
   if (options.trickleHeader) args.push('--trickle-header');
+  if (options.bind) args.push('--bind', options.bind);
   return args;
 }
 

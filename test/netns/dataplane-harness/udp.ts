@@ -34,6 +34,8 @@ export function v1Datagram(client: Client, text: string): Buffer {
 
 export interface SendOptions {
   from: string;
+  /** The sender's port; any free one when absent. The same port again is the same load balancer. */
+  fromPort?: number;
   to: string;
   datagrams: Buffer[];
   expect: number;
@@ -49,6 +51,7 @@ export async function sendDatagrams(host: Host, options: SendOptions): Promise<S
     '--from', options.from, '--to', options.to, '--expect', String(options.expect), '--timeout-ms', String(timeoutMs),
     '--datagrams', options.datagrams.map((datagram) => datagram.toString('hex')).join(','),
     ...(options.lockstep ? ['--lockstep'] : []),
+    ...(options.fromPort === undefined ? [] : ['--from-port', String(options.fromPort)]),
   ];
   const { stdout, stderr, code } = await host.exec([process.execPath, UDP_SENDER, ...args], { timeoutMs: timeoutMs + 5_000 });
   const line = stdout.trim().split('\n').pop() ?? '';

@@ -11,6 +11,7 @@
  *          hold (send the payload in 64 slices 50 ms apart, then FIN and read) |
  *          reset (send the payload, wait for the banner, then reset the connection)
  *   --timeout-ms MS      give up (default 20000)
+ *   --bind ADDR          connect from this local address (a second load balancer)
  * Prints one JSON line: banner, received bytes and sha256 (banner excluded),
  * sent sha256, and how the connection ended ('eof' or the error code).
  */
@@ -32,7 +33,8 @@ const HOLD_SLICES = 64;
 const HOLD_INTERVAL_MS = 50;
 const TRICKLE_INTERVAL_MS = 2;
 
-const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+const localAddress = option(argv, 'bind');
+const socket = connect({ host: target.host, port: target.port, localAddress, allowHalfOpen: true, noDelay: true });
 const hash = createHash('sha256');
 let head = Buffer.alloc(0);
 let banner: RegExpExecArray | null = null;

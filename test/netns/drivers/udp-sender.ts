@@ -1,7 +1,9 @@
 /**
  * A load balancer stand-in for the UDP data plane tests, run inside a namespace:
  *   node udp-sender.js --from ADDR --to ADDR:PORT --datagrams HEX,HEX,... --expect N [--lockstep] [--timeout-ms MS]
- * Binds one UDP socket to ADDR (any port), sends each datagram (hex: PROXY
+ *     [--from-port N]
+ * Binds one UDP socket to ADDR (port N, else any port: a later run with the
+ * same N is the same load balancer to the data plane), sends each datagram (hex: PROXY
  * header and payload, or anything else) in order, then collects replies
  * until N arrived or the timeout passed. --lockstep waits for one reply
  * after each datagram before sending the next (every datagram must get one). Prints one JSON line: its own port
@@ -32,6 +34,7 @@ const datagrams = list === '' ? [] : list.split(',').map((hex) => Buffer.from(he
 const expected = countOption(argv, 'expect', 0);
 const timeoutMs = countOption(argv, 'timeout-ms', 10_000);
 const lockstep = argv.includes('--lockstep');
+const fromPort = countOption(argv, 'from-port', 0);
 
 const socket = createSocket({ type: isIPv6(from) ? 'udp6' : 'udp4' });
 const replies: SenderReply[] = [];
@@ -49,7 +52,7 @@ socket.on('message', (message, rinfo) => {
   replyArrived?.();
   if (replies.length >= expected) finish();
 });
-socket.bind(0, from, async () => {
+socket.bind(fromPort, from, async () => {
   for (const datagram of datagrams) {
     const replied = new Promise<void>((resolve) => (replyArrived = resolve));
     await new Promise<void>((resolve, reject) =>
