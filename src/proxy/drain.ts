@@ -35,6 +35,8 @@ export function lifetimeTotals(plane: DataPlane): Record<string, number> {
     accepted: counters.accepted,
     completed: counters.completed,
     ...Object.fromEntries(failures),
+    // Only when it happened: most proxies never see an address collision.
+    ...(counters.collisionFallbacks > 0 ? { collision_fallbacks: counters.collisionFallbacks } : {}),
     bytes_to_target: counters.bytesToTarget,
     bytes_to_client: counters.bytesToClient,
     events_dropped: counters.eventsDropped,

@@ -121,6 +121,13 @@ export const PROXY_FLAGS = {
       'UDP: at most this many client sessions (one socket each); at the limit the longest-idle one closes (0 = no limit)',
     group: MMPROXY_GROUP,
   },
+  collision: {
+    requiresArg: true,
+    default: 'refuse',
+    describe:
+      "When the client's address:port is already connected to the target (two load balancers sent the same client): refuse (reset, count address_in_use) | ephemeral-port (connect from the client's address with another port)",
+    group: MMPROXY_GROUP,
+  },
   'drain-timeout': {
     requiresArg: true,
     default: '10s',

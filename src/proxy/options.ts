@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 
-import type { Endpoint } from '../native/dataplane-types.js';
+import { COLLISION_POLICIES, type CollisionPolicy, type Endpoint } from '../native/dataplane-types.js';
 import { UsageError } from '../cli/usage-error.js';
 import { parseListenAddress } from '../stats/metrics.js';
 import { EndpointError, parseEndpoint } from './endpoint.js';
@@ -32,6 +32,7 @@ export interface ProxyOptions {
   keepAliveSeconds: number;
   maxConnections: number;
   maxSessions: number;
+  collision: CollisionPolicy;
   drainTimeoutMs: number;
   logFormat: LogFormat;
   statsSocket: string | null;
@@ -160,6 +161,7 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     keepAliveSeconds: keepAliveSeconds(raw),
     maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),
     maxSessions: integer(raw, 'max-sessions', '--max-sessions', 0, MAX_SESSIONS),
+    collision: oneOf(raw, 'collision', '--collision', [...COLLISION_POLICIES]),
     drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
     logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
     statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),

@@ -45,6 +45,11 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
       ],
     },
     counter('mmproxy_local_headers_total', 'PROXY headers with LOCAL or UNKNOWN: relayed from mmproxy\'s own address.', counters.localHeaders),
+    counter(
+      'mmproxy_collision_fallbacks_total',
+      "Flows whose client address:port was taken for their target, connected from another port of the client's address (--collision ephemeral-port).",
+      counters.collisionFallbacks,
+    ),
     {
       name: 'mmproxy_bytes_total',
       help: 'Bytes relayed, by direction.',

@@ -35,11 +35,10 @@ void TupleTable::Release(const Address& source, const Address& target) {
   held_.erase(TupleKey(source, target));
 }
 
-std::string CollisionCause(const SocketFailure& failure, const Address& target) {
+std::string CollisionCause(const SocketFailure& failure) {
   std::string error = failure.step + ": " + std::strerror(failure.error);
   if (failure.step == "bind") return "a local socket holds that port (" + error + ")";
-  return "another flow is connected from it to " + target.ToString() + ", or was moments ago (TIME_WAIT) (" +
-         error + ")";
+  return "another flow is connected from it, or was moments ago and waits in TIME_WAIT (" + error + ")";
 }
 
 std::string CollisionRefusedMessage(const Address& client, const Address& target, const std::string& cause,

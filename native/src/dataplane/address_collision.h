@@ -36,7 +36,7 @@ class TupleTable {
 };
 
 // Why a collision happened, for the messages below.
-std::string CollisionCause(const SocketFailure& failure, const Address& target);
+std::string CollisionCause(const SocketFailure& failure);
 // The refused flow's message: what is taken, why, what became of the flow
 // (`outcome`) and the option that would have let it through.
 std::string CollisionRefusedMessage(const Address& client, const Address& target, const std::string& cause,

@@ -188,7 +188,7 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   } else {
     failure = StartConnect(target, options, &upstream);
     if (failure && client) shared_.udp_tuples.Release(*client, target);
-    if (failure && client && IsAddressCollision(failure)) collision = CollisionCause(failure, target);
+    if (failure && client && IsAddressCollision(failure)) collision = CollisionCause(failure);
   }
   if (!collision.empty()) {
     if (!ResolveCollision(peer, *client, target, collision, options, &upstream, &source)) return nullptr;

@@ -183,7 +183,7 @@ bool Worker::ResolveCollision(Flow& flow, const SocketFailure& failure, Upstream
                               UniqueFd* upstream) {
   const Address& client = *flow.info.client;
   const Address& target = *flow.info.target;
-  std::string cause = CollisionCause(failure, target);
+  std::string cause = CollisionCause(failure);
   if (shared_.config.collision == CollisionPolicy::kRefuse) {
     Fail(flow, Failure::kAddressInUse, Level::kError,
          CollisionRefusedMessage(client, target, cause, "reset the load balancer's connection"),

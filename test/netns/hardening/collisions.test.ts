@@ -180,6 +180,26 @@ describe('hardening: address collisions (two load balancers, one client address:
     });
   }
 
+  it("TCP: a client port that a local socket listens on for every address (here mmproxy's own) collides at bind(); ephemeral-port gets it through", async function () {
+    const port = 8540;
+    const sameAsListener = v2({ source: FAMILIES[4].client, sourcePort: port, destination: '192.0.2.10', destinationPort: 443 });
+    const refusing = await DataPlaneDriver.start(app, config(4, port));
+    const refused = await runClient(app, { connect: `127.0.0.1:${port}`, header: sameAsListener, sendBytes: 100, timeoutMs: 10_000 });
+    assert.equal(refused.ended, 'ECONNRESET');
+    const event = await refusing.waitForEvent('address_in_use');
+    assert.equal(event.code, 'EADDRINUSE');
+    assert.match(event.message, /a local socket holds that port \(bind: Address already in use\)/);
+    await refusing.close();
+
+    const falling = await DataPlaneDriver.start(app, config(4, port, { collision: 'ephemeral-port' }));
+    const through = await runClient(app, { connect: `127.0.0.1:${port}`, header: sameAsListener, sendBytes: 100 });
+    assert.equal(through.peer?.address, FAMILIES[4].client);
+    assert.notEqual(through.peer?.port, port);
+    assert.equal(through.receivedSha256, sha256(payload(100)));
+    assert.equal((await falling.counters()).collisionFallbacks, 1);
+    await falling.close();
+  });
+
   for (const family of [4, 6] as const) {
     const { client, lbA, lbB } = FAMILIES[family];
     const udpConfig = (port: number, overrides: Partial<DataPlaneConfig> = {}): DataPlaneConfig =>

@@ -62,6 +62,7 @@ describe('DataPlane life cycle', function () {
     assert.throws(() => createDataPlane(config({ listeners: 0 }), () => {}), invalid);
     assert.throws(() => createDataPlane(config({ keepAliveSeconds: -1 }), () => {}), invalid);
     assert.throws(() => createDataPlane({ ...config(), relayMode: 'fast' } as unknown as DataPlaneConfig, () => {}), invalid);
+    assert.throws(() => createDataPlane({ ...config(), collision: 'reuse' } as unknown as DataPlaneConfig, () => {}), invalid);
     assert.throws(() => createDataPlane(config({ listen: { family: 4, address: 'localhost', port: 1 } }), () => {}), invalid);
   });
 
@@ -72,6 +73,7 @@ describe('DataPlane life cycle', function () {
     assert.throws(() => plane.start(), nativeError('ERR_ALREADY_STARTED'));
     const counters = plane.counters();
     assert.equal(counters.active, 0);
+    assert.equal(counters.collisionFallbacks, 0);
     assert.deepEqual(Object.keys(counters.failures).sort(), [
       'address_in_use', 'bad_header', 'connect_error', 'connect_refused', 'connect_timeout', 'header_timeout',
       'no_target', 'not_allowed', 'peer_timeout', 'relay_error', 'too_many_connections',

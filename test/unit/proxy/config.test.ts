@@ -10,6 +10,7 @@ describe('data plane config from the options', () => {
       '-l', '[::]:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-mark', '7', '-listeners', '3', '-close-after', '9',
       '-dynamic-destination', '-listen-transparent', '--header-timeout', '2s', '--connect-timeout', '750ms',
       '--max-connections', '100', '--max-sessions', '500', '--reuse-port', '--keepalive', '20',
+      '--collision', 'ephemeral-port',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -28,6 +29,7 @@ describe('data plane config from the options', () => {
       reusePort: true,
       closeAfterSeconds: 9,
       maxSessions: 500,
+      collision: 'ephemeral-port',
       debugEvents: false,
     });
   });

@@ -32,6 +32,7 @@ describe('proxy options: every flag, alias and default', () => {
       keepAliveSeconds: 15,
       maxConnections: 0,
       maxSessions: 10_000,
+      collision: 'refuse',
       drainTimeoutMs: 10_000,
       logFormat: 'text',
       statsSocket: null,
@@ -71,6 +72,8 @@ describe('proxy options: every flag, alias and default', () => {
     ['keepalive', [['--keepalive', '2'], ['-keepalive', '2s'], ['--keepalive=2000ms']], (o) => o.keepAliveSeconds, 2],
     ['max-connections', [['--max-connections', '100'], ['-max-connections', '100']], (o) => o.maxConnections, 100],
     ['max-sessions', [['--max-sessions', '0'], ['-max-sessions', '0'], ['--max-sessions=0']], (o) => o.maxSessions, 0],
+    ['collision', [['--collision', 'ephemeral-port'], ['-collision', 'ephemeral-port'], ['--collision=ephemeral-port']],
+      (o) => o.collision, 'ephemeral-port'],
     ['drain-timeout', [['--drain-timeout', '0'], ['-drain-timeout', '0s']], (o) => o.drainTimeoutMs, 0],
     ['log-format', [['--log-format', 'json'], ['-log-format', 'json']], (o) => o.logFormat, 'json'],
     ['stats-socket', [['--stats-socket', '/run/m.sock'], ['-stats-socket', '/run/m.sock']], (o) => o.statsSocket, '/run/m.sock'],
@@ -113,6 +116,7 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['--keepalive', '-1'], /^--keepalive: /);
     usageError(['--max-connections', '-3'], /^--max-connections: /);
     usageError(['--drain-timeout', '-1'], /^--drain-timeout: /);
+    usageError(['--collision', 'reuse'], /^--collision: "reuse" must be one of refuse, ephemeral-port/);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
     usageError(['-allowed-subnets', ''], /^-allowed-subnets: needs a file path/);
     usageError(['--metrics-listen', '9100'], /^--metrics-listen "9100": expected HOST:PORT, \[IPV6\]:PORT or :PORT/);

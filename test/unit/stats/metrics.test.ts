@@ -13,8 +13,9 @@ describe('Prometheus metrics', () => {
       established: 9,
       active: 3,
       completed: 6,
-      failures: { ...zeroFailures(), connect_timeout: 2, bad_header: 1 },
+      failures: { ...zeroFailures(), connect_timeout: 2, bad_header: 1, address_in_use: 4 },
       badHeaders: { ERR_V1_TOO_LONG: 1 },
+      collisionFallbacks: 5,
       bytesToTarget: 123_456,
       bytesToClient: 654_321,
     });
@@ -30,6 +31,8 @@ describe('Prometheus metrics', () => {
     assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'completed' }), 6);
     assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'connect_timeout' }), 2);
     assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'not_allowed' }), 0);
+    assert.equal(sampleValue(families, 'mmproxy_connections_total', { result: 'address_in_use' }), 4);
+    assert.equal(sampleValue(families, 'mmproxy_collision_fallbacks_total'), 5);
     assert.equal(sampleValue(families, 'mmproxy_connections_accepted_total'), 12);
     assert.equal(sampleValue(families, 'mmproxy_active_flows'), 3);
     assert.equal(sampleValue(families, 'mmproxy_bad_headers_total', { code: 'ERR_V1_TOO_LONG' }), 1);
