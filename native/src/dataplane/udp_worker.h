@@ -49,8 +49,9 @@ class UdpWorker final : public WorkerThread {
   UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
                           const std::optional<Address>& client, const Address& target);
   bool MakeRoom();
-  bool ResolveCollision(const Address& peer, const Address& client, const Address& target, const std::string& cause,
-                        UpstreamOptions options, UniqueFd* upstream, std::optional<Address>* source);
+  bool ResolveCollision(const Address& peer, const Address& client, const Address& target,
+                        const std::string& cause, UpstreamOptions options, UniqueFd* upstream,
+                        std::optional<Address>* source);
   void SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
                      Failure reason, std::string message, int error);
 

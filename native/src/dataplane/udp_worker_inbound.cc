@@ -256,11 +256,13 @@ bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, con
   if (failure) {
     upstream->Reset();
     SessionFailed(peer, client, target, Failure::kAddressInUse,
-                  CollisionUnresolvedMessage(client, target, cause, failure, "dropped the datagram"), failure.error);
+                  CollisionUnresolvedMessage(client, target, cause, failure, "dropped the datagram"),
+                  failure.error);
     return false;
   }
   Bump(counters_.collision_fallbacks);
-  Event event = NewEvent(Level::kWarn, "collision_fallback", CollisionFallbackMessage(client, target, cause, bound.port()));
+  Event event = NewEvent(Level::kWarn, "collision_fallback",
+                         CollisionFallbackMessage(client, target, cause, bound.port()));
   event.load_balancer = peer;
   event.client = client;
   event.target = target;

@@ -55,7 +55,8 @@ class Worker final : public WorkerThread {
   void OnHeaderReadable(Flow& flow);
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
-  bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options, UniqueFd* upstream);
+  bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options,
+                        UniqueFd* upstream);
   void OnConnectResult(Flow& flow, uint32_t events);
   void FailConnect(Flow& flow, int error, const std::string& step);
   void AbortConnecting(Flow& flow);

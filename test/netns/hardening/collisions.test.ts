@@ -251,6 +251,7 @@ describe('hardening: address collisions (two load balancers, one client address:
     it(`UDP over IPv${family}, collision 'ephemeral-port': both sessions work, the second from the client's address with another port`, async function () {
       const port = 8530 + family;
       const plane = await DataPlaneDriver.start(app, udpConfig(port, { collision: 'ephemeral-port' }));
+      const baseline = await plane.command<number>('fds');
       assert.deepEqual(peerOf(await send(port, lbA, 6101, 'a1', 1)), { address: client, port: clientPort, payload: 'a1' });
       const b1 = peerOf(await send(port, lbB, 6101, 'b1', 1));
       assert.equal(b1.address, client);
@@ -268,6 +269,7 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(counters.failures.address_in_use, 0);
       assert.equal(counters.established, 2);
       assert.equal(counters.active, 2);
+      assert.equal(await plane.command<number>('fds'), baseline + 2, 'one socket per session, none left by the first attempt');
       const { fdsBefore, fdsAfter } = await plane.close();
       assert.equal(fdsAfter, fdsBefore);
     });
