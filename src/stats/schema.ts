@@ -50,11 +50,13 @@ export interface Throughput {
 }
 
 /**
- * `connectDurations` was added within version 1 (a field readers may ignore):
- * proxies from before it leave it out, so it is optional here.
+ * `connectDurations` and `collisionFallbacks` were added within version 1
+ * (fields readers may ignore): proxies from before them leave them out, so
+ * they are optional here.
  */
-export interface CountersSnapshot extends Omit<DataPlaneCounters, 'connectDurations'> {
+export interface CountersSnapshot extends Omit<DataPlaneCounters, 'connectDurations' | 'collisionFallbacks'> {
   connectDurations?: ConnectDurations;
+  collisionFallbacks?: number;
   /** Every reason is present, zero included, so readers need no defaults. */
   failures: Record<FailureReason, number>;
   /** Throughput over the last sampling window. */
