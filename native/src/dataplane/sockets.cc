@@ -75,13 +75,15 @@ SocketFailure StartConnect(const Address& target, const UpstreamOptions& options
   if (options.spoof_source != nullptr) {
     if (auto r = SetTransparent(fd.get(), target.family()); !r) return FromOption(r);
     Address source = *options.spoof_source;
-    if (!options.ephemeral_port) {
+    // Not on a UDP socket that takes an ephemeral port: without SO_REUSEADDR
+    // bind() picks a port that no socket on the address holds, other
+    // sessions' included.
+    if (!(options.ephemeral_port && options.datagram)) {
       if (auto r = SetReuseAddr(fd.get()); !r) return FromOption(r);
-    } else {
-      // No SO_REUSEADDR: UDP then picks, at bind(), a port that no socket on
-      // the address holds, other sessions' included. TCP picks it at
-      // connect(), free for this target.
+    }
+    if (options.ephemeral_port) {
       source.set_port(0);
+      // TCP picks the port at connect(), free for this target.
       if (!options.datagram) {
         if (auto r = SetBindAddressNoPort(fd.get()); !r) return FromOption(r);
       }

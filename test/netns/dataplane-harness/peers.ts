@@ -41,6 +41,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Local address to connect from: another load balancer. */
   bind?: string;
+  /** Mode 'hold': the FIN waits until this file exists, so the flow stays open until the test says. */
+  releaseFile?: string;
 }
 
 export interface ClientResult {
@@ -60,6 +62,7 @@ function clientArgs(options: ClientOptions): string[] {
   if (options.sameWrite) args.push('--same-write');
   if (options.trickleHeader) args.push('--trickle-header');
   if (options.bind) args.push('--bind', options.bind);
+  if (options.releaseFile) args.push('--release-file', options.releaseFile);
   return args;
 }
 

@@ -12,10 +12,12 @@
  *          reset (send the payload, wait for the banner, then reset the connection)
  *   --timeout-ms MS      give up (default 20000)
  *   --bind ADDR          connect from this local address (a second load balancer)
+ *   --release-file PATH  hold: after the payload, wait until PATH exists before the FIN
  * Prints one JSON line: banner, received bytes and sha256 (banner excluded),
  * sent sha256, and how the connection ended ('eof' or the error code).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -32,6 +34,8 @@ const BANNER = /^PEER (\S+) (\d+)\n/;
 const HOLD_SLICES = 64;
 const HOLD_INTERVAL_MS = 50;
 const TRICKLE_INTERVAL_MS = 2;
+const RELEASE_POLL_MS = 20;
+const releaseFile = option(argv, 'release-file');
 
 const localAddress = option(argv, 'bind');
 const socket = connect({ host: target.host, port: target.port, localAddress, allowHalfOpen: true, noDelay: true });
@@ -60,6 +64,8 @@ async function sendPayload(): Promise<void> {
       socket.write(outgoing.subarray(offset, offset + slice));
       await delay(HOLD_INTERVAL_MS);
     }
+    // Bounded by the --timeout-ms timer, which ends the process.
+    while (releaseFile !== undefined && !existsSync(releaseFile) && !ended) await delay(RELEASE_POLL_MS);
     socket.end();
   } else if (argv.includes('--same-write')) {
     socket.end(Buffer.concat([header, outgoing]));

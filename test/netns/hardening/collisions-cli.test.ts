@@ -11,7 +11,7 @@
  *   └───────────────────────────────────────────────────────────────────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,16 +104,20 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     return child.stderr.trim().split('\n').map((line) => JSON.parse(line) as LogLine);
   }
 
-  async function holdFirstFlow(clientPort: number): Promise<HostProcess> {
-    const first = startClient(app, { connect: `127.0.0.1:${ports().listen}`, header: header(clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: LB_A });
+  /** Load balancer A's flow, held open until released. */
+  async function holdFirstFlow(clientPort: number) {
+    const releaseFile = join(dir, `release-${clientPort}`);
+    const first = startClient(app, { connect: `127.0.0.1:${ports().listen}`, header: header(clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: LB_A, releaseFile });
     await eventually('the first flow to be established', async () => {
       const snapshot = await requestSnapshot(join(dir, `${ports().listen}.sock`));
       return snapshot.flows.find((flow) => flow.state === 'established' && flow.client?.port === clientPort);
     });
-    return first;
+    return { first, release: () => writeFile(releaseFile, '') };
   }
 
-  async function assertFirstFlowIntact(first: HostProcess, clientPort: number): Promise<void> {
+  async function assertFirstFlowIntact(held: Awaited<ReturnType<typeof holdFirstFlow>>, clientPort: number): Promise<void> {
+    await held.release();
+    const { first } = held;
     const [line] = await first.waitForOutput(/^\{"ended".*$/m, 30_000);
     const result = JSON.parse(line) as { ended: string; peer: unknown; receivedSha256: string };
     assert.equal(result.ended, 'eof');
@@ -124,7 +128,7 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
   it(`refuses by default: ${FLOOD} colliding connections are reset, counted in the stats and /metrics, logged as a few lines and a count`, async function () {
     const { listen, client } = ports();
     const child = await mmproxy([]);
-    const first = await holdFirstFlow(client);
+    const held = await holdFirstFlow(client);
     const burst = await app.run([
       process.execPath, BURST_CLIENT, '--connect', `127.0.0.1:${listen}`, '--header-hex', header(client).toString('hex'),
       '--count', String(FLOOD), '--bind', LB_B,
@@ -137,7 +141,7 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     const metrics = await scrape();
     assert.equal(sampleValue(metrics, 'mmproxy_connections_total', { result: 'address_in_use' }), FLOOD);
     assert.equal(sampleValue(metrics, 'mmproxy_collision_fallbacks_total'), 0);
-    await assertFirstFlowIntact(first, client);
+    await assertFirstFlowIntact(held, client);
 
     const lines = await stopAndReadLog(child);
     const refused = lines.filter((line) => line.kind === 'address_in_use');
@@ -163,14 +167,14 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
   it('--collision ephemeral-port: the second load balancer gets through from another port, logged and counted', async function () {
     const { listen, client } = ports();
     const child = await mmproxy(['--collision', 'ephemeral-port']);
-    const first = await holdFirstFlow(client);
+    const held = await holdFirstFlow(client);
     const second = await runClient(app, { connect: `127.0.0.1:${listen}`, header: header(client), sendBytes: 3000, bind: LB_B });
     assert.equal(second.ended, 'eof');
     assert.equal(second.peer?.address, CLIENT);
     assert.notEqual(second.peer?.port, client);
     assert.equal(second.receivedSha256, sha256(payload(3000)));
     assert.equal(sampleValue(await scrape(), 'mmproxy_collision_fallbacks_total'), 1);
-    await assertFirstFlowIntact(first, client);
+    await assertFirstFlowIntact(held, client);
 
     const lines = await stopAndReadLog(child);
     const fallback = lines.filter((line) => line.kind === 'collision_fallback');

@@ -19,6 +19,9 @@
  * so the app sees the same client address on both flows, with two ports.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { DataPlaneConfig, Endpoint } from '../../../src/native/dataplane-types.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane-harness/driver.js';
@@ -35,7 +38,7 @@ const UDP_SERVICE = 7401;
  * address:port would collide with it.
  */
 let clientPort = 43100;
-/** Big enough to span the whole time the first flow is held open (64 slices, 50 ms apart). */
+/** Sent in 64 slices 50 ms apart; the FIN then waits for the test to release the flow. */
 const HELD_BYTES = 256 * 1024;
 
 const FAMILIES = {
@@ -66,6 +69,8 @@ describe('hardening: address collisions (two load balancers, one client address:
   let lab: Lab;
   let app: Host;
   const services = new Map<4 | 6, StreamService>();
+  /** Release files of the held flows. */
+  let dir = '';
 
   before(async function () {
     requireNetns(this);
@@ -79,6 +84,7 @@ describe('hardening: address collisions (two load balancers, one client address:
     services.set(6, await StreamService.start(app, `[::1]:${TCP_SERVICE}`));
     await startPeerService(app, `127.0.0.1:${UDP_SERVICE}`, { udp: true });
     await startPeerService(app, `[::1]:${UDP_SERVICE}`, { udp: true });
+    dir = await mkdtemp(join(tmpdir(), 'mmproxy-collide-'));
   });
   beforeEach(function () {
     clientPort++;
@@ -87,22 +93,26 @@ describe('hardening: address collisions (two load balancers, one client address:
     printLabLogOnFailure(this, lab);
   });
   after(async function () {
+    if (dir) await rm(dir, { recursive: true, force: true });
     if (!lab) return;
     await lab.destroy();
     await assertNoLeaks(lab);
   });
 
-  /** Starts load balancer A's flow, held open, and waits until the data plane has connected it. */
+  /** Starts load balancer A's flow, held open until released, and waits until the data plane has connected it. */
   async function holdFirstFlow(plane: DataPlaneDriver, family: 4 | 6, port: number) {
     const { lbA, listen } = FAMILIES[family];
-    const first = startClient(app, { connect: listen(port), header: header(family, clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: lbA });
+    const releaseFile = join(dir, `release-${clientPort}`);
+    const first = startClient(app, { connect: listen(port), header: header(family, clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: lbA, releaseFile });
     await eventually('the first flow to be established', async () =>
       (await plane.flows()).find((flow) => flow.state === 'established' && flow.client?.port === clientPort));
-    return first;
+    return { first, release: () => writeFile(releaseFile, '') };
   }
 
-  /** The held flow ran to its end with every byte both ways, and the app saw the client's own port on it. */
-  async function assertFirstFlowIntact(first: ReturnType<typeof startClient>, family: 4 | 6): Promise<void> {
+  /** Released, the held flow runs to its end with every byte both ways, and the app saw the client's own port on it. */
+  async function assertFirstFlowIntact(held: Awaited<ReturnType<typeof holdFirstFlow>>, family: 4 | 6): Promise<void> {
+    await held.release();
+    const { first } = held;
     const [line] = await first.waitForOutput(/^\{"ended".*$/m, 30_000);
     const result = JSON.parse(line) as { ended: string; peer: Endpoint | null; receivedSha256: string };
     assert.equal(result.ended, 'eof');
@@ -129,7 +139,7 @@ describe('hardening: address collisions (two load balancers, one client address:
       const port = 8500 + family;
       const plane = await DataPlaneDriver.start(app, config(family, port));
       const baseline = await plane.command<number>('fds');
-      const first = await holdFirstFlow(plane, family, port);
+      const held = await holdFirstFlow(plane, family, port);
 
       const second = await runClient(app, { connect: listen(port), header: header(family, clientPort), sendBytes: 1000, bind: lbB, timeoutMs: 10_000 });
       assert.equal(second.ended, 'ECONNRESET', 'the second load balancer sees a reset, never a clean empty reply');
@@ -143,7 +153,7 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.ok(event.message.startsWith(`client address ${hostPort(client, clientPort)} is taken for `), event.message);
       assert.match(event.message, /--collision ephemeral-port/);
 
-      await assertFirstFlowIntact(first, family);
+      await assertFirstFlowIntact(held, family);
       const counters = await plane.counters();
       assert.equal(counters.failures.address_in_use, 1);
       assert.equal(counters.collisionFallbacks, 0);
@@ -157,7 +167,7 @@ describe('hardening: address collisions (two load balancers, one client address:
       const port = 8510 + family;
       const plane = await DataPlaneDriver.start(app, config(family, port, { collision: 'ephemeral-port' }));
       const baseline = await plane.command<number>('fds');
-      const first = await holdFirstFlow(plane, family, port);
+      const held = await holdFirstFlow(plane, family, port);
 
       const second = await runClient(app, { connect: listen(port), header: header(family, clientPort), sendBytes: 5000, bind: lbB });
       assert.equal(second.ended, 'eof');
@@ -170,7 +180,7 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(event.loadBalancer?.address, lbB);
       assert.match(event.message, new RegExp(`from port ${second.peer?.port} instead`));
 
-      await assertFirstFlowIntact(first, family);
+      await assertFirstFlowIntact(held, family);
       const counters = await plane.counters();
       assert.equal(counters.collisionFallbacks, 1);
       assert.equal(counters.failures.address_in_use, 0);
