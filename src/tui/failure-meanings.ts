@@ -12,7 +12,7 @@ export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   bad_header: 'malformed PROXY header',
   connect_timeout: 'upstream connect timed out; replies lost?',
   connect_refused: 'target refused: is the app listening?',
-  address_in_use: "client's address:port already in use",
+  address_in_use: "client's address:port taken (two LBs? --collision)",
   connect_error: 'upstream connect failed',
   relay_error: 'a peer reset the connection while relaying',
   too_many_connections: 'over the connection limit, closed at once',
