@@ -7,11 +7,11 @@
  * the data plane has to notice by itself.
  *
  *   ┌── app (lo: loopback routing, table 123) ─────────────────────────────────────────────────────┐
- *   │  load balancer A 127.0.0.2 / 2001:db8:1b::2 ─┐ the same header:                          │
- *   │                                               ├─▶ data plane :85xx ─spoofed─▶ service :7400 │
- *   │  load balancer B 127.0.0.3 / 2001:db8:1b::3 ─┘ client 198.51.100.30:43100   (TCP echo,      │
- *   │                                                or [2001:db8::30]:43100      UDP :7401 PEER) │
- *   └────────────────────────────────────────────────────────────────────────────────────────────┘
+ *   │ load balancer A 127.0.0.2 / 2001:db8:1b::2 ─┐ the same header:                               │
+ *   │                                             ├─▶ data plane :85xx ─spoofed─▶ service :7400    │
+ *   │ load balancer B 127.0.0.3 / 2001:db8:1b::3 ─┘ client 198.51.100.30:431xx   (TCP echo,        │
+ *   │                                               or [2001:db8::30]:431xx      UDP :7401 PEER)   │
+ *   └──────────────────────────────────────────────────────────────────────────────────────────────┘
  *
  * Refused (the default): the second flow is reset and counted as
  * address_in_use, the first goes on byte for byte. `collision: 'ephemeral-port'`:
