@@ -49,6 +49,7 @@ const char* BadHeaderCode(size_t index) {
   if (index == kTruncatedHeaderSlot) return kTruncatedHeaderCode;
   if (index == kV1OverUdpSlot) return kV1OverUdpCode;
   if (index == kWrongTransportSlot) return kWrongTransportCode;
+  if (index == kClientNotUnicastSlot) return kClientNotUnicastCode;
   return pp::ErrorCodeName(static_cast<pp::ErrorCode>(index));
 }
 

@@ -47,7 +47,11 @@ constexpr size_t kV1OverUdpSlot = pp::kErrorCodeCount + 1;
 // relaying them would spoof a client of another protocol.
 constexpr const char* kWrongTransportCode = "ERR_V2_WRONG_TRANSPORT";
 constexpr size_t kWrongTransportSlot = pp::kErrorCodeCount + 2;
-constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 3;
+// Not a parser verdict either: a well-formed header whose client address is
+// unspecified, multicast or broadcast, or whose port is 0 (header_client.h).
+constexpr const char* kClientNotUnicastCode = "ERR_CLIENT_NOT_UNICAST";
+constexpr size_t kClientNotUnicastSlot = pp::kErrorCodeCount + 3;
+constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 4;
 
 using Counter = std::atomic<uint64_t>;
 

@@ -9,6 +9,7 @@
 
 #include "dataplane/address_collision.h"
 #include "dataplane/clock.h"
+#include "dataplane/header_client.h"
 #include "dataplane/sockets.h"
 #include "dataplane/udp_worker.h"
 
@@ -89,6 +90,10 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
                  "load balancer to send DGRAM headers over UDP");
     return;
   }
+  if (std::optional<Address> client = HeaderClient(header); client && !IsUnicastClient(*client)) {
+    RejectHeader(peer, kClientNotUnicastSlot, kClientNotUnicastCode, NotUnicastReason(*client));
+    return;
+  }
   UdpSession* session = SessionFor(peer, from, header);
   if (session == nullptr) return;
   Touch(*session);
@@ -117,10 +122,7 @@ void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code,
 UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header) {
   // LOCAL and UNSPEC/UNIX headers have no client to spoof: the session is
   // the load balancer's own, from our own address (as for TCP).
-  bool spoof = !header.UsesRealConnection() &&
-               (header.family == pp::Family::kInet || header.family == pp::Family::kInet6);
-  std::optional<Address> client;
-  if (spoof) client = Address::FromKernel(header.source);
+  std::optional<Address> client = HeaderClient(header);
   std::string key;
   peer.AppendKey(&key);
   if (client) client->AppendKey(&key);

@@ -9,6 +9,7 @@
 
 #include "dataplane/address_collision.h"
 #include "dataplane/clock.h"
+#include "dataplane/header_client.h"
 #include "dataplane/socket_options.h"
 #include "dataplane/sockets.h"
 #include "dataplane/worker.h"
@@ -124,12 +125,16 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   // LOCAL (v2), UNKNOWN (v1) and UNIX-socket clients have no IP address to
   // spoof: connect from our own address, to the target for the family of
   // the real connection (as go-mmproxy does).
-  bool spoof = !header.UsesRealConnection() &&
-               (header.family == pp::Family::kInet || header.family == pp::Family::kInet6);
-  std::optional<Address> client;
+  std::optional<Address> client = HeaderClient(header);
   std::optional<Address> target;
-  if (spoof) {
-    client = Address::FromKernel(header.source);
+  if (client && !IsUnicastClient(*client)) {
+    Bump(counters_.bad_headers[kClientNotUnicastSlot]);
+    Fail(flow, Failure::kBadHeader, Level::kWarn,
+         "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": " + NotUnicastReason(*client),
+         kClientNotUnicastCode);
+    return;
+  }
+  if (client) {
     target = shared_.config.dynamic_destination ? Address::FromKernel(header.destination)
                                                 : TargetFor(shared_.config, client->family());
   } else {

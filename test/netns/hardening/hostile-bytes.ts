@@ -90,3 +90,17 @@ export function sslTlv(subTlvs: Buffer[], declared?: number): Buffer {
   const value = Buffer.concat([fixed, ...subTlvs]);
   return tlv(TLV_SSL, value, declared ?? value.length);
 }
+
+/**
+ * Clients no real client connects from, each as [address, port]: the unspecified address, "this network",
+ * multicast, the IPv4 broadcast address, and port 0, over IPv4 and IPv6.
+ */
+export const NOT_UNICAST_CLIENTS: ReadonlyArray<readonly [string, number]> = [
+  ['0.0.0.0', 40_000], ['0.1.2.3', 40_000], ['224.0.0.1', 40_000], ['239.255.255.250', 40_000],
+  ['255.255.255.255', 40_000], ['198.51.100.9', 0], ['::', 40_000], ['ff02::1', 40_000], ['2001:db8::9', 0],
+];
+
+/** The header's destination, in the client's family. */
+export function destinationFor(address: string): { destination: string; destinationPort: number } {
+  return { destination: address.includes(':') ? '2001:db8::2' : '192.0.2.2', destinationPort: 8443 };
+}

@@ -2,9 +2,9 @@
  * The hostile TCP inputs, one class per way of attacking the header reader, each with the counters it must
  * move. Every connection also counts once in `accepted`.
  */
-import { v1, v2Raw } from '../dataplane-harness/headers.js';
+import { v1, v2, v2Raw } from '../dataplane-harness/headers.js';
 import {
-  type Client, INET_DGRAM, TLV_NOOP, TLV_SSL, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY,
+  type Client, destinationFor, INET_DGRAM, NOT_UNICAST_CLIENTS, TLV_NOOP, TLV_SSL, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY,
   sslTlv, tinyTlvs, tinyTlvsFilling, tlv, v2Inet, v2WithCrc32c, withDeclaredLength,
 } from './hostile-bytes.js';
 import { BLACK_HOLED_CLIENT } from './hostile-lab.js';
@@ -230,6 +230,15 @@ export function tcpCases(): TcpCase[] {
       delivery: 'fin',
       connections: [{ address: '127.0.0.1', port: 7000 }, { address: '192.0.2.2', port: 8443 }].flatMap((own) =>
         times(5, () => ({ bytes: v2Inet(own), counts: ['failures.address_in_use'] }))),
+    },
+    {
+      name: 'client addresses no client connects from: unspecified, multicast, broadcast, port 0 (v1 and v2)',
+      delivery: 'fin',
+      connections: NOT_UNICAST_CLIENTS.flatMap(([source, sourcePort]) =>
+        [v1, v2].map((encode) => ({
+          bytes: encode({ source, sourcePort, ...destinationFor(source) }),
+          counts: badHeader('ERR_CLIENT_NOT_UNICAST'),
+        }))),
     },
     {
       name: 'a valid header followed by a second header (relayed as application bytes)',

@@ -2,9 +2,9 @@
  * The hostile datagrams for `mmproxy -p udp`, one class per way of attacking the header reader. Each must be
  * dropped and counted under its code (bad_header); none may open a session.
  */
-import { v1, v2Raw } from '../dataplane-harness/headers.js';
+import { v1, v2, v2Raw } from '../dataplane-harness/headers.js';
 import {
-  type Client, TLV_NOOP, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY, INET_DGRAM, INET_STREAM, sslTlv, tinyTlvsFilling, tlv,
+  type Client, destinationFor, NOT_UNICAST_CLIENTS, TLV_NOOP, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY, INET_DGRAM, INET_STREAM, sslTlv, tinyTlvsFilling, tlv,
   v2Inet, v2WithCrc32c, withDeclaredLength,
 } from './hostile-bytes.js';
 import { badHeader } from './proxy-watch.js';
@@ -99,6 +99,14 @@ export function udpCases(): UdpCase[] {
     {
       name: 'v2 header declaring STREAM (TCP) over UDP',
       datagrams: times(20, () => withPayload(v2Inet(client(), [], INET_STREAM)), 'ERR_V2_WRONG_TRANSPORT'),
+    },
+    {
+      name: 'client addresses no client sends from: unspecified, multicast, broadcast, port 0',
+      datagrams: NOT_UNICAST_CLIENTS.map(([source, sourcePort]) => {
+        const header = v2({ source, sourcePort, ...destinationFor(source) });
+        header[13] = (header[13] ?? 0) + (INET_DGRAM - INET_STREAM);  // the same family, DGRAM
+        return { bytes: withPayload(header), counts: badHeader('ERR_CLIENT_NOT_UNICAST') };
+      }),
     },
     {
       name: 'a valid DGRAM header of 65,000 bytes of tiny TLVs (the probe itself): relayed',
