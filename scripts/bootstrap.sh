@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # tests; libpcap-dev: the `cap` binding; go-mmproxy: side-by-side benchmarks;
 # clang + libclang-rt: the libFuzzer run; iptables/nftables: mark-mode checks;
 # systemd: only its systemd-analyze, which verifies scripts/systemd/mmproxy@.service
-# (installing it in a container starts nothing); util-linux: setpriv.
+# (installing it in a container starts nothing); util-linux: setpriv;
+# patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh).
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 

@@ -69,11 +69,7 @@ export class DataPlaneDriver {
   static async start(host: Host, config: DataPlaneConfig, { maxOpenFiles }: { maxOpenFiles?: number } = {}): Promise<DataPlaneDriver> {
     const controlPath = join(tmpdir(), `mmp-dp-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
     const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
-    // scripts/asan-dataplane.sh: the sanitizer runtime goes into the driver
-    // only, not into every client and service process of the test.
-    const preload = process.env['MMPROXY_DRIVER_LD_PRELOAD'];
-    const options = preload ? { env: { ...process.env, LD_PRELOAD: preload } } : undefined;
-    const child = host.spawn([...limit, process.execPath, DRIVER, '--control', controlPath, JSON.stringify(config)], options);
+    const child = host.spawn([...limit, process.execPath, DRIVER, '--control', controlPath, JSON.stringify(config)]);
     const started = await child.waitForOutput(/^\{"type":"(started|error)".*$/m);
     if (started[1] === 'error') throw new Error(`data plane did not start: ${started[0]}`);
     const control = connect(controlPath);
