@@ -18,7 +18,7 @@ import type {
   FlowRecord,
 } from '../../../src/native/dataplane-types.js';
 import type { DriverCommand } from '../drivers/dataplane-driver.js';
-import type { Host, HostProcess } from '../kit/index.js';
+import { scaled, type Host, type HostProcess } from '../kit/index.js';
 
 export const DRIVER = fileURLToPath(new URL('../drivers/dataplane-driver.js', import.meta.url));
 export const STREAM_SERVICE = fileURLToPath(new URL('../drivers/stream-service.js', import.meta.url));
@@ -48,7 +48,8 @@ export function dataPlaneConfig(overrides: Partial<DataPlaneConfig> = {}): DataP
 }
 
 /** Polls check() until it returns a value other than undefined; bounded. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, waitMs = DEFAULT_WAIT_MS): Promise<T> {
+  const timeoutMs = scaled(waitMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CommandLog, formatArgv } from './command-log.js';
 import { DEFAULT_WAIT_MS } from './run.js';
+import { scaled } from './time-scale.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -59,14 +60,15 @@ export class HostProcess {
   /** SIGTERM, then SIGKILL if still alive after graceMs. Resolves once the process is gone. */
   async stop(graceMs = 2_000): Promise<ExitStatus> {
     this.kill('SIGTERM');
-    const status = await Promise.race([this.exited, delay(graceMs, undefined)]);
+    const status = await Promise.race([this.exited, delay(scaled(graceMs), undefined)]);
     if (status) return status;
     this.kill('SIGKILL');
     return this.exited;
   }
 
   /** Resolves with the first match of pattern in the collected output; rejects on timeout or exit. */
-  waitForOutput(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS, stream: Stream = 'both'): Promise<RegExpMatchArray> {
+  waitForOutput(pattern: RegExp, waitMs = DEFAULT_WAIT_MS, stream: Stream = 'both'): Promise<RegExpMatchArray> {
+    const timeoutMs = scaled(waitMs);
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const match = this.text(stream).match(pattern);

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CommandLog } from './command-log.js';
 import { HostProcess, type SpawnOptions } from './host-process.js';
 import { DEFAULT_WAIT_MS, execLogged, runLogged, type ExecOptions, type ExecResult } from './run.js';
+import { scaled } from './time-scale.js';
 
 /** What a host needs from its lab: the shared log, and a place to register processes for teardown. */
 export interface HostContext {
@@ -63,8 +64,9 @@ export class Host {
   }
 
   /** Polls `ss -N <ns>` until something listens on port (TCP) or is bound to it (UDP). */
-  async waitForPort(port: number, { proto = 'tcp', timeoutMs = DEFAULT_WAIT_MS }: WaitForPortOptions = {}): Promise<void> {
+  async waitForPort(port: number, { proto = 'tcp', timeoutMs: waitMs = DEFAULT_WAIT_MS }: WaitForPortOptions = {}): Promise<void> {
     const flags = proto === 'tcp' ? '-tlnH' : '-ulnH';
+    const timeoutMs = scaled(waitMs);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { stdout } = await runLogged(this.context.log, ['ss', '-N', this.ns, flags, 'sport', '=', `:${port}`]);

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { CommandLog, formatArgv } from './command-log.js';
+import { scaled } from './time-scale.js';
 
 export interface ExecResult {
   code: number;
@@ -8,7 +9,7 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Upper bound for the command; it is SIGKILLed and the call rejects when exceeded. */
+  /** Upper bound for the command (stretched by the run's time scale); it is SIGKILLed and the call rejects when exceeded. */
   timeoutMs?: number;
 }
 
@@ -23,7 +24,7 @@ const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 export function execLogged(log: CommandLog, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('execLogged: empty argv');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const timeoutMs = scaled(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
   const startedAt = Date.now();
   log.note(`$ ${formatArgv(argv)}`);
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 /** The real `mmproxy` CLI (bin/mmproxy.js) started inside a namespace, as a user would run it. */
 import { fileURLToPath } from 'node:url';
 
-import type { Host, HostProcess } from '../kit/index.js';
+import { scaled, type Host, type HostProcess } from '../kit/index.js';
 
 /** bin/mmproxy.js of this checkout; this file runs from dist/test/netns/proxy/. */
 export const MMPROXY_BIN = fileURLToPath(new URL('../../../../bin/mmproxy.js', import.meta.url));
@@ -30,7 +30,8 @@ export async function stopMmproxy(child: HostProcess): Promise<{ code: number | 
 const PORT_POLL_MS = 50;
 
 /** Polls `ss` in the host until nothing listens on the TCP port any more. */
-export async function waitUntilNotListening(host: Host, port: number, timeoutMs = 5_000): Promise<void> {
+export async function waitUntilNotListening(host: Host, port: number, waitMs = 5_000): Promise<void> {
+  const timeoutMs = scaled(waitMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { stdout } = await host.run(['ss', '-tlnH', 'sport', '=', `:${port}`]);
