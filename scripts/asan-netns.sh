@@ -123,12 +123,17 @@ time_scale=${MMPROXY_TEST_TIME_SCALE:-3}
 # allocations alive at exit that LeakSanitizer would report as ours; the tests'
 # descriptor counts cover what the data plane must release. log_exe_name puts
 # the program's name beside the pid in each report's name.
+# UBSan writes its own text to stderr only: with GCC its runtime sits beside
+# ASan's, whose __sanitizer_set_report_path wins the symbol lookup, so UBSan's
+# log_path lands in ASan (the next report file is named ubsan.*). UBSan
+# therefore aborts, and ASan reports that abort, with the stack through the
+# __ubsan_handle_* call to the offending line, in a file (handle_abort).
 sanitized_env=(
   MMPROXY_NATIVE="$addon"
   MMPROXY_TEST_TIME_SCALE="$time_scale"
   PATH="$work/bin:$PATH"
-  ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_exe_name=1:log_path=$reports/asan"
-  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_exe_name=1:log_path=$reports/ubsan"
+  ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:handle_abort=1:log_exe_name=1:log_path=$reports/asan"
+  UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_exe_name=1:log_path=$reports/ubsan"
 )
 
 # The loader must pick the sanitized addon, or the run proves nothing.
