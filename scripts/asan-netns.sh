@@ -28,6 +28,10 @@ reports="$work/reports"
 loads="$work/addon-loads"
 mkdir -p "$reports"
 : >"$loads"
+# Some suites run the CLI as an unprivileged user (test/netns/hardening/privilege):
+# it must be able to run the node copy, load the addon and leave a report.
+chmod 755 "$work"
+chmod 1777 "$reports"
 
 build_sanitized_addon() {
   log "building a sanitized addon in $work"
