@@ -7,6 +7,7 @@
  * so the count is MMPROXY_CHURN (default 100,000): `MMPROXY_CHURN=1000000 npx mocha dist/test/netns/hardening/floods-churn.test.js`.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import { useFloodLab } from './use-flood-lab.js';
 import { mib } from './process-usage.js';
@@ -21,6 +22,14 @@ const WARM_UP = 10_000;
 const RSS_GROWTH_BOUND_KIB = 16 * 1024;
 /** A bound on the run's time, not an expectation: the slowest shared machine seen does ~1,500 a second. */
 const MIN_RATE_FOR_BOUND = 500;
+
+/**
+ * Under AddressSanitizer (scripts/asan-netns.sh) freed blocks wait in a quarantine of up to 256 MiB before
+ * reuse, so resident memory grows without any leak there; the plain run (npm test) holds the RSS bound.
+ */
+function runsUnderAsan(pid: number): boolean {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan');
+}
 
 function churnCount(): number {
   const text = process.env['MMPROXY_CHURN'];
@@ -62,6 +71,10 @@ describe('floods: a churn of short connections through the mmproxy CLI leaks not
         `(${growth >= 0 ? '+' : ''}${mib(growth)}, bound +${mib(RSS_GROWTH_BOUND_KIB)})`,
     );
     assert.equal(after.fds, before.fds, 'descriptors back to the count after the warm-up');
+    if (runsUnderAsan(proxy.pid)) {
+      console.log('      RSS bound not applied: mmproxy runs under ASan, whose quarantine keeps freed memory resident');
+      return;
+    }
     assert.ok(growth < RSS_GROWTH_BOUND_KIB, `RSS grew by ${mib(growth)}, more than ${mib(RSS_GROWTH_BOUND_KIB)}`);
   });
 });
