@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CommandLog, formatArgv } from './command-log.js';
 import { DEFAULT_WAIT_MS } from './run.js';
-import { scaled } from './time-scale.js';
+import { describeBound, scaled } from './time-scale.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -75,7 +75,7 @@ export class HostProcess {
         if (match) return settle(() => resolve(match));
         if (this.drained) settle(() => reject(this.waitError(`exited (${describe(this.exitStatus)}) before printing ${pattern}`)));
       };
-      const timer = setTimeout(() => settle(() => reject(this.waitError(`no ${pattern} within ${timeoutMs}ms`))), timeoutMs);
+      const timer = setTimeout(() => settle(() => reject(this.waitError(`no ${pattern} within ${describeBound(waitMs)}`))), timeoutMs);
       const settle = (finish: () => void): void => {
         clearTimeout(timer);
         this.listeners.delete(check);

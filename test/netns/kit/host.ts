@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CommandLog } from './command-log.js';
 import { HostProcess, type SpawnOptions } from './host-process.js';
 import { DEFAULT_WAIT_MS, execLogged, runLogged, type ExecOptions, type ExecResult } from './run.js';
-import { scaled } from './time-scale.js';
+import { describeBound, scaled } from './time-scale.js';
 
 /** What a host needs from its lab: the shared log, and a place to register processes for teardown. */
 export interface HostContext {
@@ -72,7 +72,7 @@ export class Host {
       const { stdout } = await runLogged(this.context.log, ['ss', '-N', this.ns, flags, 'sport', '=', `:${port}`]);
       if (stdout.trim() !== '') return;
       if (Date.now() >= deadline) {
-        throw new Error(`${this.name} (${this.ns}): nothing bound to ${proto} port ${port} after ${timeoutMs}ms`);
+        throw new Error(`${this.name} (${this.ns}): nothing bound to ${proto} port ${port} after ${describeBound(waitMs)}`);
       }
       await delay(PORT_POLL_INTERVAL_MS);
     }

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { CommandLog, formatArgv } from './command-log.js';
-import { scaled } from './time-scale.js';
+import { describeBound, scaled } from './time-scale.js';
 
 export interface ExecResult {
   code: number;
@@ -24,7 +24,8 @@ const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 export function execLogged(log: CommandLog, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('execLogged: empty argv');
-  const timeoutMs = scaled(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+  const boundMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const timeoutMs = scaled(boundMs);
   const startedAt = Date.now();
   log.note(`$ ${formatArgv(argv)}`);
   return new Promise((resolve, reject) => {
@@ -32,7 +33,7 @@ export function execLogged(log: CommandLog, argv: readonly string[], options: Ex
       (error, stdout, stderr) => {
         const took = `${Date.now() - startedAt}ms`;
         if (error && typeof error.code !== 'number') {
-          const why = error.killed ? `timed out after ${timeoutMs}ms` : error.message;
+          const why = error.killed ? `timed out after ${describeBound(boundMs)}` : error.message;
           log.note(`  -> failed: ${why}`);
           reject(new Error(`${formatArgv(argv)}: ${why}`));
           return;

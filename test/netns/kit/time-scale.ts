@@ -19,3 +19,8 @@ export const TIME_SCALE = readScale(process.env[SCALE_VARIABLE]);
 export function scaled(ms: number): number {
   return Math.round(ms * TIME_SCALE);
 }
+
+/** A bound as asked for and as stretched, for messages: "200ms", or "200ms × 3" in a stretched run. */
+export function describeBound(ms: number): string {
+  return TIME_SCALE === 1 ? `${ms}ms` : `${ms}ms × ${TIME_SCALE}`;
+}
