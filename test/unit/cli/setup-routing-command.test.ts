@@ -6,23 +6,8 @@
  */
 import { match, ok, strictEqual } from 'node:assert/strict';
 
-import { EXIT_OK, EXIT_USAGE, main } from '../../../src/cli/main.js';
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const realOut = process.stdout.write.bind(process.stdout);
-  const realErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = realOut;
-    process.stderr.write = realErr;
-  }
-}
+import { EXIT_OK, EXIT_USAGE } from '../../../src/cli/main.js';
+import { runMain as run } from './run-main.js';
 
 async function usageError(args: string[], message: RegExp): Promise<void> {
   const result = await run(['setup-routing', ...args]);
