@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 
-import { printLabLogOnFailure, requireNetns } from '../kit/index.js';
+import { requireNetns, useSuiteNetwork } from '../kit/index.js';
 import { Figures, MB } from './faults-figures.js';
 import type { Mmproxy } from './faults-mmproxy.js';
 import { APP2, CLIENT, ECHO_PORT, FaultsNet, LB1 } from './faults-net.js';
@@ -18,67 +18,58 @@ const GIVE_UP_WITHIN_MS = 20_000;
 
 describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)', function () {
   this.timeout(60_000);
-  let net: FaultsNet | undefined;
+  const net = useSuiteNetwork(() => new FaultsNet('silent'), requireNetns);
   let proxy: Mmproxy;
   const figures = new Figures();
   let nextPort = 42_000;
   const port = (): number => ++nextPort;
 
   before(async function () {
-    requireNetns(this);
-    net = new FaultsNet('silent');
-    await net.build();
-    proxy = await net.mmproxy(8502, ['--keepalive', String(KEEPALIVE_SECONDS)]);
-    const warmup = await net.healthy(proxy, port());
-    await net.assertHealthy(warmup);
+    proxy = await net().mmproxy(8502, ['--keepalive', String(KEEPALIVE_SECONDS)]);
+    const warmup = await net().healthy(proxy, port());
+    await net().assertHealthy(warmup);
     await proxy.recordBaseline();
   });
-  afterEach(async function () {
-    if (!net) return;
-    printLabLogOnFailure(this, net.lab);
-    await net.stopStarted();
-  });
-  after(async function () {
+  after(function () {
     figures.print('a silent peer: figures');
-    await net?.destroy();
   });
 
   const peerTimeouts = async (): Promise<number> => (await proxy.snapshot()).counters.failures.peer_timeout;
 
   it('both sockets of a flow carry the keepalive timer', async function () {
     const clientPort = port();
-    const flow = await net!.healthy(proxy, clientPort);
+    const flow = await net().healthy(proxy, clientPort);
     // The accepted socket inherits the options from the listener; the upstream one gets them once connected.
-    const toLoadBalancer = await net!.sockets(`${APP2}:${proxy.port}`);
-    const toTarget = await net!.sockets(`${CLIENT}:${clientPort}`);
+    const toLoadBalancer = await net().sockets(`${APP2}:${proxy.port}`);
+    const toTarget = await net().sockets(`${CLIENT}:${clientPort}`);
     assert.equal(toLoadBalancer.length, 1, toLoadBalancer.join('\n'));
     assert.match(toLoadBalancer[0]!, /timer:\(keepalive,/, 'the load balancer side');
     assert.equal(toTarget.length, 1, toTarget.join('\n'));
     assert.match(toTarget[0]!, /timer:\(keepalive,/, 'the target side');
-    await net!.assertHealthy(flow);
+    await net().assertHealthy(flow);
   });
 
   it('the load balancer vanishes: its idle, busy and half-closed flows end, their targets are reset, the other flow goes on', async function () {
-    const streaming = await net!.service(7921, 'stream', 1024 * MB);
-    const holding = await net!.service(7923, 'hold');
-    const healthy = await net!.healthy(proxy, port());
+    const streaming = await net().service(7921, 'stream', 1024 * MB);
+    const holding = await net().service(7923, 'hold');
+    const healthy = await net().healthy(proxy, port());
     const before = await peerTimeouts();
     const [idlePort, busyPort, halfClosedPort] = [port(), port(), port()];
-    const idle = net!.client(net!.lb1, proxy, { clientPort: idlePort, targetPort: ECHO_PORT, mode: 'idle' });
-    const busy = net!.client(net!.lb1, proxy, { clientPort: busyPort, targetPort: 7921, mode: 'sink' });
+    const idle = net().client(net().lb1, proxy, { clientPort: idlePort, targetPort: ECHO_PORT, mode: 'idle' });
+    const busy = net().client(net().lb1, proxy, { clientPort: busyPort, targetPort: 7921, mode: 'sink' });
     // Its request sent and its side closed, it waits for an answer the target is still working on.
-    const halfClosed = net!.client(net!.lb1, proxy, { clientPort: halfClosedPort, targetPort: 7923, mode: 'push', bytes: 64 * 1024 });
+    const halfClosed = net().client(net().lb1, proxy, { clientPort: halfClosedPort, targetPort: 7923, mode: 'push', bytes: 64 * 1024 });
     await idle.waitFor('progress', 'the idle flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
     await busy.waitFor('progress', 'the busy flow to receive', (line) => Number(line['received']) > 0);
     await holding.waitFor('progress', 'the held request to arrive', (line) => Number(line['received']) === 64 * 1024);
     const held = `${CLIENT}:${halfClosedPort}`;
-    assert.match((await net!.sockets(held))[0] ?? '', /^FIN-WAIT-2 /, 'the load balancer\'s FIN went on to the target');
+    assert.match((await net().sockets(held))[0] ?? '', /^FIN-WAIT-2 /, 'the load balancer\'s FIN went on to the target');
 
     const vanished = Date.now();
-    const undo = await net!.drop(net!.app, `ip saddr ${LB1}`);
+    const undo = await net().drop(net().app, `ip saddr ${LB1}`);
     try {
       const [idleDone, busyDone, halfClosedEnd] = await Promise.all([
-        net!.echo.done(CLIENT, idlePort, GIVE_UP_WITHIN_MS),
+        net().echo.done(CLIENT, idlePort, GIVE_UP_WITHIN_MS),
         streaming.done(CLIENT, busyPort, GIVE_UP_WITHIN_MS),
         proxy.waitForLog('peer_timeout', (line) => line.client === held, GIVE_UP_WITHIN_MS),
       ]);
@@ -88,13 +79,13 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
       assert.equal(idleDone.error, 'ECONNRESET', 'the idle flow\'s target was reset');
       assert.ok(busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE', `the busy flow's target saw ${busyDone.error}`);
       // The holding target reads nothing after the FIN, so only its kernel sees the reset: no CLOSE-WAIT socket left.
-      assert.deepEqual(await net!.sockets('127.0.0.1:7923'), [], 'the half-closed flow\'s target was reset');
+      assert.deepEqual(await net().sockets('127.0.0.1:7923'), [], 'the half-closed flow\'s target was reset');
       assert.equal(await peerTimeouts(), before + 3);
       const ours = [idlePort, busyPort, halfClosedPort].map((clientPort) => `${CLIENT}:${clientPort}`);
       const lines = proxy.log('peer_timeout').filter((line) => ours.includes(line.client ?? ''));
       assert.equal(lines.length, 3, JSON.stringify(lines));
       for (const line of lines) assert.match(line.msg, /^the load balancer stopped answering/);
-      await net!.assertHealthy(healthy);
+      await net().assertHealthy(healthy);
     } finally {
       await undo();
     }
@@ -102,15 +93,15 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
   });
 
   it('the target vanishes: the flow ends and the load balancer connection is reset, the other flow goes on', async function () {
-    await net!.service(7922, 'echo');
-    const healthy = await net!.healthy(proxy, port());
+    await net().service(7922, 'echo');
+    const healthy = await net().healthy(proxy, port());
     const before = await peerTimeouts();
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7922, mode: 'idle' });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7922, mode: 'idle' });
     await client.waitFor('progress', 'the flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
 
     const vanished = Date.now();
-    const undo = await net!.drop(net!.app, 'tcp dport 7922');
+    const undo = await net().drop(net().app, 'tcp dport 7922');
     try {
       const end = await client.end(GIVE_UP_WITHIN_MS);
       figures.add('target vanished, idle flow (keepalive): LB connection reset after', `${end.atMs - vanished} ms`);
@@ -118,7 +109,7 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
       assert.equal(await peerTimeouts(), before + 1);
       const line = await proxy.waitForLog('peer_timeout', (entry) => entry.client === `${CLIENT}:${clientPort}`);
       assert.match(line.msg, /^the target stopped answering \(Connection timed out/);
-      await net!.assertHealthy(healthy);
+      await net().assertHealthy(healthy);
     } finally {
       await undo();
     }
@@ -127,21 +118,21 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
 
   // Last: the link stays down.
   it('the load balancer\'s link goes down: its flow ends, its target is reset, the other flow goes on', async function () {
-    const healthy = await net!.healthy(proxy, port());
+    const healthy = await net().healthy(proxy, port());
     const before = await peerTimeouts();
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: ECHO_PORT, mode: 'idle' });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: ECHO_PORT, mode: 'idle' });
     await client.waitFor('progress', 'the flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
 
     const vanished = Date.now();
-    await net!.lb1.ip(['link', 'set', 'eth0', 'down']);
-    const done = await net!.echo.done(CLIENT, clientPort, GIVE_UP_WITHIN_MS);
+    await net().lb1.ip(['link', 'set', 'eth0', 'down']);
+    const done = await net().echo.done(CLIENT, clientPort, GIVE_UP_WITHIN_MS);
     assert.equal(done.error, 'ECONNRESET', 'the target was reset');
     assert.equal(await peerTimeouts(), before + 1);
     const line = await proxy.waitForLog('peer_timeout', (entry) => entry.client === `${CLIENT}:${clientPort}`);
     figures.add('LB link down, idle flow: target reset after', `${done.atMs - vanished} ms (${line.code})`);
     assert.match(line.msg, /^the load balancer stopped answering/);
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 
 import {
-  exchange, HAPROXY, printLabLogOnFailure, requireNetns, requireProgram, startHaproxy, tcpProxyConfig,
+  exchange, HAPROXY, requireNetns, requireProgram, startHaproxy, tcpProxyConfig, useSuiteNetwork,
 } from '../kit/index.js';
 import { streamSha256 } from './faults-peers/bulk-stream.js';
 import { Figures, MB, mb } from './faults-figures.js';
@@ -27,30 +27,21 @@ const IN_FLIGHT_LIMIT = 64 * MB;
 
 describe('faults at the target and mid-stream (mmproxy CLI in network namespaces)', function () {
   this.timeout(60_000);
-  let net: FaultsNet | undefined;
+  const net = useSuiteNetwork(() => new FaultsNet('faults'), requireNetns);
   let proxy: Mmproxy;
   const figures = new Figures();
   let nextPort = 41_000;
   const port = (): number => ++nextPort;
 
   before(async function () {
-    requireNetns(this);
-    net = new FaultsNet('faults');
-    await net.build();
-    proxy = await net.mmproxy(8501, ['--connect-timeout', '1s']);
+    proxy = await net().mmproxy(8501, ['--connect-timeout', '1s']);
     // One flow first, so the descriptors counted include what the first flow sets up for good.
-    const warmup = await net.healthy(proxy, port());
-    await net.assertHealthy(warmup);
+    const warmup = await net().healthy(proxy, port());
+    await net().assertHealthy(warmup);
     await proxy.recordBaseline();
   });
-  afterEach(async function () {
-    if (!net) return;
-    printLabLogOnFailure(this, net.lab);
-    await net.stopStarted();
-  });
-  after(async function () {
+  after(function () {
     figures.print('faults at the target and mid-stream: figures');
-    await net?.destroy();
   });
 
   const failures = async (): Promise<Record<string, number>> => (await proxy.snapshot()).counters.failures;
@@ -58,33 +49,33 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     (await peer.waitFor('connected', 'the client to connect')).atMs;
 
   it('target down (refused): the load balancer connection is reset at once and counted', async function () {
-    const healthy = await net!.healthy(proxy, port());
+    const healthy = await net().healthy(proxy, port());
     const before = await failures();
-    const faulty = net!.client(net!.lb1, proxy, { clientPort: port(), targetPort: 7901, mode: 'idle' });
+    const faulty = net().client(net().lb1, proxy, { clientPort: port(), targetPort: 7901, mode: 'idle' });
     const end = await faulty.end();
     assert.equal(end.ended, 'ECONNRESET', 'a reset, not a clean close');
     assert.equal(end.received, 0);
     figures.add('target down: LB connection reset after', `${end.atMs - (await connectedAt(faulty))} ms`);
     assert.equal((await failures()).connect_refused, before.connect_refused! + 1);
     assert.equal((await proxy.waitForLog('connect_refused')).code, 'ECONNREFUSED');
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 
   it('target black-holed: after --connect-timeout the load balancer connection is reset and counted', async function () {
-    await net!.service(7902, 'echo');
-    const undo = await net!.drop(net!.app, 'tcp dport 7902');
+    await net().service(7902, 'echo');
+    const undo = await net().drop(net().app, 'tcp dport 7902');
     try {
-      const healthy = await net!.healthy(proxy, port());
+      const healthy = await net().healthy(proxy, port());
       const before = await failures();
-      const faulty = net!.client(net!.lb1, proxy, { clientPort: port(), targetPort: 7902, mode: 'idle' });
+      const faulty = net().client(net().lb1, proxy, { clientPort: port(), targetPort: 7902, mode: 'idle' });
       const end = await faulty.end();
       assert.equal(end.ended, 'ECONNRESET');
       figures.add('target black-holed (--connect-timeout 1s): LB connection reset after',
         `${end.atMs - (await connectedAt(faulty))} ms`);
       assert.equal((await failures()).connect_timeout, before.connect_timeout! + 1);
       assert.match((await proxy.waitForLog('connect_timeout')).msg, /timed out after 1000 ms/);
-      await net!.assertHealthy(healthy);
+      await net().assertHealthy(healthy);
     } finally {
       await undo();
     }
@@ -92,12 +83,12 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
   });
 
   it('target slow to read: TCP holds the client back, mmproxy buffers nothing, every byte arrives in order', async function () {
-    const slow = await net!.service(7903, 'stall-read');
-    const healthy = await net!.healthy(proxy, port());
+    const slow = await net().service(7903, 'stall-read');
+    const healthy = await net().healthy(proxy, port());
     const rssBefore = rssBytes(proxy.pid);
     const rss = sampleRss(proxy.pid);
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7903, mode: 'push', bytes: BULK_BYTES });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7903, mode: 'push', bytes: BULK_BYTES });
     const inFlight = await client.stalled('written');
     const rssPeak = rss.stop();
     figures.add('target not reading: client held at', `${mb(inFlight)} of ${mb(BULK_BYTES)}`);
@@ -113,17 +104,17 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     assert.equal(end.ended, 'eof');
     assert.equal(done.received, BULK_BYTES);
     assert.equal(done.receivedSha256, streamSha256(BULK_BYTES), 'every byte, in order');
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 
   it('load balancer slow to read: TCP holds the target back, mmproxy buffers nothing, every byte arrives in order', async function () {
-    const target = await net!.service(7904, 'stream', BULK_BYTES);
-    const healthy = await net!.healthy(proxy, port());
+    const target = await net().service(7904, 'stream', BULK_BYTES);
+    const healthy = await net().healthy(proxy, port());
     const rssBefore = rssBytes(proxy.pid);
     const rss = sampleRss(proxy.pid);
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7904, mode: 'stall-read' });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7904, mode: 'stall-read' });
     const inFlight = await target.stalled('written');
     const rssPeak = rss.stop();
     figures.add('LB not reading: target held at', `${mb(inFlight)} of ${mb(BULK_BYTES)}`);
@@ -139,16 +130,16 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     assert.equal(end.received, BULK_BYTES);
     assert.equal(end.receivedSha256, streamSha256(BULK_BYTES), 'every byte, in order');
     assert.equal((await target.done(CLIENT, clientPort)).error, undefined);
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 
   it('target resetting mid-stream: the load balancer sees a reset, not a clean end, and it is counted', async function () {
-    const target = await net!.service(7905, 'reset-after', 1 * MB);
-    const healthy = await net!.healthy(proxy, port());
+    const target = await net().service(7905, 'reset-after', 1 * MB);
+    const healthy = await net().healthy(proxy, port());
     const before = await failures();
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7905, mode: 'push', bytes: 64 * MB });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7905, mode: 'push', bytes: 64 * MB });
     const done = await target.done(CLIENT, clientPort);
     assert.equal(done.error, 'reset');
     const end = await client.end();
@@ -156,16 +147,16 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     figures.add('target reset mid-stream: LB connection reset after', `${end.atMs - done.atMs} ms`);
     assert.equal((await failures()).relay_error, before.relay_error! + 1);
     assert.equal((await proxy.waitForLog('relay_error', (line) => line.code === 'ECONNRESET')).level, 'info');
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 
   it('load balancer resetting in the middle of a bulk download: the target sees a reset, the pipe with bytes in it goes', async function () {
-    const target = await net!.service(7906, 'stream', BULK_BYTES);
-    const healthy = await net!.healthy(proxy, port());
+    const target = await net().service(7906, 'stream', BULK_BYTES);
+    const healthy = await net().healthy(proxy, port());
     const before = await failures();
     const clientPort = port();
-    const client = net!.client(net!.lb1, proxy, { clientPort, targetPort: 7906, mode: 'reset-after', bytes: 16 * MB });
+    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7906, mode: 'reset-after', bytes: 16 * MB });
     const end: ClientEnd = await client.end();
     assert.equal(end.ended, 'reset');
     const done = await target.done(CLIENT, clientPort);
@@ -173,18 +164,18 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     assert.ok(done.written < BULK_BYTES);
     figures.add('LB reset mid-download: target connection reset after', `${done.atMs - end.atMs} ms`);
     assert.equal((await failures()).relay_error, before.relay_error! + 1);
-    await net!.assertHealthy(healthy);
+    await net().assertHealthy(healthy);
     await proxy.assertIdle();
   });
 
   it('behind real HAProxy: a refused target shows in its log as a server-side abort (SD)', async function () {
     requireProgram(this, HAPROXY, 'haproxy');
-    const refusing = await net!.mmproxy(8503, [], ['-4', '127.0.0.1:7931']);
-    net!.track(refusing.process);
+    const refusing = await net().mmproxy(8503, [], ['-4', '127.0.0.1:7931']);
+    net().track(refusing.process);
     const config = tcpProxyConfig({ bind: { address: LB1, port: 8031 }, servers: [{ address: APP1, port: 8503, sendProxy: 'v2' }] });
-    const haproxy = await startHaproxy(net!.lb1, { config, waitForPorts: [8031] });
-    net!.track(haproxy.process);
-    const result = await exchange(net!.lb1, { connect: `${LB1}:8031`, sendBytes: 10 });
+    const haproxy = await startHaproxy(net().lb1, { config, waitForPorts: [8031] });
+    net().track(haproxy.process);
+    const result = await exchange(net().lb1, { connect: `${LB1}:8031`, sendBytes: 10 });
     assert.equal(result.receivedBytes, 0);
     // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
     const [line] = await haproxy.waitForLog(

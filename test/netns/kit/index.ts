@@ -5,7 +5,7 @@ export type { ExecOptions, ExecResult } from './run.js';
 export { requireNetns, requireProgram, netnsUnavailableReason } from './require-root.js';
 export { assertNoLeaks } from './leaks.js';
 export { TIME_SCALE, scaled } from './time-scale.js';
-export { printLabLogOnFailure } from './mocha-hooks.js';
+export { printLabLogOnFailure, useSuiteNetwork, type SuiteNetwork } from './mocha-hooks.js';
 export { Haproxy, HAPROXY, startHaproxy, type StartHaproxyOptions } from './haproxy.js';
 export { tcpProxyConfig, type Endpoint, type HaproxyServer, type TcpProxyOptions } from './haproxy-config.js';
 export { services, startPeerService, exchange, payload, sha256, type ClientResult, type ExchangeOptions } from './services.js';
