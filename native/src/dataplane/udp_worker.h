@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +46,10 @@ class UdpWorker final : public WorkerThread {
   void ReadListener();
   void OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t length, bool oversize);
   void RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why);
-  UdpSession* SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header);
+  // `client`: HeaderClient(header); none for LOCAL and UNSPEC/UNIX headers,
+  // whose session is the load balancer's own, from our own address (as TCP).
+  UdpSession* SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
+                         const std::optional<Address>& client);
   UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
                           const std::optional<Address>& client, const Address& target);
   bool MakeRoom();

@@ -90,11 +90,12 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
                  "load balancer to send DGRAM headers over UDP");
     return;
   }
-  if (std::optional<Address> client = HeaderClient(header); client && !IsUnicastClient(*client)) {
+  std::optional<Address> client = HeaderClient(header);
+  if (client && !IsUnicastClient(*client)) {
     RejectHeader(peer, kClientNotUnicastSlot, kClientNotUnicastCode, NotUnicastReason(*client));
     return;
   }
-  UdpSession* session = SessionFor(peer, from, header);
+  UdpSession* session = SessionFor(peer, from, header, client);
   if (session == nullptr) return;
   Touch(*session);
   size_t payload = length - header.length;
@@ -119,10 +120,8 @@ void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code,
   Emit(std::move(event));
 }
 
-UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header) {
-  // LOCAL and UNSPEC/UNIX headers have no client to spoof: the session is
-  // the load balancer's own, from our own address (as for TCP).
-  std::optional<Address> client = HeaderClient(header);
+UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
+                                   const std::optional<Address>& client) {
   std::string key;
   peer.AppendKey(&key);
   if (client) client->AppendKey(&key);
