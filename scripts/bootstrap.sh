@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # clang + libclang-rt: the libFuzzer run; iptables/nftables: mark-mode checks;
 # systemd: only its systemd-analyze, which verifies scripts/systemd/mmproxy@.service
 # (installing it in a container starts nothing); util-linux: setpriv;
-# patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh).
+# patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh);
+# clang-format: `npm run lint` checks the C++ layout.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 

@@ -34,7 +34,9 @@ const headers: Record<string, EncodeOptions> = {
       { authority: 'example.com' },
       { noop: 2 },
       { uniqueId: 'abc' },
-      { ssl: { client: 7, version: 'TLSv1.3', cn: 'c', cipher: 'x', group: 'x25519', clientCert: Buffer.from([0x30]) } },
+      {
+        ssl: { client: 7, version: 'TLSv1.3', cn: 'c', cipher: 'x', group: 'x25519', clientCert: Buffer.from([0x30]) },
+      },
       { netns: 'ns' },
       { type: 0xe0, value: 'custom' },
     ],

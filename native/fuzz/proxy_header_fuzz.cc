@@ -84,7 +84,8 @@ void CheckComplete(const uint8_t* data, size_t decided_at, const pp::Header& hea
   if (header.version == 2) {
     const size_t announced = static_cast<size_t>(data[14]) << 8 | data[15];
     if (header.length != pp::kV2FixedLength + announced) Fail("v2 length is not 16 + len", decided_at);
-    if (header.tlv_offset + header.tlv_length != header.length) Fail("TLV area does not end the header", decided_at);
+    if (header.tlv_offset + header.tlv_length != header.length)
+      Fail("TLV area does not end the header", decided_at);
   }
   pp::Header again;
   const pp::ParseResult alone = pp::Parse(data, header.length, &again);
@@ -135,7 +136,8 @@ void CheckAddressOracle(const uint8_t* data, size_t size) {
   pp::Ipv4Field v4;
   in_addr expected4{};
   const bool mine4 = FeedAll(&v4, token, size);
-  if (mine4 != (inet_pton(AF_INET, token, &expected4) == 1)) Fail("IPv4 validator disagrees with inet_pton", size);
+  if (mine4 != (inet_pton(AF_INET, token, &expected4) == 1))
+    Fail("IPv4 validator disagrees with inet_pton", size);
   if (mine4) {
     const in_addr got = v4.Value();
     if (std::memcmp(&got, &expected4, sizeof got) != 0) Fail("IPv4 bytes differ from inet_pton", size);
@@ -144,7 +146,8 @@ void CheckAddressOracle(const uint8_t* data, size_t size) {
   pp::Ipv6Field v6;
   in6_addr expected6{};
   const bool mine6 = FeedAll(&v6, token, size);
-  if (mine6 != (inet_pton(AF_INET6, token, &expected6) == 1)) Fail("IPv6 validator disagrees with inet_pton", size);
+  if (mine6 != (inet_pton(AF_INET6, token, &expected6) == 1))
+    Fail("IPv6 validator disagrees with inet_pton", size);
   if (mine6) {
     const in6_addr got = v6.Value();
     if (std::memcmp(&got, &expected6, sizeof got) != 0) Fail("IPv6 bytes differ from inet_pton", size);

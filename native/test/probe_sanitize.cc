@@ -45,15 +45,18 @@ int main() {
   request.target_address = "127.0.0.1";
   request.target_port = port;
   request.timeout_ms = 2000;
-  Expect(mmproxy::probe::RunConnectProbe(request).outcome == mmproxy::probe::ConnectOutcome::kConnected, "connected");
+  Expect(mmproxy::probe::RunConnectProbe(request).outcome == mmproxy::probe::ConnectOutcome::kConnected,
+         "connected");
 
   close(listener);
   const auto refused = mmproxy::probe::RunConnectProbe(request);
-  Expect(refused.outcome == mmproxy::probe::ConnectOutcome::kRefused && refused.errnum == ECONNREFUSED, "refused");
+  Expect(refused.outcome == mmproxy::probe::ConnectOutcome::kRefused && refused.errnum == ECONNREFUSED,
+         "refused");
 
   request.source_address = "192.0.2.1";  // not ours, and no IP_TRANSPARENT: bind fails before any packet
   const auto bind_error = mmproxy::probe::RunConnectProbe(request);
-  Expect(bind_error.outcome == mmproxy::probe::ConnectOutcome::kError && bind_error.syscall == "bind", "bind error");
+  Expect(bind_error.outcome == mmproxy::probe::ConnectOutcome::kError && bind_error.syscall == "bind",
+         "bind error");
 
   request.target_address = "not an address";
   Expect(mmproxy::probe::RunConnectProbe(request).syscall == "inet_pton", "bad address");

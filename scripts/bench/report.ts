@@ -33,8 +33,14 @@ interface Machine {
 type Missing = { ok: false; why: 'skipped' | 'failed' | 'not run' | 'not applicable'; reason: string };
 type Outcome<T> = { ok: true; value: T } | Missing;
 
-interface Pingpong { messages_per_s: number; p50_us: number; p99_us: number }
-interface Bulk { gbit_per_s: number }
+interface Pingpong {
+  messages_per_s: number;
+  p50_us: number;
+  p99_us: number;
+}
+interface Bulk {
+  gbit_per_s: number;
+}
 interface Connrate {
   conns_per_s: number;
   p50_us: number;
@@ -83,8 +89,13 @@ function median<T extends object>(rounds: T[]): T {
   return merged as T;
 }
 
-function outcome<T extends object>(dir: string, contender: Contender, workload: string, rounds: number,
-  read: (base: string) => T): Outcome<T> {
+function outcome<T extends object>(
+  dir: string,
+  contender: Contender,
+  workload: string,
+  rounds: number,
+  read: (base: string) => T,
+): Outcome<T> {
   const skipped = join(dir, `${contender}.skipped`);
   const values: T[] = [];
   if (existsSync(skipped)) {
@@ -114,9 +125,10 @@ function readContender(dir: string, contender: Contender, rounds: number): Conte
     pingpong: outcome(dir, contender, 'pingpong', rounds, plain<Pingpong>),
     bulk: outcome(dir, contender, 'bulk', rounds, plain<Bulk>),
     connrate: outcome(dir, contender, 'connrate', rounds, plain<Connrate>),
-    idle: contender === 'direct'
-      ? { ok: false, why: 'not applicable', reason: 'no proxy to weigh' }
-      : outcome(dir, contender, 'idle', rounds, readIdle),
+    idle:
+      contender === 'direct'
+        ? { ok: false, why: 'not applicable', reason: 'no proxy to weigh' }
+        : outcome(dir, contender, 'idle', rounds, readIdle),
   };
 }
 
@@ -125,24 +137,55 @@ function value<T>(o: Outcome<T>): T | null {
 }
 
 /** mmproxy / baseline, compared with `at least` or `at most` the goal. */
-function target(name: string, rule: string, mine: number | undefined, base: number | undefined,
-  goal: number, direction: 'min' | 'max'): Target {
+function target(
+  name: string,
+  rule: string,
+  mine: number | undefined,
+  base: number | undefined,
+  goal: number,
+  direction: 'min' | 'max',
+): Target {
   if (mine === undefined || base === undefined || base === 0) return { name, rule, ratio: null, met: null };
   const ratio = mine / base;
   return { name, rule, ratio, met: direction === 'min' ? ratio >= goal : ratio <= goal };
 }
 
 function targets(r: Record<Contender, ContenderResults>): Target[] {
-  const mm = r.mmproxy, go = r['go-mmproxy'];
+  const mm = r.mmproxy,
+    go = r['go-mmproxy'];
   return [
-    target('bulk throughput', 'mmproxy ≥ 0.95 × direct', value(mm.bulk)?.gbit_per_s,
-      value(r.direct.bulk)?.gbit_per_s, 0.95, 'min'),
-    target('small messages/s', 'mmproxy ≥ 1.2 × go-mmproxy', value(mm.pingpong)?.messages_per_s,
-      value(go.pingpong)?.messages_per_s, 1.2, 'min'),
-    target('new connections/s', 'mmproxy ≥ 1.5 × go-mmproxy', value(mm.connrate)?.conns_per_s,
-      value(go.connrate)?.conns_per_s, 1.5, 'min'),
-    target('memory per idle connection', 'mmproxy ≤ 0.5 × go-mmproxy', value(mm.idle)?.bytes_per_conn,
-      value(go.idle)?.bytes_per_conn, 0.5, 'max'),
+    target(
+      'bulk throughput',
+      'mmproxy ≥ 0.95 × direct',
+      value(mm.bulk)?.gbit_per_s,
+      value(r.direct.bulk)?.gbit_per_s,
+      0.95,
+      'min',
+    ),
+    target(
+      'small messages/s',
+      'mmproxy ≥ 1.2 × go-mmproxy',
+      value(mm.pingpong)?.messages_per_s,
+      value(go.pingpong)?.messages_per_s,
+      1.2,
+      'min',
+    ),
+    target(
+      'new connections/s',
+      'mmproxy ≥ 1.5 × go-mmproxy',
+      value(mm.connrate)?.conns_per_s,
+      value(go.connrate)?.conns_per_s,
+      1.5,
+      'min',
+    ),
+    target(
+      'memory per idle connection',
+      'mmproxy ≤ 0.5 × go-mmproxy',
+      value(mm.idle)?.bytes_per_conn,
+      value(go.idle)?.bytes_per_conn,
+      0.5,
+      'max',
+    ),
   ];
 }
 
@@ -166,20 +209,33 @@ interface Row {
 function rows(machine: Machine): Row[] {
   const rss = (kb: number): string => number(kb / 1024, 1);
   return [
-    { label: 'small messages: msg/s (50 conns, 64 B)', cell: (c) => format(c.pingpong, (v) => number(v.messages_per_s)) },
-    { label: 'small messages: p50 / p99 round trip (µs)', cell: (c) => format(c.pingpong, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`) },
+    {
+      label: 'small messages: msg/s (50 conns, 64 B)',
+      cell: (c) => format(c.pingpong, (v) => number(v.messages_per_s)),
+    },
+    {
+      label: 'small messages: p50 / p99 round trip (µs)',
+      cell: (c) => format(c.pingpong, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`),
+    },
     { label: 'bulk: Gbit/s (4 conns, backend → client)', cell: (c) => format(c.bulk, (v) => number(v.gbit_per_s, 2)) },
     { label: 'new connections/s (50 slots)', cell: (c) => format(c.connrate, (v) => number(v.conns_per_s)) },
-    { label: 'new connections: p50 / p99 (µs)', cell: (c) => format(c.connrate, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`) },
+    {
+      label: 'new connections: p50 / p99 (µs)',
+      cell: (c) => format(c.connrate, (v) => `${micros(v.p50_us)} / ${micros(v.p99_us)}`),
+    },
     {
       label: 'new connections failed: connect / early close / timeout / wrong echo',
-      cell: (c) => format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts} / ${v.corrupted}`),
+      cell: (c) =>
+        format(c.connrate, (v) => `${v.connect_errors} / ${v.closed_early} / ${v.timeouts} / ${v.corrupted}`),
     },
     {
       label: `memory per idle connection (bytes, ${number(machine.idle_conns)} open)`,
       cell: (c) => format(c.idle, (v) => number(v.bytes_per_conn)),
     },
-    { label: 'proxy RSS before → after (MiB)', cell: (c) => format(c.idle, (v) => `${rss(v.rss_before_kb)} → ${rss(v.rss_after_kb)}`) },
+    {
+      label: 'proxy RSS before → after (MiB)',
+      cell: (c) => format(c.idle, (v) => `${rss(v.rss_before_kb)} → ${rss(v.rss_after_kb)}`),
+    },
     {
       label: "idle: upstreams from the client's own address",
       cell: (c) => format(c.idle, (v) => `${number(v.spoofed_upstreams)} of ${number(v.established)}`),

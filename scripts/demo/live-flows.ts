@@ -20,12 +20,25 @@ export interface LiveFlows {
   release(): Promise<void>;
 }
 
-export async function startLiveFlows(topology: ProxyTopology, via: string[], workDir: string, lifetimeMs: number): Promise<LiveFlows> {
+export async function startLiveFlows(
+  topology: ProxyTopology,
+  via: string[],
+  workDir: string,
+  lifetimeMs: number,
+): Promise<LiveFlows> {
   const releaseFile = join(workDir, 'release-live-flows');
   const clients: HostProcess[] = via.map((connect) =>
     topology.client.node(STREAMING_CLIENT, [
-      '--connect', connect, '--chunk-bytes', String(CHUNK_BYTES), '--every-ms', String(EVERY_MS),
-      '--release-file', releaseFile, '--timeout-ms', String(lifetimeMs),
+      '--connect',
+      connect,
+      '--chunk-bytes',
+      String(CHUNK_BYTES),
+      '--every-ms',
+      String(EVERY_MS),
+      '--release-file',
+      releaseFile,
+      '--timeout-ms',
+      String(lifetimeMs),
     ]),
   );
   await Promise.all(clients.map((client) => client.waitForOutput(/^READY /m, READY_TIMEOUT_MS, 'stdout')));

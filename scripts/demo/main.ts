@@ -27,7 +27,9 @@ async function main(): Promise<number> {
   }
   const unavailable = netnsUnavailableReason();
   if (unavailable) {
-    process.stderr.write(`demo: ${unavailable}\nThe lab uses network namespaces: run it as root, e.g. sudo npm run demo\n`);
+    process.stderr.write(
+      `demo: ${unavailable}\nThe lab uses network namespaces: run it as root, e.g. sudo npm run demo\n`,
+    );
     return 2;
   }
   const summary = await runDemo({ interactive: values.interactive, keep: values.keep });

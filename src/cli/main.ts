@@ -5,7 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 
 import { PROXY_GO_FLAG_SPEC } from '../proxy/flags.js';
-import { commands } from './commands/index.js';
+import { withCommands } from './commands/index.js';
 import { normaliseGoFlags } from './go-flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -14,15 +14,14 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export function buildParser(args: string[]): Argv {
-  let parser = yargs(normaliseGoFlags(args, PROXY_GO_FLAG_SPEC))
+  const parser = yargs(normaliseGoFlags(args, PROXY_GO_FLAG_SPEC))
     .scriptName('mmproxy')
     .strict()
     .help()
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  for (const command of commands) parser = parser.command(command);
-  return parser;
+  return withCommands(parser);
 }
 
 export async function main(args: string[]): Promise<number> {

@@ -12,7 +12,13 @@ export interface Diagnosis {
   explains: CheckReport[];
 }
 
-const ROUTING_CAUSES = new Set(registry.filter((check) => check.groups.includes('routing') || check.groups.includes('udp') || check.groups.includes('privilege')).map((check) => check.id));
+const ROUTING_CAUSES = new Set(
+  registry
+    .filter(
+      (check) => check.groups.includes('routing') || check.groups.includes('udp') || check.groups.includes('privilege'),
+    )
+    .map((check) => check.id),
+);
 
 export function diagnose(reports: CheckReport[]): Diagnosis | null {
   const failing = reports.filter((report) => report.status === 'fail');

@@ -36,17 +36,30 @@ export interface DoctorArgs extends ProxyFlags {
 }
 
 /** The proxy's own flags, which --from-running replaces (--expected-connections is the doctor's, so it stays). */
-const RUNNING_PROXY_FLAGS = ['l', '4', '6', 'p', 'mark', 'allowed-subnets', 'connect-timeout', 'max-connections', 'dynamic-destination'] as const;
+const RUNNING_PROXY_FLAGS = [
+  'l',
+  '4',
+  '6',
+  'p',
+  'mark',
+  'allowed-subnets',
+  'connect-timeout',
+  'max-connections',
+  'dynamic-destination',
+] as const;
 
 /** The setup from the flags, or from the running proxy's stats socket with --from-running. */
 async function setupFor(args: DoctorArgs): Promise<{ setup: ProxySetup; running?: RunningProxy }> {
   if (!args.fromRunning) {
-    if (args.socket !== undefined) throw new UsageError('--socket names the running proxy to check: add --from-running');
+    if (args.socket !== undefined)
+      throw new UsageError('--socket names the running proxy to check: add --from-running');
     return { setup: proxySetupFromFlags(args) };
   }
   const given = RUNNING_PROXY_FLAGS.filter((flag) => args[flag] !== undefined);
   if (given.length) {
-    throw new UsageError(`--from-running reads the setup from the running proxy: drop ${given.map((flag) => `-${flag}`).join(' ')}, or drop --from-running`);
+    throw new UsageError(
+      `--from-running reads the setup from the running proxy: drop ${given.map((flag) => `-${flag}`).join(' ')}, or drop --from-running`,
+    );
   }
   return readRunningProxy(args.socket, args['expected-connections']);
 }
@@ -79,7 +92,9 @@ async function readHaproxyLog(path: string | undefined, io: DoctorIo): Promise<s
 
 function listChecks(): string {
   const width = Math.max(...registry.map((check) => check.id.length));
-  return registry.map((check) => `${check.id.padEnd(width)}  ${check.title} [${check.groups.join(', ')}]`).join('\n') + '\n';
+  return (
+    registry.map((check) => `${check.id.padEnd(width)}  ${check.title} [${check.groups.join(', ')}]`).join('\n') + '\n'
+  );
 }
 
 function heading(setup: ProxySetup, running?: RunningProxy): string {
@@ -116,7 +131,8 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
     ...(running ? { runningProxy: running } : {}),
   };
   const recorder = args.record ? recordingSystem(system) : null;
-  const runOnce = (): Promise<CheckReport[]> => runChecks(checks, createContext(setup, options, recorder?.system ?? system));
+  const runOnce = (): Promise<CheckReport[]> =>
+    runChecks(checks, createContext(setup, options, recorder?.system ?? system));
   const colour = args.color ?? (Boolean(io.stdout.isTTY) && io.env['NO_COLOR'] === undefined);
   const print = (reports: CheckReport[], fix?: FixOutcome) => {
     const code = exitCodeFor(reports);

@@ -32,7 +32,11 @@ async function runOne(check: Check, ctx: DoctorContext, timeoutMs: number): Prom
   return { id: check.id, title: check.title, ...result, elapsedMs: ctx.system.now() - started };
 }
 
-export function runChecks(checks: readonly Check[], ctx: DoctorContext, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckReport[]> {
+export function runChecks(
+  checks: readonly Check[],
+  ctx: DoctorContext,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<CheckReport[]> {
   return Promise.all(checks.map((check) => runOne(check, ctx, timeoutMs)));
 }
 

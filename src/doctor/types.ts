@@ -37,7 +37,8 @@ export interface CheckResult {
   symptom?: Symptom;
 }
 
-export type CheckGroup = 'privilege' | 'routing' | 'mark' | 'sysctl' | 'target' | 'capture' | 'udp' | 'persistence' | 'security' | 'haproxy';
+export type CheckGroup =
+  'privilege' | 'routing' | 'mark' | 'sysctl' | 'target' | 'capture' | 'udp' | 'persistence' | 'security' | 'haproxy';
 
 export interface Check {
   id: string;

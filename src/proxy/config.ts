@@ -35,7 +35,9 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
         config.target6 ? format(config.target6) : 'nowhere'
       }`;
-  const peers = subnetsFile ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}` : 'any peer';
+  const peers = subnetsFile
+    ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}`
+    : 'any peer';
   return (
     `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}), ` +
     `forwarding ${destinations}; accepting ${peers}`

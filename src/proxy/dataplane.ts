@@ -6,9 +6,6 @@
 import { native } from '../native/addon.js';
 import type { DataPlane, DataPlaneConfig, DataPlaneEvent } from '../native/dataplane-types.js';
 
-export function createDataPlane(
-  config: DataPlaneConfig,
-  onEvents: (events: DataPlaneEvent[]) => void,
-): DataPlane {
+export function createDataPlane(config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void): DataPlane {
   return new (native().DataPlane)(config, onEvents);
 }

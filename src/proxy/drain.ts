@@ -30,7 +30,7 @@ export function lifetimeTotals(plane: DataPlane): Record<string, number> {
   const counters = plane.counters();
   const failures = Object.entries(counters.failures)
     .filter(([, count]) => count > 0)
-    .map(([reason, count]) => [`failed_${reason}`, count]);
+    .map(([reason, count]): [string, number] => [`failed_${reason}`, count]);
   return {
     accepted: counters.accepted,
     completed: counters.completed,

@@ -51,9 +51,10 @@ export function parseEndpoint(text: string): Endpoint {
   }
   const ip = parseIp(host);
   if (!ip) {
-    const hint = HOST_NAME.test(host) && /[A-Za-z]/.test(host)
-      ? ' (host names are not resolved, as in go-mmproxy: write the numeric address)'
-      : '';
+    const hint =
+      HOST_NAME.test(host) && /[A-Za-z]/.test(host)
+        ? ' (host names are not resolved, as in go-mmproxy: write the numeric address)'
+        : '';
     throw new EndpointError(`"${text}": "${host}" is not a numeric IP address${hint}`);
   }
   return { family: ip.family, address: formatIp(ip), port: portNumber };

@@ -72,7 +72,7 @@ export const PROXY_FLAGS = {
   'dynamic-destination': {
     type: 'boolean',
     default: false,
-    describe: "Forward to the destination in the PROXY header instead of -4/-6",
+    describe: 'Forward to the destination in the PROXY header instead of -4/-6',
     group: GO_MMPROXY_GROUP,
   },
   'listen-transparent': {

@@ -8,7 +8,11 @@
  */
 import type { SocketOptionProbeResult } from '../native/native-types.js';
 
-export type SocketOptionProbe = (options: { family: 4 | 6; option: 'transparent' | 'mark'; mark: number }) => SocketOptionProbeResult;
+export type SocketOptionProbe = (options: {
+  family: 4 | 6;
+  option: 'transparent' | 'mark';
+  mark: number;
+}) => SocketOptionProbeResult;
 
 /** errno names that mean "not allowed", as opposed to "not supported here" (IPv6 off: EAFNOSUPPORT). */
 const DENIED = new Set(['EPERM', 'EACCES']);
@@ -23,7 +27,8 @@ export function missingPrivilege(probe: SocketOptionProbe, mark: number): string
   const denied: string[] = [];
   for (const family of [4, 6] as const) {
     const result = probe({ family, option: 'transparent', mark: 0 });
-    if (!result.ok && DENIED.has(result.code ?? '')) denied.push(`${family === 4 ? 'IP_TRANSPARENT' : 'IPV6_TRANSPARENT'} (${result.code})`);
+    if (!result.ok && DENIED.has(result.code ?? ''))
+      denied.push(`${family === 4 ? 'IP_TRANSPARENT' : 'IPV6_TRANSPARENT'} (${result.code})`);
   }
   if (mark !== 0) {
     const result = probe({ family: 4, option: 'mark', mark });

@@ -46,7 +46,11 @@ export class SubnetReloader {
       this.logger.log('info', 'reload', `SIGHUP: now allowing ${plural(this.inForce, 'subnet')} from ${this.path}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.log('error', 'reload_failed', `SIGHUP: ${reason}; still allowing the previous ${plural(this.inForce, 'subnet')}`);
+      this.logger.log(
+        'error',
+        'reload_failed',
+        `SIGHUP: ${reason}; still allowing the previous ${plural(this.inForce, 'subnet')}`,
+      );
     }
   }
 }

@@ -65,7 +65,11 @@ function startDataPlane(config: DataPlaneConfig, runtime: ProxyRuntime): DataPla
   }
 }
 
-export async function runProxy(options: ProxyOptions, subnets: SubnetList | null, runtime: ProxyRuntime): Promise<number> {
+export async function runProxy(
+  options: ProxyOptions,
+  subnets: SubnetList | null,
+  runtime: ProxyRuntime,
+): Promise<number> {
   const { logger, eventLog } = runtime;
   const config = toDataPlaneConfig(options, subnets?.subnets ?? []);
   for (const note of subnets?.notes ?? []) logger.log('warn', 'allowed_subnets', note);
@@ -83,7 +87,13 @@ export async function runProxy(options: ProxyOptions, subnets: SubnetList | null
   if (!stats) return EXIT_START_FAILED;
   // Handlers first: whoever reads the 'listening' line may signal at once, and
   // a SIGTERM before process.on('SIGTERM') would kill the process outright.
-  const reloader = new SubnetReloader(plane, options.allowedSubnetsFile, runtime.loadSubnets, logger, config.allowedSubnets.length);
+  const reloader = new SubnetReloader(
+    plane,
+    options.allowedSubnetsFile,
+    runtime.loadSubnets,
+    logger,
+    config.allowedSubnets.length,
+  );
   const signals = new ProxySignals(runtime.signals, () => reloader.request());
   logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile), {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),

@@ -31,12 +31,15 @@ const MAX_TABLE = 0xffffffff;
 // 253..255 are default/main/local.
 const RESERVED_TABLES = new Set(['253', '254', '255']);
 
-const failed = (reports: CheckReport[]) => reports.filter((report) => report.status === 'fail' || report.status === 'crash');
+const failed = (reports: CheckReport[]) =>
+  reports.filter((report) => report.status === 'fail' || report.status === 'crash');
 
 /** The summary, and the commands of its fix that this command does not run itself (netfilter, sysctl). */
 function describeFailure(report: CheckReport, handled: ReadonlySet<string>): string {
   const commands = (report.remediation?.commands ?? []).filter((command) => !handled.has(command));
-  const fix = commands.length ? `\n  still to do by hand:\n${commands.map((command) => `    ${command}`).join('\n')}` : '';
+  const fix = commands.length
+    ? `\n  still to do by hand:\n${commands.map((command) => `    ${command}`).join('\n')}`
+    : '';
   return `${report.title}: ${report.summary}${fix}`;
 }
 
@@ -73,7 +76,11 @@ export async function runSetupRouting(
 
   const before = await check();
   if (before.some((found) => found.status === 'crash')) {
-    report(before.filter((found) => found.status === 'crash'), '', new Set());
+    report(
+      before.filter((found) => found.status === 'crash'),
+      '',
+      new Set(),
+    );
     return 1;
   }
   const commands = routingFixes(before);

@@ -3,13 +3,7 @@
  * and messages that say what to do next.
  */
 export type StatsClientErrorCode =
-  | 'not_running'
-  | 'not_readable'
-  | 'ambiguous'
-  | 'protocol'
-  | 'server'
-  | 'closed'
-  | 'timeout';
+  'not_running' | 'not_readable' | 'ambiguous' | 'protocol' | 'server' | 'closed' | 'timeout';
 
 export class StatsClientError extends Error {
   constructor(

@@ -53,7 +53,9 @@ function openStream(path: string, request: StatsRequest, handlers: StreamHandler
     }
   });
   socket.on('error', (error: NodeJS.ErrnoException) => end(fromSocketError(path, error)));
-  socket.on('close', () => end(new StatsClientError('closed', `the proxy closed its stats socket ${path}; it stopped?`)));
+  socket.on('close', () =>
+    end(new StatsClientError('closed', `the proxy closed its stats socket ${path}; it stopped?`)),
+  );
   return {
     close(): void {
       ended = true;
@@ -68,17 +70,21 @@ export function requestSnapshot(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): P
       stream.close();
       reject(new StatsClientError('timeout', `no answer from ${path} within ${timeoutMs} ms; is the proxy stuck?`));
     }, timeoutMs);
-    const stream = openStream(path, { cmd: 'snapshot' }, {
-      onSnapshot(snapshot) {
-        clearTimeout(timer);
-        stream.close();
-        resolve(snapshot);
+    const stream = openStream(
+      path,
+      { cmd: 'snapshot' },
+      {
+        onSnapshot(snapshot) {
+          clearTimeout(timer);
+          stream.close();
+          resolve(snapshot);
+        },
+        onEnd(error) {
+          clearTimeout(timer);
+          reject(error);
+        },
       },
-      onEnd(error) {
-        clearTimeout(timer);
-        reject(error);
-      },
-    });
+    );
   });
 }
 
@@ -118,7 +124,7 @@ export function subscribeStats(options: SubscribeOptions): Subscription {
     attempt += 1;
     const retryInMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
     options.onStatus({ state: 'retrying', error, attempt, retryInMs });
-    retryTimer = setTimeout(connect, retryInMs);
+    retryTimer = setTimeout(() => void connect(), retryInMs);
   };
 
   const watchStall = (path: string): void => {
@@ -142,18 +148,22 @@ export function subscribeStats(options: SubscribeOptions): Subscription {
     if (closed) return;
     let announced = false;
     watchStall(path);
-    stream = openStream(path, { cmd: 'subscribe', intervalMs: options.intervalMs }, {
-      onSnapshot(snapshot) {
-        attempt = 0;
-        watchStall(path);
-        if (!announced) {
-          announced = true;
-          options.onStatus({ state: 'connected', path });
-        }
-        options.onSnapshot(snapshot);
+    stream = openStream(
+      path,
+      { cmd: 'subscribe', intervalMs: options.intervalMs },
+      {
+        onSnapshot(snapshot) {
+          attempt = 0;
+          watchStall(path);
+          if (!announced) {
+            announced = true;
+            options.onStatus({ state: 'connected', path });
+          }
+          options.onSnapshot(snapshot);
+        },
+        onEnd: retry,
       },
-      onEnd: retry,
-    });
+    );
   }
 
   void connect();

@@ -70,7 +70,9 @@ export class StatsConnection {
       return;
     }
     if (this.subscription) {
-      this.send(errorLine('already_subscribed', 'this connection is already streaming; open another to change the interval'));
+      this.send(
+        errorLine('already_subscribed', 'this connection is already streaming; open another to change the interval'),
+      );
       return;
     }
     // Streaming writes keep the socket busy; the idle timeout is for silent clients only.

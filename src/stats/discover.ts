@@ -31,13 +31,19 @@ export async function findProxySocket(dir: string = defaultSocketDir()): Promise
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new StatsClientError('not_readable', `permission denied listing ${dir}: run as root, or pass --socket PATH`);
+      throw new StatsClientError(
+        'not_readable',
+        `permission denied listing ${dir}: run as root, or pass --socket PATH`,
+      );
     }
     throw new StatsClientError('not_running', `no mmproxy is running: ${dir} does not exist (or pass --socket PATH)`);
   }
   const live = names.filter((name) => name.endsWith('.sock') && looksLive(name)).sort();
   if (live.length === 0) {
-    throw new StatsClientError('not_running', `no mmproxy is running: no stats socket in ${dir} (or pass --socket PATH)`);
+    throw new StatsClientError(
+      'not_running',
+      `no mmproxy is running: no stats socket in ${dir} (or pass --socket PATH)`,
+    );
   }
   if (live.length > 1) {
     throw new StatsClientError(

@@ -44,7 +44,11 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
         ...FAILURE_REASONS.map((reason) => ({ labels: { result: reason }, value: counters.failures[reason] ?? 0 })),
       ],
     },
-    counter('mmproxy_local_headers_total', 'PROXY headers with LOCAL or UNKNOWN: relayed from mmproxy\'s own address.', counters.localHeaders),
+    counter(
+      'mmproxy_local_headers_total',
+      "PROXY headers with LOCAL or UNKNOWN: relayed from mmproxy's own address.",
+      counters.localHeaders,
+    ),
     counter(
       'mmproxy_collision_fallbacks_total',
       "Flows whose client address:port was taken for their target, connected from another port of the client's address (--collision ephemeral-port).",
@@ -74,8 +78,16 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
         .map(([code, value]) => ({ labels: { code }, value })),
     },
     connectDurationHistogram(counters),
-    counter('mmproxy_accept_errors_total', 'accept() failures such as EMFILE; accepting backs off and resumes.', counters.acceptErrors),
-    counter('mmproxy_events_dropped_total', 'Log events dropped because JavaScript did not read them fast enough.', counters.eventsDropped),
+    counter(
+      'mmproxy_accept_errors_total',
+      'accept() failures such as EMFILE; accepting backs off and resumes.',
+      counters.acceptErrors,
+    ),
+    counter(
+      'mmproxy_events_dropped_total',
+      'Log events dropped because JavaScript did not read them fast enough.',
+      counters.eventsDropped,
+    ),
   ];
 }
 
@@ -86,7 +98,11 @@ function connectDurationHistogram(counters: DataPlaneCounters): MetricFamily {
     name: 'mmproxy_connect_duration_seconds',
     help: 'Time from starting an upstream connect to its completion, for connects that succeeded.',
     type: 'histogram',
-    samples: histogramSamples(boundsMs.map((ms) => ms / 1000), counts, sumSeconds),
+    samples: histogramSamples(
+      boundsMs.map((ms) => ms / 1000),
+      counts,
+      sumSeconds,
+    ),
   };
 }
 
@@ -99,7 +115,9 @@ export function parseListenAddress(text: string): { host: string | undefined; po
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`--metrics-listen ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or :PORT, e.g. 127.0.0.1:9100`);
+    throw new Error(
+      `--metrics-listen ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or :PORT, e.g. 127.0.0.1:9100`,
+    );
   }
   const host = match[1] ?? match[2];
   return { host: host === '' ? undefined : host, port };
@@ -128,7 +146,9 @@ export async function startMetricsServer(options: { listen: string; source: Stat
       body = renderMetrics(options.source);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      response.writeHead(503, { 'content-type': 'text/plain' }).end(`the proxy's counters are unavailable: ${message}\n`);
+      response
+        .writeHead(503, { 'content-type': 'text/plain' })
+        .end(`the proxy's counters are unavailable: ${message}\n`);
       return;
     }
     response.writeHead(200, { 'content-type': CONTENT_TYPE });

@@ -11,7 +11,10 @@ export function parseSnapshotLine(line: string): StatsSnapshot {
   try {
     value = JSON.parse(line);
   } catch {
-    throw new StatsClientError('protocol', 'the stats socket sent something that is not JSON; is it an mmproxy socket?');
+    throw new StatsClientError(
+      'protocol',
+      'the stats socket sent something that is not JSON; is it an mmproxy socket?',
+    );
   }
   if (isErrorReply(value)) {
     throw new StatsClientError('server', `the proxy refused: ${value.error.message} (${value.error.code})`);
@@ -25,7 +28,10 @@ export function parseSnapshotLine(line: string): StatsSnapshot {
     );
   }
   if (!candidate.proxy || !candidate.counters || !candidate.recent || !Array.isArray(candidate.flows)) {
-    throw new StatsClientError('protocol', 'the stats snapshot is incomplete (missing proxy, counters, recent or flows)');
+    throw new StatsClientError(
+      'protocol',
+      'the stats snapshot is incomplete (missing proxy, counters, recent or flows)',
+    );
   }
   return candidate as StatsSnapshot;
 }

@@ -47,7 +47,9 @@ function formatValue(value: number): string {
  */
 export function histogramSamples(upperBounds: readonly number[], counts: readonly number[], sum: number): Sample[] {
   if (counts.length !== upperBounds.length + 1) {
-    throw new Error(`a histogram with ${upperBounds.length} bounds needs ${upperBounds.length + 1} bucket counts, got ${counts.length}`);
+    throw new Error(
+      `a histogram with ${upperBounds.length} bounds needs ${upperBounds.length + 1} bucket counts, got ${counts.length}`,
+    );
   }
   const samples: Sample[] = [];
   let cumulative = 0;
@@ -69,7 +71,8 @@ function formatLabels(labels: Record<string, string> | undefined): string {
   const entries = Object.entries(labels ?? {});
   if (entries.length === 0) return '';
   for (const [name] of entries) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new Error(`invalid Prometheus label name ${JSON.stringify(name)}`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      throw new Error(`invalid Prometheus label name ${JSON.stringify(name)}`);
   }
   return `{${entries.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
 }

@@ -36,7 +36,7 @@ export function errorLine(code: StatsErrorCode, message: string): string {
 
 export function isErrorReply(value: unknown): value is StatsErrorReply {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
-  const { error } = value as { error: unknown };
+  const { error } = value;
   return typeof error === 'object' && error !== null && 'code' in error && 'message' in error;
 }
 

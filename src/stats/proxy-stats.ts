@@ -86,7 +86,11 @@ export async function startProxyStats(
   const bound = metrics?.address;
   return {
     statsSocket: socket?.path ?? null,
-    metricsAddress: bound ? (bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`) : null,
+    metricsAddress: bound
+      ? bound.family === 'IPv6'
+        ? `[${bound.address}]:${bound.port}`
+        : `${bound.address}:${bound.port}`
+      : null,
     async close() {
       await Promise.all([socket?.close(), metrics?.close()]);
     },

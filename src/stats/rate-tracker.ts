@@ -36,9 +36,7 @@ export class RateTracker<Key> {
     // A count that went down belongs to something new under a reused key.
     const continues =
       previous !== undefined && counts.toTarget >= previous.toTarget && counts.toClient >= previous.toClient;
-    const base = continues
-      ? previous
-      : { atMs: Math.min(counts.sinceMs, atMs), toTarget: 0, toClient: 0 };
+    const base = continues ? previous : { atMs: Math.min(counts.sinceMs, atMs), toTarget: 0, toClient: 0 };
     const elapsedMs = atMs - base.atMs;
     const rate = {
       toTarget: perSecond(counts.toTarget - base.toTarget, elapsedMs),

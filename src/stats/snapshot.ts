@@ -4,10 +4,21 @@
  * "recent" needs a history of the counters. One builder serves every client
  * of a proxy, so all of them see the same rates.
  */
-import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../native/dataplane-types.js';
+import {
+  FAILURE_REASONS,
+  type DataPlaneCounters,
+  type FailureReason,
+  type FlowRecord,
+} from '../native/dataplane-types.js';
 import { CounterHistory } from './counter-history.js';
 import { RateTracker } from './rate-tracker.js';
-import { SNAPSHOT_VERSION, type CountersSnapshot, type FlowSnapshot, type StatsSnapshot, type Throughput } from './schema.js';
+import {
+  SNAPSHOT_VERSION,
+  type CountersSnapshot,
+  type FlowSnapshot,
+  type StatsSnapshot,
+  type Throughput,
+} from './schema.js';
 import type { StatsSource } from './source.js';
 
 /** Enough for any terminal or script; beyond it the slowest flows are left out (and counted). */

@@ -68,13 +68,14 @@ export async function prepareSocketPath(path: string): Promise<void> {
     throw error;
   }
   if (!stats.isSocket()) {
-    throw new Error(`${path} exists and is not a socket; refusing to replace it. Remove it or pass another --stats-socket.`);
+    throw new Error(
+      `${path} exists and is not a socket; refusing to replace it. Remove it or pass another --stats-socket.`,
+    );
   }
   if (await socketIsLive(path)) {
-    throw Object.assign(
-      new Error(`another process is serving stats at ${path}; pass another --stats-socket path`),
-      { code: 'EADDRINUSE' },
-    );
+    throw Object.assign(new Error(`another process is serving stats at ${path}; pass another --stats-socket path`), {
+      code: 'EADDRINUSE',
+    });
   }
   try {
     await unlink(path);

@@ -30,14 +30,35 @@ const ADDRESS_MAX = 47;
 
 /** In the order they are dropped last to first: client is always shown. */
 const COLUMNS_BY_PRIORITY: FlowColumn[] = [
-  { id: 'client', title: 'CLIENT', width: 21, maxWidth: ADDRESS_MAX, align: 'left', cell: (f) => formatEndpoint(f.client) },
+  {
+    id: 'client',
+    title: 'CLIENT',
+    width: 21,
+    maxWidth: ADDRESS_MAX,
+    align: 'left',
+    cell: (f) => formatEndpoint(f.client),
+  },
   { id: 'rate', title: 'RATE', width: 6, align: 'right', cell: (f) => formatRate(f.rate.toTarget + f.rate.toClient) },
   { id: 'toTarget', title: '→TARGET', width: 7, align: 'right', cell: (f) => formatBytes(f.bytesToTarget) },
   { id: 'toClient', title: '←CLIENT', width: 7, align: 'right', cell: (f) => formatBytes(f.bytesToClient) },
   { id: 'age', title: 'AGE', width: 6, align: 'right', cell: (f) => formatAge(f.ageSeconds) },
   { id: 'state', title: 'STATE', width: 7, align: 'left', cell: (f) => STATE_LABELS[f.state] },
-  { id: 'target', title: 'TARGET', width: 15, maxWidth: ADDRESS_MAX, align: 'left', cell: (f) => formatEndpoint(f.target) },
-  { id: 'lb', title: 'LB', width: 15, maxWidth: ADDRESS_MAX, align: 'left', cell: (f) => formatEndpoint(f.loadBalancer) },
+  {
+    id: 'target',
+    title: 'TARGET',
+    width: 15,
+    maxWidth: ADDRESS_MAX,
+    align: 'left',
+    cell: (f) => formatEndpoint(f.target),
+  },
+  {
+    id: 'lb',
+    title: 'LB',
+    width: 15,
+    maxWidth: ADDRESS_MAX,
+    align: 'left',
+    cell: (f) => formatEndpoint(f.loadBalancer),
+  },
 ];
 
 /** Left to right on screen. */

@@ -22,8 +22,7 @@ function compareClients(a: FlowSnapshot, b: FlowSnapshot): number {
   if (!left || !right) return (left ? 0 : 1) - (right ? 0 : 1);
   if (left.family !== right.family) return left.family - right.family;
   if (left.family === 4) {
-    const octets = (address: string): number =>
-      address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+    const octets = (address: string): number => address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
     const byAddress = octets(left.address) - octets(right.address);
     if (byAddress !== 0) return byAddress;
   } else if (left.address !== right.address) {

@@ -45,7 +45,9 @@ export function sparkline(values: readonly number[], width: number): string {
   const max = Math.max(0, ...shown);
   if (shown.length === 0) return '';
   return shown
-    .map((value) => (max === 0 ? BARS[0] : BARS[Math.min(BARS.length - 1, Math.floor((value / max) * (BARS.length - 1)))]))
+    .map((value) =>
+      max === 0 ? BARS[0] : BARS[Math.min(BARS.length - 1, Math.floor((value / max) * (BARS.length - 1)))],
+    )
     .join('');
 }
 

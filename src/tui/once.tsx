@@ -15,6 +15,8 @@ export function renderOnce(snapshot: StatsSnapshot, columns: number): string {
     <TopView feed={feed} keys={INITIAL_KEYS} layout={layout} width={columns} interactive={false} />,
     { columns },
   );
-  const lines = stripVTControlCharacters(frame).split('\n').map((line) => line.trimEnd());
+  const lines = stripVTControlCharacters(frame)
+    .split('\n')
+    .map((line) => line.trimEnd());
   return `${lines.join('\n')}\n`;
 }

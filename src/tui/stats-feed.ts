@@ -61,7 +61,10 @@ export function createStatsFeed(options: StatsFeedOptions): StatsFeed {
     onStatus: (status) => {
       if (status.state === 'retrying') {
         const { code, message } = status.error;
-        update({ connection: 'retrying', problem: { code, message, attempt: status.attempt, retryInMs: status.retryInMs } });
+        update({
+          connection: 'retrying',
+          problem: { code, message, attempt: status.attempt, retryInMs: status.retryInMs },
+        });
       }
     },
   });

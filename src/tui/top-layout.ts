@@ -48,7 +48,11 @@ export function topLayout(
   const failures = failureRows(snapshot.counters, snapshot.recent);
   const maxFailureRows = height === undefined ? failures.length : height < SHORT_TERMINAL_ROWS ? 1 : FAILURE_ROWS;
   const fixed =
-    bannerLines + HEADER_LINES + TABLE_HEADER_LINES + FOOTER_LINES + SPARE_LINES +
+    bannerLines +
+    HEADER_LINES +
+    TABLE_HEADER_LINES +
+    FOOTER_LINES +
+    SPARE_LINES +
     failuresPanelHeight(failures, snapshot.recent, maxFailureRows);
   const tableRows = height === undefined ? Math.max(1, matchingFlows.length) : Math.max(1, height - fixed);
   const maxScroll = Math.max(0, matchingFlows.length - tableRows);
@@ -64,7 +68,10 @@ export function topLayout(
     tableRows,
     failures,
     maxFailureRows,
-    position: flows.length === 0 ? `0/${matchingFlows.length}` : `${offset + 1}-${offset + flows.length}/${matchingFlows.length}${omitted}`,
+    position:
+      flows.length === 0
+        ? `0/${matchingFlows.length}`
+        : `${offset + 1}-${offset + flows.length}/${matchingFlows.length}${omitted}`,
     emptyText:
       snapshot.flows.length === 0
         ? 'No live flows right now.'

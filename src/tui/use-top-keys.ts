@@ -66,7 +66,10 @@ export function topKeysReducer(state: TopKeysState, action: TopKeyAction): TopKe
 /** Maps one key press to an action, or null when the key means nothing here. */
 export function actionForKey(
   input: string,
-  key: Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete' | 'ctrl' | 'meta'>,
+  key: Pick<
+    Key,
+    'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete' | 'ctrl' | 'meta'
+  >,
   state: TopKeysState,
   view: { maxScroll: number; pageRows: number },
 ): TopKeyAction | null {

@@ -50,30 +50,48 @@ describe('data plane: 100 MB each way with half-close, per relay mode', function
   MODES.forEach((relayMode, index) => {
     const port = 8100 + index;
     it(`${relayMode}: client FIN first, then service FIN first`, async function () {
-      const plane = await DataPlaneDriver.start(app, dataPlaneConfig({
-        listen: { family: 4, address: '127.0.0.1', port },
-        dynamicDestination: true,
-        relayMode,
-      }));
+      const plane = await DataPlaneDriver.start(
+        app,
+        dataPlaneConfig({
+          listen: { family: 4, address: '127.0.0.1', port },
+          dynamicDestination: true,
+          relayMode,
+        }),
+      );
       const header = (sourcePort: number, destinationPort: number): Buffer =>
         v2({ source: '203.0.113.9', sourcePort, destination: '127.0.0.1', destinationPort });
 
       // The client sends 100 MB and its FIN; the service reads to that FIN
       // and only then sends its 100 MB: the other direction must stay open.
-      const first = await runClient(app, { connect: `127.0.0.1:${port}`, header: header(41000 + index, 7100), sendBytes: BULK_BYTES, timeoutMs: 120_000 });
+      const first = await runClient(app, {
+        connect: `127.0.0.1:${port}`,
+        header: header(41000 + index, 7100),
+        sendBytes: BULK_BYTES,
+        timeoutMs: 120_000,
+      });
       assert.equal(first.ended, 'eof');
       assert.deepEqual(first.peer, { address: '203.0.113.9', port: 41000 + index });
       assert.equal(first.receivedBytes, BULK_BYTES);
       assert.equal(first.receivedSha256, expected);
-      const firstDone = await eventually('the service to finish', () => clientFinFirst.done().find((d) => d.peer.port === 41000 + index));
+      const firstDone = await eventually('the service to finish', () =>
+        clientFinFirst.done().find((d) => d.peer.port === 41000 + index),
+      );
       assert.equal(firstDone.receivedSha256, expected);
 
       // The service sends 100 MB and its FIN at once; the client reads to it,
       // then sends its 100 MB up the still-open direction.
-      const second = await runClient(app, { connect: `127.0.0.1:${port}`, header: header(42000 + index, 7101), mode: 'read-then-send', sendBytes: BULK_BYTES, timeoutMs: 120_000 });
+      const second = await runClient(app, {
+        connect: `127.0.0.1:${port}`,
+        header: header(42000 + index, 7101),
+        mode: 'read-then-send',
+        sendBytes: BULK_BYTES,
+        timeoutMs: 120_000,
+      });
       assert.equal(second.ended, 'eof');
       assert.equal(second.receivedSha256, expected);
-      const secondDone = await eventually('the service to finish', () => serviceFinFirst.done().find((d) => d.peer.port === 42000 + index));
+      const secondDone = await eventually('the service to finish', () =>
+        serviceFinFirst.done().find((d) => d.peer.port === 42000 + index),
+      );
       assert.equal(secondDone.receivedSha256, expected);
       assert.equal(secondDone.error, undefined);
 
@@ -82,7 +100,12 @@ describe('data plane: 100 MB each way with half-close, per relay mode', function
       assert.equal(counters.bytesToTarget, 2 * BULK_BYTES);
       const banners = `PEER 203.0.113.9 ${41000 + index}\n`.length + `PEER 203.0.113.9 ${42000 + index}\n`.length;
       assert.equal(counters.bytesToClient, 2 * BULK_BYTES + banners);
-      seen.set(relayMode, [first.receivedSha256, firstDone.receivedSha256, second.receivedSha256, secondDone.receivedSha256]);
+      seen.set(relayMode, [
+        first.receivedSha256,
+        firstDone.receivedSha256,
+        second.receivedSha256,
+        secondDone.receivedSha256,
+      ]);
       const { fdsBefore, fdsAfter } = await plane.close();
       assert.equal(fdsAfter, fdsBefore);
     });

@@ -15,8 +15,19 @@ import assert from 'node:assert/strict';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './dataplane-harness/driver.js';
 import { StreamService } from './dataplane-harness/peers.js';
 import {
-  assertNoLeaks, exchange, HAPROXY, type Haproxy, type Host, Lab, payload, printLabLogOnFailure, requireNetns,
-  requireProgram, sha256, startHaproxy, tcpProxyConfig,
+  assertNoLeaks,
+  exchange,
+  HAPROXY,
+  type Haproxy,
+  type Host,
+  Lab,
+  payload,
+  printLabLogOnFailure,
+  requireNetns,
+  requireProgram,
+  sha256,
+  startHaproxy,
+  tcpProxyConfig,
 } from './kit/index.js';
 
 describe('data plane behind HAProxy', function () {
@@ -38,11 +49,14 @@ describe('data plane behind HAProxy', function () {
     await lab.link(lb, app, { a: { v4: '198.51.100.1/24' }, b: { v4: '198.51.100.2/24' } });
     await app.addLoopbackRouting();
     await StreamService.start(app, '127.0.0.1:7400');
-    plane = await DataPlaneDriver.start(app, dataPlaneConfig({
-      listen: { family: 4, address: '198.51.100.2', port: 8400 },
-      target4: { family: 4, address: '127.0.0.1', port: 7400 },
-      connectTimeoutMs: 1500,
-    }));
+    plane = await DataPlaneDriver.start(
+      app,
+      dataPlaneConfig({
+        listen: { family: 4, address: '198.51.100.2', port: 8400 },
+        target4: { family: 4, address: '127.0.0.1', port: 7400 },
+        connectTimeoutMs: 1500,
+      }),
+    );
     // Round robin over two servers that are the same data plane: one speaks
     // v1, the other v2; both are health-checked with a PROXY header.
     haproxy = await startHaproxy(lb, {
@@ -73,13 +87,17 @@ describe('data plane behind HAProxy', function () {
       assert.equal(result.receivedSha256, sha256(payload(100_000)));
     }
     const logged = haproxy.logLines().filter((line) => / fe be\/s[01] /.test(line));
-    assert.ok(logged.some((line) => / be\/s0 /.test(line)) && logged.some((line) => / be\/s1 /.test(line)),
-      `both servers carried a connection:\n${logged.join('\n')}`);
+    assert.ok(
+      logged.some((line) => / be\/s0 /.test(line)) && logged.some((line) => / be\/s1 /.test(line)),
+      `both servers carried a connection:\n${logged.join('\n')}`,
+    );
   });
 
   it('HAProxy health checks with check-send-proxy pass', async function () {
     // v2 checks arrive as LOCAL headers: connected from our own address.
-    await eventually('LOCAL health checks', async () => ((await plane.counters()).localHeaders >= 2 ? true : undefined));
+    await eventually('LOCAL health checks', async () =>
+      (await plane.counters()).localHeaders >= 2 ? true : undefined,
+    );
     const counters = await plane.counters();
     assert.equal(counters.failures.bad_header, 0, JSON.stringify(counters.badHeaders));
     assert.ok(!haproxy.logLines().some((line) => /is DOWN/.test(line)), haproxy.logLines().join('\n'));
@@ -87,14 +105,25 @@ describe('data plane behind HAProxy', function () {
 
   it('without loopback routing: the connect times out, HAProxy logs SD with 0 bytes, the event names the cause', async function () {
     await app.removeLoopbackRouting();
-    const result = await exchange(client, { connect: '192.0.2.2:8080', sendBytes: 10, expectPeer: true, timeoutMs: 15_000 });
+    const result = await exchange(client, {
+      connect: '192.0.2.2:8080',
+      sendBytes: 10,
+      expectPeer: true,
+      timeoutMs: 15_000,
+    });
     assert.equal(result.ok, false);
     assert.equal(result.receivedBytes, 0);
     const [line] = await haproxy.waitForLog(new RegExp(`^192\\.0\\.2\\.1:${result.localPort} .* fe be/s[01] .*$`, 'm'));
     assert.match(line, / 0 SD /, `HAProxy blames the server side during data, having sent 0 bytes: ${line}`);
     // HAProxy's v1 health checks time out the same way, from their own addresses and any port: pick our client's event.
     const event = await eventually('the connect_timeout event of our client', () =>
-      plane.events().find((e) => e.kind === 'connect_timeout' && e.client?.address === '192.0.2.1' && e.client.port === result.localPort));
+      plane
+        .events()
+        .find(
+          (e) =>
+            e.kind === 'connect_timeout' && e.client?.address === '192.0.2.1' && e.client.port === result.localPort,
+        ),
+    );
     assert.match(event.message, /not routed back over loopback.*mmproxy doctor/);
     assert.deepEqual(event.client, { family: 4, address: '192.0.2.1', port: result.localPort });
   });

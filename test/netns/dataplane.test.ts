@@ -53,7 +53,10 @@ describe('data plane: spoofing relay in one namespace', function () {
   const client4 = { source: '198.51.100.7', sourcePort: 40001, destination: '192.0.2.10', destinationPort: 443 };
   const client6 = { source: '2001:db8::7', sourcePort: 40002, destination: '2001:db8::10', destinationPort: 443 };
 
-  for (const [version, build] of [['v1', v1], ['v2', v2]] as const) {
+  for (const [version, build] of [
+    ['v1', v1],
+    ['v2', v2],
+  ] as const) {
     it(`${version} IPv4: the service sees the header's client address and port`, async function () {
       const header = build({ ...client4, sourcePort: version === 'v1' ? 40011 : 40012 });
       const result = await runClient(app, { connect: LISTEN, header, sendBytes: 1000 });
@@ -83,10 +86,13 @@ describe('data plane: spoofing relay in one namespace', function () {
     const header = v1({ ...client4, sourcePort: 40041 });
     // read-then-send: the client waits for the service's FIN before it sends anything.
     const service = await StreamService.start(app, '127.0.0.1:7001', 'send-then-read', 4096);
-    const banner = await DataPlaneDriver.start(app, dataPlaneConfig({
-      listen: { family: 4, address: '127.0.0.1', port: 8001 },
-      target4: { family: 4, address: '127.0.0.1', port: 7001 },
-    }));
+    const banner = await DataPlaneDriver.start(
+      app,
+      dataPlaneConfig({
+        listen: { family: 4, address: '127.0.0.1', port: 8001 },
+        target4: { family: 4, address: '127.0.0.1', port: 7001 },
+      }),
+    );
     const result = await runClient(app, { connect: '127.0.0.1:8001', header, mode: 'read-then-send', sendBytes: 100 });
     assert.equal(result.ended, 'eof');
     assert.deepEqual(result.peer, { address: '198.51.100.7', port: 40041 });
@@ -102,7 +108,12 @@ describe('data plane: spoofing relay in one namespace', function () {
     assert.equal(result.ended, 'eof');
     assert.deepEqual(result.peer, { address: '198.51.100.7', port: 40051 });
     assert.equal(result.receivedSha256, sha256(payload(500)));
-    const v2result = await runClient(app, { connect: LISTEN, header: v2({ ...client6, sourcePort: 40052 }), trickleHeader: true, sendBytes: 10 });
+    const v2result = await runClient(app, {
+      connect: LISTEN,
+      header: v2({ ...client6, sourcePort: 40052 }),
+      trickleHeader: true,
+      sendBytes: 10,
+    });
     assert.deepEqual(v2result.peer, { address: '2001:db8::7', port: 40052 });
   });
 
@@ -118,9 +129,17 @@ describe('data plane: spoofing relay in one namespace', function () {
     // Each connection lands on a worker by its 4-tuple hash: with 16, both
     // workers are used unless 1 in 32768 bad luck.
     const holders = Array.from({ length: 16 }, (_, i) =>
-      startClient(app, { connect: LISTEN, header: v2({ ...client4, sourcePort: 40100 + i }), mode: 'hold', sendBytes: 16 * 1024 }));
+      startClient(app, {
+        connect: LISTEN,
+        header: v2({ ...client4, sourcePort: 40100 + i }),
+        mode: 'hold',
+        sendBytes: 16 * 1024,
+      }),
+    );
     const workers = await eventually('both workers to hold flows', async () => {
-      const used = new Set((await plane.flows()).filter((flow) => flow.state === 'established').map((flow) => flow.worker));
+      const used = new Set(
+        (await plane.flows()).filter((flow) => flow.state === 'established').map((flow) => flow.worker),
+      );
       return used.size === 2 ? used : undefined;
     });
     assert.deepEqual([...workers].sort(), [0, 1]);
@@ -149,7 +168,12 @@ describe('data plane: spoofing relay in one namespace', function () {
 
   it('a silent peer is dropped after the header timeout', async function () {
     const before = await plane.counters();
-    const result = await runClient(app, { connect: LISTEN, header: Buffer.alloc(0), mode: 'silent', timeoutMs: 15_000 });
+    const result = await runClient(app, {
+      connect: LISTEN,
+      header: Buffer.alloc(0),
+      mode: 'silent',
+      timeoutMs: 15_000,
+    });
     assert.notEqual(result.ended, 'timeout');
     const after = await plane.counters();
     assert.equal(after.failures.header_timeout - before.failures.header_timeout, 1);
@@ -182,13 +206,17 @@ describe('data plane: spoofing relay in one namespace', function () {
     assert.equal(live.loadBalancer.address, '127.0.0.1');
     const grown = await eventually('the flow to grow', async () => {
       const flows = await plane.flows();
-      return flows.find((flow) => flow.id === live.id && flow.bytesToTarget > live.bytesToTarget && flow.bytesToClient > 0);
+      return flows.find(
+        (flow) => flow.id === live.id && flow.bytesToTarget > live.bytesToTarget && flow.bytesToClient > 0,
+      );
     });
     assert.ok(grown.bytesToTarget > live.bytesToTarget);
     const counters: DataPlaneCounters = await plane.counters();
     assert.ok(counters.active >= 1);
     await holder.waitForOutput(/"ended":"eof"/, 20_000);
-    await eventually('the flow to end', async () => ((await plane.flows()).some((flow) => flow.id === live.id) ? undefined : true));
+    await eventually('the flow to end', async () =>
+      (await plane.flows()).some((flow) => flow.id === live.id) ? undefined : true,
+    );
   });
 
   it('each connect that succeeds is observed once in the connect-duration histogram', async function () {
@@ -196,7 +224,11 @@ describe('data plane: spoofing relay in one namespace', function () {
     const before = await plane.counters();
     for (let i = 0; i < connects; i++) {
       const [connect, client] = i % 2 === 0 ? [LISTEN, client4] : [LISTEN6, client6];
-      const result = await runClient(app, { connect, header: v2({ ...client, sourcePort: 40071 + i }), sendBytes: 100 });
+      const result = await runClient(app, {
+        connect,
+        header: v2({ ...client, sourcePort: 40071 + i }),
+        sendBytes: 100,
+      });
       assert.equal(result.receivedSha256, sha256(payload(100)));
     }
     const after = await plane.counters();
@@ -204,7 +236,11 @@ describe('data plane: spoofing relay in one namespace', function () {
     assert.equal(after.established - before.established, connects);
     assert.equal(durations.count - before.connectDurations.count, connects, 'one observation per established connect');
     assert.equal(durations.count, after.established, 'no other connect was observed in this suite');
-    assert.equal(durations.counts.reduce((a, b) => a + b, 0), durations.count, 'count is the sum of the buckets');
+    assert.equal(
+      durations.counts.reduce((a, b) => a + b, 0),
+      durations.count,
+      'count is the sum of the buckets',
+    );
     assert.equal(durations.counts.length, durations.boundsMs.length + 1);
     assert.ok(durations.sumSeconds > before.connectDurations.sumSeconds, 'real connects take some time');
   });

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import type { DemoSummary } from '../../scripts/demo/run-demo.js';
 import { requireNetns } from './kit/index.js';
@@ -22,10 +23,15 @@ const DEMO_TIMEOUT_MS = 150_000;
 
 function runDemo(summaryFile: string): Promise<{ code: number | null; pid: number | undefined; output: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [DEMO, '--summary', summaryFile], { timeout: DEMO_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, pid: child.pid, output: stdout + stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [DEMO, '--summary', summaryFile],
+      { timeout: DEMO_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, pid: child.pid, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -62,9 +68,7 @@ describe('npm run demo', function () {
     assert.match(summary.haproxySDLine ?? '', / 0 SD /);
     assert.equal(code, 0, output);
 
-    const { stdout: namespaces } = await new Promise<{ stdout: string }>((resolve, reject) =>
-      execFile('ip', ['netns', 'list'], (error, stdout) => (error ? reject(error) : resolve({ stdout }))),
-    );
+    const { stdout: namespaces } = await promisify(execFile)('ip', ['netns', 'list']);
     assert.ok(!namespaces.includes(`mmp-demo-${pid}-`), `the demo left namespaces behind:\n${namespaces}`);
   });
 });

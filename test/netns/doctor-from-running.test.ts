@@ -18,7 +18,15 @@ import { join } from 'node:path';
 import { requestSnapshot } from '../../src/stats/client.js';
 import { buildTopology } from './doctor/scenarios.js';
 import { runDoctor, runDoctorJson } from './doctor/run-doctor.js';
-import { assertNoLeaks, type Host, type HostProcess, Lab, printLabLogOnFailure, requireNetns, startPeerService } from './kit/index.js';
+import {
+  assertNoLeaks,
+  type Host,
+  type HostProcess,
+  Lab,
+  printLabLogOnFailure,
+  requireNetns,
+  startPeerService,
+} from './kit/index.js';
 import { startMmproxy, stopMmproxy } from './proxy/mmproxy-process.js';
 
 const LISTEN_PORT = 8443;
@@ -65,8 +73,16 @@ describe('mmproxy doctor --from-running, against the real proxy', function () {
     dir = await mkdtemp(join(tmpdir(), 'mmp-drrun-'));
     socket = join(dir, 's.sock');
     proxy = await startMmproxy(srv, [
-      '-l', `127.0.0.1:${LISTEN_PORT}`, '-4', '127.0.0.1:8080', '-6', '[::1]:8080',
-      '--connect-timeout', CONNECT_TIMEOUT, '--stats-socket', socket,
+      '-l',
+      `127.0.0.1:${LISTEN_PORT}`,
+      '-4',
+      '127.0.0.1:8080',
+      '-6',
+      '[::1]:8080',
+      '--connect-timeout',
+      CONNECT_TIMEOUT,
+      '--stats-socket',
+      socket,
     ]);
   });
   afterEach(function () {
@@ -80,17 +96,26 @@ describe('mmproxy doctor --from-running, against the real proxy', function () {
     await assertNoLeaks(lab);
   });
 
-  it('checks the running proxy\'s setup and finds it healthy', async function () {
+  it("checks the running proxy's setup and finds it healthy", async function () {
     const text = await runDoctor(srv, ['--from-running', '--socket', socket]);
     assert.equal(text.code, 0, text.stdout + text.stderr);
-    assert.match(text.stdout, new RegExp(`^mmproxy doctor: tcp 127\\.0\\.0\\.1:${LISTEN_PORT} → 127\\.0\\.0\\.1:8080, \\[::1\\]:8080 \\(running proxy, pid ${proxy.pid}\\)$`, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^mmproxy doctor: tcp 127\\.0\\.0\\.1:${LISTEN_PORT} → 127\\.0\\.0\\.1:8080, \\[::1\\]:8080 \\(running proxy, pid ${proxy.pid}\\)$`,
+        'm',
+      ),
+    );
     const report = await runDoctorJson(srv, ['--from-running', '--socket', socket]);
     assert.equal(report.checks.get('loopback-routing-v4')?.status, 'ok');
     assert.equal(report.checks.get('loopback-routing-v6')?.status, 'ok');
-    assert.deepEqual([...report.checks.values()].filter((check) => check.status === 'fail'), []);
+    assert.deepEqual(
+      [...report.checks.values()].filter((check) => check.status === 'fail'),
+      [],
+    );
   });
 
-  it('without loopback routing: fails the routing check with the fix, citing the proxy\'s connect timeouts', async function () {
+  it("without loopback routing: fails the routing check with the fix, citing the proxy's connect timeouts", async function () {
     // Given the routing removed and a client whose upstream connect therefore times out
     await srv.removeLoopbackRouting();
     await spoofedConnection(srv);
@@ -101,7 +126,10 @@ describe('mmproxy doctor --from-running, against the real proxy', function () {
     assert.equal(report.code, 1);
     const v4 = report.checks.get('loopback-routing-v4')!;
     assert.equal(v4.status, 'fail');
-    assert.deepEqual(v4.remediation?.commands, ['ip rule add from 127.0.0.1/32 iif lo table 123', 'ip route add local 0.0.0.0/0 dev lo table 123']);
+    assert.deepEqual(v4.remediation?.commands, [
+      'ip rule add from 127.0.0.1/32 iif lo table 123',
+      'ip route add local 0.0.0.0/0 dev lo table 123',
+    ]);
     const cited = `the running proxy (pid ${proxy.pid}) has counted ${timeouts} connect timeout${timeouts === 1 ? '' : 's'}`;
     assert.ok(v4.evidence.includes(cited), v4.evidence.join('\n'));
     assert.equal(report.checks.get('loopback-routing-v6')?.status, 'fail');
@@ -111,6 +139,9 @@ describe('mmproxy doctor --from-running, against the real proxy', function () {
     await stopMmproxy(proxy);
     const result = await runDoctor(srv, ['--from-running', '--socket', socket]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /^mmproxy: --from-running: no mmproxy is running with a stats socket at .*s\.sock \(start the proxy, or pass --socket PATH\)$/m);
+    assert.match(
+      result.stderr,
+      /^mmproxy: --from-running: no mmproxy is running with a stats socket at .*s\.sock \(start the proxy, or pass --socket PATH\)$/m,
+    );
   });
 });

@@ -13,7 +13,10 @@ import assert from 'node:assert/strict';
 import { assertNoLeaks, type Host, Lab, printLabLogOnFailure, requireNetns } from './kit/index.js';
 import { buildTopology } from './doctor/scenarios.js';
 
-async function routeGet(srv: Host, args: string[]): Promise<{ code: number; route?: Record<string, unknown>; error: string }> {
+async function routeGet(
+  srv: Host,
+  args: string[],
+): Promise<{ code: number; route?: Record<string, unknown>; error: string }> {
   const result = await srv.exec(['ip', '-j', ...args]);
   const route = result.code === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>[])[0] : undefined;
   return { code: result.code, ...(route ? { route } : {}), error: result.stderr.trim() };

@@ -53,26 +53,30 @@ describe('mmproxy doctor in namespaces', function () {
         const { stdout, code } = await runDoctor(host, scenario.args, setup.wrap);
         assert.equal(code, expectsFailure(scenario) ? 1 : 0, stdout);
         for (const expected of Object.values(scenario.checks)) {
-          for (const command of expected.commands ?? []) assert.ok(stdout.includes(`\n      ${command}\n`), `missing fix line: ${command}\n${stdout}`);
+          for (const command of expected.commands ?? [])
+            assert.ok(stdout.includes(`\n      ${command}\n`), `missing fix line: ${command}\n${stdout}`);
         }
         if (expectsFailure(scenario)) assert.match(stdout, /^✘ Most likely root cause: /m);
       });
 
       if (scenario.fixRepairs && expectsFailure(scenario)) {
         it('--fix --yes repairs it, and the re-check proves it', async function () {
-            const fixed = await runDoctor(host, [...scenario.args, '--fix', '--yes'], setup.wrap);
+          const fixed = await runDoctor(host, [...scenario.args, '--fix', '--yes'], setup.wrap);
           assert.equal(fixed.code, 0, fixed.stdout);
           assert.match(fixed.stdout, /\n {2}ran: ip /);
           const after = await runDoctorJson(host, scenario.args, setup.wrap);
           assert.equal(after.code, 0);
           for (const id of ['loopback-routing-v4', 'loopback-routing-v6', 'mark-routing', 'target', 'packet-capture']) {
             const status = after.checks.get(id)?.status;
-            assert.ok(status === 'ok' || status === 'skip', `${id} after --fix: ${status} ${after.checks.get(id)?.summary}`);
+            assert.ok(
+              status === 'ok' || status === 'skip',
+              `${id} after --fix: ${status} ${after.checks.get(id)?.summary}`,
+            );
           }
         });
       } else if (expectsFailure(scenario)) {
         it('--fix --yes changes nothing that is not routing', async function () {
-            const rulesBefore = await host.exec(['ip', '-j', 'rule']);
+          const rulesBefore = await host.exec(['ip', '-j', 'rule']);
           const fixed = await runDoctor(host, [...scenario.args, '--fix', '--yes'], setup.wrap);
           assert.equal(fixed.code, 1);
           assert.match(fixed.stdout, /--fix: no routing fix to apply\./);

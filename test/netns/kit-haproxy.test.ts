@@ -9,7 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import {
-  assertNoLeaks, printLabLogOnFailure, exchange, HAPROXY, Host, Lab, payload, requireNetns, requireProgram, sha256, startHaproxy, startPeerService,
+  assertNoLeaks,
+  printLabLogOnFailure,
+  exchange,
+  HAPROXY,
+  Host,
+  Lab,
+  payload,
+  requireNetns,
+  requireProgram,
+  sha256,
+  startHaproxy,
+  startPeerService,
   tcpProxyConfig,
 } from './kit/index.js';
 
@@ -45,7 +56,10 @@ describe('netns kit: HAProxy in a namespace', function () {
 
   it('relays a TCP exchange and logs it in tcplog format', async function () {
     const haproxy = await startHaproxy(lb, {
-      config: tcpProxyConfig({ bind: { address: '192.0.2.2', port: LB_PORT }, servers: [{ address: '198.51.100.2', port: APP_PORT }] }),
+      config: tcpProxyConfig({
+        bind: { address: '192.0.2.2', port: LB_PORT },
+        servers: [{ address: '198.51.100.2', port: APP_PORT }],
+      }),
       waitForPorts: [LB_PORT],
     });
     const result = await exchange(client, { connect: `192.0.2.2:${LB_PORT}`, sendBytes: BYTES, expectPeer: true });
@@ -56,7 +70,7 @@ describe('netns kit: HAProxy in a namespace', function () {
     await haproxy.stop();
   });
 
-  it('accepts the builder\'s send-proxy, send-proxy-v2 and check-send-proxy servers', async function () {
+  it("accepts the builder's send-proxy, send-proxy-v2 and check-send-proxy servers", async function () {
     const config = tcpProxyConfig({
       bind: [{ address: '192.0.2.2', port: LB_PORT }],
       servers: [
@@ -71,7 +85,7 @@ describe('netns kit: HAProxy in a namespace', function () {
     await haproxy.stop();
   });
 
-  it('rejects an invalid configuration with haproxy\'s own explanation', async function () {
+  it("rejects an invalid configuration with haproxy's own explanation", async function () {
     await assert.rejects(
       startHaproxy(lb, { config: 'frontend fe\n    bind 192.0.2.2:notaport\n' }),
       /haproxy rejected its configuration[\s\S]*ALERT/,

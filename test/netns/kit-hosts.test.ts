@@ -11,7 +11,17 @@
  *                                └───────────────────────────┘      └─────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, printLabLogOnFailure, exchange, Host, Lab, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
+import {
+  assertNoLeaks,
+  printLabLogOnFailure,
+  exchange,
+  Host,
+  Lab,
+  payload,
+  requireNetns,
+  sha256,
+  startPeerService,
+} from './kit/index.js';
 
 const PORT = 7000;
 
@@ -25,11 +35,20 @@ describe('netns kit: hosts, routes and waits', function () {
     requireNetns(this);
     lab = Lab.create('hosts');
     [client, router, server] = [await lab.host('client'), await lab.host('router'), await lab.host('server')];
-    await lab.link(client, router, { a: { v4: '192.0.2.1/24', v6: '2001:db8:1::1/64' }, b: { v4: '192.0.2.254/24', v6: '2001:db8:1::ff/64' } });
-    await lab.link(router, server, { a: { v4: '198.51.100.254/24', v6: '2001:db8:2::ff/64' }, b: { v4: '198.51.100.1/24', v6: '2001:db8:2::1/64' } });
+    await lab.link(client, router, {
+      a: { v4: '192.0.2.1/24', v6: '2001:db8:1::1/64' },
+      b: { v4: '192.0.2.254/24', v6: '2001:db8:1::ff/64' },
+    });
+    await lab.link(router, server, {
+      a: { v4: '198.51.100.254/24', v6: '2001:db8:2::ff/64' },
+      b: { v4: '198.51.100.1/24', v6: '2001:db8:2::1/64' },
+    });
     await router.sysctl('net.ipv4.ip_forward', 1);
     await router.sysctl('net.ipv6.conf.all.forwarding', 1);
-    for (const [host, v4, v6] of [[client, '192.0.2.254', '2001:db8:1::ff'], [server, '198.51.100.254', '2001:db8:2::ff']] as const) {
+    for (const [host, v4, v6] of [
+      [client, '192.0.2.254', '2001:db8:1::ff'],
+      [server, '198.51.100.254', '2001:db8:2::ff'],
+    ] as const) {
       await lab.route(host, { to: 'default', via: v4 });
       await lab.route(host, { to: 'default', via: v6 });
     }
@@ -49,7 +68,10 @@ describe('netns kit: hosts, routes and waits', function () {
     await assertNoLeaks(lab);
   });
 
-  for (const [family, target] of [['IPv4', '198.51.100.1:7000'], ['IPv6', '[2001:db8:2::1]:7000']] as const) {
+  for (const [family, target] of [
+    ['IPv4', '198.51.100.1:7000'],
+    ['IPv6', '[2001:db8:2::1]:7000'],
+  ] as const) {
     it(`routes TCP across a router over ${family}, keeping the client's address`, async function () {
       const result = await exchange(client, { connect: target, sendBytes: 100_000, expectPeer: true });
       assert.equal(result.ok, true, result.error);
@@ -59,7 +81,12 @@ describe('netns kit: hosts, routes and waits', function () {
   }
 
   it('answers a UDP datagram with the PEER line and the payload', async function () {
-    const result = await exchange(client, { connect: `198.51.100.1:${PORT}`, sendBytes: 1_000, expectPeer: true, udp: true });
+    const result = await exchange(client, {
+      connect: `198.51.100.1:${PORT}`,
+      sendBytes: 1_000,
+      expectPeer: true,
+      udp: true,
+    });
     assert.equal(result.ok, true, result.error);
     assert.deepEqual(result.peer, { address: '192.0.2.1', port: result.localPort });
     assert.equal(result.receivedSha256, sha256(payload(1_000)));
@@ -74,9 +101,17 @@ describe('netns kit: hosts, routes and waits', function () {
   it('adds and removes the four loopback routing commands inside the namespace', async function () {
     const tables = async () => {
       const rules = JSON.parse((await server.ip(['-j', 'rule', 'list'])).stdout) as { src?: string; table?: string }[];
-      const rules6 = JSON.parse((await server.ip(['-6', '-j', 'rule', 'list'])).stdout) as { src?: string; table?: string }[];
-      const routes = (await server.ip(['route', 'show', 'table', '124'])).stdout + (await server.ip(['-6', 'route', 'show', 'table', '124'])).stdout;
-      return { rules: [...rules, ...rules6].filter((rule) => rule.table === '124').map((rule) => rule.src), routes: routes.trim().split('\n').filter(Boolean) };
+      const rules6 = JSON.parse((await server.ip(['-6', '-j', 'rule', 'list'])).stdout) as {
+        src?: string;
+        table?: string;
+      }[];
+      const routes =
+        (await server.ip(['route', 'show', 'table', '124'])).stdout +
+        (await server.ip(['-6', 'route', 'show', 'table', '124'])).stdout;
+      return {
+        rules: [...rules, ...rules6].filter((rule) => rule.table === '124').map((rule) => rule.src),
+        routes: routes.trim().split('\n').filter(Boolean),
+      };
     };
     await server.addLoopbackRouting({ table: 124 });
     const added = await tables();

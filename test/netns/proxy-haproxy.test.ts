@@ -63,7 +63,8 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
         ),
     );
     // Each server's first check decides its state (rise 1 fall 1); poll until all three have one.
-    const read = (): Promise<ServerStat[]> => Promise.all(['s0', 's1', 's2'].map((s) => serverStat(socketPath, 'be', s)));
+    const read = (): Promise<ServerStat[]> =>
+      Promise.all(['s0', 's1', 's2'].map((s) => serverStat(socketPath, 'be', s)));
     const undecided = (stat: ServerStat): boolean => !/^[LS]/.test(stat.checkStatus) || /INI/.test(stat.checkStatus);
     const deadline = Date.now() + CHECKS_DECIDED_WITHIN_MS;
     let stats = await read();
@@ -120,12 +121,17 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
     const held = await startHeldClient(t().client, `${LB_FRONT_V4}:${port.lb}`, release, 4096, connections);
     t().track(held.process);
     const snapshot = await requestSnapshot(t().statsSocket(port.mmproxy));
-    const ours = snapshot.flows.filter((flow) => flow.client?.address === CLIENT_V4 && held.localPorts.includes(flow.client.port));
+    const ours = snapshot.flows.filter(
+      (flow) => flow.client?.address === CLIENT_V4 && held.localPorts.includes(flow.client.port),
+    );
     assert.equal(ours.length, connections, `flows: ${JSON.stringify(snapshot.flows)}`);
     const perWorker = [0, 1].map((worker) => ours.filter((flow) => flow.worker === worker).length);
     t().app.log.note(`-listeners 2: flows per worker ${perWorker.join(' / ')}`);
     // The kernel hashes each connection to a listener: all 16 on one of two has odds of 1 in 32768.
-    assert.ok(perWorker.every((count) => count > 0), `flows per worker: ${perWorker.join(', ')}`);
+    assert.ok(
+      perWorker.every((count) => count > 0),
+      `flows per worker: ${perWorker.join(', ')}`,
+    );
 
     const result = await held.release();
     assert.equal(result.ok, true, result.error);
@@ -147,7 +153,9 @@ describe('mmproxy behind HAProxy (network namespaces)', function () {
         const client = `${CLIENT_V4.replaceAll('.', '\\.')}:${result.localPort}`;
         await lbProxy.waitForLog(new RegExp(`^${client} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD `, 'm'));
         await proxy.waitForOutput(
-          new RegExp(`error connect_timeout: .*from ${client} timed out .*not routed back over loopback.*run \`mmproxy doctor\``),
+          new RegExp(
+            `error connect_timeout: .*from ${client} timed out .*not routed back over loopback.*run \`mmproxy doctor\``,
+          ),
           5_000,
           'stderr',
         );

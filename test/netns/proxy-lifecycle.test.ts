@@ -20,7 +20,12 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
 
   /** A client exchange that must not reach the service. */
   async function assertRefused(lbPort: number, why: string): Promise<void> {
-    const result = await exchange(t().client, { connect: `${LB_FRONT_V4}:${lbPort}`, sendBytes: 10, expectPeer: true, timeoutMs: 8_000 });
+    const result = await exchange(t().client, {
+      connect: `${LB_FRONT_V4}:${lbPort}`,
+      sendBytes: 10,
+      expectPeer: true,
+      timeoutMs: 8_000,
+    });
     assert.equal(result.ok, false, why);
   }
 
@@ -40,11 +45,20 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     await t().assertClientSeen(port.lb, 4);
 
     // A flow open across the next reloads must not be dropped, even by one that shrinks the list.
-    const held = await startHeldClient(t().client, `${LB_FRONT_V4}:${port.lb}`, join(t().dir, `release-${port.mmproxy}`), BYTES);
+    const held = await startHeldClient(
+      t().client,
+      `${LB_FRONT_V4}:${port.lb}`,
+      join(t().dir, `release-${port.mmproxy}`),
+      BYTES,
+    );
     t().track(held.process);
     await writeFile(file, '192.0.2.1/32\nnot-a-prefix\n');
     proxy.kill('SIGHUP');
-    await proxy.waitForOutput(/reload_failed: SIGHUP: .*:2: "not-a-prefix" .*still allowing the previous 2 subnets$/m, 5_000, 'stderr');
+    await proxy.waitForOutput(
+      /reload_failed: SIGHUP: .*:2: "not-a-prefix" .*still allowing the previous 2 subnets$/m,
+      5_000,
+      'stderr',
+    );
     await t().assertClientSeen(port.lb, 4);
     await writeFile(file, '198.51.100.0/24\n');
     proxy.kill('SIGHUP');
@@ -60,7 +74,12 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     const port = t().ports();
     const proxy = await t().mmproxy(port.mmproxy, ['--drain-timeout', '30s']);
     await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v2' }]);
-    const held = await startHeldClient(t().client, `${LB_FRONT_V4}:${port.lb}`, join(t().dir, `release-${port.mmproxy}`), BYTES);
+    const held = await startHeldClient(
+      t().client,
+      `${LB_FRONT_V4}:${port.lb}`,
+      join(t().dir, `release-${port.mmproxy}`),
+      BYTES,
+    );
     t().track(held.process);
 
     proxy.kill('SIGTERM');
@@ -79,7 +98,12 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     const port = t().ports();
     const proxy = await t().mmproxy(port.mmproxy, ['--drain-timeout', '1s']);
     await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v2' }]);
-    const held = await startHeldClient(t().client, `${LB_FRONT_V4}:${port.lb}`, join(t().dir, `never-${port.mmproxy}`), BYTES);
+    const held = await startHeldClient(
+      t().client,
+      `${LB_FRONT_V4}:${port.lb}`,
+      join(t().dir, `never-${port.mmproxy}`),
+      BYTES,
+    );
     t().track(held.process);
 
     proxy.kill('SIGTERM');
@@ -94,7 +118,10 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     // The service already listens there (without SO_REUSEPORT).
     const taken = await t().app.exec([process.execPath, MMPROXY_BIN, '-l', `127.0.0.1:${SERVICE_PORT}`]);
     assert.equal(taken.code, 1, taken.stderr);
-    assert.match(taken.stderr, /error start_failed: cannot listen on 127\.0\.0\.1:7000: .*another program already listens there/);
+    assert.match(
+      taken.stderr,
+      /error start_failed: cannot listen on 127\.0\.0\.1:7000: .*another program already listens there/,
+    );
     assert.equal(taken.stderr.trim().split('\n').length, 1, taken.stderr);
   });
 
@@ -104,9 +131,18 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     await t().haproxy(port.lb, [{ address: APP, port: port.mmproxy, sendProxy: 'v2' }]);
     const secondSocket = ['--stats-socket', `${t().statsSocket(port.mmproxy)}.second`];
     // Without the check, SO_REUSEPORT would let it start and take half of the connections.
-    const refused = await t().app.exec([process.execPath, MMPROXY_BIN, '-l', `${APP}:${port.mmproxy}`, ...secondSocket]);
+    const refused = await t().app.exec([
+      process.execPath,
+      MMPROXY_BIN,
+      '-l',
+      `${APP}:${port.mmproxy}`,
+      ...secondSocket,
+    ]);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, /cannot listen on .*: another program already listens there \(another mmproxy\?\).*--reuse-port/);
+    assert.match(
+      refused.stderr,
+      /cannot listen on .*: another program already listens there \(another mmproxy\?\).*--reuse-port/,
+    );
 
     const successor = await t().mmproxy(port.mmproxy, ['--reuse-port', ...secondSocket]);
     assert.deepEqual(await stopMmproxy(first), { code: 0, signal: null });
@@ -123,7 +159,13 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /no interface has that address; use -listen-transparent/);
     const proxy = t().track(
-      await startMmproxy(t().app, ['-l', notLocal, '-listen-transparent', '--stats-socket', t().statsSocket(port.mmproxy)]),
+      await startMmproxy(t().app, [
+        '-l',
+        notLocal,
+        '-listen-transparent',
+        '--stats-socket',
+        t().statsSocket(port.mmproxy),
+      ]),
     );
     const { stdout } = await t().app.run(['ss', '-tlnH', 'src', notLocal]);
     assert.match(stdout, new RegExp(`198\\.51\\.100\\.5:${port.mmproxy}`));

@@ -8,7 +8,18 @@
  *   └──────────────────────────────┘        └──────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, printLabLogOnFailure, exchange, Host, Lab, type Link, payload, requireNetns, sha256, startPeerService } from './kit/index.js';
+import {
+  assertNoLeaks,
+  printLabLogOnFailure,
+  exchange,
+  Host,
+  Lab,
+  type Link,
+  payload,
+  requireNetns,
+  sha256,
+  startPeerService,
+} from './kit/index.js';
 
 const PORT = 7000;
 // Larger than a socket buffer, so the echo must flow while the client is still sending.

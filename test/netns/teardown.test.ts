@@ -16,7 +16,9 @@ import { HostProcess, Lab, requireNetns } from './kit/index.js';
 const ABANDONED_LAB = fileURLToPath(new URL('./fixtures/abandoned-lab.js', import.meta.url));
 
 function listedNamespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5_000 }).split('\n').map((line) => line.split(' ')[0] ?? '');
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5_000 })
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '');
 }
 
 /** Alive and not a zombie (a zombie has already been killed; only its parent has not reaped it yet). */
@@ -47,7 +49,10 @@ describe('netns kit teardown', function () {
       /test body failed/,
     );
     assert.equal(namespaces.length, 1);
-    assert.deepEqual(listedNamespaces().filter((ns) => namespaces.includes(ns)), []);
+    assert.deepEqual(
+      listedNamespaces().filter((ns) => namespaces.includes(ns)),
+      [],
+    );
     assert.equal(sleeper?.running, false);
     assert.equal(sleeper?.exitedWith?.signal, 'SIGTERM');
   });
@@ -75,7 +80,10 @@ describe('netns kit teardown', function () {
         child.kill(ending === 'exit' ? 'SIGUSR2' : ending);
         const status = await child.exited;
         assert.equal(status.code, { exit: 3, SIGTERM: 143, SIGINT: 130 }[ending], child.stderr);
-        assert.deepEqual(listedNamespaces().filter((ns) => made.namespaces.includes(ns)), []);
+        assert.deepEqual(
+          listedNamespaces().filter((ns) => made.namespaces.includes(ns)),
+          [],
+        );
         assert.deepEqual(made.pids.filter(isAlive), []);
       } finally {
         await child.stop();

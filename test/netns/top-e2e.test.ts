@@ -24,8 +24,18 @@ import { requestSnapshot } from '../../src/stats/client.js';
 import { parseExposition, sampleValue } from '../support/prometheus-parser.js';
 import { waitFor } from '../support/wait-for.js';
 import {
-  assertNoLeaks, exchange, type Host, type HostProcess, Lab, printLabLogOnFailure, requireNetns, requireProgram,
-  HAPROXY, startHaproxy, startPeerService, tcpProxyConfig,
+  assertNoLeaks,
+  exchange,
+  type Host,
+  type HostProcess,
+  Lab,
+  printLabLogOnFailure,
+  requireNetns,
+  requireProgram,
+  HAPROXY,
+  startHaproxy,
+  startPeerService,
+  tcpProxyConfig,
 } from './kit/index.js';
 import { shownFlows } from './top/once-frame.js';
 
@@ -70,7 +80,9 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
   const clients: LiveClient[] = [];
 
   async function top(args: string[]): Promise<string> {
-    const result = await app.exec([process.execPath, MMPROXY_BIN, 'top', '--socket', socketPath, ...args], { timeoutMs: 20_000 });
+    const result = await app.exec([process.execPath, MMPROXY_BIN, 'top', '--socket', socketPath, ...args], {
+      timeoutMs: 20_000,
+    });
     assert.equal(result.code, 0, `mmproxy top ${args.join(' ')} failed:\n${result.stderr}`);
     return result.stdout;
   }
@@ -83,8 +95,18 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
 
   async function startClient(connect: string, bind: string): Promise<LiveClient> {
     const child = client.node(STREAMING_CLIENT, [
-      '--connect', connect, '--bind', bind, '--chunk-bytes', String(CHUNK_BYTES), '--every-ms', String(EVERY_MS),
-      '--release-file', releaseFile, '--timeout-ms', '60000',
+      '--connect',
+      connect,
+      '--bind',
+      bind,
+      '--chunk-bytes',
+      String(CHUNK_BYTES),
+      '--every-ms',
+      String(EVERY_MS),
+      '--release-file',
+      releaseFile,
+      '--timeout-ms',
+      '60000',
     ]);
     await child.waitForOutput(/^READY \d+ /m, 10_000, 'stdout');
     const [, localPort, peerAddress, peerPort] = /^READY (\d+) (\S+) (\d+)$/m.exec(child.stdout)!;
@@ -97,7 +119,9 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     requireNetns(this);
     requireProgram(this, HAPROXY, 'haproxy');
     if (!existsSync(DATA_PLANE_MODULE)) {
-      console.log(`      skipping: ${DATA_PLANE_MODULE} is missing (the data plane is not merged into this branch yet)`);
+      console.log(
+        `      skipping: ${DATA_PLANE_MODULE} is missing (the data plane is not merged into this branch yet)`,
+      );
       this.skip();
     }
     lab = Lab.create('top');
@@ -117,13 +141,30 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     socketPath = join(dir, 'run', 'proxy.sock');
     releaseFile = join(dir, 'release');
     app.node(MMPROXY_BIN, [
-      '-l', `${APP}:${MMPROXY_PORT}`, '-4', `127.0.0.1:${SERVICE_PORT}`, '-6', `[::1]:${SERVICE_PORT}`,
-      '--stats-socket', socketPath, '--metrics-listen', METRICS, '--connect-timeout', `${CONNECT_TIMEOUT_S}s`,
+      '-l',
+      `${APP}:${MMPROXY_PORT}`,
+      '-4',
+      `127.0.0.1:${SERVICE_PORT}`,
+      '-6',
+      `[::1]:${SERVICE_PORT}`,
+      '--stats-socket',
+      socketPath,
+      '--metrics-listen',
+      METRICS,
+      '--connect-timeout',
+      `${CONNECT_TIMEOUT_S}s`,
     ]);
-    await waitFor('the proxy to answer on its stats socket', () => requestSnapshot(socketPath).catch(() => undefined), 15_000);
+    await waitFor(
+      'the proxy to answer on its stats socket',
+      () => requestSnapshot(socketPath).catch(() => undefined),
+      15_000,
+    );
     await startHaproxy(lb, {
       config: tcpProxyConfig({
-        bind: [{ address: LB_FRONT_V4, port: LB_PORT }, { address: LB_FRONT_V6, port: LB_PORT }],
+        bind: [
+          { address: LB_FRONT_V4, port: LB_PORT },
+          { address: LB_FRONT_V6, port: LB_PORT },
+        ],
         servers: [{ address: APP, port: MMPROXY_PORT, sendProxy: 'v2' }],
       }),
       waitForPorts: [LB_PORT],
@@ -147,15 +188,20 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     // Given four busy flows through HAProxy, when top prints a frame
     const first = shownFlows(await top(['--once']));
     // Then each flow is there, under the client's own address and port
-    for (const { shown } of clients) assert.ok(first.has(shown), `${shown} missing from:\n${[...first.keys()].join('\n')}`);
+    for (const { shown } of clients)
+      assert.ok(first.has(shown), `${shown} missing from:\n${[...first.keys()].join('\n')}`);
     // And a later frame shows more bytes for every one of them
-    await waitFor('every flow to show more bytes each way', async () => {
-      const later = shownFlows(await top(['--once']));
-      return clients.every(({ shown }) => {
-        const [before, after] = [first.get(shown)!, later.get(shown)];
-        return after !== undefined && after.toTarget > before.toTarget && after.toClient > before.toClient;
-      });
-    }, 30_000);
+    await waitFor(
+      'every flow to show more bytes each way',
+      async () => {
+        const later = shownFlows(await top(['--once']));
+        return clients.every(({ shown }) => {
+          const [before, after] = [first.get(shown)!, later.get(shown)];
+          return after !== undefined && after.toTarget > before.toTarget && after.toClient > before.toClient;
+        });
+      },
+      30_000,
+    );
   });
 
   it('the interactive view in a pseudo-terminal shows the flows and answers keys', async () => {
@@ -163,10 +209,30 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     const escaped = (text: string): string => text.replace(/[.[\]]/g, '\\$&');
     const result = await app.exec(
       [
-        'python3', PTY_RUN, '--cols', '100', '--rows', '30', '--timeout', '30',
-        '--expect', escaped(one.shown), '--then', 's',
-        '--expect', 'sort:bytes', '--then', 'q',
-        '--', process.execPath, MMPROXY_BIN, 'top', '--socket', socketPath, '--interval', '0.5',
+        'python3',
+        PTY_RUN,
+        '--cols',
+        '100',
+        '--rows',
+        '30',
+        '--timeout',
+        '30',
+        '--expect',
+        escaped(one.shown),
+        '--then',
+        's',
+        '--expect',
+        'sort:bytes',
+        '--then',
+        'q',
+        '--',
+        process.execPath,
+        MMPROXY_BIN,
+        'top',
+        '--socket',
+        socketPath,
+        '--interval',
+        '0.5',
       ],
       { timeoutMs: 40_000 },
     );
@@ -181,7 +247,13 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     const results = await Promise.all(
       clients.map(async ({ process: child }) => {
         await child.exited;
-        return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { ok: boolean; sentBytes: number; receivedBytes: number; bannerBytes: number; error?: string };
+        return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
+          ok: boolean;
+          sentBytes: number;
+          receivedBytes: number;
+          bannerBytes: number;
+          error?: string;
+        };
       }),
     );
     for (const result of results) assert.ok(result.ok, result.error);
@@ -205,8 +277,12 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_count'), clients.length);
     assert.equal(sampleValue(families, 'mmproxy_connect_duration_seconds_bucket', { le: '+Inf' }), clients.length);
     assert.ok(sampleValue(families, 'mmproxy_connect_duration_seconds_sum') > 0);
-    const buckets = families.get('mmproxy_connect_duration_seconds')!.samples.filter((sample) => sample.name.endsWith('_bucket'));
-    buckets.forEach((bucket, i) => assert.ok(i === 0 || bucket.value >= buckets[i - 1]!.value, `cumulative at le=${bucket.labels['le']}`));
+    const buckets = families
+      .get('mmproxy_connect_duration_seconds')!
+      .samples.filter((sample) => sample.name.endsWith('_bucket'));
+    buckets.forEach((bucket, i) =>
+      assert.ok(i === 0 || bucket.value >= buckets[i - 1]!.value, `cumulative at le=${bucket.labels['le']}`),
+    );
   });
 
   it('with loopback routing gone, the failures panel names the cause and points at the doctor', async () => {
@@ -218,14 +294,31 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     );
     for (const result of await Promise.all(attempts)) assert.equal(result.ok, false, 'no exchange can succeed');
     // Then top counts the timeouts and says what they mean
-    const frame = await waitFor('the loopback-routing hint', async () => {
-      const text = await top(['--once']);
-      return text.includes('mmproxy doctor') ? text : undefined;
-    }, 30_000);
-    assert.match(frame, new RegExp(`^connect_timeout +${TIMEOUT_RUN} / +${TIMEOUT_RUN} upstream connect timed out; replies lost\\?`, 'm'));
-    assert.match(frame, new RegExp(`^⚠ loopback routing missing\\? run \`mmproxy doctor\` \\(${TIMEOUT_RUN} connect timeouts in a row\\)$`, 'm'));
+    const frame = await waitFor(
+      'the loopback-routing hint',
+      async () => {
+        const text = await top(['--once']);
+        return text.includes('mmproxy doctor') ? text : undefined;
+      },
+      30_000,
+    );
+    assert.match(
+      frame,
+      new RegExp(`^connect_timeout +${TIMEOUT_RUN} / +${TIMEOUT_RUN} upstream connect timed out; replies lost\\?`, 'm'),
+    );
+    assert.match(
+      frame,
+      new RegExp(
+        `^⚠ loopback routing missing\\? run \`mmproxy doctor\` \\(${TIMEOUT_RUN} connect timeouts in a row\\)$`,
+        'm',
+      ),
+    );
     const scraped = await scrape();
     assert.equal(sampleValue(scraped, 'mmproxy_connections_total', { result: 'connect_timeout' }), TIMEOUT_RUN);
-    assert.equal(sampleValue(scraped, 'mmproxy_connect_duration_seconds_count'), clients.length, 'timed-out connects have no duration');
+    assert.equal(
+      sampleValue(scraped, 'mmproxy_connect_duration_seconds_count'),
+      clients.length,
+      'timed-out connects have no duration',
+    );
   });
 });

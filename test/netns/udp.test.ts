@@ -62,8 +62,16 @@ describe('UDP data plane: sessions in one namespace', function () {
     const lb = family === 4 ? '127.0.0.1' : '::1';
     const clients: Client[] =
       family === 4
-        ? [{ address: '192.0.2.10', port: 4000 }, { address: '192.0.2.11', port: 4001 }, { address: '198.51.100.7', port: 5000 }]
-        : [{ address: '2001:db8::10', port: 4000 }, { address: '2001:db8::11', port: 4001 }, { address: '2001:db8:1::7', port: 5000 }];
+        ? [
+            { address: '192.0.2.10', port: 4000 },
+            { address: '192.0.2.11', port: 4001 },
+            { address: '198.51.100.7', port: 5000 },
+          ]
+        : [
+            { address: '2001:db8::10', port: 4000 },
+            { address: '2001:db8::11', port: 4001 },
+            { address: '2001:db8:1::7', port: 5000 },
+          ];
 
     it(`IPv${family}: the service sees each client's address and port, and every reply reaches the load balancer`, async function () {
       const datagrams = clients.flatMap((client, i) => [proxied(client, `first ${i}`), proxied(client, `second ${i}`)]);
@@ -76,7 +84,10 @@ describe('UDP data plane: sessions in one namespace', function () {
         assert.ok(parsed, `a PEER reply, got ${JSON.stringify(reply.text)}`);
         return `${parsed.address} ${parsed.port} ${parsed.payload}`;
       });
-      const expected = clients.flatMap((client, i) => [`${client.address} ${client.port} first ${i}`, `${client.address} ${client.port} second ${i}`]);
+      const expected = clients.flatMap((client, i) => [
+        `${client.address} ${client.port} first ${i}`,
+        `${client.address} ${client.port} second ${i}`,
+      ]);
       assert.deepEqual(seen.sort(), expected.sort());
 
       const flows = await plane.flows();
@@ -119,7 +130,11 @@ describe('UDP data plane: sessions in one namespace', function () {
     const counters = await plane.counters();
     assert.equal(counters.badHeaders.ERR_V1_OVER_UDP, 1);
     assert.equal(counters.badHeaders.ERR_NOT_PROXY_PROTOCOL, 1);
-    assert.equal(counters.badHeaders.ERR_HEADER_TRUNCATED, 2, `the cut header and the empty datagram: ${JSON.stringify(counters)}`);
+    assert.equal(
+      counters.badHeaders.ERR_HEADER_TRUNCATED,
+      2,
+      `the cut header and the empty datagram: ${JSON.stringify(counters)}`,
+    );
     assert.equal(counters.failures.bad_header, 4);
     const events = await eventually('bad_header events', () => {
       const found = plane.events().filter((event) => event.kind === 'bad_header');
@@ -158,7 +173,12 @@ describe('UDP data plane: expiry and the session cap', function () {
   it('a session closes after closeAfterSeconds without traffic', async function () {
     const plane = await DataPlaneDriver.start(app, udpConfig(8101, { closeAfterSeconds: 1, debugEvents: true }));
     const client = { address: '192.0.2.20', port: 4100 };
-    const result = await sendDatagrams(app, { from: '127.0.0.1', to: '127.0.0.1:8101', datagrams: [proxied(client, 'x')], expect: 1 });
+    const result = await sendDatagrams(app, {
+      from: '127.0.0.1',
+      to: '127.0.0.1:8101',
+      datagrams: [proxied(client, 'x')],
+      expect: 1,
+    });
     assert.equal(result.replies.length, 1);
     await eventually('the session to expire', async () => ((await plane.counters()).active === 0 ? true : undefined));
     assert.deepEqual(await plane.flows(), []);
@@ -183,7 +203,13 @@ describe('UDP data plane: expiry and the session cap', function () {
     // activity is ordered: a, b, then a again; b is the longest idle when c comes.
     const order = [a, b, a, c];
     const datagrams = order.map((client, i) => proxied(client, `datagram ${i}`));
-    const result = await sendDatagrams(app, { from: '127.0.0.1', to: '127.0.0.1:8102', datagrams, expect: 4, lockstep: true });
+    const result = await sendDatagrams(app, {
+      from: '127.0.0.1',
+      to: '127.0.0.1:8102',
+      datagrams,
+      expect: 4,
+      lockstep: true,
+    });
     assert.deepEqual(
       result.replies.map((reply) => parsePeerReply(reply.text)?.address),
       order.map((client) => client.address),

@@ -92,7 +92,11 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
 }
 
 /** The value of the one sample of `name` whose labels include `labels`. */
-export function sampleValue(families: Map<string, ParsedFamily>, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(
+  families: Map<string, ParsedFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   const matches = [...families.values()]
     .flatMap((family) => family.samples)
     .filter((sample) => sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v));

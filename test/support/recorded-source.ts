@@ -3,7 +3,13 @@
  * report, written down. Tests change the numbers between requests to play
  * traffic through the stats code without a proxy.
  */
-import { FAILURE_REASONS, type ConnectDurations, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../../src/native/dataplane-types.js';
+import {
+  FAILURE_REASONS,
+  type ConnectDurations,
+  type DataPlaneCounters,
+  type FailureReason,
+  type FlowRecord,
+} from '../../src/native/dataplane-types.js';
 import type { StatsSource } from '../../src/stats/source.js';
 
 export function zeroFailures(): Record<FailureReason, number> {

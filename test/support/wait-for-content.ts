@@ -12,10 +12,14 @@ export async function waitForContent(
   const matches = (frame: string): boolean =>
     typeof expected === 'string' ? frame.includes(expected) : expected.test(frame);
   try {
-    return await waitFor(`content ${String(expected)}`, () => {
-      const frame = lastFrame() ?? '';
-      return matches(frame) ? frame : undefined;
-    }, limitMs);
+    return await waitFor(
+      `content ${String(expected)}`,
+      () => {
+        const frame = lastFrame() ?? '';
+        return matches(frame) ? frame : undefined;
+      },
+      limitMs,
+    );
   } catch {
     throw new Error(`the frame never showed ${String(expected)}; last frame:\n${lastFrame() ?? '(none)'}`);
   }

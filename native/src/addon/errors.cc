@@ -54,8 +54,7 @@ const RegisterExports registered(InitErrors);
 
 }  // namespace
 
-Napi::Error SystemError(Napi::Env env, const std::string& syscall, int errnum,
-                        const std::string& context) {
+Napi::Error SystemError(Napi::Env env, const std::string& syscall, int errnum, const std::string& context) {
   std::string message = syscall + ": " + std::strerror(errnum);
   if (!context.empty()) message = context + ": " + message;
   return Build(env, ErrnoName(errnum), message, syscall, errnum);

@@ -15,7 +15,6 @@ Napi::Error SystemError(Napi::Env env, const std::string& syscall, int errnum,
 
 // Builds a NativeError with a project-specific code (for example
 // "ERR_INVALID_CONFIG") and no errno.
-Napi::Error CodedError(Napi::Env env, const std::string& code,
-                       const std::string& message);
+Napi::Error CodedError(Napi::Env env, const std::string& code, const std::string& message);
 
 }  // namespace mmproxy

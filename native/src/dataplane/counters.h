@@ -11,17 +11,17 @@
 namespace mmproxy::dataplane {
 
 // Order and labels match FAILURE_REASONS in src/native/dataplane-types.ts.
-#define MMPROXY_FAILURES(X)                    \
-  X(kNotAllowed, "not_allowed")                \
-  X(kHeaderTimeout, "header_timeout")          \
-  X(kBadHeader, "bad_header")                  \
-  X(kConnectTimeout, "connect_timeout")        \
-  X(kConnectRefused, "connect_refused")        \
-  X(kAddressInUse, "address_in_use")           \
-  X(kConnectError, "connect_error")            \
-  X(kRelayError, "relay_error")                \
+#define MMPROXY_FAILURES(X)                      \
+  X(kNotAllowed, "not_allowed")                  \
+  X(kHeaderTimeout, "header_timeout")            \
+  X(kBadHeader, "bad_header")                    \
+  X(kConnectTimeout, "connect_timeout")          \
+  X(kConnectRefused, "connect_refused")          \
+  X(kAddressInUse, "address_in_use")             \
+  X(kConnectError, "connect_error")              \
+  X(kRelayError, "relay_error")                  \
   X(kTooManyConnections, "too_many_connections") \
-  X(kNoTarget, "no_target")                    \
+  X(kNoTarget, "no_target")                      \
   X(kPeerTimeout, "peer_timeout")
 
 enum class Failure : uint8_t {
@@ -67,8 +67,8 @@ inline void Bump(Counter& counter, uint64_t amount = 1) {
 // initial RTO, up to the default --connect-timeout of 5 s. Anything slower
 // lands in the +Inf bucket.
 constexpr std::array<uint64_t, 15> kConnectBucketBoundsUs = {
-    100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
-    1'000'000, 2'500'000, 5'000'000};
+    100,    250,     500,     1'000,   2'500,     5'000,     10'000,   25'000,
+    50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000};
 // One count per bound plus the +Inf bucket.
 constexpr size_t kConnectBucketCount = kConnectBucketBoundsUs.size() + 1;
 

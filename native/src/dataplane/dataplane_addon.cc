@@ -35,13 +35,13 @@ std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<
 class DataPlane : public Napi::ObjectWrap<DataPlane> {
  public:
   static void Init(Napi::Env env, Napi::Object exports) {
-    Napi::Function cls = DefineClass(env, "DataPlane",
-                                     {InstanceMethod<&DataPlane::Start>("start"),
-                                      InstanceMethod<&DataPlane::StopAccepting>("stopAccepting"),
-                                      InstanceMethod<&DataPlane::SetAllowedSubnets>("setAllowedSubnets"),
-                                      InstanceMethod<&DataPlane::Counters>("counters"),
-                                      InstanceMethod<&DataPlane::Flows>("flows"),
-                                      InstanceMethod<&DataPlane::Close>("close")});
+    Napi::Function cls =
+        DefineClass(env, "DataPlane",
+                    {InstanceMethod<&DataPlane::Start>("start"),
+                     InstanceMethod<&DataPlane::StopAccepting>("stopAccepting"),
+                     InstanceMethod<&DataPlane::SetAllowedSubnets>("setAllowedSubnets"),
+                     InstanceMethod<&DataPlane::Counters>("counters"),
+                     InstanceMethod<&DataPlane::Flows>("flows"), InstanceMethod<&DataPlane::Close>("close")});
     exports.Set("DataPlane", cls);
   }
 

@@ -27,8 +27,8 @@ void Deliver(Napi::Env env, Napi::Function callback, EventBatch* raw) {
 }  // namespace
 
 EventSink::EventSink(Napi::Env env, Napi::Function on_events)
-    : tsfn_(Napi::ThreadSafeFunction::New(env, on_events, "mmproxy-dataplane-events",
-                                          kMaxQueuedBatches, 1)) {}
+    : tsfn_(Napi::ThreadSafeFunction::New(env, on_events, "mmproxy-dataplane-events", kMaxQueuedBatches, 1)) {
+}
 
 EventSink::~EventSink() { Release(); }
 

@@ -46,9 +46,9 @@ struct Flow {
   int64_t deadline_ms = 0;  // header or connect deadline (steady clock)
   // When the upstream connect started (steady clock, µs): for the histogram.
   int64_t connect_started_us = 0;
-  bool local = false;       // LOCAL / UNKNOWN header: connect from our own address
-  bool queued = false;      // on the worker's list of flows that yielded
-  bool closed = false;      // sockets closed; memory freed after this loop turn
+  bool local = false;   // LOCAL / UNKNOWN header: connect from our own address
+  bool queued = false;  // on the worker's list of flows that yielded
+  bool closed = false;  // sockets closed; memory freed after this loop turn
 };
 
 }  // namespace mmproxy::dataplane

@@ -4,11 +4,16 @@ namespace mmproxy::dataplane {
 
 const char* FlowStateName(FlowState state) {
   switch (state) {
-    case FlowState::kHeader: return "header";
-    case FlowState::kConnecting: return "connecting";
-    case FlowState::kEstablished: return "established";
-    case FlowState::kHalfClosed: return "half_closed";
-    case FlowState::kClosing: return "closing";
+    case FlowState::kHeader:
+      return "header";
+    case FlowState::kConnecting:
+      return "connecting";
+    case FlowState::kEstablished:
+      return "established";
+    case FlowState::kHalfClosed:
+      return "half_closed";
+    case FlowState::kClosing:
+      return "closing";
   }
   return "closing";
 }
@@ -29,8 +34,7 @@ void FlowRegistry::Remove(FlowInfo* info) {
   info->prev = info->next = nullptr;
 }
 
-void FlowRegistry::SetEndpoints(FlowInfo* info, const std::optional<Address>& client,
-                                const Address& target) {
+void FlowRegistry::SetEndpoints(FlowInfo* info, const std::optional<Address>& client, const Address& target) {
   std::lock_guard<std::mutex> lock(mutex_);
   info->client = client;
   info->target = target;

@@ -12,7 +12,7 @@ bool IsUnicastClient(const Address& client) {
   if (client.port() == 0) return false;
   const uint8_t* ip = client.ip_bytes();
   if (client.is_v4()) {
-    bool this_network = ip[0] == 0;          // 0.0.0.0/8
+    bool this_network = ip[0] == 0;           // 0.0.0.0/8
     bool multicast = (ip[0] & 0xf0) == 0xe0;  // 224.0.0.0/4
     bool broadcast = ip[0] == 255 && ip[1] == 255 && ip[2] == 255 && ip[3] == 255;
     return !this_network && !multicast && !broadcast;

@@ -142,8 +142,8 @@ Step ReadWrite(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* er
 Step SpliceThrough(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* error) {
   if (!src.pipe) src.pipe = tools.pipes.Take();
   if (!src.pipe) return ReadWrite(src, dst, tools, moved, error);
-  ssize_t n = ::splice(src.fd.get(), nullptr, src.pipe->write_end.get(), nullptr,
-                       PipePool::kPipeBytes, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  ssize_t n = ::splice(src.fd.get(), nullptr, src.pipe->write_end.get(), nullptr, PipePool::kPipeBytes,
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   if (n == 0) {
     src.eof = true;
     ReturnPipe(src, tools);
@@ -193,8 +193,8 @@ RelayStatus Relay(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int*
     // Backpressure: nothing is read from src while dst cannot take it.
     if (!src.readable || !dst.writable) return RelayStatus::kBlocked;
     bool splice = tools.mode == RelayMode::kSplice || (tools.mode == RelayMode::kAuto && src.bulk);
-    Step step = splice ? SpliceThrough(src, dst, tools, moved, error)
-                       : ReadWrite(src, dst, tools, moved, error);
+    Step step =
+        splice ? SpliceThrough(src, dst, tools, moved, error) : ReadWrite(src, dst, tools, moved, error);
     // kBlocked needs no case: the checks at the top of the loop see why.
     if (step == Step::kError) return RelayStatus::kError;
   }

@@ -15,7 +15,7 @@ namespace mmproxy::dataplane {
 struct RelayTools {
   PipePool pipes;
   ChunkPool chunks;
-  uint8_t* scratch = nullptr;  // at least ChunkPool::kChunkBytes
+  uint8_t* scratch = nullptr;         // at least ChunkPool::kChunkBytes
   RelayMode mode = RelayMode::kAuto;  // becomes kCopy if splice proves unsupported
 };
 

@@ -47,7 +47,8 @@ OptionResult SetResetOnClose(int fd) {
 OptionResult SetKeepAliveProbes(int fd, unsigned idle_s, unsigned interval_s, unsigned count) {
   if (auto r = SetInt(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"); !r) return r;
   if (auto r = SetInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(idle_s), "TCP_KEEPIDLE"); !r) return r;
-  if (auto r = SetInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(interval_s), "TCP_KEEPINTVL"); !r) return r;
+  if (auto r = SetInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(interval_s), "TCP_KEEPINTVL"); !r)
+    return r;
   return SetInt(fd, IPPROTO_TCP, TCP_KEEPCNT, static_cast<int>(count), "TCP_KEEPCNT");
 }
 

@@ -22,7 +22,8 @@ SocketFailure FromErrno(const char* step) { return SocketFailure{step, errno}; }
 // A bound socket set up as the listeners are, except for SO_REUSEPORT
 // (`share`) and, for UDP, SO_REUSEADDR: for UDP that option alone lets two
 // sockets bind the same port, for TCP it only skips TIME_WAIT leftovers.
-SocketFailure BindLikeListener(const Address& address, const ListenOptions& options, bool share, UniqueFd* out) {
+SocketFailure BindLikeListener(const Address& address, const ListenOptions& options, bool share,
+                               UniqueFd* out) {
   int type = options.datagram ? SOCK_DGRAM : SOCK_STREAM;
   UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return FromErrno("socket");

@@ -36,7 +36,7 @@ struct UpstreamOptions {
   // The client's address and port to connect from (IP_TRANSPARENT); null to
   // connect from our own address (LOCAL and UNKNOWN headers).
   const Address* spoof_source = nullptr;
-  unsigned mark = 0;  // SO_MARK when not 0 and spoofing
+  unsigned mark = 0;      // SO_MARK when not 0 and spoofing
   bool datagram = false;  // UDP: connect() only fixes the peer, it completes at once
   // Bind to spoof_source's address only and let the kernel pick the port:
   // the way out of an address collision (address_collision.h).

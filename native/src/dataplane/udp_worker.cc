@@ -33,7 +33,9 @@ UdpWorker::UdpWorker(unsigned index, SharedState& shared, UniqueFd listener)
 
 UdpWorker::~UdpWorker() { Stop(); }
 
-void UdpWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+void UdpWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void UdpWorker::Run() {
   PrepareThread();
@@ -42,7 +44,8 @@ void UdpWorker::Run() {
     now_ms_ = SteadyMs();
     int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs());
     if (ready < 0 && errno != EINTR) {
-      Emit(NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
+      Emit(
+          NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
       break;
     }
     now_ms_ = SteadyMs();
@@ -78,8 +81,7 @@ int UdpWorker::EpollTimeoutMs() const {
 
 // The list is ordered by last activity, so the idle ones are at its front.
 void UdpWorker::ExpireIdle() {
-  while (!sessions_.empty() &&
-         now_ms_ - sessions_.front()->last_active_ms >= shared_.config.close_after_ms) {
+  while (!sessions_.empty() && now_ms_ - sessions_.front()->last_active_ms >= shared_.config.close_after_ms) {
     UdpSession& session = *sessions_.front();
     Bump(counters_.completed);
     if (shared_.config.debug_events) {

@@ -121,7 +121,7 @@ void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code,
 }
 
 UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
-                                   const std::optional<Address>& client) {
+                                  const std::optional<Address>& client) {
   std::string key;
   peer.AppendKey(&key);
   if (client) client->AppendKey(&key);
@@ -136,9 +136,10 @@ UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& f
   if (!target) {
     counters_.Fail(Failure::kNoTarget);
     bool v4 = client ? client->is_v4() : peer.is_v4();
-    Event event = NewEvent(Level::kWarn, FailureLabel(Failure::kNoTarget),
-                           std::string("no target for ") + (v4 ? "IPv4 clients (set -4)" : "IPv6 clients (set -6)") +
-                               "; dropped the datagram");
+    Event event =
+        NewEvent(Level::kWarn, FailureLabel(Failure::kNoTarget),
+                 std::string("no target for ") + (v4 ? "IPv4 clients (set -4)" : "IPv6 clients (set -6)") +
+                     "; dropped the datagram");
     event.load_balancer = peer;
     event.client = client;
     Emit(std::move(event));
@@ -273,8 +274,8 @@ bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, con
   return true;
 }
 
-void UdpWorker::SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
-                              Failure reason, std::string message, int error) {
+void UdpWorker::SessionFailed(const Address& peer, const std::optional<Address>& client,
+                              const Address& target, Failure reason, std::string message, int error) {
   counters_.Fail(reason);
   Event event = NewEvent(Level::kError, FailureLabel(reason), std::move(message));
   event.load_balancer = peer;

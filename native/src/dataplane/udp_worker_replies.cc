@@ -27,7 +27,8 @@ void UdpWorker::ReadUpstream(UdpSession& session) {
     // earlier datagram (no service on the target port); the session stays,
     // the target may come back.
     if (got < 0) return;
-    replies_.SetOutgoing(slot, session.reply_to.sockaddr_ptr(), session.reply_to.length(), static_cast<size_t>(got));
+    replies_.SetOutgoing(slot, session.reply_to.sockaddr_ptr(), session.reply_to.length(),
+                         static_cast<size_t>(got));
     ++pending_replies_;
     Bump(counters_.bytes_to_client, static_cast<uint64_t>(got));
     session.info.bytes_to_client.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);

@@ -1,14 +1,14 @@
 #include "dataplane/worker.h"
 
-#include "dataplane/clock.h"
-#include "dataplane/socket_options.h"
-
 #include <sys/epoll.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+
+#include "dataplane/clock.h"
+#include "dataplane/socket_options.h"
 
 namespace mmproxy::dataplane {
 namespace {
@@ -52,7 +52,8 @@ void Worker::Run() {
     now_ms_ = SteadyMs();
     int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs(now_ms_));
     if (ready < 0 && errno != EINTR) {
-      Emit(NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
+      Emit(
+          NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
       break;
     }
     now_ms_ = SteadyMs();

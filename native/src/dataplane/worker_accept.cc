@@ -46,8 +46,8 @@ bool Worker::AcceptOne() {
       return false;
     }
     Bump(counters_.accept_errors);
-    Event event = NewEvent(Level::kError, "accept_error",
-                           std::string("accept failed: ") + std::strerror(error));
+    Event event =
+        NewEvent(Level::kError, "accept_error", std::string("accept failed: ") + std::strerror(error));
     event.code = strerrorname_np(error);
     Emit(std::move(event));
     return false;
@@ -62,8 +62,8 @@ bool Worker::AcceptOne() {
     shared_.active.fetch_sub(1, std::memory_order_relaxed);
     counters_.Fail(Failure::kTooManyConnections);
     Event event = NewEvent(Level::kWarn, FailureLabel(Failure::kTooManyConnections),
-                           "closed a new connection from " + peer.ToString() + ": " +
-                               std::to_string(limit) + " connections are open (--max-connections)");
+                           "closed a new connection from " + peer.ToString() + ": " + std::to_string(limit) +
+                               " connections are open (--max-connections)");
     event.load_balancer = peer;
     Emit(std::move(event));
     return true;
@@ -72,8 +72,7 @@ bool Worker::AcceptOne() {
     shared_.active.fetch_sub(1, std::memory_order_relaxed);
     counters_.Fail(Failure::kNotAllowed);
     Event event = NewEvent(Level::kInfo, FailureLabel(Failure::kNotAllowed),
-                           "closed a connection from " + peer.ToString() +
-                               ": not in the allowed subnets");
+                           "closed a connection from " + peer.ToString() + ": not in the allowed subnets");
     event.load_balancer = peer;
     Emit(std::move(event));
     return true;
@@ -107,8 +106,7 @@ void Worker::BackOffAccepting(int error) {
   shared_.exhaustion.Enter(now_ms_, [&] {
     Event event = NewEvent(Level::kWarn, "accept_backoff",
                            std::string("cannot accept connections: ") + std::strerror(error) +
-                               "; pausing accepts and retrying every " +
-                               std::to_string(kAcceptBackoffMs) +
+                               "; pausing accepts and retrying every " + std::to_string(kAcceptBackoffMs) +
                                " ms (raise the open-files limit, e.g. LimitNOFILE= in the systemd unit)");
     event.code = strerrorname_np(error);
     Emit(std::move(event));

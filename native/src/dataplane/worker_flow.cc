@@ -144,10 +144,10 @@ void Worker::Abort(Flow& flow, int error) {
     what = std::string("relay failed (") + std::strerror(error) + ")";
     level = Level::kWarn;
   }
-  Event event = FlowEvent(flow, level, FailureLabel(failure),
-                          what + " after " + std::to_string(flow.client.bytes_relayed) +
-                              " bytes to the target and " + std::to_string(flow.target.bytes_relayed) +
-                              " to the client; reset the other side");
+  Event event =
+      FlowEvent(flow, level, FailureLabel(failure),
+                what + " after " + std::to_string(flow.client.bytes_relayed) + " bytes to the target and " +
+                    std::to_string(flow.target.bytes_relayed) + " to the client; reset the other side");
   event.code = strerrorname_np(error);
   event.bytes_to_target = flow.client.bytes_relayed;
   event.bytes_to_client = flow.target.bytes_relayed;

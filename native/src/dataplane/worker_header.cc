@@ -19,11 +19,15 @@ namespace {
 
 Failure ConnectFailure(int error) {
   switch (error) {
-    case ETIMEDOUT: return Failure::kConnectTimeout;
-    case ECONNREFUSED: return Failure::kConnectRefused;
+    case ETIMEDOUT:
+      return Failure::kConnectTimeout;
+    case ECONNREFUSED:
+      return Failure::kConnectRefused;
     case EADDRINUSE:
-    case EADDRNOTAVAIL: return Failure::kAddressInUse;
-    default: return Failure::kConnectError;
+    case EADDRNOTAVAIL:
+      return Failure::kAddressInUse;
+    default:
+      return Failure::kConnectError;
   }
 }
 
@@ -61,8 +65,8 @@ void Worker::OnHeaderReadable(Flow& flow) {
     if (result.status == pp::Status::kError) {
       Bump(counters_.bad_headers[static_cast<size_t>(result.error)]);
       Fail(flow, Failure::kBadHeader, Level::kWarn,
-           std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() +
-               ": " + pp::ErrorMessage(result.error),
+           std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() + ": " +
+               pp::ErrorMessage(result.error),
            pp::ErrorCodeName(result.error));
       return;
     }
@@ -130,7 +134,8 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   if (client && !IsUnicastClient(*client)) {
     Bump(counters_.bad_headers[kClientNotUnicastSlot]);
     Fail(flow, Failure::kBadHeader, Level::kWarn,
-         "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": " + NotUnicastReason(*client),
+         "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": " +
+             NotUnicastReason(*client),
          kClientNotUnicastCode);
     return;
   }

@@ -69,7 +69,8 @@ ConnectResult RunConnectProbe(const ConnectRequest& request) {
   UniqueFd fd(socket(target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Failed("socket", errno);
   if (request.transparent) {
-    if (const int error = SetTransparent(fd.get(), target.family)) return Failed("setsockopt(IP_TRANSPARENT)", error);
+    if (const int error = SetTransparent(fd.get(), target.family))
+      return Failed("setsockopt(IP_TRANSPARENT)", error);
   }
   if (request.mark != 0) {
     if (const int error = SetMark(fd.get(), request.mark)) return Failed("setsockopt(SO_MARK)", error);
@@ -101,10 +102,14 @@ ConnectResult RunConnectProbe(const ConnectRequest& request) {
 
 const char* OutcomeName(ConnectOutcome outcome) {
   switch (outcome) {
-    case ConnectOutcome::kConnected: return "connected";
-    case ConnectOutcome::kRefused: return "refused";
-    case ConnectOutcome::kTimeout: return "timeout";
-    case ConnectOutcome::kError: return "error";
+    case ConnectOutcome::kConnected:
+      return "connected";
+    case ConnectOutcome::kRefused:
+      return "refused";
+    case ConnectOutcome::kTimeout:
+      return "timeout";
+    case ConnectOutcome::kError:
+      return "error";
   }
   return "error";
 }

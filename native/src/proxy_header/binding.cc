@@ -17,19 +17,26 @@ const char* CommandName(Command command) { return command == Command::kLocal ? "
 
 const char* FamilyName(Family family) {
   switch (family) {
-    case Family::kInet: return "inet";
-    case Family::kInet6: return "inet6";
-    case Family::kUnix: return "unix";
-    case Family::kUnspec: break;
+    case Family::kInet:
+      return "inet";
+    case Family::kInet6:
+      return "inet6";
+    case Family::kUnix:
+      return "unix";
+    case Family::kUnspec:
+      break;
   }
   return "unspec";
 }
 
 const char* TransportName(Transport transport) {
   switch (transport) {
-    case Transport::kStream: return "stream";
-    case Transport::kDgram: return "dgram";
-    case Transport::kUnspec: break;
+    case Transport::kStream:
+      return "stream";
+    case Transport::kDgram:
+      return "dgram";
+    case Transport::kUnspec:
+      break;
   }
   return "unspec";
 }
@@ -81,14 +88,22 @@ Napi::Object RawTlv(Napi::Env env, const Tlv& tlv, const char* name) {
 // Spec 2.2.6 names the sub-TLVs; each decodes to one field of `ssl`.
 const char* SslFieldName(uint8_t type) {
   switch (type) {
-    case tlv::kSslVersion: return "version";
-    case tlv::kSslCn: return "cn";
-    case tlv::kSslCipher: return "cipher";
-    case tlv::kSslSigAlg: return "sigAlg";
-    case tlv::kSslKeyAlg: return "keyAlg";
-    case tlv::kSslGroup: return "group";
-    case tlv::kSslSigScheme: return "sigScheme";
-    default: return nullptr;
+    case tlv::kSslVersion:
+      return "version";
+    case tlv::kSslCn:
+      return "cn";
+    case tlv::kSslCipher:
+      return "cipher";
+    case tlv::kSslSigAlg:
+      return "sigAlg";
+    case tlv::kSslKeyAlg:
+      return "keyAlg";
+    case tlv::kSslGroup:
+      return "group";
+    case tlv::kSslSigScheme:
+      return "sigScheme";
+    default:
+      return nullptr;
   }
 }
 
@@ -120,13 +135,26 @@ Napi::Object SslInfo(Napi::Env env, const Tlv& ssl) {
 Napi::Object DecodedTlv(Napi::Env env, const Tlv& tlv) {
   Napi::Object object = RawTlv(env, tlv, tlv::TlvName(tlv.type));
   switch (tlv.type) {
-    case tlv::kAlpn: object.Set("alpn", Text(env, tlv)); break;
-    case tlv::kAuthority: object.Set("authority", Text(env, tlv)); break;
-    case tlv::kCrc32c: object.Set("crc32c", ReadBigEndian32(tlv.value)); break;
-    case tlv::kUniqueId: object.Set("uniqueId", CopyBytes(env, tlv.value, tlv.length)); break;
-    case tlv::kSsl: object.Set("ssl", SslInfo(env, tlv)); break;
-    case tlv::kNetns: object.Set("netns", Text(env, tlv)); break;
-    default: break;
+    case tlv::kAlpn:
+      object.Set("alpn", Text(env, tlv));
+      break;
+    case tlv::kAuthority:
+      object.Set("authority", Text(env, tlv));
+      break;
+    case tlv::kCrc32c:
+      object.Set("crc32c", ReadBigEndian32(tlv.value));
+      break;
+    case tlv::kUniqueId:
+      object.Set("uniqueId", CopyBytes(env, tlv.value, tlv.length));
+      break;
+    case tlv::kSsl:
+      object.Set("ssl", SslInfo(env, tlv));
+      break;
+    case tlv::kNetns:
+      object.Set("netns", Text(env, tlv));
+      break;
+    default:
+      break;
   }
   return object;
 }

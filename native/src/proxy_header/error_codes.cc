@@ -9,14 +9,12 @@ struct Entry {
 };
 
 // Indexed by ErrorCode: kNone first, then the X-macro list in order.
-constexpr Entry kEntries[] = {
-    {"OK", "no error"},
+constexpr Entry kEntries[] = {{"OK", "no error"},
 #define MMPROXY_PP_ENTRY(name, code, message) {code, message},
-    MMPROXY_PP_ERRORS(MMPROXY_PP_ENTRY)
+                              MMPROXY_PP_ERRORS(MMPROXY_PP_ENTRY)
 #undef MMPROXY_PP_ENTRY
 };
-static_assert(sizeof kEntries / sizeof kEntries[0] == kErrorCodeCount,
-              "one entry per ErrorCode");
+static_assert(sizeof kEntries / sizeof kEntries[0] == kErrorCodeCount, "one entry per ErrorCode");
 
 const Entry& Lookup(ErrorCode error) {
   const auto index = static_cast<size_t>(error);

@@ -62,9 +62,7 @@ struct Header {
   size_t tlv_offset = 0;  // TLV area, as offsets into the parsed buffer
   size_t tlv_length = 0;
 
-  bool UsesRealConnection() const {
-    return command == Command::kLocal || family == Family::kUnspec;
-  }
+  bool UsesRealConnection() const { return command == Command::kLocal || family == Family::kUnspec; }
 };
 
 struct ParseResult {

@@ -39,8 +39,7 @@ ParseResult NeedMore() { return {Status::kNeedMore, ErrorCode::kNone}; }
 // A walk over the bytes of the line that have arrived (never past byte 107).
 class Line {
  public:
-  Line(const uint8_t* data, size_t length)
-      : data_(data), length_(std::min(length, kV1MaxLength)) {}
+  Line(const uint8_t* data, size_t length) : data_(data), length_(std::min(length, kV1MaxLength)) {}
 
   bool AtEnd() const { return pos_ >= length_; }
   uint8_t Peek() const { return data_[pos_]; }

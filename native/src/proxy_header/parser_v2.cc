@@ -40,14 +40,29 @@ struct Layout {
 // no defined address block, so it is refused rather than guessed at.
 bool LayoutOf(uint8_t family_transport, Layout* layout) {
   switch (family_transport) {
-    case 0x00: *layout = {Family::kUnspec, Transport::kUnspec, 0}; return true;
-    case 0x11: *layout = {Family::kInet, Transport::kStream, kInetAddressLength}; return true;
-    case 0x12: *layout = {Family::kInet, Transport::kDgram, kInetAddressLength}; return true;
-    case 0x21: *layout = {Family::kInet6, Transport::kStream, kInet6AddressLength}; return true;
-    case 0x22: *layout = {Family::kInet6, Transport::kDgram, kInet6AddressLength}; return true;
-    case 0x31: *layout = {Family::kUnix, Transport::kStream, kUnixAddressLength}; return true;
-    case 0x32: *layout = {Family::kUnix, Transport::kDgram, kUnixAddressLength}; return true;
-    default: return false;
+    case 0x00:
+      *layout = {Family::kUnspec, Transport::kUnspec, 0};
+      return true;
+    case 0x11:
+      *layout = {Family::kInet, Transport::kStream, kInetAddressLength};
+      return true;
+    case 0x12:
+      *layout = {Family::kInet, Transport::kDgram, kInetAddressLength};
+      return true;
+    case 0x21:
+      *layout = {Family::kInet6, Transport::kStream, kInet6AddressLength};
+      return true;
+    case 0x22:
+      *layout = {Family::kInet6, Transport::kDgram, kInet6AddressLength};
+      return true;
+    case 0x31:
+      *layout = {Family::kUnix, Transport::kStream, kUnixAddressLength};
+      return true;
+    case 0x32:
+      *layout = {Family::kUnix, Transport::kDgram, kUnixAddressLength};
+      return true;
+    default:
+      return false;
   }
 }
 

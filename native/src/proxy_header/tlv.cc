@@ -30,8 +30,7 @@ ErrorCode LengthRule(uint8_t type, size_t length) {
       // A protocol name or a namespace name: empty carries nothing.
       return length == 0 ? ErrorCode::kV2BadTlvLength : ErrorCode::kNone;
     case tlv::kAuthority:
-      return length == 0 || length > tlv::kAuthorityMaxLength ? ErrorCode::kV2BadTlvLength
-                                                              : ErrorCode::kNone;
+      return length == 0 || length > tlv::kAuthorityMaxLength ? ErrorCode::kV2BadTlvLength : ErrorCode::kNone;
     case tlv::kCrc32c:
       return length != tlv::kCrc32cLength ? ErrorCode::kV2BadTlvLength : ErrorCode::kNone;
     case tlv::kUniqueId:
@@ -47,8 +46,8 @@ ErrorCode LengthRule(uint8_t type, size_t length) {
 // has arrived, calling visit(type, value_offset, value_length) for each one
 // whose header arrived. Framing errors are reported as `truncated`.
 template <typename Visit>
-ParseResult Walk(const uint8_t* data, size_t begin, size_t end, size_t available,
-                 ErrorCode truncated, Visit visit) {
+ParseResult Walk(const uint8_t* data, size_t begin, size_t end, size_t available, ErrorCode truncated,
+                 Visit visit) {
   // Room left for another TLV must be 0 or at least a TLV header.
   auto leftover_ok = [end](size_t pos) { return end - pos == 0 || end - pos >= kTlvHeaderLength; };
   if (!leftover_ok(begin)) return Error(truncated);
@@ -58,9 +57,8 @@ ParseResult Walk(const uint8_t* data, size_t begin, size_t end, size_t available
     const size_t length = ReadLength(data + pos + 1);
     if (length > end - value) return Error(truncated);
     const size_t next = value + length;
-    const ParseResult rules = visit(data[pos], value, length, [&] {
-      return leftover_ok(next) ? kOk : Error(truncated);
-    });
+    const ParseResult rules =
+        visit(data[pos], value, length, [&] { return leftover_ok(next) ? kOk : Error(truncated); });
     if (rules.status != Status::kComplete) return rules;
     pos = next;
   }
@@ -71,24 +69,23 @@ ParseResult Walk(const uint8_t* data, size_t begin, size_t end, size_t available
 
 TlvAreaCheck CheckTlvArea(const uint8_t* data, size_t begin, size_t end, size_t available) {
   TlvAreaCheck check;
-  check.result = Walk(data, begin, end, available, ErrorCode::kV2TlvTruncated,
-                      [&](uint8_t type, size_t value, size_t length, auto framing_after) {
-                        const ErrorCode rule = LengthRule(type, length);
-                        if (rule != ErrorCode::kNone) return Error(rule);
-                        if (type == tlv::kCrc32c) {
-                          if (check.has_crc32c) return Error(ErrorCode::kV2DuplicateCrc32c);
-                          check.has_crc32c = true;
-                          check.crc32c_value_offset = value;
-                        }
-                        const ParseResult after = framing_after();
-                        if (after.status != Status::kComplete || type != tlv::kSsl) return after;
-                        const size_t ssl_end = value + length;
-                        return Walk(data, value + tlv::kSslFixedLength, ssl_end,
-                                    std::min(available, ssl_end), ErrorCode::kV2SslTlvMalformed,
-                                    [](uint8_t, size_t, size_t, auto sub_framing_after) {
-                                      return sub_framing_after();
-                                    });
-                      });
+  check.result =
+      Walk(data, begin, end, available, ErrorCode::kV2TlvTruncated,
+           [&](uint8_t type, size_t value, size_t length, auto framing_after) {
+             const ErrorCode rule = LengthRule(type, length);
+             if (rule != ErrorCode::kNone) return Error(rule);
+             if (type == tlv::kCrc32c) {
+               if (check.has_crc32c) return Error(ErrorCode::kV2DuplicateCrc32c);
+               check.has_crc32c = true;
+               check.crc32c_value_offset = value;
+             }
+             const ParseResult after = framing_after();
+             if (after.status != Status::kComplete || type != tlv::kSsl) return after;
+             const size_t ssl_end = value + length;
+             return Walk(data, value + tlv::kSslFixedLength, ssl_end, std::min(available, ssl_end),
+                         ErrorCode::kV2SslTlvMalformed,
+                         [](uint8_t, size_t, size_t, auto sub_framing_after) { return sub_framing_after(); });
+           });
   return check;
 }
 
@@ -110,28 +107,45 @@ namespace tlv {
 
 const char* TlvName(uint8_t type) {
   switch (type) {
-    case kAlpn: return "alpn";
-    case kAuthority: return "authority";
-    case kCrc32c: return "crc32c";
-    case kNoop: return "noop";
-    case kUniqueId: return "unique_id";
-    case kSsl: return "ssl";
-    case kNetns: return "netns";
-    default: return nullptr;
+    case kAlpn:
+      return "alpn";
+    case kAuthority:
+      return "authority";
+    case kCrc32c:
+      return "crc32c";
+    case kNoop:
+      return "noop";
+    case kUniqueId:
+      return "unique_id";
+    case kSsl:
+      return "ssl";
+    case kNetns:
+      return "netns";
+    default:
+      return nullptr;
   }
 }
 
 const char* SslSubTlvName(uint8_t type) {
   switch (type) {
-    case kSslVersion: return "ssl_version";
-    case kSslCn: return "ssl_cn";
-    case kSslCipher: return "ssl_cipher";
-    case kSslSigAlg: return "ssl_sig_alg";
-    case kSslKeyAlg: return "ssl_key_alg";
-    case kSslGroup: return "ssl_group";
-    case kSslSigScheme: return "ssl_sig_scheme";
-    case kSslClientCert: return "ssl_client_cert";
-    default: return nullptr;
+    case kSslVersion:
+      return "ssl_version";
+    case kSslCn:
+      return "ssl_cn";
+    case kSslCipher:
+      return "ssl_cipher";
+    case kSslSigAlg:
+      return "ssl_sig_alg";
+    case kSslKeyAlg:
+      return "ssl_key_alg";
+    case kSslGroup:
+      return "ssl_group";
+    case kSslSigScheme:
+      return "ssl_sig_scheme";
+    case kSslClientCert:
+      return "ssl_client_cert";
+    default:
+      return nullptr;
   }
 }
 

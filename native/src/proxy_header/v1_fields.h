@@ -47,11 +47,11 @@ class Ipv6Field {
 
   State state_ = State::kStart;
   uint16_t groups_[kGroups] = {};
-  int used_ = 0;             // 16-bit groups written explicitly so far
+  int used_ = 0;            // 16-bit groups written explicitly so far
   int compressed_at_ = -1;  // group index where "::" sits; -1 when none
   int digits_ = 0;          // hex digits in the current group
   char group_text_[4] = {};
-  Ipv4Field ipv4_;          // the dotted-quad tail, when there is one
+  Ipv4Field ipv4_;  // the dotted-quad tail, when there is one
 };
 
 class PortField {

@@ -23,8 +23,8 @@
 #define PROXY_V2_TCP4_LEN 28
 
 struct histogram {
-    uint64_t count;
-    uint64_t buckets[HIST_MAX_US + 1];
+  uint64_t count;
+  uint64_t buckets[HIST_MAX_US + 1];
 };
 
 uint64_t now_ns(void);

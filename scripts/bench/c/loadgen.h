@@ -10,24 +10,23 @@
 #define MAX_MESSAGE 4096
 
 struct loadgen_config {
-    struct sockaddr_in target;
-    int conns;
-    double seconds;
-    size_t message_size;
-    int proxy_v2;        /* send a PROXY v2 header first, like send-proxy-v2 */
-    double hold_seconds; /* idle: longest wait for SIGTERM once established */
-    uint64_t count;      /* connrate: stop after this many connections (0: run for `seconds`) */
-    int echo_at_end;     /* idle: one more echo and a clean close per connection after the hold */
-    uint64_t first_client; /* spoofed client of the first connection: runs side by side claim
-                              distinct client addresses and ports */
+  struct sockaddr_in target;
+  int conns;
+  double seconds;
+  size_t message_size;
+  int proxy_v2;          /* send a PROXY v2 header first, like send-proxy-v2 */
+  double hold_seconds;   /* idle: longest wait for SIGTERM once established */
+  uint64_t count;        /* connrate: stop after this many connections (0: run for `seconds`) */
+  int echo_at_end;       /* idle: one more echo and a clean close per connection after the hold */
+  uint64_t first_client; /* spoofed client of the first connection: runs side by side claim
+                            distinct client addresses and ports */
 };
 
 /* What a new connection sends before its first message: the PROXY v2 header
  * for connection `index` (client first_client + index) when proxying,
  * nothing when direct. Returns the
  * length written to out. */
-size_t client_preamble(const struct loadgen_config *config, uint64_t index,
-                       uint8_t out[PROXY_V2_TCP4_LEN]);
+size_t client_preamble(const struct loadgen_config *config, uint64_t index, uint8_t out[PROXY_V2_TCP4_LEN]);
 
 /* Sends all of buf on a socket whose send buffer is known to have room (a
  * fresh connection or one waiting for a reply); exits if it does not. */

@@ -66,7 +66,9 @@ _Noreturn static void echo(const char *listen_at) {
   for (;;) {
     for (int i = 0; i < BATCH; i++) {
       iov[i] = (struct iovec){buffers[i], MAX_DATAGRAM};
-      messages[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &peers[i], .msg_namelen = sizeof peers[i], .msg_iov = &iov[i], .msg_iovlen = 1}};
+      messages[i] = (struct mmsghdr){
+          .msg_hdr = {
+              .msg_name = &peers[i], .msg_namelen = sizeof peers[i], .msg_iov = &iov[i], .msg_iovlen = 1}};
     }
     int got = recvmmsg(fd, messages, BATCH, MSG_WAITFORONE, NULL);
     if (got < 0) {
@@ -80,7 +82,8 @@ _Noreturn static void echo(const char *listen_at) {
 }
 
 static void header(uint8_t *out, uint32_t client, uint16_t client_port, const struct sockaddr_in *target) {
-  static const uint8_t signature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+  static const uint8_t signature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                                        0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
   memcpy(out, signature, 12);
   out[12] = 0x21; /* v2, PROXY */
   out[13] = 0x12; /* AF_INET, DGRAM */
@@ -138,10 +141,11 @@ static int load(char **argv) {
     }
   }
   double elapsed = now_s() - start;
-  printf("{\"clients\":%d,\"payload\":%d,\"window\":%d,\"seconds\":%.2f,\"sent\":%llu,\"replies\":%llu,"
-         "\"repliesPerSecond\":%.0f,\"replyMbitPerSecond\":%.1f,\"lost\":%llu}\n",
-         clients, size, window, elapsed, (unsigned long long)sent, (unsigned long long)received,
-         received / elapsed, bytes * 8 / elapsed / 1e6, (unsigned long long)(sent - received));
+  printf(
+      "{\"clients\":%d,\"payload\":%d,\"window\":%d,\"seconds\":%.2f,\"sent\":%llu,\"replies\":%llu,"
+      "\"repliesPerSecond\":%.0f,\"replyMbitPerSecond\":%.1f,\"lost\":%llu}\n",
+      clients, size, window, elapsed, (unsigned long long)sent, (unsigned long long)received,
+      received / elapsed, bytes * 8 / elapsed / 1e6, (unsigned long long)(sent - received));
   return 0;
 }
 

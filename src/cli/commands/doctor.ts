@@ -14,15 +14,26 @@ const proxyOptions = {
   p: { type: 'string', alias: 'protocol', describe: 'protocol: tcp or udp (default tcp)' },
   mark: { type: 'number', describe: 'SO_MARK the proxy sets on upstream connections' },
   'allowed-subnets': { type: 'string', describe: 'file of subnets allowed to send PROXY headers' },
-  'connect-timeout': { type: 'string', describe: 'the proxy\'s upstream connect timeout, e.g. 5s or 500ms (default 5s)' },
-  'max-connections': { type: 'number', describe: 'the proxy\'s connection limit, to size the fd-limit check' },
-  'expected-connections': { type: 'number', describe: 'concurrent connections to size the fd limit for (default: --max-connections, else 1000)' },
-  'dynamic-destination': { type: 'boolean', describe: 'the proxy forwards to the header\'s destination; only -4/-6 are checked' },
+  'connect-timeout': {
+    type: 'string',
+    describe: "the proxy's upstream connect timeout, e.g. 5s or 500ms (default 5s)",
+  },
+  'max-connections': { type: 'number', describe: "the proxy's connection limit, to size the fd-limit check" },
+  'expected-connections': {
+    type: 'number',
+    describe: 'concurrent connections to size the fd limit for (default: --max-connections, else 1000)',
+  },
+  'dynamic-destination': {
+    type: 'boolean',
+    describe: "the proxy forwards to the header's destination; only -4/-6 are checked",
+  },
 } as const;
 
 /** The rest of the proxy's flags, accepted so a proxy command line can be pasted; they change nothing here. */
 const ignoredProxyOptions = Object.fromEntries(
-  ['listeners', 'close-after', 'v', 'header-timeout', 'drain-timeout', 'log-format', 'stats-socket'].map((name) => [name, { type: 'string', hidden: true }] as const),
+  ['listeners', 'close-after', 'v', 'header-timeout', 'drain-timeout', 'log-format', 'stats-socket'].map(
+    (name) => [name, { type: 'string', hidden: true }] as const,
+  ),
 );
 
 const doctorOptions = {
@@ -38,9 +49,13 @@ const doctorOptions = {
   record: { type: 'string', hidden: true, describe: 'write everything read to FILE as a test fixture' },
   'from-running': {
     type: 'boolean',
-    describe: "check the running proxy's setup, read from its stats socket, instead of flags (the proxy's flags are then a usage error)",
+    describe:
+      "check the running proxy's setup, read from its stats socket, instead of flags (the proxy's flags are then a usage error)",
   },
-  socket: { type: 'string', describe: "with --from-running: the proxy's stats socket (default: the only one under /run/mmproxy/)" },
+  socket: {
+    type: 'string',
+    describe: "with --from-running: the proxy's stats socket (default: the only one under /run/mmproxy/)",
+  },
 } as const;
 
 export const doctorCommand: CommandModule = {
@@ -55,15 +70,15 @@ export const doctorCommand: CommandModule = {
       .options({ ...proxyOptions, ...doctorOptions, ...ignoredProxyOptions })
       .option('listen-transparent', { type: 'boolean', hidden: true })
       .example('$0 doctor -4 127.0.0.1:8080 -6 [::1]:8080', 'check the setup `mmproxy` would run with these flags')
-      .example('$0 doctor --haproxy-log /var/log/haproxy.log', 'explain HAProxy\'s log and tie it to this host')
+      .example('$0 doctor --haproxy-log /var/log/haproxy.log', "explain HAProxy's log and tie it to this host")
       .example('$0 doctor --fix', 'apply the missing ip rule/route, then check again')
       .example('$0 doctor --from-running', 'check the setup of the one proxy running on this host')
       .epilogue(
         'Every other flag of the proxy is accepted and ignored, so its command line can be pasted. ' +
           'The target probe connects once plainly and once from 192.0.2.1 / 2001:db8::1 (documentation ' +
           'addresses) with IP_TRANSPARENT, as the proxy would: the app sees these short connections (one more with --capture). ' +
-          '--from-running takes the setup from the running proxy\'s stats socket instead (only --expected-connections may be added; ' +
-          'the proxy\'s own flags are a usage error, exit 2) and cites its counters, such as its connect timeouts.',
+          "--from-running takes the setup from the running proxy's stats socket instead (only --expected-connections may be added; " +
+          "the proxy's own flags are a usage error, exit 2) and cites its counters, such as its connect timeouts.",
       ),
   handler: async (argv) => {
     const { runDoctor } = await import('../../doctor/doctor.js');

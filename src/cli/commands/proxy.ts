@@ -26,7 +26,7 @@ Durations are seconds or take a unit: 500ms, 5s, 2m.`;
 
 export const proxyCommand: CommandModule<object, RawProxyFlags> = {
   command: '$0',
-  describe: 'Accept PROXY-protocol connections and forward them from the client\'s own address',
+  describe: "Accept PROXY-protocol connections and forward them from the client's own address",
   builder: (yargs: Argv) =>
     yargs
       .parserConfiguration({ 'parse-numbers': false })

@@ -31,10 +31,13 @@ export const setupRoutingCommand: CommandModule = {
       // -mark, -allowed-subnets: Go's single-dash words are long options here too.
       .parserConfiguration({ 'short-option-groups': false, 'parse-numbers': false })
       .options(options)
-      .example('$0 setup-routing -4 127.0.0.1:80 -6 [::1]:80', 'loopback routing for these targets (table 123 when free)')
+      .example(
+        '$0 setup-routing -4 127.0.0.1:80 -6 [::1]:80',
+        'loopback routing for these targets (table 123 when free)',
+      )
       .example('$0 setup-routing --dry-run -mark 7 --table 200', 'show the fwmark rule and route it would add')
       .epilogue(
-        'It runs the doctor\'s routing checks and applies their ip rule/route fixes: what is already in place is ' +
+        "It runs the doctor's routing checks and applies their ip rule/route fixes: what is already in place is " +
           'left alone. Netfilter rules (CONNMARK for -mark) and sysctls are printed, never applied; then it exits 1. ' +
           'Needs CAP_NET_ADMIN (root; ExecStartPre=+ in a unit).',
       ),

@@ -34,6 +34,9 @@ export const topCommand: CommandModule<object, { socket?: string; once: boolean;
       throw new UsageError(`--interval must be from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} seconds`);
     }
     const { runTop } = await import('../../tui/run-top.js');
-    setExitCode(argv, await runTop({ socket: argv.socket, once: argv.once, intervalMs: Math.round(argv.interval * 1000) }));
+    setExitCode(
+      argv,
+      await runTop({ socket: argv.socket, once: argv.once, intervalMs: Math.round(argv.interval * 1000) }),
+    );
   },
 };

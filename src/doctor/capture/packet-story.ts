@@ -17,7 +17,9 @@ export interface PacketStory {
 
 const has = (packet: CapturedPacket, flag: string) => packet.flags.includes(flag);
 const countOn = (packets: CapturedPacket[]) =>
-  [...new Set(packets.map((packet) => packet.interface))].map((iface) => `${iface} ×${packets.filter((packet) => packet.interface === iface).length}`).join(', ');
+  [...new Set(packets.map((packet) => packet.interface))]
+    .map((iface) => `${iface} ×${packets.filter((packet) => packet.interface === iface).length}`)
+    .join(', ');
 
 export function tellPacketStory(packets: CapturedPacket[], client: string, target: string): PacketStory {
   const outbound = packets.filter((packet) => packet.source === client && packet.destination === target);
@@ -29,10 +31,21 @@ export function tellPacketStory(packets: CapturedPacket[], client: string, targe
   const lines: string[] = [];
   if (syns.length === 0) lines.push(`no SYN from ${client} to ${target} seen`);
   else {
-    const retransmitted = syns.length > 1 ? ` (${syns.length - 1} retransmission${syns.length > 2 ? 's' : ''}: no answer reached the spoofed socket)` : '';
+    const retransmitted =
+      syns.length > 1
+        ? ` (${syns.length - 1} retransmission${syns.length > 2 ? 's' : ''}: no answer reached the spoofed socket)`
+        : '';
     lines.push(`SYN ${client} → ${target} on ${countOn(syns)}${retransmitted}`);
   }
-  lines.push(synAcks.length === 0 ? `SYN-ACK ${target} → ${client}: none seen` : `SYN-ACK ${target} → ${client} on ${countOn(synAcks)}`);
-  lines.push(completed ? 'ACK from the spoofed socket: the handshake completed' : 'no ACK from the spoofed socket: the handshake never completed');
+  lines.push(
+    synAcks.length === 0
+      ? `SYN-ACK ${target} → ${client}: none seen`
+      : `SYN-ACK ${target} → ${client} on ${countOn(synAcks)}`,
+  );
+  lines.push(
+    completed
+      ? 'ACK from the spoofed socket: the handshake completed'
+      : 'no ACK from the spoofed socket: the handshake never completed',
+  );
   return { syns: syns.length, synAckInterfaces, completed, lines };
 }

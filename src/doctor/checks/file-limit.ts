@@ -30,13 +30,17 @@ export const fileLimit: Check = {
       `soft limit ${limit.soft}, hard limit ${limit.hard} (this process; a systemd unit sets its own with LimitNOFILE=)`,
       `${ctx.setup.expectedConnections} connections × ${FDS_PER_CONNECTION} descriptors + ${BASE_FDS} ≈ ${needed}`,
     ];
-    if (limit.soft >= needed) return { status: 'ok', summary: `${limit.soft} descriptors allowed, about ${needed} needed`, evidence };
+    if (limit.soft >= needed)
+      return { status: 'ok', summary: `${limit.soft} descriptors allowed, about ${needed} needed`, evidence };
     return {
       status: 'warn',
       summary: `only ${limit.soft} descriptors allowed: past ~${Math.floor((limit.soft - BASE_FDS) / FDS_PER_CONNECTION)} connections accept() fails with EMFILE`,
       evidence,
       remediation: {
-        commands: [`ulimit -n ${Math.min(needed, limit.hard)}`, `LimitNOFILE=${needed}   # in the [Service] section of the unit`],
+        commands: [
+          `ulimit -n ${Math.min(needed, limit.hard)}`,
+          `LimitNOFILE=${needed}   # in the [Service] section of the unit`,
+        ],
         text: 'Raise the limit for the proxy (or lower --expected-connections if the load is smaller).',
       },
     };

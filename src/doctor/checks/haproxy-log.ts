@@ -10,10 +10,15 @@ export const haproxyLog: Check = {
   groups: ['haproxy'],
   async run(ctx): Promise<CheckResult> {
     const text = ctx.options.haproxyLog;
-    if (text === null) return { status: 'skip', summary: 'no log given (--haproxy-log FILE, or - for stdin)', evidence: [] };
+    if (text === null)
+      return { status: 'skip', summary: 'no log given (--haproxy-log FILE, or - for stdin)', evidence: [] };
     const { sessions, skippedLines } = parseHaproxyLog(text);
     if (sessions.length === 0) {
-      return { status: 'warn', summary: `no HAProxy session lines found (${skippedLines} other lines skipped); is it \`option tcplog\` or \`option httplog\`?`, evidence: [] };
+      return {
+        status: 'warn',
+        summary: `no HAProxy session lines found (${skippedLines} other lines skipped); is it \`option tcplog\` or \`option httplog\`?`,
+        evidence: [],
+      };
     }
     const findings = analyseSessions(sessions);
     const order = ['broken', 'unreachable', 'suspect', 'healthy'] as const;
@@ -22,7 +27,9 @@ export const haproxyLog: Check = {
     // The worst servers' conclusions are the summary; the evidence contrasts them with the rest.
     const worst = ordered[0]?.verdict;
     const evidence = [
-      ...ordered.filter((finding) => finding.verdict !== worst || worst === 'healthy').map((finding) => finding.conclusion),
+      ...ordered
+        .filter((finding) => finding.verdict !== worst || worst === 'healthy')
+        .map((finding) => finding.conclusion),
       ...ordered.flatMap((finding) => explainClusterTime(finding) ?? []),
       ...states.map((state) => `${state}: ${explainTerminationState(state)}`),
       `${sessions.length} sessions read${skippedLines ? `, ${skippedLines} other lines skipped` : ''}`,
@@ -38,8 +45,14 @@ export const haproxyLog: Check = {
         symptom: { of: 'reply-routing', servers: broken.map((finding) => finding.name) },
       };
     }
-    if (unreachable.length) return { status: 'fail', summary: unreachable.map((finding) => finding.conclusion).join('; '), evidence };
-    if (suspect.length) return { status: 'warn', summary: suspect.map((finding) => finding.conclusion).join('; '), evidence };
-    return { status: 'ok', summary: `every server healthy (${findings.map((finding) => finding.name).join(', ')})`, evidence };
+    if (unreachable.length)
+      return { status: 'fail', summary: unreachable.map((finding) => finding.conclusion).join('; '), evidence };
+    if (suspect.length)
+      return { status: 'warn', summary: suspect.map((finding) => finding.conclusion).join('; '), evidence };
+    return {
+      status: 'ok',
+      summary: `every server healthy (${findings.map((finding) => finding.name).join(', ')})`,
+      evidence,
+    };
   },
 };

@@ -15,8 +15,21 @@ import type { HostPort } from '../options/proxy-setup.js';
 import { isLoopbackAddress } from '../routing/address-math.js';
 import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
-import { deliveredLocally, describeReplyRoute, remoteReplyRouteQuery, replyRouteQuery, targetIsLocal } from '../routing/reply-route.js';
-import { formatRule, isUserTable, mainPriority, tableForNewRouting, tableHasLocalDefault, tablesInUse } from '../routing/tables.js';
+import {
+  deliveredLocally,
+  describeReplyRoute,
+  remoteReplyRouteQuery,
+  replyRouteQuery,
+  targetIsLocal,
+} from '../routing/reply-route.js';
+import {
+  formatRule,
+  isUserTable,
+  mainPriority,
+  tableForNewRouting,
+  tableHasLocalDefault,
+  tablesInUse,
+} from '../routing/tables.js';
 import type { Check, CheckResult } from '../types.js';
 
 function fwmarkRule(rules: IpRule[], mark: number): IpRule | undefined {
@@ -28,7 +41,11 @@ function fwmarkRule(rules: IpRule[], mark: number): IpRule | undefined {
   });
 }
 
-async function readConnmark(ctx: DoctorContext, family: 4 | 6, mark: number): Promise<{ rules: ConnmarkRule[]; notes: string[] }> {
+async function readConnmark(
+  ctx: DoctorContext,
+  family: 4 | 6,
+  mark: number,
+): Promise<{ rules: ConnmarkRule[]; notes: string[] }> {
   const notes: string[] = [];
   const rules: ConnmarkRule[] = [];
   const save = await ctx.system.exec(family === 6 ? 'ip6tables-save' : 'iptables-save', ['-t', 'mangle']);
@@ -64,24 +81,39 @@ async function routingParts(ctx: DoctorContext, target: HostPort, local: boolean
   if (rule && tableHasLocalDefault(routes, rule.table as string)) {
     evidence.push(`rule ${formatRule(rule)} → table ${rule.table} has local ${localDefault} dev lo`);
   } else {
-    const { table, needsRoute } = rule ? { table: rule.table as string, needsRoute: true } : tableForNewRouting(ctx.options.table, routes, tablesInUse(rules, routes));
+    const { table, needsRoute } = rule
+      ? { table: rule.table as string, needsRoute: true }
+      : tableForNewRouting(ctx.options.table, routes, tablesInUse(rules, routes));
     const addRoute = [...ip, 'route', 'add', 'local', localDefault, 'dev', 'lo', 'table', table];
-    const apply = [...(rule ? [] : [[...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table]]), ...(needsRoute ? [addRoute] : [])];
+    const apply = [
+      ...(rule ? [] : [[...ip, 'rule', 'add', 'fwmark', String(mark), 'lookup', table]]),
+      ...(needsRoute ? [addRoute] : []),
+    ];
     parts.push({
-      missing: rule ? `table ${table} (used by rule ${formatRule(rule)}) has no local route` : `no fwmark ${mark} rule before main`,
+      missing: rule
+        ? `table ${table} (used by rule ${formatRule(rule)}) has no local route`
+        : `no fwmark ${mark} rule before main`,
       commands: apply.map((argv) => argv.join(' ')),
       apply,
     });
   }
-  const query = local ? replyRouteQuery(family, address, mark) : await remoteReplyRouteQuery(ctx, family, address, mark);
+  const query = local
+    ? replyRouteQuery(family, address, mark)
+    : await remoteReplyRouteQuery(ctx, family, address, mark);
   const marked = await ctx.ip.routeGet(query);
   evidence.push(describeReplyRoute(marked, address));
-  if (!deliveredLocally(marked) && parts.length === 0) parts.push({ missing: 'the kernel does not deliver marked replies locally', commands: [] });
+  if (!deliveredLocally(marked) && parts.length === 0)
+    parts.push({ missing: 'the kernel does not deliver marked replies locally', commands: [] });
   return parts;
 }
 
 /** CONNMARK save (and, for a remote target, the clear after it) in OUTPUT; restore where replies pass. */
-async function netfilterParts(ctx: DoctorContext, target: HostPort, local: boolean, evidence: string[]): Promise<Part[]> {
+async function netfilterParts(
+  ctx: DoctorContext,
+  target: HostPort,
+  local: boolean,
+  evidence: string[],
+): Promise<Part[]> {
   const { family, address } = target;
   const mark = ctx.setup.mark;
   const tables = family === 6 ? 'ip6tables' : 'iptables';
@@ -96,12 +128,19 @@ async function netfilterParts(ctx: DoctorContext, target: HostPort, local: boole
     });
   }
   const clearedAfterSave = connmark.rules.some(
-    (found) => found.kind === 'clear' && found.chain === 'OUTPUT' && save !== undefined && found.source === save.source && found.position > save.position,
+    (found) =>
+      found.kind === 'clear' &&
+      found.chain === 'OUTPUT' &&
+      save !== undefined &&
+      found.source === save.source &&
+      found.position > save.position,
   );
   if (!local && !clearedAfterSave) {
     parts.push({
       missing: `packets marked ${mark} keep their mark after the save: the fwmark rule delivers the proxy's own SYN to ${address} locally`,
-      commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j MARK --set-mark 0   # after the --save-mark rule`],
+      commands: [
+        `${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j MARK --set-mark 0   # after the --save-mark rule`,
+      ],
     });
   }
   // Locally generated replies (local target) pass OUTPUT; replies from a remote target arrive through PREROUTING.
@@ -151,19 +190,25 @@ export const markRouting: Check = {
     const targets = [ctx.setup.target4, ctx.setup.target6].filter((target): target is HostPort => target !== null);
     if (mark === 0) {
       const remote: string[] = [];
-      for (const target of targets) if (!(await targetIsLocal(ctx, target.family, target.address))) remote.push(target.address);
-      if (remote.length === 0) return { status: 'skip', summary: 'no -mark, and every target is on this host', evidence: [] };
+      for (const target of targets)
+        if (!(await targetIsLocal(ctx, target.family, target.address))) remote.push(target.address);
+      if (remote.length === 0)
+        return { status: 'skip', summary: 'no -mark, and every target is on this host', evidence: [] };
       return {
         status: 'warn',
         summary: `target ${remote.join(', ')} is not on this host and no -mark is set: its replies to spoofed clients will not come back here`,
         evidence: [],
-        remediation: { commands: [], text: 'Run the proxy with -mark N and add the mark-based routing this check then prints.' },
+        remediation: {
+          commands: [],
+          text: 'Run the proxy with -mark N and add the mark-based routing this check then prints.',
+        },
       };
     }
     const evidence: string[] = [];
     const parts: Part[] = [];
     for (const target of targets) parts.push(...(await diagnose(ctx, target, evidence)));
-    if (parts.length === 0) return { status: 'ok', summary: `replies to connections marked ${mark} are routed back locally`, evidence };
+    if (parts.length === 0)
+      return { status: 'ok', summary: `replies to connections marked ${mark} are routed back locally`, evidence };
     const apply = parts.flatMap((part) => part.apply ?? []);
     return {
       status: 'fail',

@@ -30,7 +30,8 @@ export const packetCapture: Check = {
   groups: ['capture'],
   async run(ctx): Promise<CheckResult> {
     if (!ctx.options.capture) return { status: 'skip', summary: 'not requested (add --capture)', evidence: [] };
-    if (ctx.setup.protocol === 'udp') return { status: 'skip', summary: 'captures the TCP handshake only', evidence: [] };
+    if (ctx.setup.protocol === 'udp')
+      return { status: 'skip', summary: 'captures the TCP handshake only', evidence: [] };
     const chosen: HostPort | null = ctx.setup.target4 ?? ctx.setup.target6;
     if (!chosen) return { status: 'skip', summary: 'no target', evidence: [] };
     const client = CAPTURE_CLIENT[chosen.family];
@@ -48,10 +49,19 @@ export const packetCapture: Check = {
     const capture = await ctx.system.capture({ interfaces, filter: `tcp and host ${client}` }, probe);
     if (!capture.ok) return { status: 'skip', summary: `no packet evidence: ${capture.reason}`, evidence: [] };
     const story = tellPacketStory(capture.packets, client, chosen.address);
-    const evidence = [`spoofed handshake ${client} → ${formatHostPort(chosen)}, captured on ${interfaces.join(', ')}`, ...story.lines];
-    if (story.completed) return { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed', evidence };
-    if (story.syns === 0) return { status: 'warn', summary: 'the probe\'s SYN was not seen on any interface', evidence };
+    const evidence = [
+      `spoofed handshake ${client} → ${formatHostPort(chosen)}, captured on ${interfaces.join(', ')}`,
+      ...story.lines,
+    ];
+    if (story.completed)
+      return { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed', evidence };
+    if (story.syns === 0) return { status: 'warn', summary: "the probe's SYN was not seen on any interface", evidence };
     const local = await targetIsLocal(ctx, chosen.family, chosen.address);
-    return { status: 'fail', summary: failureSummary(local, chosen.address, story.synAckInterfaces), evidence, symptom: { of: 'reply-routing' } };
+    return {
+      status: 'fail',
+      summary: failureSummary(local, chosen.address, story.synAckInterfaces),
+      evidence,
+      symptom: { of: 'reply-routing' },
+    };
   },
 };

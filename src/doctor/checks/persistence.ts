@@ -44,12 +44,17 @@ async function persistedTables(ctx: DoctorContext): Promise<Persisted> {
     for (const match of text?.matchAll(pattern) ?? []) if (match[1]) found.set(match[1], path);
   };
   const networkd = (await Promise.all(CONFIG_DIRS.networkd.map((dir) => filesIn(ctx, dir, '.network')))).flat();
-  const ifupdown = ['/etc/network/interfaces', ...(await Promise.all(CONFIG_DIRS.ifupdown.map((dir) => filesIn(ctx, dir, '')))).flat()];
+  const ifupdown = [
+    '/etc/network/interfaces',
+    ...(await Promise.all(CONFIG_DIRS.ifupdown.map((dir) => filesIn(ctx, dir, '')))).flat(),
+  ];
   const units = (await Promise.all(CONFIG_DIRS.units.map((dir) => filesIn(ctx, dir, '.service')))).flat();
   const ipRule = /ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/g;
   await Promise.all([
     ...networkd.map((path) => scan(path, /\[RoutingPolicyRule\][^[]*?^Table=(\w+)/gms)),
-    ...ifupdown.map((path) => scan(path, /^\s*(?:post-)?up\s+[^\n]*?ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/gm)),
+    ...ifupdown.map((path) =>
+      scan(path, /^\s*(?:post-)?up\s+[^\n]*?ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/gm),
+    ),
     ...units.map((path) => scan(path, new RegExp(`^ExecStartPre=[^\\n]*?${ipRule.source}`, 'gm'))),
     ...units.map(async (path) => {
       if (SETUP_ROUTING.test((await ctx.system.readFile(path)) ?? '')) setupRoutingUnit ??= path;
@@ -59,7 +64,8 @@ async function persistedTables(ctx: DoctorContext): Promise<Persisted> {
 }
 
 function ruleSection(rule: IpRule, family: 4 | 6): string {
-  const from = rule.src && rule.src !== 'all' ? `From=${rule.src}${rule.srclen !== undefined ? `/${rule.srclen}` : ''}\n` : '';
+  const from =
+    rule.src && rule.src !== 'all' ? `From=${rule.src}${rule.srclen !== undefined ? `/${rule.srclen}` : ''}\n` : '';
   const mark = rule.fwmark !== undefined ? `FirewallMark=${Number(rule.fwmark)}\n` : '';
   const iif = rule.iif ? `IncomingInterface=${rule.iif}\n` : '';
   return `[RoutingPolicyRule]\n${from}${iif}${mark}Table=${rule.table}\n${family === 6 ? 'Family=ipv6\n' : ''}`;
@@ -71,7 +77,9 @@ function routeSection(table: string, family: 4 | 6): string {
 
 /** One section per rule, and one local route per (family, table) however many rules share it. */
 function networkdSnippet(rules: { rule: IpRule; family: 4 | 6 }[]): string {
-  const routes = new Map(rules.map(({ rule, family }) => [`${family}/${rule.table}`, routeSection(rule.table as string, family)]));
+  const routes = new Map(
+    rules.map(({ rule, family }) => [`${family}/${rule.table}`, routeSection(rule.table as string, family)]),
+  );
   return [...rules.map(({ rule, family }) => ruleSection(rule, family)), ...routes.values()].join('\n');
 }
 
@@ -84,16 +92,20 @@ export const persistence: Check = {
       ...(await ctx.ip.rules(4)).filter(isMmproxyRule).map((rule) => ({ rule, family: 4 as const })),
       ...(await ctx.ip.rules(6)).filter(isMmproxyRule).map((rule) => ({ rule, family: 6 as const })),
     ];
-    if (live.length === 0) return { status: 'skip', summary: 'no mmproxy routing rules present to persist', evidence: [] };
+    if (live.length === 0)
+      return { status: 'skip', summary: 'no mmproxy routing rules present to persist', evidence: [] };
     const persisted = await persistedTables(ctx);
     const where = (rule: IpRule): string | null => {
       const file = persisted.tables.get(rule.table as string);
       if (file) return `in ${file}`;
       return persisted.setupRoutingUnit ? `re-created by mmproxy setup-routing in ${persisted.setupRoutingUnit}` : null;
     };
-    const evidence = live.map(({ rule, family }) => `IPv${family} rule ${formatRule(rule)}: ${where(rule) ?? 'in no boot-time configuration'}`);
+    const evidence = live.map(
+      ({ rule, family }) => `IPv${family} rule ${formatRule(rule)}: ${where(rule) ?? 'in no boot-time configuration'}`,
+    );
     const missing = live.filter(({ rule }) => where(rule) === null);
-    if (missing.length === 0) return { status: 'ok', summary: 'the routing rules are in boot-time configuration', evidence };
+    if (missing.length === 0)
+      return { status: 'ok', summary: 'the routing rules are in boot-time configuration', evidence };
     const snippet = networkdSnippet(missing);
     return {
       status: 'warn',

@@ -5,7 +5,8 @@
  */
 import type { Check, CheckResult } from '../types.js';
 
-const WHY_TRANSPARENT = 'the proxy binds upstream sockets to the client\'s own address, which needs IP_TRANSPARENT (CAP_NET_ADMIN or CAP_NET_RAW)';
+const WHY_TRANSPARENT =
+  "the proxy binds upstream sockets to the client's own address, which needs IP_TRANSPARENT (CAP_NET_ADMIN or CAP_NET_RAW)";
 
 export const privilege: Check = {
   id: 'privilege',
@@ -23,11 +24,17 @@ export const privilege: Check = {
     }
     if (ctx.setup.mark !== 0) {
       const result = await ctx.system.probeSocketOption({ family: 4, option: 'mark', mark: ctx.setup.mark });
-      evidence.push(result.ok ? `setsockopt(SO_MARK, ${ctx.setup.mark}) succeeded` : `setsockopt(SO_MARK) failed: ${result.code}`);
+      evidence.push(
+        result.ok ? `setsockopt(SO_MARK, ${ctx.setup.mark}) succeeded` : `setsockopt(SO_MARK) failed: ${result.code}`,
+      );
       if (!result.ok) missing.push('SO_MARK');
     }
     if (missing.length === 0) {
-      return { status: 'ok', summary: `this process may set ${families.length ? 'IP_TRANSPARENT' : 'nothing'}${ctx.setup.mark ? ' and SO_MARK' : ''}`, evidence };
+      return {
+        status: 'ok',
+        summary: `this process may set ${families.length ? 'IP_TRANSPARENT' : 'nothing'}${ctx.setup.mark ? ' and SO_MARK' : ''}`,
+        evidence,
+      };
     }
     return {
       status: 'fail',

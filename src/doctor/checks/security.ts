@@ -9,8 +9,17 @@ import type { Check, CheckResult } from '../types.js';
 /** Judges the allowed subnets, wherever they were read from (`from` names it). */
 function judgeSubnets(subnets: string[], from: string, listen: string): CheckResult {
   const open = subnets.filter((subnet) => subnet.endsWith('/0'));
-  if (open.length) return { status: 'warn', summary: `${from} allows ${open.join(', ')}: anyone may pose as any client`, evidence: subnets };
-  return { status: 'ok', summary: `only ${subnets.length} subnet${subnets.length === 1 ? '' : 's'} from ${from} may connect to ${listen}`, evidence: subnets };
+  if (open.length)
+    return {
+      status: 'warn',
+      summary: `${from} allows ${open.join(', ')}: anyone may pose as any client`,
+      evidence: subnets,
+    };
+  return {
+    status: 'ok',
+    summary: `only ${subnets.length} subnet${subnets.length === 1 ? '' : 's'} from ${from} may connect to ${listen}`,
+    evidence: subnets,
+  };
 }
 
 export const security: Check = {
@@ -28,20 +37,31 @@ export const security: Check = {
           status: 'fail',
           summary: `-allowed-subnets ${file}: the file cannot be read, so the proxy will not start`,
           evidence: [],
-          remediation: { commands: [`printf '%s\\n' 192.0.2.10/32 > ${file}   # your load balancers' addresses`], text: 'Create it with one CIDR per line.' },
+          remediation: {
+            commands: [`printf '%s\\n' 192.0.2.10/32 > ${file}   # your load balancers' addresses`],
+            text: 'Create it with one CIDR per line.',
+          },
         };
       }
-      const subnets = text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+      const subnets = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('#'));
       return judgeSubnets(subnets, file, name);
     }
-    if (ctx.setup.allowedSubnets) return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);
-    if (isLoopbackAddress(listen.address)) return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
+    if (ctx.setup.allowedSubnets)
+      return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);
+    if (isLoopbackAddress(listen.address))
+      return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
     return {
       status: 'warn',
       summary: `listening on ${name} with no -allowed-subnets: anyone who reaches the port can pose as any client`,
       evidence: [],
       remediation: {
-        commands: [`printf '%s\\n' 192.0.2.10/32 > /etc/mmproxy/allowed-subnets   # your load balancers' addresses`, `mmproxy … -allowed-subnets /etc/mmproxy/allowed-subnets`],
+        commands: [
+          `printf '%s\\n' 192.0.2.10/32 > /etc/mmproxy/allowed-subnets   # your load balancers' addresses`,
+          `mmproxy … -allowed-subnets /etc/mmproxy/allowed-subnets`,
+        ],
         text: 'List the load balancers that may connect.',
       },
     };

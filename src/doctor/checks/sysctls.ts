@@ -79,7 +79,13 @@ export const sysctls: Check = {
   title: 'Kernel settings',
   groups: ['sysctl'],
   async run(ctx): Promise<CheckResult> {
-    const lines = await Promise.all([synRetries(ctx), somaxconn(ctx), rpFilter(ctx), routeLocalnet(ctx), ipForward(ctx)]);
+    const lines = await Promise.all([
+      synRetries(ctx),
+      somaxconn(ctx),
+      rpFilter(ctx),
+      routeLocalnet(ctx),
+      ipForward(ctx),
+    ]);
     const warnings = lines.filter((line) => line.warn);
     const evidence = lines.map((line) => `${line.warn ? '! ' : ''}${line.text}`);
     if (warnings.length === 0) return { status: 'ok', summary: 'no kernel setting stands in the way', evidence };

@@ -18,7 +18,7 @@ export function describeProbe(result: ConnectProbeResult, timeoutMs: number): st
       return 'refused (nothing listens there)';
     case 'timeout':
       return `no answer within ${timeoutMs} ms`;
-    default:
+    case 'error':
       return `failed: ${result.syscall ?? 'connect'} ${result.code ?? ''}`.trim();
   }
 }
@@ -30,9 +30,12 @@ interface Verdict {
 }
 
 function judge(target: string, plain: ConnectProbeResult, spoofed: ConnectProbeResult): Verdict {
-  if (plain.outcome === 'refused') return { status: 'fail', summary: `nothing listens on ${target}: start the app, or fix -4/-6` };
-  if (plain.outcome !== 'connected') return { status: 'fail', summary: `${target} is unreachable even without spoofing` };
-  if (spoofed.outcome === 'connected') return { status: 'ok', summary: `${target} answers plain and spoofed connections` };
+  if (plain.outcome === 'refused')
+    return { status: 'fail', summary: `nothing listens on ${target}: start the app, or fix -4/-6` };
+  if (plain.outcome !== 'connected')
+    return { status: 'fail', summary: `${target} is unreachable even without spoofing` };
+  if (spoofed.outcome === 'connected')
+    return { status: 'ok', summary: `${target} answers plain and spoofed connections` };
   if (spoofed.outcome === 'timeout') {
     return {
       status: 'fail',
@@ -40,14 +43,24 @@ function judge(target: string, plain: ConnectProbeResult, spoofed: ConnectProbeR
       replyLost: true,
     };
   }
-  if (spoofed.code === 'EPERM') return { status: 'fail', summary: `spoofed connect to ${target} not permitted (see privilege)` };
-  return { status: 'fail', summary: `spoofed connect to ${target} failed: ${spoofed.syscall ?? 'connect'} ${spoofed.code ?? ''}`.trim() };
+  if (spoofed.code === 'EPERM')
+    return { status: 'fail', summary: `spoofed connect to ${target} not permitted (see privilege)` };
+  return {
+    status: 'fail',
+    summary: `spoofed connect to ${target} failed: ${spoofed.syscall ?? 'connect'} ${spoofed.code ?? ''}`.trim(),
+  };
 }
 
 async function probeTarget(ctx: DoctorContext, target: HostPort): Promise<{ verdict: Verdict; evidence: string[] }> {
   const timeoutMs = ctx.options.probeTimeoutMs;
   const endpoint = { address: target.address, port: target.port };
-  const plain = await ctx.system.probeConnect({ source: null, target: endpoint, transparent: false, mark: 0, timeoutMs });
+  const plain = await ctx.system.probeConnect({
+    source: null,
+    target: endpoint,
+    transparent: false,
+    mark: 0,
+    timeoutMs,
+  });
   const client = PROBE_CLIENT[target.family];
   const spoofed = await ctx.system.probeConnect({
     source: { address: client, port: 0 },
@@ -73,10 +86,14 @@ export const target: Check = {
   title: 'Target reachability',
   groups: ['target'],
   async run(ctx): Promise<CheckResult> {
-    if (ctx.setup.protocol === 'udp') return { status: 'skip', summary: 'UDP target: no connection to probe (see udp-wildcard)', evidence: [] };
+    if (ctx.setup.protocol === 'udp')
+      return { status: 'skip', summary: 'UDP target: no connection to probe (see udp-wildcard)', evidence: [] };
     const targets = [ctx.setup.target4, ctx.setup.target6].filter((entry): entry is HostPort => entry !== null);
     const results = await Promise.all(targets.map((entry) => probeTarget(ctx, entry)));
-    const worst = results.reduce<Verdict | null>((acc, { verdict }) => (!acc || RANK[verdict.status] > RANK[acc.status] ? verdict : acc), null);
+    const worst = results.reduce<Verdict | null>(
+      (acc, { verdict }) => (!acc || RANK[verdict.status] > RANK[acc.status] ? verdict : acc),
+      null,
+    );
     if (!worst) return { status: 'skip', summary: 'no target', evidence: [] };
     const worstOnes = results.filter(({ verdict }) => verdict.status === worst.status);
     return {

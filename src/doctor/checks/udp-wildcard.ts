@@ -54,7 +54,9 @@ export const udpWildcard: Check = {
     const wildcard: HostPort[] = [];
     const absent: HostPort[] = [];
     for (const entry of targets) {
-      const bound = sockets.filter((socket) => socket.port === entry.port && (socket.address === entry.address || WILDCARD.has(socket.address)));
+      const bound = sockets.filter(
+        (socket) => socket.port === entry.port && (socket.address === entry.address || WILDCARD.has(socket.address)),
+      );
       for (const socket of bound) evidence.push(`UDP socket bound to ${formatHostPort({ ...socket })}`);
       if (bound.some((socket) => socket.address === entry.address)) continue;
       if (bound.length === 0) {
@@ -63,7 +65,9 @@ export const udpWildcard: Check = {
       }
       wildcard.push(entry);
       const answer = await ctx.ip.routeGet({ family: entry.family, destination: PROBE_CLIENT[entry.family] });
-      const chosen = answer.ok ? (answer.route.prefsrc ?? answer.route.from ?? 'the outgoing interface\'s address') : answer.error;
+      const chosen = answer.ok
+        ? (answer.route.prefsrc ?? answer.route.from ?? "the outgoing interface's address")
+        : answer.error;
       evidence.push(
         `a reply to ${PROBE_CLIENT[entry.family]} from the wildcard socket takes source ${chosen}` +
           (answer.ok ? ` (\`${answer.command}\` → ${formatRoute(answer.route)})` : '') +
@@ -76,13 +80,20 @@ export const udpWildcard: Check = {
         summary: `the app's UDP socket for ${wildcard.map(formatHostPort).join(', ')} is bound to a wildcard address: its replies miss the loopback routing`,
         evidence,
         remediation: {
-          commands: wildcard.map((entry) => `# bind the app to ${formatHostPort(entry)} instead of ${entry.family === 6 ? '[::]' : '0.0.0.0'}:${entry.port}`),
+          commands: wildcard.map(
+            (entry) =>
+              `# bind the app to ${formatHostPort(entry)} instead of ${entry.family === 6 ? '[::]' : '0.0.0.0'}:${entry.port}`,
+          ),
           text: 'Configure the app to listen on the target address itself (not 0.0.0.0 / ::).',
         },
       };
     }
     if (absent.length) {
-      return { status: 'warn', summary: `nothing is bound to UDP ${absent.map(formatHostPort).join(', ')} yet`, evidence };
+      return {
+        status: 'warn',
+        summary: `nothing is bound to UDP ${absent.map(formatHostPort).join(', ')} yet`,
+        evidence,
+      };
     }
     return { status: 'ok', summary: 'the UDP target is bound to its own address', evidence };
   },

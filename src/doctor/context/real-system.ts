@@ -13,13 +13,18 @@ const EXEC_MAX_BYTES = 16 * 1024 * 1024;
 
 function run(file: string, args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: EXEC_TIMEOUT_MS, maxBuffer: EXEC_MAX_BYTES, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) return resolve({ code: 0, stdout, stderr });
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return resolve({ code: 127, stdout: '', stderr: `${file}: not installed` });
-      const status = typeof code === 'number' ? code : 1;
-      resolve({ code: status, stdout, stderr: stderr || error.message });
-    });
+    execFile(
+      file,
+      args,
+      { timeout: EXEC_TIMEOUT_MS, maxBuffer: EXEC_MAX_BYTES, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ code: 0, stdout, stderr });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return resolve({ code: 127, stdout: '', stderr: `${file}: not installed` });
+        const status = typeof code === 'number' ? code : 1;
+        resolve({ code: status, stdout, stderr: stderr || error.message });
+      },
+    );
   });
 }
 

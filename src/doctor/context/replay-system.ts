@@ -10,7 +10,9 @@ import type { Recording } from './recording-system.js';
 export function replaySystem(recording: Recording, overrides: Recording = {}): SystemAccess {
   const answers: Recording = { ...recording, ...overrides };
   const answer = <T>(key: string): Promise<T> =>
-    key in answers ? Promise.resolve(answers[key] as T) : Promise.reject(new Error(`fixture has no answer for: ${key}`));
+    key in answers
+      ? Promise.resolve(answers[key] as T)
+      : Promise.reject(new Error(`fixture has no answer for: ${key}`));
   let clock = 0;
   return {
     exec: (file, args) => answer(recordKey.exec(file, args)),

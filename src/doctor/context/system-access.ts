@@ -3,11 +3,7 @@
  * interface: the real implementation (./real-system.ts) runs commands and
  * native probes; ./replay-system.ts answers from a recorded fixture.
  */
-import type {
-  ConnectProbeOptions,
-  ConnectProbeResult,
-  SocketOptionProbeResult,
-} from '../../native/native-types.js';
+import type { ConnectProbeOptions, ConnectProbeResult, SocketOptionProbeResult } from '../../native/native-types.js';
 import type { CaptureRequest, CaptureResult } from '../capture/capture-types.js';
 
 export interface ExecResult {

@@ -33,7 +33,9 @@ export interface ServerFinding {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function isSignature(session: HaproxySession): boolean {
@@ -69,7 +71,12 @@ function analyseServer(name: string, sessions: HaproxySession[]): ServerFinding 
     };
   }
   if (stuck.length === 0) {
-    return { ...base, stuck: 0, verdict: 'healthy', conclusion: `server ${name}: ${sessions.length} session${sessions.length === 1 ? '' : 's'}, healthy (${states})` };
+    return {
+      ...base,
+      stuck: 0,
+      verdict: 'healthy',
+      conclusion: `server ${name}: ${sessions.length} session${sessions.length === 1 ? '' : 's'}, healthy (${states})`,
+    };
   }
   const times = stuck.map((session) => session.totalMs);
   const middle = median(times);
@@ -99,7 +106,8 @@ function analyseServer(name: string, sessions: HaproxySession[]): ServerFinding 
 export function explainClusterTime(finding: ServerFinding): string | null {
   const ms = finding.stuckMedianMs;
   if (ms === null) return null;
-  if (finding.timedOut) return `${seconds(ms)} is HAProxy's own \`timeout server\`: it gave up before the proxy's connect did`;
+  if (finding.timedOut)
+    return `${seconds(ms)} is HAProxy's own \`timeout server\`: it gave up before the proxy's connect did`;
   if (ms >= 6800 && ms <= 7600) {
     return `${seconds(ms)} is the give-up time of go-mmproxy and cloudflare/mmproxy: TCP_SYNCNT=2 sends SYNs at 0, 1 and 3 s and fails the connect at ~7 s`;
   }

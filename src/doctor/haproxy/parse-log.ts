@@ -31,10 +31,13 @@ const timer = String.raw`\+?-?\d+`;
 // client:port [accept date] frontend backend/server
 const HEAD = String.raw`(\S+):(\d+) \[([^\]]+)\] (\S+) ([^\s/]+)\/(\S+) `;
 // Tw/Tc/Tt bytes state(2) actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue
-const TCP = new RegExp(HEAD + String.raw`(${timer})\/(${timer})\/(${timer}) (\+?\d+) (\S{2}) \d+\/\d+\/\d+\/\d+\/\+?\d+ \d+\/\d+`);
+const TCP = new RegExp(
+  HEAD + String.raw`(${timer})\/(${timer})\/(${timer}) (\+?\d+) (\S{2}) \d+\/\d+\/\d+\/\d+\/\+?\d+ \d+\/\d+`,
+);
 // TR/Tw/Tc/Tr/Ta status bytes cookie cookie state(4) conns queues
 const HTTP = new RegExp(
-  HEAD + String.raw`(${timer})\/(${timer})\/(${timer})\/(${timer})\/(${timer}) (-?\d+) (\+?\d+) \S+ \S+ (\S{4}) \d+\/\d+\/\d+\/\d+\/\+?\d+ \d+\/\d+`,
+  HEAD +
+    String.raw`(${timer})\/(${timer})\/(${timer})\/(${timer})\/(${timer}) (-?\d+) (\+?\d+) \S+ \S+ (\S{4}) \d+\/\d+\/\d+\/\d+\/\+?\d+ \d+\/\d+`,
 );
 
 const num = (text: string | undefined) => Number((text ?? '').replace('+', ''));

@@ -91,14 +91,19 @@ export function parseDuration(text: string, flag: string): number {
 
 export function proxySetupFromFlags(flags: ProxyFlags): ProxySetup {
   const protocol = flags.p ?? 'tcp';
-  if (protocol !== 'tcp' && protocol !== 'udp') throw new UsageError(`-p ${JSON.stringify(protocol)}: expected tcp or udp`);
+  if (protocol !== 'tcp' && protocol !== 'udp')
+    throw new UsageError(`-p ${JSON.stringify(protocol)}: expected tcp or udp`);
   const mark = flags.mark ?? 0;
-  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) throw new UsageError(`-mark ${mark}: expected an integer 0..4294967295`);
+  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff)
+    throw new UsageError(`-mark ${mark}: expected an integer 0..4294967295`);
   const target4 = optionalTarget(flags['4'] ?? DEFAULT_TARGET4, '-4');
   const target6 = optionalTarget(flags['6'] ?? DEFAULT_TARGET6, '-6');
   if (target4 && target4.family !== 4) throw new UsageError('-4 needs an IPv4 address');
   if (target6 && target6.family !== 6) throw new UsageError('-6 needs an IPv6 address');
-  const connectTimeoutMs = flags['connect-timeout'] === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseDuration(flags['connect-timeout'], '--connect-timeout');
+  const connectTimeoutMs =
+    flags['connect-timeout'] === undefined
+      ? DEFAULT_CONNECT_TIMEOUT_MS
+      : parseDuration(flags['connect-timeout'], '--connect-timeout');
   return {
     listen: parseHostPort(flags.l ?? DEFAULT_LISTEN, '-l'),
     target4,

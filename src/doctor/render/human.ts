@@ -27,14 +27,20 @@ function countLine(reports: CheckReport[]): string {
     [count('ok'), 'ok'],
     [count('skip'), 'skipped'],
   ];
-  return parts.filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`).join(', ');
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, word]) => `${n} ${word}`)
+    .join(', ');
 }
 
 function renderReport(report: CheckReport, options: RenderOptions): string[] {
   const p = paint(options.colour);
   const symbol = p.status(report.status, SYMBOL[report.status]);
   const lines = wrap(`${report.title}: ${report.summary}`, options.width - 2, '', '  ');
-  const out = [`${symbol} ${lines[0] === undefined ? '' : p.bold(lines[0])}`, ...lines.slice(1).map((line) => `  ${line}`)];
+  const out = [
+    `${symbol} ${lines[0] === undefined ? '' : p.bold(lines[0])}`,
+    ...lines.slice(1).map((line) => `  ${line}`),
+  ];
   if (report.status === 'skip') return out.map((line) => p.dim(line));
   for (const item of report.evidence) out.push(...wrap(item, options.width, `${INDENT}· `, `${INDENT}  `));
   const fix = report.remediation;
@@ -51,9 +57,17 @@ export function renderHuman(reports: CheckReport[], options: RenderOptions): str
   const diagnosis = diagnose(reports);
   if (diagnosis) {
     const { rootCause, explains } = diagnosis;
-    const headline = wrap(`Most likely root cause: ${rootCause.title}: ${rootCause.summary}`, options.width - 2, '', '');
+    const headline = wrap(
+      `Most likely root cause: ${rootCause.title}: ${rootCause.summary}`,
+      options.width - 2,
+      '',
+      '',
+    );
     out.push(...headline.map((line, i) => `${i === 0 ? p.status('fail', SYMBOL.fail) : ' '} ${line}`));
-    if (explains.length) out.push(...wrap(`It explains: ${explains.map((report) => report.title).join(', ')}.`, options.width, '  ', '  '));
+    if (explains.length)
+      out.push(
+        ...wrap(`It explains: ${explains.map((report) => report.title).join(', ')}.`, options.width, '  ', '  '),
+      );
     const joined = joinedConclusion(diagnosis);
     if (joined) out.push(...wrap(joined, options.width, '  ', '  '));
     out.push('');
@@ -61,7 +75,14 @@ export function renderHuman(reports: CheckReport[], options: RenderOptions): str
   for (const report of reports) out.push(...renderReport(report, options));
   out.push('', countLine(reports) + '.');
   if (reports.some((report) => report.status === 'fail' && report.remediation?.apply?.length)) {
-    out.push(...wrap('Run `mmproxy doctor --fix` (same options) to apply the routing fixes and re-check.', options.width, '', ''));
+    out.push(
+      ...wrap(
+        'Run `mmproxy doctor --fix` (same options) to apply the routing fixes and re-check.',
+        options.width,
+        '',
+        '',
+      ),
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -23,7 +23,9 @@ export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: 
       status,
       summary,
       evidence,
-      remediation: remediation ? { commands: remediation.commands, text: remediation.text, appliedByFix: Boolean(remediation.apply?.length) } : null,
+      remediation: remediation
+        ? { commands: remediation.commands, text: remediation.text, appliedByFix: Boolean(remediation.apply?.length) }
+        : null,
       elapsedMs: Math.round(elapsedMs * 10) / 10,
     })),
     ...(fix ? { fix } : {}),

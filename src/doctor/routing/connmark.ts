@@ -30,7 +30,8 @@ function valueAfter(tokens: string[], option: string): string | undefined {
 
 function iptablesKind(tokens: string[]): ConnmarkRule['kind'] | null {
   const target = valueAfter(tokens, '-j');
-  if (target === 'CONNMARK') return tokens.includes('--save-mark') ? 'save' : tokens.includes('--restore-mark') ? 'restore' : null;
+  if (target === 'CONNMARK')
+    return tokens.includes('--save-mark') ? 'save' : tokens.includes('--restore-mark') ? 'restore' : null;
   // iptables-save prints `--set-mark 0` as `--set-xmark 0x0/0xffffffff`.
   const value = valueAfter(tokens, '--set-xmark') ?? valueAfter(tokens, '--set-mark');
   if (target === 'MARK' && value !== undefined && Number(value.split('/')[0]) === 0) return 'clear';
@@ -101,8 +102,16 @@ export function connmarkFromNftables(json: string, mark: number): ConnmarkRule[]
       if (!mangle || !matchesMark) continue;
       const [to, from] = [keyOf(mangle.key), keyOf(mangle.value)];
       const clear = to === 'meta' && Number(mangle.value) === 0;
-      const kind = to === 'ct' && from === 'meta' ? 'save' : to === 'meta' && from === 'ct' ? 'restore' : clear ? 'clear' : null;
-      if (kind) found.push({ kind, position, chain: hook.toUpperCase(), source: 'nftables', text: `${rule.family} ${rule.table} ${rule.chain}: ${NFT_TEXT[kind]}` });
+      const kind =
+        to === 'ct' && from === 'meta' ? 'save' : to === 'meta' && from === 'ct' ? 'restore' : clear ? 'clear' : null;
+      if (kind)
+        found.push({
+          kind,
+          position,
+          chain: hook.toUpperCase(),
+          source: 'nftables',
+          text: `${rule.family} ${rule.table} ${rule.chain}: ${NFT_TEXT[kind]}`,
+        });
     }
   });
   return found;

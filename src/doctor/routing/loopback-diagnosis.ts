@@ -92,13 +92,20 @@ function findMissingPart(
       fix: {
         commands: [
           [...ipPrefix(family), 'rule', 'del', 'priority', String(afterMain.priority)],
-          addRule(family, afterMain.srclen !== undefined ? `${afterMain.src}/${afterMain.srclen}` : source, afterMain.table as string, priority),
+          addRule(
+            family,
+            afterMain.srclen !== undefined ? `${afterMain.src}/${afterMain.srclen}` : source,
+            afterMain.table as string,
+            priority,
+          ),
         ],
         text: `Move the rule before main.`,
       },
     };
   }
-  const wrongSource = candidates.find((rule) => !ruleCoversSource(rule, target, hostLength) && withLocal(rule) && rule.priority < main);
+  const wrongSource = candidates.find(
+    (rule) => !ruleCoversSource(rule, target, hostLength) && withLocal(rule) && rule.priority < main,
+  );
   if (wrongSource) {
     const table = wrongSource.table as string;
     return {
@@ -118,9 +125,15 @@ function findMissingPart(
   const { table, needsRoute } = tableForNewRouting(requestedTable, routes, used);
   return {
     summary: `no rule sends replies from ${target} (iif lo) to a table with a local route`,
-    evidence: [requestedTable === undefined ? `table ${table} is free (no rule or route uses it)` : `table ${table}, as asked for`],
+    evidence: [
+      requestedTable === undefined
+        ? `table ${table} is free (no rule or route uses it)`
+        : `table ${table}, as asked for`,
+    ],
     fix: {
-      commands: needsRoute ? [addRule(family, source, table), addRoute(family, table)] : [addRule(family, source, table)],
+      commands: needsRoute
+        ? [addRule(family, source, table), addRoute(family, table)]
+        : [addRule(family, source, table)],
       text: 'Add the loopback policy routing (rule and table).',
     },
   };
@@ -144,7 +157,9 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Pr
   ]);
   const verdict = describeReplyRoute(answer, address);
   if (deliveredLocally(answer)) {
-    const rule = loopbackRules(rules).find((candidate) => ruleCoversSource(candidate, address, hostPrefixLength(family)));
+    const rule = loopbackRules(rules).find((candidate) =>
+      ruleCoversSource(candidate, address, hostPrefixLength(family)),
+    );
     return {
       status: 'ok',
       summary: `replies from ${address} to spoofed clients are routed back over lo`,
@@ -158,14 +173,30 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Pr
       evidence: [verdict],
     };
   }
-  const finding = findMissingPart(family, address, rules, routes, {
-    rules: [...rules, ...otherRules],
-    routes: [...routes, ...otherRoutes],
-  }, ctx.options.table);
+  const finding = findMissingPart(
+    family,
+    address,
+    rules,
+    routes,
+    {
+      rules: [...rules, ...otherRules],
+      routes: [...routes, ...otherRoutes],
+    },
+    ctx.options.table,
+  );
   const remediation = finding.fix.commands.length
-    ? { commands: finding.fix.commands.map((argv) => argv.join(' ')), text: finding.fix.text, apply: finding.fix.commands }
+    ? {
+        commands: finding.fix.commands.map((argv) => argv.join(' ')),
+        text: finding.fix.text,
+        apply: finding.fix.commands,
+      }
     : { commands: [], text: finding.fix.text };
-  return { status: 'fail', summary: finding.summary, evidence: [verdict, ...finding.evidence, ...runningProxyEvidence(ctx)], remediation };
+  return {
+    status: 'fail',
+    summary: finding.summary,
+    evidence: [verdict, ...finding.evidence, ...runningProxyEvidence(ctx)],
+    remediation,
+  };
 }
 
 /** What the running proxy has already suffered from this (--from-running): its connects time out. */

@@ -23,7 +23,12 @@ export function replyRouteQuery(family: Family, target: string, mark = 0): Route
  * arrives on the interface facing the target and undergoes an *input*
  * lookup, which `iif` asks for.
  */
-export async function remoteReplyRouteQuery(ctx: DoctorContext, family: Family, target: string, mark: number): Promise<RouteQuery> {
+export async function remoteReplyRouteQuery(
+  ctx: DoctorContext,
+  family: Family,
+  target: string,
+  mark: number,
+): Promise<RouteQuery> {
   const toward = await ctx.ip.routeGet({ family, destination: target });
   const iif = toward.ok ? toward.route.dev : undefined;
   return { ...replyRouteQuery(family, target, mark), ...(iif ? { iif } : {}) };

@@ -79,7 +79,11 @@ export interface NewRoutingTable {
  * add; a free one (freeTable) when none was asked for. `familyRoutes` are the
  * routes of the family being fixed, `used` the tables of both families.
  */
-export function tableForNewRouting(requested: string | undefined, familyRoutes: IpRoute[], used: Set<string>): NewRoutingTable {
+export function tableForNewRouting(
+  requested: string | undefined,
+  familyRoutes: IpRoute[],
+  used: Set<string>,
+): NewRoutingTable {
   if (requested === undefined) return { table: freeTable(used), needsRoute: true };
   const present = tableRoutes(familyRoutes, requested);
   const others = present.filter((route) => !isLocalDefaultViaLo(route));
@@ -99,7 +103,10 @@ export function freePriorityBefore(rules: IpRule[], limit: number): number {
 export function formatRule(rule: IpRule): string {
   const parts = [`${rule.priority}:`];
   if ('not' in rule) parts.push('not');
-  parts.push('from', rule.src === undefined ? 'all' : rule.srclen !== undefined ? `${rule.src}/${rule.srclen}` : rule.src);
+  parts.push(
+    'from',
+    rule.src === undefined ? 'all' : rule.srclen !== undefined ? `${rule.src}/${rule.srclen}` : rule.src,
+  );
   if (rule.fwmark !== undefined) parts.push('fwmark', rule.fwmask ? `${rule.fwmark}/${rule.fwmask}` : rule.fwmark);
   if (rule.iif !== undefined) parts.push('iif', rule.iif);
   if (rule.action !== undefined) parts.push(rule.action);

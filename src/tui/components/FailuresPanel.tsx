@@ -13,7 +13,11 @@ export interface FailureRow {
 }
 
 export function failureRows(counters: CountersSnapshot, recent: RecentActivity): FailureRow[] {
-  return FAILURE_REASONS.map((reason) => ({ reason, recent: recent.failures[reason] ?? 0, total: counters.failures[reason] }))
+  return FAILURE_REASONS.map((reason) => ({
+    reason,
+    recent: recent.failures[reason] ?? 0,
+    total: counters.failures[reason],
+  }))
     .filter((row) => row.total > 0)
     .sort((a, b) => b.recent - a.recent || b.total - a.total);
 }
@@ -44,7 +48,10 @@ export function FailuresPanel({ rows, recent, badHeaders, maxRows }: FailuresPan
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        Failures <Text dimColor>(last {recent.windowSeconds}s / total){hidden > 0 ? ` +${hidden} more` : ''}</Text>
+        Failures{' '}
+        <Text dimColor>
+          (last {recent.windowSeconds}s / total){hidden > 0 ? ` +${hidden} more` : ''}
+        </Text>
       </Text>
       {shown.map((row) => (
         <Text key={row.reason} wrap="truncate">

@@ -40,16 +40,31 @@ export function Header({ proxy, counters, recent, width, paused }: HeaderProps) 
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
-        <Text bold color="cyan">mmproxy top</Text> {proxy.protocol} {formatEndpoint(proxy.listen)} → {targetsText(proxy)} · pid{' '}
-        {proxy.pid} · up {formatAge(proxy.uptimeSeconds)}
+        <Text bold color="cyan">
+          mmproxy top
+        </Text>{' '}
+        {proxy.protocol} {formatEndpoint(proxy.listen)} → {targetsText(proxy)} · pid {proxy.pid} · up{' '}
+        {formatAge(proxy.uptimeSeconds)}
         {paused ? <Text inverse> PAUSED </Text> : ''}
       </Text>
       <Text wrap="truncate">
         flows <Text bold>{counters.active}</Text> active · {counters.accepted} accepted · {counters.established}{' '}
         established · {failed > 0 ? <Text color="red">{failed} failed</Text> : '0 failed'}
       </Text>
-      <ThroughputLine label="→ target" rate={counters.rate.toTarget} total={counters.bytesToTarget} history={recent.throughput.map((t) => t.toTarget)} width={width} />
-      <ThroughputLine label="← client" rate={counters.rate.toClient} total={counters.bytesToClient} history={recent.throughput.map((t) => t.toClient)} width={width} />
+      <ThroughputLine
+        label="→ target"
+        rate={counters.rate.toTarget}
+        total={counters.bytesToTarget}
+        history={recent.throughput.map((t) => t.toTarget)}
+        width={width}
+      />
+      <ThroughputLine
+        label="← client"
+        rate={counters.rate.toClient}
+        total={counters.bytesToClient}
+        history={recent.throughput.map((t) => t.toClient)}
+        width={width}
+      />
     </Box>
   );
 }

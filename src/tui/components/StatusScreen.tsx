@@ -21,9 +21,7 @@ export function StatusScreen({ problem, width }: StatusScreenProps) {
             {problemTitle(problem)}
           </Text>
           <Text>{problem.message}</Text>
-          <Text dimColor>
-            {retryText(problem)} · q quit
-          </Text>
+          <Text dimColor>{retryText(problem)} · q quit</Text>
         </>
       ) : (
         <Text>Connecting to the proxy's stats socket…</Text>

@@ -26,7 +26,13 @@ export function TopView({ feed, keys, layout, width, interactive }: TopViewProps
   return (
     <Box flexDirection="column" width={width}>
       {feed.connection !== 'live' && problem ? <StaleBanner problem={problem} sampledAt={snapshot.sampledAt} /> : null}
-      <Header proxy={snapshot.proxy} counters={snapshot.counters} recent={snapshot.recent} width={width} paused={keys.paused} />
+      <Header
+        proxy={snapshot.proxy}
+        counters={snapshot.counters}
+        recent={snapshot.recent}
+        width={width}
+        paused={keys.paused}
+      />
       <FlowTable flows={layout.flows} columns={layout.columns} emptyText={layout.emptyText} />
       <FailuresPanel
         rows={layout.failures}

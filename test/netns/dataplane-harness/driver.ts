@@ -48,7 +48,11 @@ export function dataPlaneConfig(overrides: Partial<DataPlaneConfig> = {}): DataP
 }
 
 /** Polls check() until it returns a value other than undefined; bounded. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, waitMs = DEFAULT_WAIT_MS): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  waitMs = DEFAULT_WAIT_MS,
+): Promise<T> {
   const timeoutMs = scaled(waitMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -67,7 +71,11 @@ export class DataPlaneDriver {
   ) {}
 
   /** `maxOpenFiles` runs the driver under `prlimit --nofile`, to provoke EMFILE. */
-  static async start(host: Host, config: DataPlaneConfig, { maxOpenFiles }: { maxOpenFiles?: number } = {}): Promise<DataPlaneDriver> {
+  static async start(
+    host: Host,
+    config: DataPlaneConfig,
+    { maxOpenFiles }: { maxOpenFiles?: number } = {},
+  ): Promise<DataPlaneDriver> {
     const controlPath = join(tmpdir(), `mmp-dp-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
     const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
     const child = host.spawn([...limit, process.execPath, DRIVER, '--control', controlPath, JSON.stringify(config)]);

@@ -23,7 +23,10 @@ export interface Addresses {
 
 export function v1(a: Addresses): Buffer {
   const protocol = isIPv4(a.source) ? 'TCP4' : 'TCP6';
-  return Buffer.from(`PROXY ${protocol} ${a.source} ${a.destination} ${a.sourcePort} ${a.destinationPort}\r\n`, 'latin1');
+  return Buffer.from(
+    `PROXY ${protocol} ${a.source} ${a.destination} ${a.sourcePort} ${a.destinationPort}\r\n`,
+    'latin1',
+  );
 }
 
 export function v1Unknown(): Buffer {
@@ -79,9 +82,21 @@ export function v2Raw(versionCommand: number, familyTransport: number, body: Buf
 export const MALFORMED: ReadonlyArray<{ name: string; header: Buffer; code: string }> = [
   { name: 'not PROXY at all', header: Buffer.from('GET / HTTP/1.1\r\n\r\n'), code: 'ERR_NOT_PROXY_PROTOCOL' },
   { name: 'v1 without CRLF', header: Buffer.from(`PROXY UNKNOWN ${'x'.repeat(120)}`), code: 'ERR_V1_TOO_LONG' },
-  { name: 'v1 unknown protocol', header: Buffer.from('PROXY UDP4 192.0.2.1 192.0.2.2 1 2\r\n'), code: 'ERR_V1_BAD_PROTOCOL' },
-  { name: 'v1 bad source address', header: Buffer.from('PROXY TCP4 192.0.2.300 192.0.2.2 1 2\r\n'), code: 'ERR_V1_BAD_SOURCE_ADDRESS' },
+  {
+    name: 'v1 unknown protocol',
+    header: Buffer.from('PROXY UDP4 192.0.2.1 192.0.2.2 1 2\r\n'),
+    code: 'ERR_V1_BAD_PROTOCOL',
+  },
+  {
+    name: 'v1 bad source address',
+    header: Buffer.from('PROXY TCP4 192.0.2.300 192.0.2.2 1 2\r\n'),
+    code: 'ERR_V1_BAD_SOURCE_ADDRESS',
+  },
   { name: 'v2 version 1', header: v2Raw(0x11, V2_INET_STREAM, Buffer.alloc(12)), code: 'ERR_V2_BAD_VERSION' },
   { name: 'v2 command 2', header: v2Raw(0x22, V2_INET_STREAM, Buffer.alloc(12)), code: 'ERR_V2_BAD_COMMAND' },
-  { name: 'v2 address block too short', header: v2Raw(V2_VERSION | V2_PROXY, V2_INET_STREAM, Buffer.alloc(4)), code: 'ERR_V2_ADDRESS_TOO_SHORT' },
+  {
+    name: 'v2 address block too short',
+    header: v2Raw(V2_VERSION | V2_PROXY, V2_INET_STREAM, Buffer.alloc(4)),
+    code: 'ERR_V2_ADDRESS_TOO_SHORT',
+  },
 ];

@@ -69,7 +69,9 @@ function clientArgs(options: ClientOptions): string[] {
 /** Runs one client to completion and returns what it saw. */
 export async function runClient(host: Host, options: ClientOptions): Promise<ClientResult> {
   const timeoutMs = (options.timeoutMs ?? 20_000) + 10_000;
-  const { stdout, stderr, code } = await host.exec([process.execPath, PROXY_CLIENT, ...clientArgs(options)], { timeoutMs });
+  const { stdout, stderr, code } = await host.exec([process.execPath, PROXY_CLIENT, ...clientArgs(options)], {
+    timeoutMs,
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ClientResult;

@@ -48,12 +48,22 @@ export interface SendOptions {
 export async function sendDatagrams(host: Host, options: SendOptions): Promise<SenderResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const args = [
-    '--from', options.from, '--to', options.to, '--expect', String(options.expect), '--timeout-ms', String(timeoutMs),
-    '--datagrams', options.datagrams.map((datagram) => datagram.toString('hex')).join(','),
+    '--from',
+    options.from,
+    '--to',
+    options.to,
+    '--expect',
+    String(options.expect),
+    '--timeout-ms',
+    String(timeoutMs),
+    '--datagrams',
+    options.datagrams.map((datagram) => datagram.toString('hex')).join(','),
     ...(options.lockstep ? ['--lockstep'] : []),
     ...(options.fromPort === undefined ? [] : ['--from-port', String(options.fromPort)]),
   ];
-  const { stdout, stderr, code } = await host.exec([process.execPath, UDP_SENDER, ...args], { timeoutMs: timeoutMs + 5_000 });
+  const { stdout, stderr, code } = await host.exec([process.execPath, UDP_SENDER, ...args], {
+    timeoutMs: timeoutMs + 5_000,
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as SenderResult;

@@ -11,7 +11,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const DOCTOR_TIMEOUT_MS = 20_000;
 
 export function runDoctor(srv: Host, args: string[], wrap: string[] = []): Promise<ExecResult> {
-  return srv.exec([...wrap, process.execPath, MMPROXY_BIN, 'doctor', '--color=false', ...args], { timeoutMs: DOCTOR_TIMEOUT_MS });
+  return srv.exec([...wrap, process.execPath, MMPROXY_BIN, 'doctor', '--color=false', ...args], {
+    timeoutMs: DOCTOR_TIMEOUT_MS,
+  });
 }
 
 export interface JsonCheck {
@@ -22,7 +24,11 @@ export interface JsonCheck {
   remediation: { commands: string[]; text: string; appliedByFix: boolean } | null;
 }
 
-export async function runDoctorJson(srv: Host, args: string[], wrap: string[] = []): Promise<{ code: number; checks: Map<string, JsonCheck>; rootCause: { id: string } | null }> {
+export async function runDoctorJson(
+  srv: Host,
+  args: string[],
+  wrap: string[] = [],
+): Promise<{ code: number; checks: Map<string, JsonCheck>; rootCause: { id: string } | null }> {
   const result = await runDoctor(srv, ['--json', ...args], wrap);
   let document: { checks: JsonCheck[]; rootCause: { id: string } | null };
   try {
@@ -30,5 +36,9 @@ export async function runDoctorJson(srv: Host, args: string[], wrap: string[] = 
   } catch {
     throw new Error(`doctor printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
-  return { code: result.code, checks: new Map(document.checks.map((check) => [check.id, check])), rootCause: document.rootCause };
+  return {
+    code: result.code,
+    checks: new Map(document.checks.map((check) => [check.id, check])),
+    rootCause: document.rootCause,
+  };
 }

@@ -52,7 +52,7 @@ socket.on('message', (message, rinfo) => {
   replyArrived?.();
   if (replies.length >= expected) finish();
 });
-socket.bind(fromPort, from, async () => {
+async function sendAll(): Promise<void> {
   for (const datagram of datagrams) {
     const replied = new Promise<void>((resolve) => (replyArrived = resolve));
     await new Promise<void>((resolve, reject) =>
@@ -61,4 +61,10 @@ socket.bind(fromPort, from, async () => {
     if (lockstep) await replied;
   }
   if (expected === 0) finish();
+}
+socket.bind(fromPort, from, () => {
+  sendAll().catch((error: unknown) => {
+    process.stderr.write(`udp-sender: ${String(error)}\n`);
+    process.exit(1);
+  });
 });

@@ -21,7 +21,17 @@ import { eventually } from '../dataplane-harness/driver.js';
 import { v2 } from '../dataplane-harness/headers.js';
 import { runClient, startClient } from '../dataplane-harness/peers.js';
 import { parsePeerReply, proxied, sendDatagrams } from '../dataplane-harness/udp.js';
-import { assertNoLeaks, type Host, type HostProcess, Lab, payload, printLabLogOnFailure, requireNetns, sha256, startPeerService } from '../kit/index.js';
+import {
+  assertNoLeaks,
+  type Host,
+  type HostProcess,
+  Lab,
+  payload,
+  printLabLogOnFailure,
+  requireNetns,
+  sha256,
+  startPeerService,
+} from '../kit/index.js';
 import { startMmproxy, stopMmproxy } from '../proxy/mmproxy-process.js';
 import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';
 
@@ -86,8 +96,19 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
   async function mmproxy(flags: string[]): Promise<HostProcess> {
     const { listen, metrics } = ports();
     proxy = await startMmproxy(app, [
-      '-l', `127.0.0.1:${listen}`, '-4', `127.0.0.1:${TCP_SERVICE}`, '-listeners', '1', '--log-format', 'json',
-      '--stats-socket', join(dir, `${listen}.sock`), '--metrics-listen', `127.0.0.1:${metrics}`, ...flags,
+      '-l',
+      `127.0.0.1:${listen}`,
+      '-4',
+      `127.0.0.1:${TCP_SERVICE}`,
+      '-listeners',
+      '1',
+      '--log-format',
+      'json',
+      '--stats-socket',
+      join(dir, `${listen}.sock`),
+      '--metrics-listen',
+      `127.0.0.1:${metrics}`,
+      ...flags,
     ]);
     return proxy;
   }
@@ -101,13 +122,23 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
   /** Stops mmproxy and returns its JSON log lines; the last one is the closing totals. */
   async function stopAndReadLog(child: HostProcess): Promise<LogLine[]> {
     assert.deepEqual(await stopMmproxy(child), { code: 0, signal: null });
-    return child.stderr.trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+    return child.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogLine);
   }
 
   /** Load balancer A's flow, held open until released. */
   async function holdFirstFlow(clientPort: number) {
     const releaseFile = join(dir, `release-${clientPort}`);
-    const first = startClient(app, { connect: `127.0.0.1:${ports().listen}`, header: header(clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: LB_A, releaseFile });
+    const first = startClient(app, {
+      connect: `127.0.0.1:${ports().listen}`,
+      header: header(clientPort),
+      mode: 'hold',
+      sendBytes: HELD_BYTES,
+      bind: LB_A,
+      releaseFile,
+    });
     await eventually('the first flow to be established', async () => {
       const snapshot = await requestSnapshot(join(dir, `${ports().listen}.sock`));
       return snapshot.flows.find((flow) => flow.state === 'established' && flow.client?.port === clientPort);
@@ -115,7 +146,10 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     return { first, release: () => writeFile(releaseFile, '') };
   }
 
-  async function assertFirstFlowIntact(held: Awaited<ReturnType<typeof holdFirstFlow>>, clientPort: number): Promise<void> {
+  async function assertFirstFlowIntact(
+    held: Awaited<ReturnType<typeof holdFirstFlow>>,
+    clientPort: number,
+  ): Promise<void> {
     await held.release();
     const { first } = held;
     const [line] = await first.waitForOutput(/^\{"ended".*$/m, 30_000);
@@ -129,10 +163,21 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     const { listen, client } = ports();
     const child = await mmproxy([]);
     const held = await holdFirstFlow(client);
-    const burst = await app.run([
-      process.execPath, BURST_CLIENT, '--connect', `127.0.0.1:${listen}`, '--header-hex', header(client).toString('hex'),
-      '--count', String(FLOOD), '--bind', LB_B,
-    ], { timeoutMs: 20_000 });
+    const burst = await app.run(
+      [
+        process.execPath,
+        BURST_CLIENT,
+        '--connect',
+        `127.0.0.1:${listen}`,
+        '--header-hex',
+        header(client).toString('hex'),
+        '--count',
+        String(FLOOD),
+        '--bind',
+        LB_B,
+      ],
+      { timeoutMs: 20_000 },
+    );
     assert.deepEqual(JSON.parse(burst.stdout), { ECONNRESET: FLOOD }, 'every colliding connection is reset');
 
     const snapshot = await requestSnapshot(join(dir, `${listen}.sock`));
@@ -156,7 +201,10 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
       assert.equal(line.target, `127.0.0.1:${TCP_SERVICE}`);
       assert.match(line.lb ?? '', /^127\.0\.0\.3:\d+$/);
       assert.equal(line.code, 'EADDRNOTAVAIL');
-      assert.match(line.msg, new RegExp(`^client address ${CLIENT}:${client} is taken for 127\\.0\\.0\\.1:${TCP_SERVICE}: `));
+      assert.match(
+        line.msg,
+        new RegExp(`^client address ${CLIENT}:${client} is taken for 127\\.0\\.0\\.1:${TCP_SERVICE}: `),
+      );
       assert.match(line.msg, /Run with --collision ephemeral-port/);
     }
     assert.equal(lines.at(-1)?.kind, 'stopped');
@@ -168,7 +216,12 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     const { listen, client } = ports();
     const child = await mmproxy(['--collision', 'ephemeral-port']);
     const held = await holdFirstFlow(client);
-    const second = await runClient(app, { connect: `127.0.0.1:${listen}`, header: header(client), sendBytes: 3000, bind: LB_B });
+    const second = await runClient(app, {
+      connect: `127.0.0.1:${listen}`,
+      header: header(client),
+      sendBytes: 3000,
+      bind: LB_B,
+    });
     assert.equal(second.ended, 'eof');
     assert.equal(second.peer?.address, CLIENT);
     assert.notEqual(second.peer?.port, client);
@@ -181,29 +234,44 @@ describe('hardening: address collisions through the mmproxy CLI', function () {
     assert.equal(fallback.length, 1, JSON.stringify(lines));
     assert.equal(fallback[0]?.level, 'warn');
     assert.equal(fallback[0]?.client, `${CLIENT}:${client}`);
-    assert.match(fallback[0]?.msg ?? '', new RegExp(`connected from port ${second.peer?.port} instead \\(--collision ephemeral-port\\)`));
+    assert.match(
+      fallback[0]?.msg ?? '',
+      new RegExp(`connected from port ${second.peer?.port} instead \\(--collision ephemeral-port\\)`),
+    );
     assert.equal(lines.at(-1)?.['collision_fallbacks'], 1);
     assert.equal(lines.at(-1)?.['failed_address_in_use'], undefined);
   });
 
-  it('-p udp refuses the second load balancer\'s session with the same log line and counter', async function () {
+  it("-p udp refuses the second load balancer's session with the same log line and counter", async function () {
     const { listen, client } = ports();
     const child = await mmproxy(['-p', 'udp', '-4', `127.0.0.1:${UDP_SERVICE}`]);
     const datagram = (text: string): Buffer => proxied({ address: CLIENT, port: client }, text);
     const send = (from: string, text: string, expect: number) =>
       sendDatagrams(app, { from, fromPort: 6201, to: `127.0.0.1:${listen}`, datagrams: [datagram(text)], expect });
-    assert.deepEqual(parsePeerReply((await send(LB_A, 'a1', 1)).replies[0]?.text ?? ''), { address: CLIENT, port: client, payload: 'a1' });
+    assert.deepEqual(parsePeerReply((await send(LB_A, 'a1', 1)).replies[0]?.text ?? ''), {
+      address: CLIENT,
+      port: client,
+      payload: 'a1',
+    });
     await send(LB_B, 'b1', 0);
     await eventually('the refusal to be counted', async () =>
-      ((await requestSnapshot(join(dir, `${listen}.sock`))).counters.failures.address_in_use === 1 ? true : undefined));
-    assert.deepEqual(parsePeerReply((await send(LB_A, 'a2', 1)).replies[0]?.text ?? ''), { address: CLIENT, port: client, payload: 'a2' });
+      (await requestSnapshot(join(dir, `${listen}.sock`))).counters.failures.address_in_use === 1 ? true : undefined,
+    );
+    assert.deepEqual(parsePeerReply((await send(LB_A, 'a2', 1)).replies[0]?.text ?? ''), {
+      address: CLIENT,
+      port: client,
+      payload: 'a2',
+    });
 
     const lines = await stopAndReadLog(child);
     const refused = lines.filter((line) => line.kind === 'address_in_use');
     assert.equal(refused.length, 1, JSON.stringify(lines));
     assert.equal(refused[0]?.client, `${CLIENT}:${client}`);
     assert.equal(refused[0]?.lb, `${LB_B}:6201`);
-    assert.match(refused[0]?.msg ?? '', /another load balancer's session sends from it; dropped the datagram\. .*--collision ephemeral-port/);
+    assert.match(
+      refused[0]?.msg ?? '',
+      /another load balancer's session sends from it; dropped the datagram\. .*--collision ephemeral-port/,
+    );
     assert.equal(lines.at(-1)?.['failed_address_in_use'], 1);
   });
 });

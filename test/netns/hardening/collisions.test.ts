@@ -28,7 +28,16 @@ import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane-harne
 import { v2 } from '../dataplane-harness/headers.js';
 import { runClient, startClient, StreamService } from '../dataplane-harness/peers.js';
 import { parsePeerReply, proxied, sendDatagrams } from '../dataplane-harness/udp.js';
-import { assertNoLeaks, type Host, Lab, payload, printLabLogOnFailure, requireNetns, sha256, startPeerService } from '../kit/index.js';
+import {
+  assertNoLeaks,
+  type Host,
+  Lab,
+  payload,
+  printLabLogOnFailure,
+  requireNetns,
+  sha256,
+  startPeerService,
+} from '../kit/index.js';
 
 const TCP_SERVICE = 7400;
 const UDP_SERVICE = 7401;
@@ -42,8 +51,20 @@ let clientPort = 43100;
 const HELD_BYTES = 256 * 1024;
 
 const FAMILIES = {
-  4: { client: '198.51.100.30', lbA: '127.0.0.2', lbB: '127.0.0.3', any: '0.0.0.0', listen: (port: number) => `127.0.0.1:${port}` },
-  6: { client: '2001:db8::30', lbA: '2001:db8:1b::2', lbB: '2001:db8:1b::3', any: '::', listen: (port: number) => `[::1]:${port}` },
+  4: {
+    client: '198.51.100.30',
+    lbA: '127.0.0.2',
+    lbB: '127.0.0.3',
+    any: '0.0.0.0',
+    listen: (port: number) => `127.0.0.1:${port}`,
+  },
+  6: {
+    client: '2001:db8::30',
+    lbA: '2001:db8:1b::2',
+    lbB: '2001:db8:1b::3',
+    any: '::',
+    listen: (port: number) => `[::1]:${port}`,
+  },
 } as const;
 
 function config(family: 4 | 6, port: number, overrides: Partial<DataPlaneConfig> = {}): DataPlaneConfig {
@@ -103,9 +124,17 @@ describe('hardening: address collisions (two load balancers, one client address:
   async function holdFirstFlow(plane: DataPlaneDriver, family: 4 | 6, port: number) {
     const { lbA, listen } = FAMILIES[family];
     const releaseFile = join(dir, `release-${clientPort}`);
-    const first = startClient(app, { connect: listen(port), header: header(family, clientPort), mode: 'hold', sendBytes: HELD_BYTES, bind: lbA, releaseFile });
+    const first = startClient(app, {
+      connect: listen(port),
+      header: header(family, clientPort),
+      mode: 'hold',
+      sendBytes: HELD_BYTES,
+      bind: lbA,
+      releaseFile,
+    });
     await eventually('the first flow to be established', async () =>
-      (await plane.flows()).find((flow) => flow.state === 'established' && flow.client?.port === clientPort));
+      (await plane.flows()).find((flow) => flow.state === 'established' && flow.client?.port === clientPort),
+    );
     return { first, release: () => writeFile(releaseFile, '') };
   }
 
@@ -119,13 +148,21 @@ describe('hardening: address collisions (two load balancers, one client address:
     assert.deepEqual(result.peer, { address: FAMILIES[family].client, port: clientPort });
     assert.equal(result.receivedSha256, sha256(payload(HELD_BYTES)), 'the echo of the first flow is intact');
     const done = await eventually('the service to finish the first flow', () =>
-      services.get(family)?.done().find((d) => d.peer.address === FAMILIES[family].client && d.peer.port === clientPort && d.receivedBytes === HELD_BYTES));
+      services
+        .get(family)
+        ?.done()
+        .find(
+          (d) =>
+            d.peer.address === FAMILIES[family].client && d.peer.port === clientPort && d.receivedBytes === HELD_BYTES,
+        ),
+    );
     assert.equal(done.receivedSha256, sha256(payload(HELD_BYTES)));
   }
 
   async function closeAtBaseline(plane: DataPlaneDriver, baseline: number): Promise<void> {
     await eventually('descriptors back to the baseline', async () =>
-      ((await plane.command<number>('fds')) === baseline ? true : undefined));
+      (await plane.command<number>('fds')) === baseline ? true : undefined,
+    );
     assert.equal((await plane.counters()).active, 0);
     const { fdsBefore, fdsAfter } = await plane.close();
     assert.equal(fdsAfter, fdsBefore, 'descriptors after close() equal those before start()');
@@ -133,7 +170,10 @@ describe('hardening: address collisions (two load balancers, one client address:
 
   for (const family of [4, 6] as const) {
     const { client, lbB, listen } = FAMILIES[family];
-    const target = family === 4 ? { family: 4, address: '127.0.0.1', port: TCP_SERVICE } : { family: 6, address: '::1', port: TCP_SERVICE };
+    const target =
+      family === 4
+        ? { family: 4, address: '127.0.0.1', port: TCP_SERVICE }
+        : { family: 6, address: '::1', port: TCP_SERVICE };
 
     it(`TCP over IPv${family}, refused by default: the second load balancer is reset, address_in_use is counted, the first flow is untouched`, async function () {
       const port = 8500 + family;
@@ -141,7 +181,13 @@ describe('hardening: address collisions (two load balancers, one client address:
       const baseline = await plane.command<number>('fds');
       const held = await holdFirstFlow(plane, family, port);
 
-      const second = await runClient(app, { connect: listen(port), header: header(family, clientPort), sendBytes: 1000, bind: lbB, timeoutMs: 10_000 });
+      const second = await runClient(app, {
+        connect: listen(port),
+        header: header(family, clientPort),
+        sendBytes: 1000,
+        bind: lbB,
+        timeoutMs: 10_000,
+      });
       assert.equal(second.ended, 'ECONNRESET', 'the second load balancer sees a reset, never a clean empty reply');
       assert.equal(second.peer, null);
       const event = await plane.waitForEvent('address_in_use');
@@ -150,7 +196,10 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.deepEqual(event.client, { family, address: client, port: clientPort });
       assert.deepEqual(event.target, target);
       assert.equal(event.loadBalancer?.address, lbB);
-      assert.ok(event.message.startsWith(`client address ${hostPort(client, clientPort)} is taken for `), event.message);
+      assert.ok(
+        event.message.startsWith(`client address ${hostPort(client, clientPort)} is taken for `),
+        event.message,
+      );
       assert.match(event.message, /--collision ephemeral-port/);
 
       await assertFirstFlowIntact(held, family);
@@ -169,7 +218,12 @@ describe('hardening: address collisions (two load balancers, one client address:
       const baseline = await plane.command<number>('fds');
       const held = await holdFirstFlow(plane, family, port);
 
-      const second = await runClient(app, { connect: listen(port), header: header(family, clientPort), sendBytes: 5000, bind: lbB });
+      const second = await runClient(app, {
+        connect: listen(port),
+        header: header(family, clientPort),
+        sendBytes: 5000,
+        bind: lbB,
+      });
       assert.equal(second.ended, 'eof');
       assert.equal(second.peer?.address, client, "the app sees the client's address");
       assert.notEqual(second.peer?.port, clientPort, 'from a port other than the one in the header');
@@ -192,9 +246,19 @@ describe('hardening: address collisions (two load balancers, one client address:
 
   it("TCP: a client port that a local socket listens on for every address (here mmproxy's own) collides at bind(); ephemeral-port gets it through", async function () {
     const port = 8540;
-    const sameAsListener = v2({ source: FAMILIES[4].client, sourcePort: port, destination: '192.0.2.10', destinationPort: 443 });
+    const sameAsListener = v2({
+      source: FAMILIES[4].client,
+      sourcePort: port,
+      destination: '192.0.2.10',
+      destinationPort: 443,
+    });
     const refusing = await DataPlaneDriver.start(app, config(4, port));
-    const refused = await runClient(app, { connect: `127.0.0.1:${port}`, header: sameAsListener, sendBytes: 100, timeoutMs: 10_000 });
+    const refused = await runClient(app, {
+      connect: `127.0.0.1:${port}`,
+      header: sameAsListener,
+      sendBytes: 100,
+      timeoutMs: 10_000,
+    });
     assert.equal(refused.ended, 'ECONNRESET');
     const event = await refusing.waitForEvent('address_in_use');
     assert.equal(event.code, 'EADDRINUSE');
@@ -235,7 +299,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       const port = 8520 + family;
       const plane = await DataPlaneDriver.start(app, udpConfig(port));
       const baseline = await plane.command<number>('fds');
-      assert.deepEqual(peerOf(await send(port, lbA, 6001, 'a1', 1)), { address: client, port: clientPort, payload: 'a1' });
+      assert.deepEqual(peerOf(await send(port, lbA, 6001, 'a1', 1)), {
+        address: client,
+        port: clientPort,
+        payload: 'a1',
+      });
 
       await send(port, lbB, 6001, 'b1', 0);
       const event = await plane.waitForEvent('address_in_use');
@@ -245,7 +313,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(event.loadBalancer?.address, lbB);
       assert.match(event.message, /--collision ephemeral-port/);
       // With a second socket on the same 4-tuple the kernel would hand A's replies to it.
-      assert.deepEqual(peerOf(await send(port, lbA, 6001, 'a2', 1)), { address: client, port: clientPort, payload: 'a2' });
+      assert.deepEqual(peerOf(await send(port, lbA, 6001, 'a2', 1)), {
+        address: client,
+        port: clientPort,
+        payload: 'a2',
+      });
 
       const counters = await plane.counters();
       assert.equal(counters.failures.address_in_use, 1);
@@ -253,7 +325,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(counters.established, 1);
       assert.equal(counters.active, 1);
       assert.equal(counters.bytesToTarget, 'a1a2'.length, "load balancer B's datagram went nowhere");
-      assert.equal(await plane.command<number>('fds'), baseline + 1, "one socket, A's session: none left by the refusal");
+      assert.equal(
+        await plane.command<number>('fds'),
+        baseline + 1,
+        "one socket, A's session: none left by the refusal",
+      );
       const { fdsBefore, fdsAfter } = await plane.close();
       assert.equal(fdsAfter, fdsBefore);
     });
@@ -262,7 +338,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       const port = 8530 + family;
       const plane = await DataPlaneDriver.start(app, udpConfig(port, { collision: 'ephemeral-port' }));
       const baseline = await plane.command<number>('fds');
-      assert.deepEqual(peerOf(await send(port, lbA, 6101, 'a1', 1)), { address: client, port: clientPort, payload: 'a1' });
+      assert.deepEqual(peerOf(await send(port, lbA, 6101, 'a1', 1)), {
+        address: client,
+        port: clientPort,
+        payload: 'a1',
+      });
       const b1 = peerOf(await send(port, lbB, 6101, 'b1', 1));
       assert.equal(b1.address, client);
       assert.notEqual(b1.port, clientPort);
@@ -271,7 +351,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(event.loadBalancer?.address, lbB);
       assert.match(event.message, new RegExp(`from port ${b1.port} instead`));
       // Each session keeps its own socket and its own replies.
-      assert.deepEqual(peerOf(await send(port, lbA, 6101, 'a2', 1)), { address: client, port: clientPort, payload: 'a2' });
+      assert.deepEqual(peerOf(await send(port, lbA, 6101, 'a2', 1)), {
+        address: client,
+        port: clientPort,
+        payload: 'a2',
+      });
       assert.deepEqual(peerOf(await send(port, lbB, 6101, 'b2', 1)), { address: client, port: b1.port, payload: 'b2' });
 
       const counters = await plane.counters();
@@ -279,7 +363,11 @@ describe('hardening: address collisions (two load balancers, one client address:
       assert.equal(counters.failures.address_in_use, 0);
       assert.equal(counters.established, 2);
       assert.equal(counters.active, 2);
-      assert.equal(await plane.command<number>('fds'), baseline + 2, 'one socket per session, none left by the first attempt');
+      assert.equal(
+        await plane.command<number>('fds'),
+        baseline + 2,
+        'one socket per session, none left by the first attempt',
+      );
       const { fdsBefore, fdsAfter } = await plane.close();
       assert.equal(fdsAfter, fdsBefore);
     });

@@ -50,7 +50,11 @@ export interface LogLine {
 export class Mmproxy {
   private baseline = { sockets: 0, other: 0 };
 
-  constructor(readonly process: HostProcess, readonly port: number, readonly statsSocket: string) {}
+  constructor(
+    readonly process: HostProcess,
+    readonly port: number,
+    readonly statsSocket: string,
+  ) {}
 
   get pid(): number {
     return this.process.pid;
@@ -92,10 +96,14 @@ export class Mmproxy {
     assert.equal(this.process.running, true, `mmproxy exited:\n${this.process.stderr}`);
     await eventually('no open flow', async () => ((await this.snapshot()).flows.length === 0 ? true : undefined));
     if (this.baseline.sockets === 0) return;
-    const now = await eventually('descriptors back to the baseline', () => {
-      const counts = descriptors(this.pid);
-      return counts.sockets === this.baseline.sockets && counts.other === this.baseline.other ? counts : undefined;
-    }, 5_000).catch(() => descriptors(this.pid));
+    const now = await eventually(
+      'descriptors back to the baseline',
+      () => {
+        const counts = descriptors(this.pid);
+        return counts.sockets === this.baseline.sockets && counts.other === this.baseline.other ? counts : undefined;
+      },
+      5_000,
+    ).catch(() => descriptors(this.pid));
     assert.equal(now.sockets, this.baseline.sockets, 'sockets back to the baseline');
     assert.equal(now.other, this.baseline.other, 'other descriptors back to the baseline');
     // 64 idle pipes (two descriptors each) per worker at most, and one worker (-listeners 1).

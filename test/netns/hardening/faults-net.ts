@@ -71,15 +71,38 @@ export class FaultsNet {
   /** mmproxy in the app host on `port`, each flow going where its header says unless `targets` says otherwise. */
   async mmproxy(port: number, flags: string[] = [], targets = ['-dynamic-destination']): Promise<Mmproxy> {
     const statsSocket = join(this.dir, `stats-${port}.sock`);
-    const args = ['-l', `0.0.0.0:${port}`, ...targets, '-listeners', '1', '-v', '1', '--log-format', 'json',
-      '--stats-socket', statsSocket, ...flags];
+    const args = [
+      '-l',
+      `0.0.0.0:${port}`,
+      ...targets,
+      '-listeners',
+      '1',
+      '-v',
+      '1',
+      '--log-format',
+      'json',
+      '--stats-socket',
+      statsSocket,
+      ...flags,
+    ];
     const child = await startMmproxy(this.app, args);
     await child.waitForOutput(/stats_socket/, 5_000, 'stderr');
     return new Mmproxy(child, port, statsSocket);
   }
 
-  async service(port: number, mode: 'echo' | 'stall-read' | 'stream' | 'reset-after' | 'hold', bytes = 0): Promise<Peer> {
-    const child = this.app.node(FAULT_SERVICE, ['--listen', `127.0.0.1:${port}`, '--mode', mode, '--bytes', String(bytes)]);
+  async service(
+    port: number,
+    mode: 'echo' | 'stall-read' | 'stream' | 'reset-after' | 'hold',
+    bytes = 0,
+  ): Promise<Peer> {
+    const child = this.app.node(FAULT_SERVICE, [
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--mode',
+      mode,
+      '--bytes',
+      String(bytes),
+    ]);
     await child.waitForOutput(/"type":"listening"/);
     // The echo service of build() serves the whole suite.
     if (this.echo) this.track(child);
@@ -88,12 +111,25 @@ export class FaultsNet {
 
   /** A load balancer connection from `lb` (lb1 or lb2) through mmproxy to 127.0.0.1:targetPort. */
   client(lb: Host, proxy: Mmproxy, options: ClientOptions): Peer {
-    const header = v2({ source: CLIENT, sourcePort: options.clientPort, destination: '127.0.0.1', destinationPort: options.targetPort });
+    const header = v2({
+      source: CLIENT,
+      sourcePort: options.clientPort,
+      destination: '127.0.0.1',
+      destinationPort: options.targetPort,
+    });
     const to = lb === this.lb1 ? APP1 : APP2;
-    const peer = new Peer(lb.node(FAULT_CLIENT, [
-      '--connect', `${to}:${proxy.port}`, '--header-hex', header.toString('hex'), '--mode', options.mode,
-      '--bytes', String(options.bytes ?? 0),
-    ]));
+    const peer = new Peer(
+      lb.node(FAULT_CLIENT, [
+        '--connect',
+        `${to}:${proxy.port}`,
+        '--header-hex',
+        header.toString('hex'),
+        '--mode',
+        options.mode,
+        '--bytes',
+        String(options.bytes ?? 0),
+      ]),
+    );
     this.track(peer.process);
     return peer;
   }
@@ -101,7 +137,11 @@ export class FaultsNet {
   /** A healthy flow from lb2 to the echo service, pinging until stopped with healthyResult(). */
   async healthy(proxy: Mmproxy, clientPort: number): Promise<Peer> {
     const peer = this.client(this.lb2, proxy, { clientPort, targetPort: ECHO_PORT, mode: 'ping' });
-    await peer.waitFor<Progress>('progress', 'the healthy flow to make a round trip', (line) => Number(line['roundTrips']) > 0);
+    await peer.waitFor<Progress>(
+      'progress',
+      'the healthy flow to make a round trip',
+      (line) => Number(line['roundTrips']) > 0,
+    );
     return peer;
   }
 
@@ -122,7 +162,15 @@ export class FaultsNet {
   async drop(host: Host, rule: string): Promise<() => Promise<void>> {
     const table = 'mmp_faults';
     await host.run(['nft', 'add', 'table', 'inet', table]);
-    await host.run(['nft', 'add', 'chain', 'inet', table, 'input', '{ type filter hook input priority 0; policy accept; }']);
+    await host.run([
+      'nft',
+      'add',
+      'chain',
+      'inet',
+      table,
+      'input',
+      '{ type filter hook input priority 0; policy accept; }',
+    ]);
     await host.run(['nft', 'add', 'rule', 'inet', table, 'input', ...rule.split(' '), 'counter', 'drop']);
     return async () => {
       await host.run(['nft', 'delete', 'table', 'inet', table]);

@@ -43,7 +43,12 @@ export class Peer {
     return jsonLines(this.process.stdout).filter((line) => line.type === type) as T[];
   }
 
-  waitFor<T extends Line>(type: string, what: string, match: (line: T) => boolean = () => true, timeoutMs = 20_000): Promise<T> {
+  waitFor<T extends Line>(
+    type: string,
+    what: string,
+    match: (line: T) => boolean = () => true,
+    timeoutMs = 20_000,
+  ): Promise<T> {
     return eventually(what, () => this.lines<T>(type).find(match), timeoutMs);
   }
 
@@ -54,8 +59,12 @@ export class Peer {
 
   /** fault-service: the connection from this client (the address and port the PROXY header named), once closed. */
   done(clientAddress: string, clientPort: number, timeoutMs = 20_000): Promise<ServiceDone> {
-    return this.waitFor<ServiceDone>('done', `the service to close the connection from ${clientAddress}:${clientPort}`,
-      (line) => line.peer.address === clientAddress && line.peer.port === clientPort, timeoutMs);
+    return this.waitFor<ServiceDone>(
+      'done',
+      `the service to close the connection from ${clientAddress}:${clientPort}`,
+      (line) => line.peer.address === clientAddress && line.peer.port === clientPort,
+      timeoutMs,
+    );
   }
 
   /**
@@ -63,12 +72,16 @@ export class Peer {
    * still for `stillMs`.
    */
   async stalled(field: 'written' | 'received', stillMs = 500, timeoutMs = 20_000): Promise<number> {
-    return eventually(`${field} to stop growing`, () => {
-      const lines = this.lines<Progress>('progress');
-      const last = lines[lines.length - 1];
-      if (!last || last[field] === 0) return undefined;
-      const since = lines.find((line) => line[field] === last[field]);
-      return since && last.atMs - since.atMs >= stillMs ? last[field] : undefined;
-    }, timeoutMs);
+    return eventually(
+      `${field} to stop growing`,
+      () => {
+        const lines = this.lines<Progress>('progress');
+        const last = lines[lines.length - 1];
+        if (!last || last[field] === 0) return undefined;
+        const since = lines.find((line) => line[field] === last[field]);
+        return since && last.atMs - since.atMs >= stillMs ? last[field] : undefined;
+      },
+      timeoutMs,
+    );
   }
 }

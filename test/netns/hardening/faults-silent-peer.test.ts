@@ -58,12 +58,12 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
     const idle = net().client(net().lb1, proxy, { clientPort: idlePort, targetPort: ECHO_PORT, mode: 'idle' });
     const busy = net().client(net().lb1, proxy, { clientPort: busyPort, targetPort: 7921, mode: 'sink' });
     // Its request sent and its side closed, it waits for an answer the target is still working on.
-    const halfClosed = net().client(net().lb1, proxy, { clientPort: halfClosedPort, targetPort: 7923, mode: 'push', bytes: 64 * 1024 });
+    net().client(net().lb1, proxy, { clientPort: halfClosedPort, targetPort: 7923, mode: 'push', bytes: 64 * 1024 });
     await idle.waitFor('progress', 'the idle flow to make its round trip', (line) => Number(line['roundTrips']) > 0);
     await busy.waitFor('progress', 'the busy flow to receive', (line) => Number(line['received']) > 0);
     await holding.waitFor('progress', 'the held request to arrive', (line) => Number(line['received']) === 64 * 1024);
     const held = `${CLIENT}:${halfClosedPort}`;
-    assert.match((await net().sockets(held))[0] ?? '', /^FIN-WAIT-2 /, 'the load balancer\'s FIN went on to the target');
+    assert.match((await net().sockets(held))[0] ?? '', /^FIN-WAIT-2 /, "the load balancer's FIN went on to the target");
 
     const vanished = Date.now();
     const undo = await net().drop(net().app, `ip saddr ${LB1}`);
@@ -75,11 +75,17 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
       ]);
       figures.add('LB vanished, idle flow (keepalive): target reset after', `${idleDone.atMs - vanished} ms`);
       figures.add('LB vanished, busy flow (TCP_USER_TIMEOUT): target reset after', `${busyDone.atMs - vanished} ms`);
-      figures.add('LB vanished, half-closed flow (keepalive): flow ended after', `${Date.parse(halfClosedEnd.time) - vanished} ms`);
-      assert.equal(idleDone.error, 'ECONNRESET', 'the idle flow\'s target was reset');
-      assert.ok(busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE', `the busy flow's target saw ${busyDone.error}`);
+      figures.add(
+        'LB vanished, half-closed flow (keepalive): flow ended after',
+        `${Date.parse(halfClosedEnd.time) - vanished} ms`,
+      );
+      assert.equal(idleDone.error, 'ECONNRESET', "the idle flow's target was reset");
+      assert.ok(
+        busyDone.error === 'ECONNRESET' || busyDone.error === 'EPIPE',
+        `the busy flow's target saw ${busyDone.error}`,
+      );
       // The holding target reads nothing after the FIN, so only its kernel sees the reset: no CLOSE-WAIT socket left.
-      assert.deepEqual(await net().sockets('127.0.0.1:7923'), [], 'the half-closed flow\'s target was reset');
+      assert.deepEqual(await net().sockets('127.0.0.1:7923'), [], "the half-closed flow's target was reset");
       assert.equal(await peerTimeouts(), before + 3);
       const ours = [idlePort, busyPort, halfClosedPort].map((clientPort) => `${CLIENT}:${clientPort}`);
       const lines = proxy.log('peer_timeout').filter((line) => ours.includes(line.client ?? ''));
@@ -117,7 +123,7 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
   });
 
   // Last: the link stays down.
-  it('the load balancer\'s link goes down: its flow ends, its target is reset, the other flow goes on', async function () {
+  it("the load balancer's link goes down: its flow ends, its target is reset, the other flow goes on", async function () {
     const healthy = await net().healthy(proxy, port());
     const before = await peerTimeouts();
     const clientPort = port();

@@ -7,7 +7,13 @@
 import assert from 'node:assert/strict';
 
 import {
-  exchange, HAPROXY, requireNetns, requireProgram, startHaproxy, tcpProxyConfig, useSuiteNetwork,
+  exchange,
+  HAPROXY,
+  requireNetns,
+  requireProgram,
+  startHaproxy,
+  tcpProxyConfig,
+  useSuiteNetwork,
 } from '../kit/index.js';
 import { streamSha256 } from './faults-peers/bulk-stream.js';
 import { Figures, MB, mb } from './faults-figures.js';
@@ -71,8 +77,10 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
       const faulty = net().client(net().lb1, proxy, { clientPort: port(), targetPort: 7902, mode: 'idle' });
       const end = await faulty.end();
       assert.equal(end.ended, 'ECONNRESET');
-      figures.add('target black-holed (--connect-timeout 1s): LB connection reset after',
-        `${end.atMs - (await connectedAt(faulty))} ms`);
+      figures.add(
+        'target black-holed (--connect-timeout 1s): LB connection reset after',
+        `${end.atMs - (await connectedAt(faulty))} ms`,
+      );
       assert.equal((await failures()).connect_timeout, before.connect_timeout! + 1);
       assert.match((await proxy.waitForLog('connect_timeout')).msg, /timed out after 1000 ms/);
       await net().assertHealthy(healthy);
@@ -92,7 +100,10 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const inFlight = await client.stalled('written');
     const rssPeak = rss.stop();
     figures.add('target not reading: client held at', `${mb(inFlight)} of ${mb(BULK_BYTES)}`);
-    figures.add('target not reading: mmproxy RSS', `${mb(rssBefore)} before, ${mb(rssPeak)} at most (+${mb(rssPeak - rssBefore)})`);
+    figures.add(
+      'target not reading: mmproxy RSS',
+      `${mb(rssBefore)} before, ${mb(rssPeak)} at most (+${mb(rssPeak - rssBefore)})`,
+    );
     assert.ok(inFlight < IN_FLIGHT_LIMIT, `the client was throttled by TCP: ${mb(inFlight)} taken`);
     assert.ok(rssPeak - rssBefore < RSS_GROWTH_LIMIT, `mmproxy RSS grew by ${mb(rssPeak - rssBefore)}`);
 
@@ -118,7 +129,10 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const inFlight = await target.stalled('written');
     const rssPeak = rss.stop();
     figures.add('LB not reading: target held at', `${mb(inFlight)} of ${mb(BULK_BYTES)}`);
-    figures.add('LB not reading: mmproxy RSS', `${mb(rssBefore)} before, ${mb(rssPeak)} at most (+${mb(rssPeak - rssBefore)})`);
+    figures.add(
+      'LB not reading: mmproxy RSS',
+      `${mb(rssBefore)} before, ${mb(rssPeak)} at most (+${mb(rssPeak - rssBefore)})`,
+    );
     assert.ok(inFlight < IN_FLIGHT_LIMIT, `the target was throttled by TCP: ${mb(inFlight)} taken`);
     assert.ok(rssPeak - rssBefore < RSS_GROWTH_LIMIT, `mmproxy RSS grew by ${mb(rssPeak - rssBefore)}`);
 
@@ -156,7 +170,12 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     const healthy = await net().healthy(proxy, port());
     const before = await failures();
     const clientPort = port();
-    const client = net().client(net().lb1, proxy, { clientPort, targetPort: 7906, mode: 'reset-after', bytes: 16 * MB });
+    const client = net().client(net().lb1, proxy, {
+      clientPort,
+      targetPort: 7906,
+      mode: 'reset-after',
+      bytes: 16 * MB,
+    });
     const end: ClientEnd = await client.end();
     assert.equal(end.ended, 'reset');
     const done = await target.done(CLIENT, clientPort);
@@ -172,14 +191,21 @@ describe('faults at the target and mid-stream (mmproxy CLI in network namespaces
     requireProgram(this, HAPROXY, 'haproxy');
     const refusing = await net().mmproxy(8503, [], ['-4', '127.0.0.1:7931']);
     net().track(refusing.process);
-    const config = tcpProxyConfig({ bind: { address: LB1, port: 8031 }, servers: [{ address: APP1, port: 8503, sendProxy: 'v2' }] });
+    const config = tcpProxyConfig({
+      bind: { address: LB1, port: 8031 },
+      servers: [{ address: APP1, port: 8503, sendProxy: 'v2' }],
+    });
     const haproxy = await startHaproxy(net().lb1, { config, waitForPorts: [8031] });
     net().track(haproxy.process);
     const result = await exchange(net().lb1, { connect: `${LB1}:8031`, sendBytes: 10 });
     assert.equal(result.receivedBytes, 0);
     // tcplog: client:port [date] fe be/s0 Tw/Tc/Tt bytes_read termination_state ...
     const [line] = await haproxy.waitForLog(
-      new RegExp(`^${LB1.replaceAll('.', '\\.')}:${result.localPort} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD .*$`, 'm'));
+      new RegExp(
+        `^${LB1.replaceAll('.', '\\.')}:${result.localPort} \\[[^\\]]+\\] fe be/s0 \\d+/\\d+/\\d+ 0 SD .*$`,
+        'm',
+      ),
+    );
     figures.add('behind HAProxy, target down: HAProxy logged', line.replace(/\[[^\]]+\] /, ''));
     assert.equal((await refusing.snapshot()).counters.failures.connect_refused, 1);
   });

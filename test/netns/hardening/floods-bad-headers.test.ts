@@ -23,14 +23,27 @@ describe('floods: 5,000 malformed PROXY headers at the mmproxy CLI (network name
     const port = t().port();
     const proxy = await t().mmproxy(port, ['--log-format', 'json']);
     const headers = MALFORMED.map((kind) => kind.header.toString('hex')).join(',');
-    const client = t().track(t().lb.node(CLIENT, [
-      '--connect', `${APP}:${port}`, '--headers-hex', headers, '--count', String(FLOOD), '--parallel', '100', '--timeout-ms', '90000',
-    ]));
+    const client = t().track(
+      t().lb.node(CLIENT, [
+        '--connect',
+        `${APP}:${port}`,
+        '--headers-hex',
+        headers,
+        '--count',
+        String(FLOOD),
+        '--parallel',
+        '100',
+        '--timeout-ms',
+        '90000',
+      ]),
+    );
     const status = await client.exited;
     assert.equal(status.code, 0, `not every connection was closed by mmproxy: ${client.stdout}${client.stderr}`);
 
     const { counters } = await t().waitForSnapshot(port, 'idle', (s) => s.counters.active === 0);
-    const expected = Object.fromEntries(MALFORMED.map(({ code }, k) => [code, Math.ceil((FLOOD - k) / MALFORMED.length)]));
+    const expected = Object.fromEntries(
+      MALFORMED.map(({ code }, k) => [code, Math.ceil((FLOOD - k) / MALFORMED.length)]),
+    );
     const counted = Object.fromEntries(Object.entries(counters.badHeaders).filter(([, n]) => n > 0));
     assert.deepEqual(counted, expected, 'each malformation counted under its code');
     assert.equal(counters.failures.bad_header, FLOOD);

@@ -35,7 +35,8 @@ function churnCount(): number {
   const text = process.env['MMPROXY_CHURN'];
   if (text === undefined || text === '') return DEFAULT_CHURN;
   const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`MMPROXY_CHURN="${text}" must be a whole number of connections, e.g. 1000000`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`MMPROXY_CHURN="${text}" must be a whole number of connections, e.g. 1000000`);
   return count;
 }
 
@@ -61,7 +62,10 @@ describe('floods: a churn of short connections through the mmproxy CLI leaks not
     const idle = await t().waitForSnapshot(port, 'idle after the churn', (s) => s.counters.active === 0);
     assert.equal(idle.counters.accepted, WARM_UP + count);
     assert.equal(idle.counters.completed, WARM_UP + count, 'mmproxy counts every connection as completed');
-    assert.deepEqual(Object.entries(idle.counters.failures).filter(([, n]) => n > 0), []);
+    assert.deepEqual(
+      Object.entries(idle.counters.failures).filter(([, n]) => n > 0),
+      [],
+    );
     const after = await t().waitForUsage(proxy.pid, (u) => u.fds === before.fds);
     const growth = after.rssKiB - before.rssKiB;
     console.log(

@@ -24,7 +24,10 @@ function concurrentFlows(limit: number, openAtStart: number): { flows: number; w
   const arithmetic = `(${limit} open-files limit − ${openAtStart} open at start − ${SPARE_FDS} spare) / ${FDS_PER_FLOW} per flow = ${allowed}`;
   return allowed >= WANTED_FLOWS
     ? { flows: WANTED_FLOWS, why: `${WANTED_FLOWS} flows, as wanted (${arithmetic})` }
-    : { flows: allowed, why: `${allowed} flows, not ${WANTED_FLOWS}: mmproxy's ${arithmetic}; a higher hard limit (ulimit -Hn) runs all ${WANTED_FLOWS}` };
+    : {
+        flows: allowed,
+        why: `${allowed} flows, not ${WANTED_FLOWS}: mmproxy's ${arithmetic}; a higher hard limit (ulimit -Hn) runs all ${WANTED_FLOWS}`,
+      };
 }
 
 describe('floods: 10,000 concurrent flows through the mmproxy CLI (network namespaces)', function () {
@@ -51,8 +54,13 @@ describe('floods: 10,000 concurrent flows through the mmproxy CLI (network names
     assert.equal(counters.active, flows);
     assert.equal(counters.established, flows);
     assert.equal(snapshot.flows.length + snapshot.flowsOmitted, flows, 'every flow listed or counted as omitted');
-    const unlike = snapshot.flows.filter((flow) =>
-      flow.state !== 'established' || flow.bytesToTarget !== BYTES || flow.bytesToClient !== BYTES || !SPOOFED.test(flow.client?.address ?? ''));
+    const unlike = snapshot.flows.filter(
+      (flow) =>
+        flow.state !== 'established' ||
+        flow.bytesToTarget !== BYTES ||
+        flow.bytesToClient !== BYTES ||
+        !SPOOFED.test(flow.client?.address ?? ''),
+    );
     assert.deepEqual(unlike, [], 'each listed flow: established, its bytes both ways, a client from the header');
     assert.equal(holding.fds, before.fds + FDS_PER_FLOW * flows, 'two descriptors a flow, no more');
     const spoofed = await t().app.sh(`ss -tnH state established src ${BACKEND} | grep -c ' 198\\.51\\.100\\.'`);
@@ -64,7 +72,10 @@ describe('floods: 10,000 concurrent flows through the mmproxy CLI (network names
     const closed = await t().waitForSnapshot(port, 'all flows closed', (s) => s.counters.active === 0, 60_000);
     assert.equal(closed.counters.accepted, flows);
     assert.equal(closed.counters.completed, flows, 'every flow ended with a FIN both ways');
-    assert.deepEqual(Object.entries(closed.counters.failures).filter(([, n]) => n > 0), []);
+    assert.deepEqual(
+      Object.entries(closed.counters.failures).filter(([, n]) => n > 0),
+      [],
+    );
     const after = await t().waitForUsage(proxy.pid, (u) => u.fds === before.fds);
     assert.equal(after.fds, before.fds, 'every descriptor given back');
 

@@ -41,9 +41,18 @@ describe('floods: the mmproxy CLI out of file descriptors (network namespaces)',
     const during = await extra;
 
     // Half as many at a time as were held: a flow's descriptors go a moment after its client saw the end.
-    const recovery = await t().connrate(port, { count: RECOVERY, slots: Math.ceil(holding / 2), size: BYTES, maxSeconds: 60 });
+    const recovery = await t().connrate(port, {
+      count: RECOVERY,
+      slots: Math.ceil(holding / 2),
+      size: BYTES,
+      maxSeconds: 60,
+    });
     assert.equal(recovery.completed, RECOVERY, `after recovery: ${JSON.stringify(recovery)}`);
-    await proxy.waitForOutput(/"level":"info","kind":"accept_backoff","msg":"accepting connections again"/, 10_000, 'stderr');
+    await proxy.waitForOutput(
+      /"level":"info","kind":"accept_backoff","msg":"accepting connections again"/,
+      10_000,
+      'stderr',
+    );
     const idle = await t().waitForSnapshot(port, 'idle', (s) => s.counters.active === 0);
     const exhausted = idle.counters.acceptErrors + idle.counters.failures.connect_error;
     assert.ok(exhausted > 0, 'accept() or socket() met the limit');
@@ -59,10 +68,16 @@ describe('floods: the mmproxy CLI out of file descriptors (network namespaces)',
         `${idle.counters.acceptErrors} accept() and ${idle.counters.failures.connect_error} socket() failures; ` +
         `${RECOVERY}/${RECOVERY} served after; log: ${lines.length} lines, ${backoff.map((line) => `${line.level} "${line.msg}"`).join(', ')}`,
     );
-    assert.deepEqual(backoff.map((line) => line.level), ['warn', 'info'], 'one warning, one "again", for both workers');
+    assert.deepEqual(
+      backoff.map((line) => line.level),
+      ['warn', 'info'],
+      'one warning, one "again", for both workers',
+    );
     assert.match(backoff[0]?.msg ?? '', /Too many open files; pausing accepts .*raise the open-files limit/);
     assert.equal(backoff[0]?.['code'], 'EMFILE');
-    const others = lines.filter((line) => !['listening', 'accept_backoff', 'stopping', 'draining', 'stopped'].includes(line.kind));
+    const others = lines.filter(
+      (line) => !['listening', 'accept_backoff', 'stopping', 'draining', 'stopped'].includes(line.kind),
+    );
     assert.deepEqual(others, [], 'no line per connection');
   });
 });

@@ -110,12 +110,18 @@ export class FloodLab {
   }
 
   /** Polls the stats socket until `done` holds for a snapshot; returns that snapshot. */
-  async waitForSnapshot(port: number, what: string, done: (s: StatsSnapshot) => boolean, timeoutMs = 30_000): Promise<StatsSnapshot> {
+  async waitForSnapshot(
+    port: number,
+    what: string,
+    done: (s: StatsSnapshot) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<StatsSnapshot> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const snapshot = await this.snapshot(port);
       if (done(snapshot)) return snapshot;
-      if (Date.now() >= deadline) throw new Error(`not ${what} after ${timeoutMs}ms: counters ${JSON.stringify(snapshot.counters)}`);
+      if (Date.now() >= deadline)
+        throw new Error(`not ${what} after ${timeoutMs}ms: counters ${JSON.stringify(snapshot.counters)}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
@@ -140,7 +146,7 @@ export class FloodLab {
   async settledUsage(pid: number, timeoutMs = 10_000): Promise<Usage> {
     const deadline = Date.now() + timeoutMs;
     let last = await usage(pid);
-    for (let same = 0; same < SETTLED_POLLS && Date.now() < deadline; ) {
+    for (let same = 0; same < SETTLED_POLLS && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       const next = await usage(pid);
       same = next.fds === last.fds ? same + 1 : 0;
@@ -156,9 +162,18 @@ export class FloodLab {
   loadgen(mode: 'connrate' | 'idle', port: number, clients: number, args: string[]): HostProcess {
     const first = this.nextClient;
     this.nextClient += clients;
-    return this.track(this.lb.spawn([
-      this.tool('loadgen'), mode, '--target', `${APP}:${port}`, '--proxy-v2', '--first-client', String(first), ...args,
-    ]));
+    return this.track(
+      this.lb.spawn([
+        this.tool('loadgen'),
+        mode,
+        '--target',
+        `${APP}:${port}`,
+        '--proxy-v2',
+        '--first-client',
+        String(first),
+        ...args,
+      ]),
+    );
   }
 
   /**
@@ -166,7 +181,15 @@ export class FloodLab {
    * `release()` (SIGTERM) each sends `size` more bytes, checks the echo, half-closes and reads to the FIN.
    */
   async hold(port: number, { conns, size }: { conns: number; size: number }): Promise<HeldFlows> {
-    const client = this.loadgen('idle', port, conns, ['--conns', String(conns), '--size', String(size), '--hold', '120', '--echo-at-end']);
+    const client = this.loadgen('idle', port, conns, [
+      '--conns',
+      String(conns),
+      '--size',
+      String(size),
+      '--hold',
+      '120',
+      '--echo-at-end',
+    ]);
     const [line] = await client.waitForOutput(/^\{"mode":"idle".*$/m, 90_000, 'stdout');
     return {
       opened: JSON.parse(line) as IdleResult,
@@ -174,16 +197,27 @@ export class FloodLab {
         client.kill('SIGTERM');
         const status = await client.exited;
         const end = /^\{"mode":"idle-end".*$/m.exec(client.stdout);
-        if (!end) throw new Error(`loadgen idle exited ${JSON.stringify(status)} without its last round: ${client.stderr}`);
+        if (!end)
+          throw new Error(`loadgen idle exited ${JSON.stringify(status)} without its last round: ${client.stderr}`);
         return JSON.parse(end[0]) as IdleEndResult;
       },
     };
   }
 
   /** `count` connections, `slots` at a time, each header + `size` bytes echoed + close; within `maxSeconds`. */
-  async connrate(port: number, { count, slots = 50, size = 64, maxSeconds }: { count: number; slots?: number; size?: number; maxSeconds: number }): Promise<ConnrateResult> {
+  async connrate(
+    port: number,
+    { count, slots = 50, size = 64, maxSeconds }: { count: number; slots?: number; size?: number; maxSeconds: number },
+  ): Promise<ConnrateResult> {
     const run = this.loadgen('connrate', port, count, [
-      '--count', String(count), '--conns', String(slots), '--size', String(size), '--seconds', String(maxSeconds),
+      '--count',
+      String(count),
+      '--conns',
+      String(slots),
+      '--size',
+      String(size),
+      '--seconds',
+      String(maxSeconds),
     ]);
     const status = await run.exited;
     if (status.code !== 0) throw new Error(`loadgen connrate exited ${JSON.stringify(status)}: ${run.stderr}`);

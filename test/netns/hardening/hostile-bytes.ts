@@ -63,7 +63,12 @@ export function withDeclaredLength(header: Buffer, declared: number): Buffer {
  * A v2 header for `client` with a CRC32C TLV: correct, or off by one bit when `corrupt` (the checksum covers the
  * whole header with the CRC field zeroed, spec 2.2.3).
  */
-export function v2WithCrc32c(client: Client, before: Buffer[], corrupt: boolean, familyTransport = INET_STREAM): Buffer {
+export function v2WithCrc32c(
+  client: Client,
+  before: Buffer[],
+  corrupt: boolean,
+  familyTransport = INET_STREAM,
+): Buffer {
   const header = v2Inet(client, [...before, tlv(TLV_CRC32C, Buffer.alloc(4))], familyTransport);
   const sum = crc32c(header) ^ (corrupt ? 1 : 0);
   header.writeUInt32BE(sum >>> 0, header.length - 4);
@@ -96,8 +101,15 @@ export function sslTlv(subTlvs: Buffer[], declared?: number): Buffer {
  * multicast, the IPv4 broadcast address, and port 0, over IPv4 and IPv6.
  */
 export const NOT_UNICAST_CLIENTS: ReadonlyArray<readonly [string, number]> = [
-  ['0.0.0.0', 40_000], ['0.1.2.3', 40_000], ['224.0.0.1', 40_000], ['239.255.255.250', 40_000],
-  ['255.255.255.255', 40_000], ['198.51.100.9', 0], ['::', 40_000], ['ff02::1', 40_000], ['2001:db8::9', 0],
+  ['0.0.0.0', 40_000],
+  ['0.1.2.3', 40_000],
+  ['224.0.0.1', 40_000],
+  ['239.255.255.250', 40_000],
+  ['255.255.255.255', 40_000],
+  ['198.51.100.9', 0],
+  ['::', 40_000],
+  ['ff02::1', 40_000],
+  ['2001:db8::9', 0],
 ];
 
 /** The header's destination, in the client's family. */

@@ -58,7 +58,21 @@ export class HostileLab {
     const table = 'hostile';
     await this.app.run(['nft', 'add', 'table', 'ip', table]);
     await this.app.run(['nft', 'add', 'chain', 'ip', table, 'out', '{ type filter hook output priority 0; }']);
-    await this.app.run(['nft', 'add', 'rule', 'ip', table, 'out', 'ip', 'saddr', client, 'tcp', 'dport', '7000', 'drop']);
+    await this.app.run([
+      'nft',
+      'add',
+      'rule',
+      'ip',
+      table,
+      'out',
+      'ip',
+      'saddr',
+      client,
+      'tcp',
+      'dport',
+      '7000',
+      'drop',
+    ]);
   }
 
   /** mmproxy in the app host on APP:PROXY_PORT, its stats socket in the suite's directory. */

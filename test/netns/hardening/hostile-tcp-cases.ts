@@ -4,8 +4,22 @@
  */
 import { v1, v2, v2Raw } from '../dataplane-harness/headers.js';
 import {
-  type Client, destinationFor, INET_DGRAM, NOT_UNICAST_CLIENTS, TLV_NOOP, TLV_SSL, TLV_SSL_VERSION, V2_MAX_LENGTH, V2_PROXY,
-  sslTlv, tinyTlvs, tinyTlvsFilling, tlv, v2Inet, v2WithCrc32c, withDeclaredLength,
+  type Client,
+  destinationFor,
+  INET_DGRAM,
+  NOT_UNICAST_CLIENTS,
+  TLV_NOOP,
+  TLV_SSL,
+  TLV_SSL_VERSION,
+  V2_MAX_LENGTH,
+  V2_PROXY,
+  sslTlv,
+  tinyTlvs,
+  tinyTlvsFilling,
+  tlv,
+  v2Inet,
+  v2WithCrc32c,
+  withDeclaredLength,
 } from './hostile-bytes.js';
 import { BLACK_HOLED_CLIENT } from './hostile-lab.js';
 import { badHeader } from './proxy-watch.js';
@@ -59,7 +73,8 @@ function relayed(header: Buffer, after = AFTER): TcpConnection {
 /** Every prefix of a header, cut before its last byte. */
 function prefixes(header: Buffer): TcpConnection[] {
   return Array.from({ length: header.length - 1 }, (_, i) => ({
-    bytes: header.subarray(0, i + 1), counts: badHeader('ERR_HEADER_TRUNCATED'),
+    bytes: header.subarray(0, i + 1),
+    counts: badHeader('ERR_HEADER_TRUNCATED'),
   }));
 }
 
@@ -86,12 +101,18 @@ export function tcpCases(): TcpCase[] {
   return [
     {
       name: 'slowloris: a valid v1 header, one byte every 300 ms (header timeout 1 s)',
-      delivery: 'hold', pieces: { bytes: 1, ms: 300 }, cutShort: true, concurrency: 100,
+      delivery: 'hold',
+      pieces: { bytes: 1, ms: 300 },
+      cutShort: true,
+      concurrency: 100,
       connections: times(100, () => ({ bytes: v1For(client()), counts: HEADER_TIMEOUT })),
     },
     {
       name: 'slowloris: a valid v2 header, one byte every 300 ms',
-      delivery: 'hold', pieces: { bytes: 1, ms: 300 }, cutShort: true, concurrency: 50,
+      delivery: 'hold',
+      pieces: { bytes: 1, ms: 300 },
+      cutShort: true,
+      concurrency: 50,
       connections: times(50, () => ({ bytes: v2Inet(client()), counts: HEADER_TIMEOUT })),
     },
     {
@@ -106,7 +127,8 @@ export function tcpCases(): TcpCase[] {
     },
     {
       name: 'v2 claiming 65535 bytes, 28 sent, then silence',
-      delivery: 'hold', concurrency: 20,
+      delivery: 'hold',
+      concurrency: 20,
       connections: times(20, () => ({ bytes: claimsMax(28), counts: HEADER_TIMEOUT })),
     },
     {
@@ -126,17 +148,23 @@ export function tcpCases(): TcpCase[] {
     },
     {
       name: 'v2 of the maximum size (tiny TLVs) in 1 KiB pieces, then application bytes',
-      delivery: 'echo', pieces: inKib, concurrency: 5,
+      delivery: 'echo',
+      pieces: inKib,
+      concurrency: 5,
       connections: times(5, () => relayed(v2Inet(client(), tinyTlvsFilling(V2_MAX_LENGTH)))),
     },
     {
       name: 'v2 claiming 65535 bytes in 1 KiB pieces, a TLV overrun at 40 KB, then silence',
-      delivery: 'hold', pieces: inKib, concurrency: 10,
+      delivery: 'hold',
+      pieces: inKib,
+      concurrency: 10,
       connections: times(10, () => ({ bytes: overrunAt(40_000, 41_000), counts: badHeader('ERR_V2_TLV_TRUNCATED') })),
     },
     {
       name: 'v2 claiming 65535 bytes in 1 KiB pieces, a TLV overrun at 40 KB, then FIN',
-      delivery: 'fin', pieces: inKib, concurrency: 10,
+      delivery: 'fin',
+      pieces: inKib,
+      concurrency: 10,
       connections: times(10, () => ({ bytes: overrunAt(40_000, 41_000), counts: badHeader('ERR_V2_TLV_TRUNCATED') })),
     },
     {
@@ -174,14 +202,16 @@ export function tcpCases(): TcpCase[] {
       name: 'v2 length lie: declares 100 bytes, sends 28, then FIN',
       delivery: 'fin',
       connections: times(20, () => ({
-        bytes: withDeclaredLength(v2Inet(client()), 100), counts: badHeader('ERR_HEADER_TRUNCATED'),
+        bytes: withDeclaredLength(v2Inet(client()), 100),
+        counts: badHeader('ERR_HEADER_TRUNCATED'),
       })),
     },
     {
       name: 'v2 TLV length runs past the header',
       delivery: 'fin',
       connections: times(20, () => ({
-        bytes: v2Inet(client(), [tlv(TLV_NOOP, Buffer.alloc(10), 200)]), counts: badHeader('ERR_V2_TLV_TRUNCATED'),
+        bytes: v2Inet(client(), [tlv(TLV_NOOP, Buffer.alloc(10), 200)]),
+        counts: badHeader('ERR_V2_TLV_TRUNCATED'),
       })),
     },
     {
@@ -190,7 +220,8 @@ export function tcpCases(): TcpCase[] {
       connections: [0x11, 0x21, 0x31].flatMap((family) => {
         const length = { 0x11: 8, 0x21: 20, 0x31: 100 }[family]!;
         return times(10, () => ({
-          bytes: v2Raw(V2_PROXY, family, Buffer.alloc(length)), counts: badHeader('ERR_V2_ADDRESS_TOO_SHORT'),
+          bytes: v2Raw(V2_PROXY, family, Buffer.alloc(length)),
+          counts: badHeader('ERR_V2_ADDRESS_TOO_SHORT'),
         }));
       }),
     },
@@ -200,7 +231,8 @@ export function tcpCases(): TcpCase[] {
       connections: [
         ...times(10, () => ({ bytes: v2WithCrc32c(client(), [], true), counts: badHeader('ERR_V2_CRC32C_MISMATCH') })),
         ...times(10, () => ({
-          bytes: v2Inet(client(), [tlv(0x03, Buffer.alloc(3))]), counts: badHeader('ERR_V2_BAD_TLV_LENGTH'),
+          bytes: v2Inet(client(), [tlv(0x03, Buffer.alloc(3))]),
+          counts: badHeader('ERR_V2_BAD_TLV_LENGTH'),
         })),
         ...times(10, () => ({
           bytes: v2Inet(client(), [tlv(0x03, Buffer.alloc(4)), tlv(0x03, Buffer.alloc(4))]),
@@ -212,12 +244,14 @@ export function tcpCases(): TcpCase[] {
       name: 'v2 DGRAM header over TCP',
       delivery: 'fin',
       connections: times(10, () => ({
-        bytes: v2Inet(client(), [], INET_DGRAM), counts: badHeader('ERR_V2_WRONG_TRANSPORT'),
+        bytes: v2Inet(client(), [], INET_DGRAM),
+        counts: badHeader('ERR_V2_WRONG_TRANSPORT'),
       })),
     },
     {
       name: 'a valid header, then at once a reset (SO_LINGER 0), while the upstream connect hangs',
-      delivery: 'reset', concurrency: 20,
+      delivery: 'reset',
+      concurrency: 20,
       connections: times(20, () => ({ bytes: v2Inet(client(BLACK_HOLED_CLIENT)), counts: ['failures.relay_error'] })),
     },
     {
@@ -228,8 +262,10 @@ export function tcpCases(): TcpCase[] {
     {
       name: "a client address and port that is the target's own or the listener's own",
       delivery: 'fin',
-      connections: [{ address: '127.0.0.1', port: 7000 }, { address: '192.0.2.2', port: 8443 }].flatMap((own) =>
-        times(5, () => ({ bytes: v2Inet(own), counts: ['failures.address_in_use'] }))),
+      connections: [
+        { address: '127.0.0.1', port: 7000 },
+        { address: '192.0.2.2', port: 8443 },
+      ].flatMap((own) => times(5, () => ({ bytes: v2Inet(own), counts: ['failures.address_in_use'] }))),
     },
     {
       name: 'client addresses no client connects from: unspecified, multicast, broadcast, port 0 (v1 and v2)',
@@ -238,7 +274,8 @@ export function tcpCases(): TcpCase[] {
         [v1, v2].map((encode) => ({
           bytes: encode({ source, sourcePort, ...destinationFor(source) }),
           counts: badHeader('ERR_CLIENT_NOT_UNICAST'),
-        }))),
+        })),
+      ),
     },
     {
       name: 'a valid header followed by a second header (relayed as application bytes)',

@@ -59,7 +59,9 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
     this.timeout(60_000);
     requireNetns(this);
     requireProgram(this, '/usr/sbin/nft', 'nftables');
-    console.log(`      HOSTILE_SEED=${seed} (${random.connections.length} random inputs kept of ${random.drawn} drawn)`);
+    console.log(
+      `      HOSTILE_SEED=${seed} (${random.connections.length} random inputs kept of ${random.drawn} drawn)`,
+    );
     net = new HostileLab('hostile');
     await net.build('tcp');
     const started = await net.mmproxy('tcp', ['--header-timeout', '1s']);
@@ -67,7 +69,12 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
     watch = await ProxyWatch.attach(started.statsSocket);
     const header = v2Inet({ address: '198.51.100.200', port: 41_000 });
     steady = net.lb.node(SCRIPTS.steadyClient, [
-      '--connect', `${APP}:${PROXY_PORT}`, '--header-hex', header.toString('hex'), '--release-file', join(net.dir, 'release'),
+      '--connect',
+      `${APP}:${PROXY_PORT}`,
+      '--header-hex',
+      header.toString('hex'),
+      '--release-file',
+      join(net.dir, 'release'),
     ]);
     await steady.waitForOutput(/^READY$/m, 10_000, 'stdout');
     const first = await watch.snapshot();
@@ -92,9 +99,15 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
         pieces: hostile.pieces,
         concurrency: hostile.concurrency ?? DEFAULT_CONCURRENCY,
         timeoutMs: CONNECTION_TIMEOUT_MS,
-        connections: hostile.connections.map((c) => ({ hex: c.bytes.toString('hex'), echoHex: c.echo?.toString('hex') })),
+        connections: hostile.connections.map((c) => ({
+          hex: c.bytes.toString('hex'),
+          echoHex: c.echo?.toString('hex'),
+        })),
       });
-      const run = await net!.lb.exec([process.execPath, SCRIPTS.tcpSender, '--connect', `${APP}:${PROXY_PORT}`, '--plan', plan], { timeoutMs: 80_000 });
+      const run = await net!.lb.exec(
+        [process.execPath, SCRIPTS.tcpSender, '--connect', `${APP}:${PROXY_PORT}`, '--plan', plan],
+        { timeoutMs: 80_000 },
+      );
       assert.equal(run.code, 0, run.stderr);
       const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as TcpSendReport;
 
@@ -104,10 +117,21 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
       for (const [key, value] of Object.entries(expected)) bump(expectedTotal, [key], value);
       const after = await watch.settle(legitFlow, baseline, (counts) => sameCounts(delta(before, counts), expected));
       const moved = delta(before, after.counts);
-      figures.push({ name: hostile.name, connections: hostile.connections.length, outcomes: report.outcomes, moved, fds: after.fds });
+      figures.push({
+        name: hostile.name,
+        connections: hostile.connections.length,
+        outcomes: report.outcomes,
+        moved,
+        fds: after.fds,
+      });
 
-      assert.deepEqual(report.outcomes, { [OUTCOME[hostile.delivery]]: hostile.connections.length }, 'how the connections ended');
-      if (hostile.cutShort) assert.equal(report.sentWhole, 0, 'a slow header got out whole before the header timeout closed it');
+      assert.deepEqual(
+        report.outcomes,
+        { [OUTCOME[hostile.delivery]]: hostile.connections.length },
+        'how the connections ended',
+      );
+      if (hostile.cutShort)
+        assert.equal(report.sentWhole, 0, 'a slow header got out whole before the header timeout closed it');
       assert.deepEqual(moved, expected, 'counters moved by exactly this class');
       assert.equal(proxy.running, true, 'mmproxy is still running');
     });
@@ -115,18 +139,40 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
 
   it('after all of it: the legitimate flow got every byte back in order, totals add up, exit 0 on SIGTERM', async function () {
     const settled = await watch.settle(legitFlow, baseline);
-    assert.deepEqual(delta(start, settled.counts), delta({}, expectedTotal), 'totals over the whole run: nothing counted late');
+    assert.deepEqual(
+      delta(start, settled.counts),
+      delta({}, expectedTotal),
+      'totals over the whole run: nothing counted late',
+    );
     await writeFile(join(net!.dir, 'release'), '');
     await steady.exited;
     const result = JSON.parse(steady.stdout.trim().split('\n').pop() ?? '') as SteadyResult;
-    figures.push({ name: `legitimate flow (${result.slices} slices during the run)`, connections: 1, outcomes: { [result.ok ? 'intact' : 'broken']: 1 }, moved: { sentBytes: result.sentBytes, receivedBytes: result.receivedBytes }, fds: settled.fds });
+    figures.push({
+      name: `legitimate flow (${result.slices} slices during the run)`,
+      connections: 1,
+      outcomes: { [result.ok ? 'intact' : 'broken']: 1 },
+      moved: { sentBytes: result.sentBytes, receivedBytes: result.receivedBytes },
+      fds: settled.fds,
+    });
     assert.equal(result.ok, true, result.error);
     assert.equal(result.banner, 'PEER 198.51.100.200 41000');
     const closed = await watch.settle([], null);
-    figures.push({ name: 'after the legitimate flow closed', connections: 0, outcomes: {}, moved: delta(start, closed.counts), fds: closed.fds });
+    figures.push({
+      name: 'after the legitimate flow closed',
+      connections: 0,
+      outcomes: {},
+      moved: delta(start, closed.counts),
+      fds: closed.fds,
+    });
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
     const lines = proxy.stderr.trim().split('\n').length;
-    figures.push({ name: `mmproxy's log: ${lines} lines (rate-limited) for the whole run`, connections: 0, outcomes: {}, moved: {}, fds: closed.fds });
+    figures.push({
+      name: `mmproxy's log: ${lines} lines (rate-limited) for the whole run`,
+      connections: 0,
+      outcomes: {},
+      moved: {},
+      fds: closed.fds,
+    });
   });
 });
 
@@ -136,7 +182,9 @@ function sameCounts(a: Counts, b: Counts): boolean {
 }
 
 function printFigures(seed: number, baseline: FdCount | undefined, figures: Figure[]): void {
-  console.log(`\n      hostile TCP figures (HOSTILE_SEED=${seed}; descriptors at baseline ${JSON.stringify(baseline)}):`);
+  console.log(
+    `\n      hostile TCP figures (HOSTILE_SEED=${seed}; descriptors at baseline ${JSON.stringify(baseline)}):`,
+  );
   for (const figure of figures) {
     console.log(`      - ${figure.name}: ${figure.connections} connections; ended ${JSON.stringify(figure.outcomes)}`);
     console.log(`          moved ${JSON.stringify(figure.moved)}; descriptors after ${JSON.stringify(figure.fds)}`);

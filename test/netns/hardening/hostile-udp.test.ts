@@ -57,7 +57,16 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
       probeTimeoutMs: PROBE_TIMEOUT_MS,
     };
     const run = await net!.lb.exec(
-      [process.execPath, SCRIPTS.udpSender, '--to', `${APP}:${PROXY_PORT}`, '--bind-port', String(SENDER_PORT), '--plan', await net!.plan(plan)],
+      [
+        process.execPath,
+        SCRIPTS.udpSender,
+        '--to',
+        `${APP}:${PROXY_PORT}`,
+        '--bind-port',
+        String(SENDER_PORT),
+        '--plan',
+        await net!.plan(plan),
+      ],
       { timeoutMs: 50_000 },
     );
     assert.equal(run.code, 0, run.stderr);
@@ -68,7 +77,9 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
     this.timeout(60_000);
     requireNetns(this);
     requireProgram(this, '/usr/sbin/nft', 'nftables');
-    console.log(`      HOSTILE_SEED=${seed} (${random.datagrams.length} random datagrams kept of ${random.drawn} drawn)`);
+    console.log(
+      `      HOSTILE_SEED=${seed} (${random.datagrams.length} random datagrams kept of ${random.drawn} drawn)`,
+    );
     net = new HostileLab('hostudp');
     await net.build('udp');
     const started = await net.mmproxy('udp', ['-close-after', '600']);
@@ -86,7 +97,9 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
     if (net) printLabLogOnFailure(this, net.lab);
   });
   after(async function () {
-    console.log(`\n      hostile UDP figures (HOSTILE_SEED=${seed}; descriptors at baseline ${JSON.stringify(baseline)}):`);
+    console.log(
+      `\n      hostile UDP figures (HOSTILE_SEED=${seed}; descriptors at baseline ${JSON.stringify(baseline)}):`,
+    );
     for (const f of figures) {
       console.log(`      - ${f.name}: ${f.datagrams} datagrams; probes answered ${f.probes}`);
       console.log(`          moved ${JSON.stringify(f.moved)}; descriptors after ${JSON.stringify(f.fds)}`);
@@ -104,7 +117,13 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
       // The last probe's answer came after every datagram was handled: no waiting for counts.
       const after = await watch.settle(session, baseline);
       const moved = delta(before, after.counts);
-      figures.push({ name: hostile.name, datagrams: report.sent, probes: `${report.probesAnswered}/${report.probes}`, moved, fds: after.fds });
+      figures.push({
+        name: hostile.name,
+        datagrams: report.sent,
+        probes: `${report.probesAnswered}/${report.probes}`,
+        moved,
+        fds: after.fds,
+      });
 
       assert.equal(report.sent, hostile.datagrams.length);
       assert.deepEqual(report.problems, [], 'the legitimate session kept answering, intact');
@@ -115,9 +134,19 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
 
   it('after all of it: totals add up, the session is the only one, exit 0 on SIGTERM', async function () {
     const settled = await watch.settle(session, baseline);
-    assert.deepEqual(delta(start, settled.counts), delta({}, expectedTotal), 'totals over the whole run: nothing counted late');
+    assert.deepEqual(
+      delta(start, settled.counts),
+      delta({}, expectedTotal),
+      'totals over the whole run: nothing counted late',
+    );
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
     const lines = proxy.stderr.trim().split('\n').length;
-    figures.push({ name: `mmproxy's log: ${lines} lines (rate-limited) for the whole run`, datagrams: 0, probes: '-', moved: {}, fds: settled.fds });
+    figures.push({
+      name: `mmproxy's log: ${lines} lines (rate-limited) for the whole run`,
+      datagrams: 0,
+      probes: '-',
+      moved: {},
+      fds: settled.fds,
+    });
   });
 });

@@ -21,8 +21,20 @@ import { startPeerService } from '../kit/index.js';
 import { stopMmproxy } from '../proxy/mmproxy-process.js';
 import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, TARGETS } from '../proxy/topology.js';
 import { useProxyTopology } from '../proxy/use-proxy-topology.js';
-import { capabilityMask, type Identity, type Privileges, readCredentials, unusedIdentity } from './privilege/credentials.js';
-import { cliRunnableBy, type RunnableCli, runMmproxyAs, runtimeDirectoryFor, startMmproxyAs } from './privilege/mmproxy-as.js';
+import {
+  capabilityMask,
+  type Identity,
+  type Privileges,
+  readCredentials,
+  unusedIdentity,
+} from './privilege/credentials.js';
+import {
+  cliRunnableBy,
+  type RunnableCli,
+  runMmproxyAs,
+  runtimeDirectoryFor,
+  startMmproxyAs,
+} from './privilege/mmproxy-as.js';
 
 const UDP_SERVICE_PORT = 7100;
 const PRIVILEGED_PORT = 443;
@@ -52,7 +64,13 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
   it('serves IPv4 and IPv6 clients through HAProxy from their own addresses, holding CAP_NET_ADMIN alone', async function () {
     const { mmproxy: port, lb } = net().ports();
     const proxy = net().track(
-      await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], runtimeDir),
+      await startMmproxyAs(
+        net().app,
+        cli!.bin,
+        holding(identity, ['CAP_NET_ADMIN']),
+        ['-l', `${APP}:${port}`, ...TARGETS],
+        runtimeDir,
+      ),
     );
     const held = await readCredentials(proxy.pid);
     assert.deepEqual(held.uids, [identity.uid, identity.uid, identity.uid, identity.uid]);
@@ -72,16 +90,29 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
   });
 
-  it('relays UDP datagrams from the clients\' addresses, holding CAP_NET_ADMIN alone', async function () {
+  it("relays UDP datagrams from the clients' addresses, holding CAP_NET_ADMIN alone", async function () {
     const { mmproxy: port } = net().ports();
     const targets = ['-4', `127.0.0.1:${UDP_SERVICE_PORT}`, '-6', `[::1]:${UDP_SERVICE_PORT}`];
     const proxy = net().track(
-      await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-p', 'udp', '-l', `${APP}:${port}`, ...targets], runtimeDir),
+      await startMmproxyAs(
+        net().app,
+        cli!.bin,
+        holding(identity, ['CAP_NET_ADMIN']),
+        ['-p', 'udp', '-l', `${APP}:${port}`, ...targets],
+        runtimeDir,
+      ),
     );
     assert.equal((await readCredentials(proxy.pid)).effective, capabilityMask(['CAP_NET_ADMIN']));
-    const clients = [{ address: CLIENT_V4, port: 40001 }, { address: CLIENT_V6, port: 40002 }];
+    const clients = [
+      { address: CLIENT_V4, port: 40001 },
+      { address: CLIENT_V6, port: 40002 },
+    ];
     const result = await sendDatagrams(net().lb, {
-      from: LB_BACK, to: `${APP}:${port}`, datagrams: clients.map((client) => proxied(client, 'hello')), expect: 2, lockstep: true,
+      from: LB_BACK,
+      to: `${APP}:${port}`,
+      datagrams: clients.map((client) => proxied(client, 'hello')),
+      expect: 2,
+      lockstep: true,
     });
     assert.deepEqual(
       result.replies.map((reply) => parsePeerReply(reply.text)),
@@ -96,7 +127,10 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /start_failed: cannot set IP_TRANSPARENT \(EPERM\).*needs CAP_NET_ADMIN/);
     assert.match(result.stderr, /AmbientCapabilities=CAP_NET_ADMIN/);
-    assert.match(result.stderr, /setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=\+net_admin --ambient-caps=\+net_admin mmproxy/);
+    assert.match(
+      result.stderr,
+      /setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=\+net_admin --ambient-caps=\+net_admin mmproxy/,
+    );
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   });
 
@@ -104,7 +138,12 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
     const flags = ['-l', `${APP}:${PRIVILEGED_PORT}`, ...TARGETS];
     const refused = await runMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), flags);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`cannot listen on ${APP}:${PRIVILEGED_PORT}: bind: Permission denied: listening below port 1024 needs CAP_NET_BIND_SERVICE`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `cannot listen on ${APP}:${PRIVILEGED_PORT}: bind: Permission denied: listening below port 1024 needs CAP_NET_BIND_SERVICE`,
+      ),
+    );
 
     const both = ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE'];
     const proxy = net().track(await startMmproxyAs(net().app, cli!.bin, holding(identity, both), flags, runtimeDir));
@@ -117,10 +156,23 @@ describe('least privilege: the proxy as an unprivileged user with only its capab
 
   it('with /run/mmproxy not writable and no RuntimeDirectory: one warning line, and it serves anyway', async function () {
     const { mmproxy: port, lb } = net().ports();
-    const proxy = net().track(await startMmproxyAs(net().app, cli!.bin, holding(identity, ['CAP_NET_ADMIN']), ['-l', `${APP}:${port}`, ...TARGETS], null));
+    const proxy = net().track(
+      await startMmproxyAs(
+        net().app,
+        cli!.bin,
+        holding(identity, ['CAP_NET_ADMIN']),
+        ['-l', `${APP}:${port}`, ...TARGETS],
+        null,
+      ),
+    );
     const warnings = proxy.stderr.split('\n').filter((line) => /stats:/.test(line));
     assert.equal(warnings.length, 1, proxy.stderr);
-    assert.match(warnings[0]!, new RegExp(`no stats socket \\(mmproxy top will not see this proxy\\): /run/mmproxy is not writable for uid ${identity.uid}`));
+    assert.match(
+      warnings[0]!,
+      new RegExp(
+        `no stats socket \\(mmproxy top will not see this proxy\\): /run/mmproxy is not writable for uid ${identity.uid}`,
+      ),
+    );
     assert.match(warnings[0]!, /RuntimeDirectory=mmproxy/);
     await net().haproxy(lb, [{ address: APP, port, sendProxy: 'v2' }]);
     await net().assertClientSeen(lb, 4);

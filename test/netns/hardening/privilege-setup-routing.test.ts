@@ -18,8 +18,10 @@ const TARGETS = ['-4', '127.0.0.1:7000', '-6', '[::1]:7000'];
 
 async function routing(host: Host): Promise<string> {
   const dumps = await Promise.all([
-    host.ip(['-j', 'rule']), host.ip(['-j', '-6', 'rule']),
-    host.ip(['-j', 'route', 'show', 'table', 'all']), host.ip(['-j', '-6', 'route', 'show', 'table', 'all']),
+    host.ip(['-j', 'rule']),
+    host.ip(['-j', '-6', 'rule']),
+    host.ip(['-j', 'route', 'show', 'table', 'all']),
+    host.ip(['-j', '-6', 'route', 'show', 'table', 'all']),
   ]);
   return dumps.map((dump) => dump.stdout).join('\n');
 }
@@ -80,7 +82,10 @@ describe('mmproxy setup-routing (ExecStartPre of the unit), in namespaces', func
     assert.equal(first.code, 1, first.output);
     assert.match(first.output, /ran: ip rule add fwmark 7 lookup 123/);
     assert.match(first.output, /ran: ip -6 route add local ::\/0 dev lo table 123/);
-    assert.match(first.output, /still to do by hand:\n\s+iptables -t mangle -A OUTPUT -m mark --mark 7 -j CONNMARK --save-mark/);
+    assert.match(
+      first.output,
+      /still to do by hand:\n\s+iptables -t mangle -A OUTPUT -m mark --mark 7 -j CONNMARK --save-mark/,
+    );
     const after = await routing(host);
     const second = await setupRouting(host, [...TARGETS, '-mark', '7']);
     assert.equal(second.code, 1, second.output);

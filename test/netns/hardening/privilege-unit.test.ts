@@ -27,7 +27,13 @@ import { promisify } from 'node:util';
 import { HAPROXY, type Host, requireNetns, requireProgram, printLabLogOnFailure } from '../kit/index.js';
 import { MMPROXY_BIN } from '../proxy/mmproxy-process.js';
 import { APP, LB_BACK, ProxyTopology, SERVICE_PORT } from '../proxy/topology.js';
-import { capabilityMask, type Privileges, readCredentials, setprivArgv, unusedIdentity } from './privilege/credentials.js';
+import {
+  capabilityMask,
+  type Privileges,
+  readCredentials,
+  setprivArgv,
+  unusedIdentity,
+} from './privilege/credentials.js';
 import { cliRunnableBy, type RunnableCli, runtimeDirectoryFor } from './privilege/mmproxy-as.js';
 import { type ExecCommand, parseEnvironmentFile, UnitFile } from './privilege/unit-file.js';
 
@@ -75,7 +81,7 @@ describe('the systemd unit (scripts/systemd/mmproxy@.service)', function () {
   });
 });
 
-describe('the systemd unit\'s own command lines, in a namespace', function () {
+describe("the systemd unit's own command lines, in a namespace", function () {
   this.timeout(60_000);
   let net: ProxyTopology | undefined;
   let unit: UnitFile;
@@ -95,14 +101,19 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
     await chmod(configDir, 0o755);
     await writeFile(join(configDir, 'lbs.txt'), `${LB_BACK}/32\n`);
     const conf = join(configDir, basename(path));
-    await writeFile(conf, `MMPROXY_ARGS=-l ${APP}:${port} -4 127.0.0.1:${SERVICE_PORT} -6 [::1]:${SERVICE_PORT} -allowed-subnets ${join(configDir, 'lbs.txt')}\n`);
+    await writeFile(
+      conf,
+      `MMPROXY_ARGS=-l ${APP}:${port} -4 127.0.0.1:${SERVICE_PORT} -6 [::1]:${SERVICE_PORT} -allowed-subnets ${join(configDir, 'lbs.txt')}\n`,
+    );
     return parseEnvironmentFile(await readFile(conf, 'utf8'));
   }
 
   async function routing(host: Host): Promise<string> {
     const dumps = await Promise.all([
-      host.ip(['-j', 'rule']), host.ip(['-j', '-6', 'rule']),
-      host.ip(['-j', 'route', 'show', 'table', 'all']), host.ip(['-j', '-6', 'route', 'show', 'table', 'all']),
+      host.ip(['-j', 'rule']),
+      host.ip(['-j', '-6', 'rule']),
+      host.ip(['-j', 'route', 'show', 'table', 'all']),
+      host.ip(['-j', '-6', 'route', 'show', 'table', 'all']),
     ]);
     return dumps.map((dump) => dump.stdout).join('\n');
   }
@@ -168,13 +179,15 @@ describe('the systemd unit\'s own command lines, in a namespace', function () {
     assert.equal(await routing(app), after);
   });
 
-  it('after ExecStartPre, ExecStart serves HAProxy\'s clients from their own addresses with the unit\'s privileges; ExecReload and KillSignal work', async function () {
+  it("after ExecStartPre, ExecStart serves HAProxy's clients from their own addresses with the unit's privileges; ExecReload and KillSignal work", async function () {
     // As systemd starts the unit: ExecStartPre (idempotent, so whether the test above ran does not matter), then ExecStart.
     await startPre(net!.app);
     const [start] = unit.commands('ExecStart', env);
     assert.ok(start && !start.fullPrivileges);
     const proxy = net!.track(
-      net!.app.spawn([...setprivArgv(privileges), ...local(start.argv, cli!.bin)], { env: { ...process.env, RUNTIME_DIRECTORY: runtimeDir } }),
+      net!.app.spawn([...setprivArgv(privileges), ...local(start.argv, cli!.bin)], {
+        env: { ...process.env, RUNTIME_DIRECTORY: runtimeDir },
+      }),
     );
     await proxy.waitForOutput(/listening on \S+ \(/, 10_000, 'stderr');
     const held = await readCredentials(proxy.pid);

@@ -71,8 +71,12 @@ const PIPES_ONE_FLOW_MAY_POOL = 4;
 /** Sockets and everything else exactly as at baseline; pipes at most one flow's worth more. */
 function sameDescriptors(fds: FdCount, baseline: FdCount): boolean {
   const others = (count: FdCount): number => count.total - count.sockets - count.pipes;
-  return fds.sockets === baseline.sockets && others(fds) === others(baseline) &&
-    fds.pipes >= baseline.pipes && fds.pipes <= baseline.pipes + PIPES_ONE_FLOW_MAY_POOL;
+  return (
+    fds.sockets === baseline.sockets &&
+    others(fds) === others(baseline) &&
+    fds.pipes >= baseline.pipes &&
+    fds.pipes <= baseline.pipes + PIPES_ONE_FLOW_MAY_POOL
+  );
 }
 
 export class ProxyWatch {
@@ -110,7 +114,12 @@ export class ProxyWatch {
    * returns what it saw last if only `until` failed (the caller's assertion shows the difference), and fails
    * otherwise. A bound, not a timing: nothing asserts how fast it settles.
    */
-  async settle(flowIds: number[], baseline: FdCount | null, until = (_counts: Counts) => true, timeoutMs = 15_000): Promise<Settled> {
+  async settle(
+    flowIds: number[],
+    baseline: FdCount | null,
+    until = (_counts: Counts) => true,
+    timeoutMs = 15_000,
+  ): Promise<Settled> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const snapshot = await this.snapshot();

@@ -28,7 +28,8 @@ export function chooseSeed(): number {
   const fixed = process.env.HOSTILE_SEED;
   if (fixed !== undefined && fixed !== '') {
     const seed = Number(fixed);
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`HOSTILE_SEED must be a non-negative integer, got ${fixed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`HOSTILE_SEED must be a non-negative integer, got ${fixed}`);
     return seed;
   }
   return randomInt(2 ** 31);
@@ -52,25 +53,49 @@ function mutate(random: Random, bytes: Buffer): Buffer {
     const at = below(random, out.length);
     const kind = below(random, 3);
     if (kind === 0) out[at] = below(random, 256);
-    else if (kind === 1) out = Buffer.concat([out.subarray(0, at), noise(random, 1 + below(random, 4)), out.subarray(at)]);
+    else if (kind === 1)
+      out = Buffer.concat([out.subarray(0, at), noise(random, 1 + below(random, 4)), out.subarray(at)]);
     else out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1)]);
   }
   return out;
 }
 
-const V1_WORDS = ['PROXY', 'TCP4', 'TCP6', 'UNKNOWN', 'UDP4', '192.0.2.1', '198.51.100.7', '::1', '2001:db8::7', '0', '65535', '65536', '080', '-1', ' ', '  ', '\r', '\n', '\r\n'];
+const V1_WORDS = [
+  'PROXY',
+  'TCP4',
+  'TCP6',
+  'UNKNOWN',
+  'UDP4',
+  '192.0.2.1',
+  '198.51.100.7',
+  '::1',
+  '2001:db8::7',
+  '0',
+  '65535',
+  '65536',
+  '080',
+  '-1',
+  ' ',
+  '  ',
+  '\r',
+  '\n',
+  '\r\n',
+];
 
 function randomV1(random: Random): Buffer {
   let text = 'PROXY';
   const words = 1 + below(random, 8);
-  for (let i = 0; i < words; i++) text += (below(random, 4) === 0 ? '' : ' ') + V1_WORDS[below(random, V1_WORDS.length)];
+  for (let i = 0; i < words; i++)
+    text += (below(random, 4) === 0 ? '' : ' ') + V1_WORDS[below(random, V1_WORDS.length)];
   if (below(random, 2) === 0) text += '\r\n';
   return Buffer.from(text, 'latin1');
 }
 
 function randomV2(random: Random): Buffer {
   const client = { address: '198.51.100.9', port: 1 + below(random, 65_535) };
-  const tlvs = Array.from({ length: below(random, 5) }, () => tlv(below(random, 2) === 0 ? TLV_NOOP : below(random, 256), noise(random, below(random, 40))));
+  const tlvs = Array.from({ length: below(random, 5) }, () =>
+    tlv(below(random, 2) === 0 ? TLV_NOOP : below(random, 256), noise(random, below(random, 40))),
+  );
   const header = v2Inet(client, tlvs);
   // Version/command, family/transport and the length: where v2 parsers go wrong.
   header[12] = below(random, 4) === 0 ? below(random, 256) : header[12]!;
@@ -80,14 +105,23 @@ function randomV2(random: Random): Buffer {
 }
 
 function candidate(random: Random): Buffer {
-  const valid = below(random, 2) === 0 ? v1({ source: '198.51.100.9', sourcePort: 40_000, destination: '192.0.2.2', destinationPort: 8443 }) : v2Inet({ address: '198.51.100.9', port: 40_000 });
+  const valid =
+    below(random, 2) === 0
+      ? v1({ source: '198.51.100.9', sourcePort: 40_000, destination: '192.0.2.2', destinationPort: 8443 })
+      : v2Inet({ address: '198.51.100.9', port: 40_000 });
   switch (below(random, 6)) {
-    case 0: return noise(random, 1 + below(random, 600));
-    case 1: return randomV1(random);
-    case 2: return randomV2(random);
-    case 3: return mutate(random, valid);
-    case 4: return valid.subarray(0, 1 + below(random, valid.length - 1));
-    default: return Buffer.concat([valid.subarray(0, 12), noise(random, below(random, 300))]);
+    case 0:
+      return noise(random, 1 + below(random, 600));
+    case 1:
+      return randomV1(random);
+    case 2:
+      return randomV2(random);
+    case 3:
+      return mutate(random, valid);
+    case 4:
+      return valid.subarray(0, 1 + below(random, valid.length - 1));
+    default:
+      return Buffer.concat([valid.subarray(0, 12), noise(random, below(random, 300))]);
   }
 }
 
@@ -105,7 +139,11 @@ export interface RandomInput {
  * tested on its own (test/unit/proxy-protocol, the fuzzer); what this run checks is that the data plane counts
  * and closes every connection exactly as the parser's verdict says, whatever the bytes.
  */
-export function randomInputs(seed: number, count: number, keep: (verdict: ProxyParseResult) => boolean): { inputs: RandomInput[]; drawn: number } {
+export function randomInputs(
+  seed: number,
+  count: number,
+  keep: (verdict: ProxyParseResult) => boolean,
+): { inputs: RandomInput[]; drawn: number } {
   const random = prng(seed);
   const inputs: RandomInput[] = [];
   let drawn = 0;

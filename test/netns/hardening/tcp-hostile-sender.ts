@@ -43,7 +43,12 @@ export interface TcpSendReport {
 
 const BANNER = /^PEER \S+ \d+\n/;
 
-function deliver(target: { host: string; port: number }, plan: TcpPlan, bytes: Buffer, echo: Buffer | null): Promise<string> {
+function deliver(
+  target: { host: string; port: number },
+  plan: TcpPlan,
+  bytes: Buffer,
+  echo: Buffer | null,
+): Promise<string> {
   return new Promise((resolve) => {
     const socket: Socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     let received = Buffer.alloc(0);
@@ -71,7 +76,9 @@ function deliver(target: { host: string; port: number }, plan: TcpPlan, bytes: B
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // EPIPE: a write after the proxy's reset.
-      done(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'closed:reset' : `error:${error.code ?? error.message}`);
+      done(
+        error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'closed:reset' : `error:${error.code ?? error.message}`,
+      );
     });
     socket.on('close', () => done('closed:eof'));
     socket.on('connect', () => {

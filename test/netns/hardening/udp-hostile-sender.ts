@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   socket.on('message', (reply) => answer?.(reply));
 
   const send = (datagram: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => socket.send(datagram, to.port, to.host, (error) => (error ? reject(error) : resolve())));
+    new Promise((resolve, reject) =>
+      socket.send(datagram, to.port, to.host, (error) => (error ? reject(error) : resolve())),
+    );
 
   const probe = async (): Promise<void> => {
     const text = `probe ${report.probes++}`;
@@ -60,7 +62,10 @@ async function main(): Promise<void> {
     answer = null;
     const expected = `${plan.probeReplyPrefix}${text}`;
     if (got?.toString('latin1') === expected) report.probesAnswered++;
-    else report.problems.push(`${text}: ${got === null ? 'no answer' : JSON.stringify(got.toString('latin1').slice(0, 80))}`);
+    else
+      report.problems.push(
+        `${text}: ${got === null ? 'no answer' : JSON.stringify(got.toString('latin1').slice(0, 80))}`,
+      );
   };
 
   await probe();

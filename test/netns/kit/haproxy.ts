@@ -17,7 +17,10 @@ export interface StartHaproxyOptions {
 
 /** A real HAProxy running in the foreground inside a host; its log lines arrive on its stdout. */
 export class Haproxy {
-  constructor(readonly process: HostProcess, readonly configPath: string) {}
+  constructor(
+    readonly process: HostProcess,
+    readonly configPath: string,
+  ) {}
 
   /** Log lines so far (`option tcplog` format: `... fe be/s0 1/0/7102 0 SD ...`). */
   logLines(): string[] {
@@ -37,7 +40,10 @@ export class Haproxy {
  * Checks the configuration with `haproxy -c` (throwing haproxy's own explanation when invalid), then starts
  * `haproxy -db` — foreground, no master-worker — so the PID the lab tracks is HAProxy itself.
  */
-export async function startHaproxy(host: Host, { config, waitForPorts = [], timeoutMs = DEFAULT_WAIT_MS }: StartHaproxyOptions): Promise<Haproxy> {
+export async function startHaproxy(
+  host: Host,
+  { config, waitForPorts = [], timeoutMs = DEFAULT_WAIT_MS }: StartHaproxyOptions,
+): Promise<Haproxy> {
   const dir = mkdtempSync(join(tmpdir(), `mmproxy-haproxy-${host.name}-`));
   const configPath = join(dir, 'haproxy.cfg');
   writeFileSync(configPath, config);
@@ -45,7 +51,9 @@ export async function startHaproxy(host: Host, { config, waitForPorts = [], time
   const check = await host.exec([HAPROXY, '-c', '-f', configPath], { timeoutMs });
   if (check.code !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`haproxy rejected its configuration (exit ${check.code}):\n${check.stdout}${check.stderr}\n--- config ---\n${config}`);
+    throw new Error(
+      `haproxy rejected its configuration (exit ${check.code}):\n${check.stdout}${check.stderr}\n--- config ---\n${config}`,
+    );
   }
   const child = host.spawn([HAPROXY, '-db', '-f', configPath]);
   void child.exited.then(() => rmSync(dir, { recursive: true, force: true }));

@@ -29,9 +29,16 @@ export class HostProcess {
   private drained = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(readonly argv: readonly string[], private readonly log: CommandLog, options: SpawnOptions = {}) {
+  constructor(
+    readonly argv: readonly string[],
+    private readonly log: CommandLog,
+    options: SpawnOptions = {},
+  ) {
     const [file, ...args] = argv;
-    const child: ChildProcess = spawn(file ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const child: ChildProcess = spawn(file ?? '', args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
     child.on('error', (error) => log.note(`  spawn error: ${error.message}`));
     if (child.pid === undefined) throw new Error(`could not start ${formatArgv(argv)} (is iproute2 installed?)`);
     this.pid = child.pid;
@@ -41,10 +48,18 @@ export class HostProcess {
     this.exited = this.watchExit(child);
   }
 
-  get stdout(): string { return this.out; }
-  get stderr(): string { return this.err; }
-  get running(): boolean { return this.exitStatus === undefined; }
-  get exitedWith(): ExitStatus | undefined { return this.exitStatus; }
+  get stdout(): string {
+    return this.out;
+  }
+  get stderr(): string {
+    return this.err;
+  }
+  get running(): boolean {
+    return this.exitStatus === undefined;
+  }
+  get exitedWith(): ExitStatus | undefined {
+    return this.exitStatus;
+  }
 
   /** Sends a signal by PID; does nothing once the process has exited (its PID may be reused). */
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
@@ -73,9 +88,13 @@ export class HostProcess {
       const check = (): void => {
         const match = this.text(stream).match(pattern);
         if (match) return settle(() => resolve(match));
-        if (this.drained) settle(() => reject(this.waitError(`exited (${describe(this.exitStatus)}) before printing ${pattern}`)));
+        if (this.drained)
+          settle(() => reject(this.waitError(`exited (${describe(this.exitStatus)}) before printing ${pattern}`)));
       };
-      const timer = setTimeout(() => settle(() => reject(this.waitError(`no ${pattern} within ${describeBound(waitMs)}`))), timeoutMs);
+      const timer = setTimeout(
+        () => settle(() => reject(this.waitError(`no ${pattern} within ${describeBound(waitMs)}`))),
+        timeoutMs,
+      );
       const settle = (finish: () => void): void => {
         clearTimeout(timer);
         this.listeners.delete(check);
@@ -114,7 +133,9 @@ export class HostProcess {
 
   private async watchExit(child: ChildProcess): Promise<ExitStatus> {
     const closed = new Promise((resolve) => child.once('close', resolve));
-    const status = await new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const status = await new Promise<ExitStatus>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     // Reaped now: from here on the PID may belong to someone else, so kill() must not use it.
     this.exitStatus = status;
     this.log.note(`pid ${this.pid} exited (${describe(status)})`);

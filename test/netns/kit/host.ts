@@ -24,7 +24,11 @@ export class Host {
   private loopbackTable: number | undefined;
   private linkCount = 0;
 
-  constructor(readonly name: string, readonly ns: string, private readonly context: HostContext) {}
+  constructor(
+    readonly name: string,
+    readonly ns: string,
+    private readonly context: HostContext,
+  ) {}
 
   /** The lab's command log, for notes of your own (a config written, a step reached). */
   get log(): CommandLog {
@@ -64,7 +68,10 @@ export class Host {
   }
 
   /** Polls `ss -N <ns>` until something listens on port (TCP) or is bound to it (UDP). */
-  async waitForPort(port: number, { proto = 'tcp', timeoutMs: waitMs = DEFAULT_WAIT_MS }: WaitForPortOptions = {}): Promise<void> {
+  async waitForPort(
+    port: number,
+    { proto = 'tcp', timeoutMs: waitMs = DEFAULT_WAIT_MS }: WaitForPortOptions = {},
+  ): Promise<void> {
     const flags = proto === 'tcp' ? '-tlnH' : '-ulnH';
     const timeoutMs = scaled(waitMs);
     const deadline = Date.now() + timeoutMs;
@@ -72,7 +79,9 @@ export class Host {
       const { stdout } = await runLogged(this.context.log, ['ss', '-N', this.ns, flags, 'sport', '=', `:${port}`]);
       if (stdout.trim() !== '') return;
       if (Date.now() >= deadline) {
-        throw new Error(`${this.name} (${this.ns}): nothing bound to ${proto} port ${port} after ${describeBound(waitMs)}`);
+        throw new Error(
+          `${this.name} (${this.ns}): nothing bound to ${proto} port ${port} after ${describeBound(waitMs)}`,
+        );
       }
       await delay(PORT_POLL_INTERVAL_MS);
     }
@@ -84,7 +93,8 @@ export class Host {
 
   /** The brief's four policy-routing commands, inside this namespace only. */
   async addLoopbackRouting({ table = DEFAULT_LOOPBACK_TABLE }: { table?: number } = {}): Promise<void> {
-    if (this.loopbackTable !== undefined) throw new Error(`${this.name}: loopback routing already added (table ${this.loopbackTable})`);
+    if (this.loopbackTable !== undefined)
+      throw new Error(`${this.name}: loopback routing already added (table ${this.loopbackTable})`);
     for (const args of loopbackRoutingCommands('add', table)) await this.ip(args);
     this.loopbackTable = table;
   }

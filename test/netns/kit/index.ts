@@ -8,4 +8,12 @@ export { TIME_SCALE, scaled } from './time-scale.js';
 export { printLabLogOnFailure, useSuiteNetwork, type SuiteNetwork } from './mocha-hooks.js';
 export { Haproxy, HAPROXY, startHaproxy, type StartHaproxyOptions } from './haproxy.js';
 export { tcpProxyConfig, type Endpoint, type HaproxyServer, type TcpProxyOptions } from './haproxy-config.js';
-export { services, startPeerService, exchange, payload, sha256, type ClientResult, type ExchangeOptions } from './services.js';
+export {
+  services,
+  startPeerService,
+  exchange,
+  payload,
+  sha256,
+  type ClientResult,
+  type ExchangeOptions,
+} from './services.js';

@@ -54,7 +54,11 @@ export class Lab {
   }
 
   static create(label: string): Lab {
-    const short = label.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8) || 'lab';
+    const short =
+      label
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 8) || 'lab';
     return new Lab(`mmp-${short}-${process.pid}-${randomBytes(2).toString('hex')}`);
   }
 
@@ -68,9 +72,15 @@ export class Lab {
     }
   }
 
-  get namespaces(): string[] { return this.hosts.map((host) => host.ns); }
-  get processes(): readonly HostProcess[] { return this.children; }
-  get destroyed(): boolean { return this.destroying !== undefined; }
+  get namespaces(): string[] {
+    return this.hosts.map((host) => host.ns);
+  }
+  get processes(): readonly HostProcess[] {
+    return this.children;
+  }
+  get destroyed(): boolean {
+    return this.destroying !== undefined;
+  }
 
   /** Creates a namespace with `lo` up. Name: lowercase letters and digits, at most 12. */
   async host(name: string): Promise<Host> {
@@ -95,7 +105,21 @@ export class Lab {
   async link(a: Host, b: Host, addresses: { a?: EndAddresses; b?: EndAddresses } = {}): Promise<Link> {
     const aName = a.nextInterfaceName();
     const bName = b.nextInterfaceName();
-    await runLogged(this.log, ['ip', 'link', 'add', aName, 'netns', a.ns, 'type', 'veth', 'peer', 'name', bName, 'netns', b.ns]);
+    await runLogged(this.log, [
+      'ip',
+      'link',
+      'add',
+      aName,
+      'netns',
+      a.ns,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      bName,
+      'netns',
+      b.ns,
+    ]);
     const link = {
       a: await configureEnd(a, aName, addresses.a ?? {}),
       b: await configureEnd(b, bName, addresses.b ?? {}),
@@ -138,7 +162,9 @@ export class Lab {
       // Each namespace is attempted even when an earlier one failed; the first failure is reported after.
       const failures: unknown[] = [];
       for (const ns of this.namespaces) {
-        await this.killNamespacePids(ns).then(() => runLogged(this.log, ['ip', 'netns', 'delete', ns])).catch((error) => failures.push(error));
+        await this.killNamespacePids(ns)
+          .then(() => runLogged(this.log, ['ip', 'netns', 'delete', ns]))
+          .catch((error) => failures.push(error));
       }
       if (failures.length > 0) throw failures[0];
       await this.waitUntilNamespacesGone();
@@ -172,7 +198,10 @@ export class Lab {
   /** This lab's namespaces that `ip netns list` still shows. */
   async remainingNamespaces(): Promise<string[]> {
     const { stdout } = await runLogged(this.log, ['ip', 'netns', 'list']);
-    return stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith(`${this.prefix}-`));
+    return stdout
+      .split('\n')
+      .map((line) => line.split(' ')[0] ?? '')
+      .filter((name) => name.startsWith(`${this.prefix}-`));
   }
 }
 
@@ -200,7 +229,10 @@ async function waitUntilOperational(host: Host, ifname: string): Promise<void> {
     const { stdout } = await host.ip(['-j', 'link', 'show', 'dev', ifname]);
     const [state] = JSON.parse(stdout) as { operstate?: string }[];
     if (state?.operstate === 'UP') return;
-    if (Date.now() >= deadline) throw new Error(`${host.name}: ${ifname} not operational after ${LINK_UP_TIMEOUT_MS}ms (operstate ${state?.operstate})`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${host.name}: ${ifname} not operational after ${LINK_UP_TIMEOUT_MS}ms (operstate ${state?.operstate})`,
+      );
     await delay(LINK_POLL_MS);
   }
 }

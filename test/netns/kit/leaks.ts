@@ -12,7 +12,8 @@ export async function assertNoLeaks(...labs: Lab[]): Promise<void> {
     const namespaces = await lab.remainingNamespaces();
     if (namespaces.length > 0) problems.push(`namespaces left: ${namespaces.join(', ')}`);
     const alive = lab.processes.filter((child) => child.running);
-    if (alive.length > 0) problems.push(`processes alive: ${alive.map((child) => `${child.pid} (${child.argv.join(' ')})`).join(', ')}`);
+    if (alive.length > 0)
+      problems.push(`processes alive: ${alive.map((child) => `${child.pid} (${child.argv.join(' ')})`).join(', ')}`);
   }
   if (problems.length > 0) throw new Error(`netns lab leaks:\n  ${problems.join('\n  ')}`);
 }

@@ -30,7 +30,8 @@ function skipIf(context: Mocha.Context, reason: string | null): void {
 }
 
 function probeNetns(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth pairs); run the tests as root, e.g. sudo npm test';
+  if (process.getuid?.() !== 0)
+    return 'needs root (network namespaces, veth pairs); run the tests as root, e.g. sudo npm test';
   try {
     execFileSync('ip', ['-V'], { stdio: 'ignore', timeout: 5_000 });
   } catch {

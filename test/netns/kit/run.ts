@@ -29,7 +29,10 @@ export function execLogged(log: CommandLog, argv: readonly string[], options: Ex
   const startedAt = Date.now();
   log.note(`$ ${formatArgv(argv)}`);
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const took = `${Date.now() - startedAt}ms`;
         if (error && typeof error.code !== 'number') {
@@ -41,12 +44,17 @@ export function execLogged(log: CommandLog, argv: readonly string[], options: Ex
         const code = error ? Number(error.code) : 0;
         log.note(`  -> exit ${code} (${took})${code !== 0 && stderr ? `: ${stderr.trim()}` : ''}`);
         resolve({ code, stdout, stderr });
-      });
+      },
+    );
   });
 }
 
 /** Like execLogged but rejects, with the command's stderr, when it exits non-zero. */
-export async function runLogged(log: CommandLog, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function runLogged(
+  log: CommandLog,
+  argv: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const result = await execLogged(log, argv, options);
   if (result.code !== 0) {
     throw new Error(`command failed (exit ${result.code}): ${formatArgv(argv)}\n${result.stderr.trim()}`);

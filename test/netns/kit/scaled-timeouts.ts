@@ -21,7 +21,8 @@ function stretch(runnable: Mocha.Runnable): void {
 
 function stretchSuite(suite: Mocha.Suite): void {
   const hooks = suite as unknown as SuiteHooks;
-  for (const hook of [...hooks._beforeAll, ...hooks._beforeEach, ...hooks._afterEach, ...hooks._afterAll]) stretch(hook);
+  for (const hook of [...hooks._beforeAll, ...hooks._beforeEach, ...hooks._afterEach, ...hooks._afterAll])
+    stretch(hook);
   for (const test of suite.tests) stretch(test);
   for (const child of suite.suites) stretchSuite(child);
 }

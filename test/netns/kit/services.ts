@@ -33,13 +33,22 @@ export async function startPeerService(host: Host, listen: string, { udp = false
 /** Runs services/client.js inside host and returns its parsed result (ok or not; the caller asserts). */
 export async function exchange(host: Host, options: ExchangeOptions): Promise<ClientResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const args = ['--connect', options.connect, '--send-bytes', String(options.sendBytes ?? 0), '--timeout-ms', String(timeoutMs)];
+  const args = [
+    '--connect',
+    options.connect,
+    '--send-bytes',
+    String(options.sendBytes ?? 0),
+    '--timeout-ms',
+    String(timeoutMs),
+  ];
   if (options.expectPeer) args.push('--expect-peer');
   if (options.sendAfterMs !== undefined) args.push('--send-after-ms', String(options.sendAfterMs));
   if (options.udp) args.push('--udp');
   if (options.bind) args.push('--bind', options.bind);
   // The client bounds itself; this outer bound only catches a client that fails to start or hangs on exit.
-  const { stdout, stderr, code } = await host.exec([process.execPath, services.client, ...args], { timeoutMs: timeoutMs + 5_000 });
+  const { stdout, stderr, code } = await host.exec([process.execPath, services.client, ...args], {
+    timeoutMs: timeoutMs + 5_000,
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ClientResult;

@@ -9,7 +9,8 @@ const SCALE_VARIABLE = 'MMPROXY_TEST_TIME_SCALE';
 function readScale(text: string | undefined): number {
   if (text === undefined || text === '') return 1;
   const scale = Number(text);
-  if (!Number.isFinite(scale) || scale < 1) throw new Error(`${SCALE_VARIABLE}=${text}: expected a number of at least 1`);
+  if (!Number.isFinite(scale) || scale < 1)
+    throw new Error(`${SCALE_VARIABLE}=${text}: expected a number of at least 1`);
   return scale;
 }
 

@@ -26,7 +26,10 @@ export function haproxyCommand(socketPath: string, command: string, timeoutMs = 
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let text = '';
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer to "${command}" within ${timeoutMs}ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no answer to "${command}" within ${timeoutMs}ms`)),
+      timeoutMs,
+    );
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${command}\n`));
     socket.on('data', (chunk: string) => (text += chunk));

@@ -32,7 +32,14 @@ export async function startHeldClient(
   connections = 1,
 ): Promise<HeldClient> {
   const child = host.node(SCRIPT, [
-    '--connect', connect, '--release-file', releaseFile, '--send-bytes', String(sendBytes), '--connections', String(connections),
+    '--connect',
+    connect,
+    '--release-file',
+    releaseFile,
+    '--send-bytes',
+    String(sendBytes),
+    '--connections',
+    String(connections),
   ]);
   const ready = await child.waitForOutput(/^READY ([\d ]+)$/m, 10_000, 'stdout');
   return {

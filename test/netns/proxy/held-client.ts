@@ -48,7 +48,12 @@ function onProgress(): void {
 }
 
 for (let i = 0; i < connections; i++) {
-  const entry: Held = { socket: connect({ host: target.host, port: target.port, allowHalfOpen: true }), received: Buffer.alloc(0), ready: false, ended: false };
+  const entry: Held = {
+    socket: connect({ host: target.host, port: target.port, allowHalfOpen: true }),
+    received: Buffer.alloc(0),
+    ready: false,
+    ended: false,
+  };
   held.push(entry);
   entry.socket.on('data', (chunk) => {
     entry.received = Buffer.concat([entry.received, chunk]);
@@ -79,7 +84,8 @@ function finish(error?: string): void {
   clearTimeout(timer);
   const expected = sha256(sent);
   const intact = held.filter((h) => h.ready && sha256(echoed(h)) === expected).length;
-  const problem = error ?? (intact === connections ? undefined : `${connections - intact} of ${connections} echoes incomplete`);
+  const problem =
+    error ?? (intact === connections ? undefined : `${connections - intact} of ${connections} echoes incomplete`);
   const result = {
     ok: problem === undefined,
     ...(problem === undefined ? {} : { error: problem }),

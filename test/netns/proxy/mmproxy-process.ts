@@ -13,7 +13,11 @@ const START_TIMEOUT_MS = 10_000;
  * `prlimit --nofile` (soft and hard limit), as after `ulimit -n` in a shell; prlimit execs it, so the PID is
  * mmproxy's own.
  */
-export async function startMmproxy(host: Host, flags: string[], { maxOpenFiles }: { maxOpenFiles?: number } = {}): Promise<HostProcess> {
+export async function startMmproxy(
+  host: Host,
+  flags: string[],
+  { maxOpenFiles }: { maxOpenFiles?: number } = {},
+): Promise<HostProcess> {
   const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
   const child = host.spawn([...limit, process.execPath, MMPROXY_BIN, ...flags]);
   // The startup line, in text or JSON: "listening on 192.0.2.2:8401 (tcp, 2 listeners), ..."
@@ -36,7 +40,8 @@ export async function waitUntilNotListening(host: Host, port: number, waitMs = 5
   for (;;) {
     const { stdout } = await host.run(['ss', '-tlnH', 'sport', '=', `:${port}`]);
     if (stdout.trim() === '') return;
-    if (Date.now() >= deadline) throw new Error(`${host.name}: port ${port} still listening after ${timeoutMs}ms:\n${stdout}`);
+    if (Date.now() >= deadline)
+      throw new Error(`${host.name}: port ${port} still listening after ${timeoutMs}ms:\n${stdout}`);
     await new Promise((resolve) => setTimeout(resolve, PORT_POLL_MS));
   }
 }

@@ -22,9 +22,28 @@ interface NftRuleItem {
 export async function countMarks(host: Host, port: number, mark: number): Promise<() => Promise<MarkCounts>> {
   await host.run(['nft', 'add', 'table', 'inet', TABLE]);
   await host.run(['nft', 'add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; }']);
-  for (const [test, comment] of [['==', 'marked'], ['!=', 'unmarked']] as const) {
-    await host.run(['nft', 'add', 'rule', 'inet', TABLE, 'out', 'tcp', 'dport', String(port), 'meta', 'mark', test,
-      String(mark), 'counter', 'comment', comment]);
+  for (const [test, comment] of [
+    ['==', 'marked'],
+    ['!=', 'unmarked'],
+  ] as const) {
+    await host.run([
+      'nft',
+      'add',
+      'rule',
+      'inet',
+      TABLE,
+      'out',
+      'tcp',
+      'dport',
+      String(port),
+      'meta',
+      'mark',
+      test,
+      String(mark),
+      'counter',
+      'comment',
+      comment,
+    ]);
   }
   return async () => {
     const { stdout } = await host.run(['nft', '-j', 'list', 'chain', 'inet', TABLE, 'out']);

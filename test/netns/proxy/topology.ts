@@ -18,8 +18,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  assertNoLeaks, exchange, type Haproxy, type HaproxyServer, type Host, type HostProcess, Lab, payload, sha256,
-  startHaproxy, startPeerService, tcpProxyConfig,
+  assertNoLeaks,
+  exchange,
+  type Haproxy,
+  type HaproxyServer,
+  type Host,
+  type HostProcess,
+  Lab,
+  payload,
+  sha256,
+  startHaproxy,
+  startPeerService,
+  tcpProxyConfig,
 } from '../kit/index.js';
 import { startMmproxy } from './mmproxy-process.js';
 
@@ -93,7 +103,10 @@ export class ProxyTopology {
   async haproxy(lbPort: number, servers: HaproxyServer[], edit = (config: string) => config): Promise<Haproxy> {
     const config = edit(
       tcpProxyConfig({
-        bind: [{ address: LB_FRONT_V4, port: lbPort }, { address: LB_FRONT_V6, port: lbPort }],
+        bind: [
+          { address: LB_FRONT_V4, port: lbPort },
+          { address: LB_FRONT_V6, port: lbPort },
+        ],
         servers,
         // Longer than any --connect-timeout here, so an SD in the log is mmproxy's doing.
         timeoutServerMs: 10_000,

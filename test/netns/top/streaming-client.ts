@@ -67,8 +67,16 @@ function finish(error?: string): void {
   const banner = BANNER.exec(received.toString('latin1'));
   const bannerBytes = banner ? Buffer.byteLength(banner[0]) : 0;
   const receivedBytes = received.length - bannerBytes;
-  const problem = error ?? (!banner ? 'no PEER banner received' : receivedBytes !== sentBytes ? `echoed ${receivedBytes} of ${sentBytes} bytes` : undefined);
-  process.stdout.write(`${JSON.stringify({ ok: problem === undefined, sentBytes, receivedBytes, bannerBytes, ...(problem ? { error: problem } : {}) })}\n`);
+  const problem =
+    error ??
+    (!banner
+      ? 'no PEER banner received'
+      : receivedBytes !== sentBytes
+        ? `echoed ${receivedBytes} of ${sentBytes} bytes`
+        : undefined);
+  process.stdout.write(
+    `${JSON.stringify({ ok: problem === undefined, sentBytes, receivedBytes, bannerBytes, ...(problem ? { error: problem } : {}) })}\n`,
+  );
   socket.destroy();
   process.exit(problem === undefined ? 0 : 1);
 }

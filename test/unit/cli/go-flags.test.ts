@@ -11,7 +11,10 @@ const spec: GoFlagSpec = {
 describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
   it('turns single-dash long flags into double-dash ones', () => {
     deepStrictEqual(normaliseGoFlags(['-mark', '7', '-allowed-subnets', 'f'], spec), [
-      '--mark', '7', '--allowed-subnets', 'f',
+      '--mark',
+      '7',
+      '--allowed-subnets',
+      'f',
     ]);
   });
 
@@ -25,13 +28,18 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
 
   it('renames -4 (which yargs would read as a negative number) in both dash forms', () => {
     deepStrictEqual(normaliseGoFlags(['-4', '127.0.0.1:22', '--4=127.0.0.1:23'], spec), [
-      '--target4', '127.0.0.1:22', '--target4=127.0.0.1:23',
+      '--target4',
+      '127.0.0.1:22',
+      '--target4=127.0.0.1:23',
     ]);
   });
 
   it('never rewrites a value, even one that looks like a flag', () => {
     deepStrictEqual(normaliseGoFlags(['-mark', '-1', '-allowed-subnets', '-weird-file'], spec), [
-      '--mark', '-1', '--allowed-subnets', '-weird-file',
+      '--mark',
+      '-1',
+      '--allowed-subnets',
+      '-weird-file',
     ]);
   });
 
@@ -47,10 +55,28 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
     deepStrictEqual(normaliseGoFlags(['doctor', '-json', '-4'], spec), ['doctor', '-json', '-4']);
   });
 
-  it("knows every value flag of the proxy, short and long, and -4/-6", () => {
-    for (const name of ['listen', 'l', 'target4', 'target6', 'protocol', 'p', 'mark', 'allowed-subnets', 'listeners',
-      'close-after', 'verbose', 'v', 'header-timeout', 'connect-timeout', 'max-connections', 'drain-timeout',
-      'log-format', 'stats-socket', 'metrics-listen']) {
+  it('knows every value flag of the proxy, short and long, and -4/-6', () => {
+    for (const name of [
+      'listen',
+      'l',
+      'target4',
+      'target6',
+      'protocol',
+      'p',
+      'mark',
+      'allowed-subnets',
+      'listeners',
+      'close-after',
+      'verbose',
+      'v',
+      'header-timeout',
+      'connect-timeout',
+      'max-connections',
+      'drain-timeout',
+      'log-format',
+      'stats-socket',
+      'metrics-listen',
+    ]) {
       deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has(name), true, name);
     }
     deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has('dynamic-destination'), false);

@@ -56,7 +56,7 @@ describe('parity with the installed go-mmproxy', function () {
     flags = goFlags(run.stderr + run.stdout);
   });
 
-  it('finds go-mmproxy\'s flags in its help', () => {
+  it("finds go-mmproxy's flags in its help", () => {
     ok(flags.length >= 9, `parsed ${flags.length} flags`);
   });
 
@@ -71,8 +71,17 @@ describe('parity with the installed go-mmproxy', function () {
     }
   });
 
-  it('reads go-mmproxy\'s own example invocation', () => {
-    const options = parseFlags(['-l', '0.0.0.0:25577', '-4', '127.0.0.1:25578', '-6', '[::1]:25578', '--allowed-subnets', './path-prefixes.txt']);
+  it("reads go-mmproxy's own example invocation", () => {
+    const options = parseFlags([
+      '-l',
+      '0.0.0.0:25577',
+      '-4',
+      '127.0.0.1:25578',
+      '-6',
+      '[::1]:25578',
+      '--allowed-subnets',
+      './path-prefixes.txt',
+    ]);
     strictEqual(options.listen.port, 25577);
     strictEqual(options.target6.address, '::1');
     strictEqual(options.allowedSubnetsFile, './path-prefixes.txt');

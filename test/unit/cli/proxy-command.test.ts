@@ -26,7 +26,7 @@ describe('mmproxy (the proxy command) through main()', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('--help, -h and Go\'s -help show sections, every flag, examples and the routing setup', async () => {
+  it("--help, -h and Go's -help show sections, every flag, examples and the routing setup", async () => {
     for (const flag of ['--help', '-h', '-help']) {
       const { code, stdout } = await run([flag]);
       strictEqual(code, EXIT_OK);
@@ -72,26 +72,37 @@ describe('mmproxy (the proxy command) through main()', () => {
   });
 
   it('a bad value', async () => {
-    await usageError(['-l', 'localhost:2222'], /^mmproxy: -l: "localhost:2222": "localhost" is not a numeric IP address/);
+    await usageError(
+      ['-l', 'localhost:2222'],
+      /^mmproxy: -l: "localhost:2222": "localhost" is not a numeric IP address/,
+    );
     await usageError(['-mark', '-1'], /^mmproxy: -mark: "-1" must be a whole number/);
     await usageError(['-v', 'loud'], /^mmproxy: -v: "loud"/);
   });
 
   it('a bad UDP session cap', async () => {
-    await usageError(['-p', 'udp', '--max-sessions', '-1'], /^mmproxy: --max-sessions: "-1" must be a whole number from 0 to 4294967295$/);
+    await usageError(
+      ['-p', 'udp', '--max-sessions', '-1'],
+      /^mmproxy: --max-sessions: "-1" must be a whole number from 0 to 4294967295$/,
+    );
   });
 
   it('an unreadable subnet file', async () => {
     const missing = join(dir, 'missing.txt');
     await usageError(
       ['-allowed-subnets', missing],
-      new RegExp(`^mmproxy: -allowed-subnets: cannot read allowed-subnets file ${missing}: no such file or directory \\(ENOENT\\)$`),
+      new RegExp(
+        `^mmproxy: -allowed-subnets: cannot read allowed-subnets file ${missing}: no such file or directory \\(ENOENT\\)$`,
+      ),
     );
   });
 
   it('an invalid subnet file, naming file and line', async () => {
     const path = join(dir, 'lbs.txt');
     await writeFile(path, '# lbs\n192.0.2.0/24\n192.0.2.300/32\n');
-    await usageError(['--allowed-subnets', path], new RegExp(`^mmproxy: -allowed-subnets: ${path}:3: "192.0.2.300" is not`));
+    await usageError(
+      ['--allowed-subnets', path],
+      new RegExp(`^mmproxy: -allowed-subnets: ${path}:3: "192.0.2.300" is not`),
+    );
   });
 });

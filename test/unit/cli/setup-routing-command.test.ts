@@ -17,21 +17,31 @@ async function usageError(args: string[], message: RegExp): Promise<void> {
 }
 
 describe('mmproxy setup-routing through main()', () => {
-  it('--help lists the proxy\'s flags, its own, and what it never applies', async () => {
+  it("--help lists the proxy's flags, its own, and what it never applies", async () => {
     const { code, stdout } = await run(['setup-routing', '--help']);
     strictEqual(code, EXIT_OK);
-    for (const text of ['(-4) Address to which IPv4 traffic is forwarded', '--mark', '--allowed-subnets', '--table', '--dry-run', 'Netfilter rules (CONNMARK for -mark)']) {
+    for (const text of [
+      '(-4) Address to which IPv4 traffic is forwarded',
+      '--mark',
+      '--allowed-subnets',
+      '--table',
+      '--dry-run',
+      'Netfilter rules (CONNMARK for -mark)',
+    ]) {
       ok(stdout.includes(text), `help lacks ${JSON.stringify(text)}:\n${stdout}`);
     }
   });
 
   it('refuses a reserved or malformed --table', async () => {
-    await usageError(['--table', '254'], /^mmproxy: --table "254": expected a routing table number from 1 to 4294967295, not 253\.\.255/);
+    await usageError(
+      ['--table', '254'],
+      /^mmproxy: --table "254": expected a routing table number from 1 to 4294967295, not 253\.\.255/,
+    );
     await usageError(['--table', 'main'], /^mmproxy: --table "main"/);
     await usageError(['--table', '4294967296'], /^mmproxy: --table "4294967296"/);
   });
 
-  it('checks the proxy\'s flags with the proxy\'s own parser', async () => {
+  it("checks the proxy's flags with the proxy's own parser", async () => {
     await usageError(['-4', 'nonsense'], /^mmproxy: -4: "nonsense" has no port/);
     await usageError(['-mark', 'x'], /^mmproxy: -mark: "x" must be a whole number/);
     await usageError(['-p', 'sctp'], /^mmproxy: -p/);

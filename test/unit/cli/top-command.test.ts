@@ -9,13 +9,16 @@ import { recordedFlow, recordedSource } from '../../support/recorded-source.js';
 
 /** Runs main() with stdout and stderr captured. */
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const writes = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
+  const writes = {
+    stdout: process.stdout.write.bind(process.stdout),
+    stderr: process.stderr.write.bind(process.stderr),
+  };
   const captured = { stdout: '', stderr: '' };
   for (const name of ['stdout', 'stderr'] as const) {
-    process[name].write = ((chunk: string | Uint8Array) => {
+    process[name].write = (chunk: string | Uint8Array) => {
       captured[name] += String(chunk);
       return true;
-    }) as typeof process.stdout.write;
+    };
   }
   try {
     return { code: await main(args), ...captured };

@@ -61,9 +61,18 @@ describe('DataPlane life cycle', function () {
     assert.throws(() => createDataPlane(config({ allowedSubnets: ['192.0.2.0/33'] }), () => {}), invalid);
     assert.throws(() => createDataPlane(config({ listeners: 0 }), () => {}), invalid);
     assert.throws(() => createDataPlane(config({ keepAliveSeconds: -1 }), () => {}), invalid);
-    assert.throws(() => createDataPlane({ ...config(), relayMode: 'fast' } as unknown as DataPlaneConfig, () => {}), invalid);
-    assert.throws(() => createDataPlane({ ...config(), collision: 'reuse' } as unknown as DataPlaneConfig, () => {}), invalid);
-    assert.throws(() => createDataPlane(config({ listen: { family: 4, address: 'localhost', port: 1 } }), () => {}), invalid);
+    assert.throws(
+      () => createDataPlane({ ...config(), relayMode: 'fast' } as unknown as DataPlaneConfig, () => {}),
+      invalid,
+    );
+    assert.throws(
+      () => createDataPlane({ ...config(), collision: 'reuse' } as unknown as DataPlaneConfig, () => {}),
+      invalid,
+    );
+    assert.throws(
+      () => createDataPlane(config({ listen: { family: 4, address: 'localhost', port: 1 } }), () => {}),
+      invalid,
+    );
   });
 
   it('starts, says where it listens, and closes idempotently', async function () {
@@ -75,11 +84,23 @@ describe('DataPlane life cycle', function () {
     assert.equal(counters.active, 0);
     assert.equal(counters.collisionFallbacks, 0);
     assert.deepEqual(Object.keys(counters.failures).sort(), [
-      'address_in_use', 'bad_header', 'connect_error', 'connect_refused', 'connect_timeout', 'header_timeout',
-      'no_target', 'not_allowed', 'peer_timeout', 'relay_error', 'too_many_connections',
+      'address_in_use',
+      'bad_header',
+      'connect_error',
+      'connect_refused',
+      'connect_timeout',
+      'header_timeout',
+      'no_target',
+      'not_allowed',
+      'peer_timeout',
+      'relay_error',
+      'too_many_connections',
     ]);
     const { boundsMs, counts, count, sumSeconds } = counters.connectDurations;
-    assert.ok(boundsMs.length > 0 && boundsMs.every((bound, i) => i === 0 || bound > boundsMs[i - 1]!), 'bounds ascend');
+    assert.ok(
+      boundsMs.length > 0 && boundsMs.every((bound, i) => i === 0 || bound > boundsMs[i - 1]!),
+      'bounds ascend',
+    );
     assert.deepEqual(counts, new Array(boundsMs.length + 1).fill(0), 'one zero count per bound, plus +Inf');
     assert.equal(count, 0);
     assert.equal(sumSeconds, 0);
@@ -98,13 +119,16 @@ describe('DataPlane life cycle', function () {
 
   it('throws a NativeError with syscall and errno when the address cannot be bound', function () {
     const plane = createDataPlane(config({ listen: { family: 4, address: '192.0.2.77', port: 0 } }), () => {});
-    assert.throws(() => plane.start(), (error: unknown) => {
-      assert.ok(error instanceof NativeError);
-      assert.equal(error.code, 'EADDRNOTAVAIL');
-      assert.equal(error.syscall, 'bind');
-      assert.match(error.message, /^cannot listen on 192\.0\.2\.77:0: bind: /);
-      return true;
-    });
+    assert.throws(
+      () => plane.start(),
+      (error: unknown) => {
+        assert.ok(error instanceof NativeError);
+        assert.equal(error.code, 'EADDRNOTAVAIL');
+        assert.equal(error.syscall, 'bind');
+        assert.match(error.message, /^cannot listen on 192\.0\.2\.77:0: bind: /);
+        return true;
+      },
+    );
     plane.close();
   });
 });

@@ -21,7 +21,10 @@ export function assertFindings(report: ReportLike, scenario: ScenarioExpectation
 /** Checks the scenario does not expect to fail must not fail (no false alarms). */
 export function unexpectedFailures(report: ReportLike, scenario: ScenarioExpectation): string[] {
   return report.checks
-    .filter((check) => (check.status === 'fail' || check.status === 'crash') && scenario.checks[check.id]?.status !== check.status)
+    .filter(
+      (check) =>
+        (check.status === 'fail' || check.status === 'crash') && scenario.checks[check.id]?.status !== check.status,
+    )
     .map((check) => `${check.id}: ${check.summary}`);
 }
 

@@ -12,9 +12,12 @@ import { FIELD_LOG, parseDoctorArgs, replayDoctor } from './replay.js';
 
 async function captureStdio<T>(body: () => Promise<T>): Promise<{ result: T; stdout: string; stderr: string }> {
   const writes = { stdout: '', stderr: '' };
-  const original = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((chunk: string) => ((writes.stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((writes.stderr += chunk), true)) as typeof process.stderr.write;
+  const original = {
+    stdout: process.stdout.write.bind(process.stdout),
+    stderr: process.stderr.write.bind(process.stderr),
+  };
+  process.stdout.write = (chunk: string) => ((writes.stdout += chunk), true);
+  process.stderr.write = (chunk: string) => ((writes.stderr += chunk), true);
   try {
     return { result: await body(), ...writes };
   } finally {
@@ -24,9 +27,39 @@ async function captureStdio<T>(body: () => Promise<T>): Promise<{ result: T; std
 }
 
 describe('mmproxy doctor command line', function () {
-  it('reads go-mmproxy\'s single-dash flags like the double-dash ones', async function () {
-    const single = proxySetupFromFlags(await parseDoctorArgs(['-l', '0.0.0.0:80', '-4', '127.0.0.2:8080', '-6', '[::1]:8080', '-mark', '7', '-allowed-subnets', '/etc/x', '-p', 'udp']));
-    const double = proxySetupFromFlags(await parseDoctorArgs(['--l', '0.0.0.0:80', '--4', '127.0.0.2:8080', '--6', '[::1]:8080', '--mark', '7', '--allowed-subnets', '/etc/x', '--p', 'udp']));
+  it("reads go-mmproxy's single-dash flags like the double-dash ones", async function () {
+    const single = proxySetupFromFlags(
+      await parseDoctorArgs([
+        '-l',
+        '0.0.0.0:80',
+        '-4',
+        '127.0.0.2:8080',
+        '-6',
+        '[::1]:8080',
+        '-mark',
+        '7',
+        '-allowed-subnets',
+        '/etc/x',
+        '-p',
+        'udp',
+      ]),
+    );
+    const double = proxySetupFromFlags(
+      await parseDoctorArgs([
+        '--l',
+        '0.0.0.0:80',
+        '--4',
+        '127.0.0.2:8080',
+        '--6',
+        '[::1]:8080',
+        '--mark',
+        '7',
+        '--allowed-subnets',
+        '/etc/x',
+        '--p',
+        'udp',
+      ]),
+    );
     assert.deepEqual(single, double);
     assert.deepEqual(single.target4, { family: 4, address: '127.0.0.2', port: 8080 });
     assert.deepEqual(single.target6, { family: 6, address: '::1', port: 8080 });
@@ -37,11 +70,45 @@ describe('mmproxy doctor command line', function () {
 
   it('accepts a whole pasted go-mmproxy or mmproxy command line', async function () {
     const go = proxySetupFromFlags(
-      await parseDoctorArgs(['-l', '0.0.0.0:8443', '-4', '127.0.0.1:443', '-6', '[::1]:443', '-p', 'tcp', '-mark', '0', '-allowed-subnets', '/x', '-listeners', '4', '-close-after', '30', '-v', '2', '-listen-transparent']),
+      await parseDoctorArgs([
+        '-l',
+        '0.0.0.0:8443',
+        '-4',
+        '127.0.0.1:443',
+        '-6',
+        '[::1]:443',
+        '-p',
+        'tcp',
+        '-mark',
+        '0',
+        '-allowed-subnets',
+        '/x',
+        '-listeners',
+        '4',
+        '-close-after',
+        '30',
+        '-v',
+        '2',
+        '-listen-transparent',
+      ]),
     );
     assert.equal(go.allowedSubnetsFile, '/x');
     const ours = proxySetupFromFlags(
-      await parseDoctorArgs(['--listen', '0.0.0.0:8443', '--target4', '127.0.0.2:80', '--target6', 'none', '--connect-timeout', '2s', '--max-connections', '300', '--stats-socket', '/run/m.sock', '--dynamic-destination']),
+      await parseDoctorArgs([
+        '--listen',
+        '0.0.0.0:8443',
+        '--target4',
+        '127.0.0.2:80',
+        '--target6',
+        'none',
+        '--connect-timeout',
+        '2s',
+        '--max-connections',
+        '300',
+        '--stats-socket',
+        '/run/m.sock',
+        '--dynamic-destination',
+      ]),
     );
     assert.deepEqual(ours.target4, { family: 4, address: '127.0.0.2', port: 80 });
     assert.equal(ours.target6, null);
@@ -81,28 +148,62 @@ describe('mmproxy doctor command line', function () {
   });
 
   it('selects checks by id or by group, in registry order', function () {
-    assert.deepEqual(selectChecks(['target', 'privilege']).map((check) => check.id), ['privilege', 'target', 'file-limit']);
-    assert.deepEqual(selectChecks(['routing']).map((check) => check.id), ['loopback-routing-v4', 'loopback-routing-v6', 'mark-routing']);
+    assert.deepEqual(
+      selectChecks(['target', 'privilege']).map((check) => check.id),
+      ['privilege', 'target', 'file-limit'],
+    );
+    assert.deepEqual(
+      selectChecks(['routing']).map((check) => check.id),
+      ['loopback-routing-v4', 'loopback-routing-v6', 'mark-routing'],
+    );
   });
 
   it('runs only the named checks', async function () {
-    const { output, code } = await replayDoctor('no-routing', ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--json', 'loopback-routing-v4']);
+    const { output, code } = await replayDoctor('no-routing', [
+      '-4',
+      '127.0.0.1:8080',
+      '-6',
+      '[::1]:8080',
+      '-l',
+      '127.0.0.1:8443',
+      '--json',
+      'loopback-routing-v4',
+    ]);
     const report = JSON.parse(output) as { checks: { id: string }[] };
-    assert.deepEqual(report.checks.map((check) => check.id), ['loopback-routing-v4']);
+    assert.deepEqual(
+      report.checks.map((check) => check.id),
+      ['loopback-routing-v4'],
+    );
     assert.equal(code, 1);
   });
 
   it('reads the HAProxy log from stdin with --haproxy-log -', async function () {
-    const { output, code } = await replayDoctor('no-routing', ['--haproxy-log', '-', 'haproxy'], {}, readFileSync(FIELD_LOG, 'utf8'));
+    const { output, code } = await replayDoctor(
+      'no-routing',
+      ['--haproxy-log', '-', 'haproxy'],
+      {},
+      readFileSync(FIELD_LOG, 'utf8'),
+    );
     assert.equal(code, 1);
-    assert.match(output, /^✘ HAProxy log: server aaa: 2\/2 sessions aborted by the server side after ~7\.1 s with 0 bytes/m);
+    assert.match(
+      output,
+      /^✘ HAProxy log: server aaa: 2\/2 sessions aborted by the server side after ~7\.1 s with 0 bytes/m,
+    );
   });
 
   it('--fix without --yes and without a terminal changes nothing and says why', async function () {
     // The replay answers only what was recorded: running any `ip rule add` would throw.
-    const { output, code } = await replayDoctor('no-routing', ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix'], {}, '');
+    const { output, code } = await replayDoctor(
+      'no-routing',
+      ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix'],
+      {},
+      '',
+    );
     assert.equal(code, 1);
-    assert.match(output, /--fix will run:\n {2}ip rule add from 127\.0\.0\.1\/32 iif lo table 123\n {2}ip route add local 0\.0\.0\.0\/0 dev lo table 123\n {2}ip -6 rule add from ::1\/128 iif lo table 123\n {2}ip -6 route add local ::\/0 dev lo table 123\n/);
+    assert.match(
+      output,
+      /--fix will run:\n {2}ip rule add from 127\.0\.0\.1\/32 iif lo table 123\n {2}ip route add local 0\.0\.0\.0\/0 dev lo table 123\n {2}ip -6 rule add from ::1\/128 iif lo table 123\n {2}ip -6 route add local ::\/0 dev lo table 123\n/,
+    );
     assert.match(output, /--fix: not applied: stdin is not a terminal to confirm on; add --yes\.\n$/);
   });
 
@@ -113,8 +214,16 @@ describe('mmproxy doctor command line', function () {
   });
 
   it('--fix --json prints one document with what --fix offered and why it ran nothing', async function () {
-    const { output } = await replayDoctor('no-routing', ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix', '--json', 'routing'], {}, '');
-    const document = JSON.parse(output) as { fix: { commands: string[]; applied: unknown[]; notApplied: string }; exitCode: number };
+    const { output } = await replayDoctor(
+      'no-routing',
+      ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', '--fix', '--json', 'routing'],
+      {},
+      '',
+    );
+    const document = JSON.parse(output) as {
+      fix: { commands: string[]; applied: unknown[]; notApplied: string };
+      exitCode: number;
+    };
     assert.equal(document.fix.commands.length, 4);
     assert.deepEqual(document.fix.applied, []);
     assert.equal(document.fix.notApplied, 'not applied: stdin is not a terminal to confirm on; add --yes.');

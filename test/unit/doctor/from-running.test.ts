@@ -19,7 +19,7 @@ import { parseDoctorArgs, replayJson } from './replay.js';
 async function captureStderr(body: () => Promise<number>): Promise<{ code: number; stderr: string }> {
   let stderr = '';
   const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
+  process.stderr.write = (chunk: string) => ((stderr += chunk), true);
   try {
     return { code: await body(), stderr };
   } finally {
@@ -53,13 +53,30 @@ describe('mmproxy doctor --from-running', function () {
     // Given a proxy started as `mmproxy -l 0.0.0.0:80 -4 127.0.0.2:8080 -6 [::1]:8080 -mark 7 --connect-timeout 2s --max-connections 300 --dynamic-destination`
     await serve(({ summary }) => {
       summary.listen = { family: 4, address: '0.0.0.0', port: 80 };
-      summary.targets = { ipv4: { family: 4, address: '127.0.0.2', port: 8080 }, ipv6: { family: 6, address: '::1', port: 8080 } };
+      summary.targets = {
+        ipv4: { family: 4, address: '127.0.0.2', port: 8080 },
+        ipv6: { family: 6, address: '::1', port: 8080 },
+      };
       Object.assign(summary.config, { mark: 7, connectTimeoutMs: 2000, maxConnections: 300, dynamicDestination: true });
     });
     // When the doctor reads it from the socket
     const { setup, running } = await readRunningProxy(path);
     // Then it checks what the same flags would have it check
-    const flags = ['-l', '0.0.0.0:80', '-4', '127.0.0.2:8080', '-6', '[::1]:8080', '-mark', '7', '--connect-timeout', '2s', '--max-connections', '300', '--dynamic-destination'];
+    const flags = [
+      '-l',
+      '0.0.0.0:80',
+      '-4',
+      '127.0.0.2:8080',
+      '-6',
+      '[::1]:8080',
+      '-mark',
+      '7',
+      '--connect-timeout',
+      '2s',
+      '--max-connections',
+      '300',
+      '--dynamic-destination',
+    ];
     assert.deepEqual(setup, proxySetupFromFlags(await parseDoctorArgs(flags)));
     assert.deepEqual(running, { pid: 4242, socket: path, connectTimeouts: 0 });
   });
@@ -70,7 +87,10 @@ describe('mmproxy doctor --from-running', function () {
       Object.assign(summary.config, { mark: 0, connectTimeoutMs: 5000, maxConnections: 0 });
     });
     const { setup } = await readRunningProxy(path);
-    assert.deepEqual(setup, proxySetupFromFlags(await parseDoctorArgs(['-p', 'udp', '-4', '127.0.0.1:8080', '-6', 'none'])));
+    assert.deepEqual(
+      setup,
+      proxySetupFromFlags(await parseDoctorArgs(['-p', 'udp', '-4', '127.0.0.1:8080', '-6', 'none'])),
+    );
   });
 
   it('carries the loaded allowed subnets, which the security check judges', async function () {
@@ -80,14 +100,20 @@ describe('mmproxy doctor --from-running', function () {
     assert.deepEqual(setup.allowedSubnets, ['192.0.2.0/24', '2001:db8::/32']);
     const report = await replayJson('no-routing', ['--from-running', '--socket', path, 'security']);
     assert.equal(report.checks[0]!.status, 'ok');
-    assert.match(report.checks[0]!.summary, /^only 2 subnets from the running proxy's -allowed-subnets may connect to 0\.0\.0\.0:8443$/);
+    assert.match(
+      report.checks[0]!.summary,
+      /^only 2 subnets from the running proxy's -allowed-subnets may connect to 0\.0\.0\.0:8443$/,
+    );
   });
 
-  it('cites the running proxy\'s connect timeouts in the loopback-routing finding', async function () {
+  it("cites the running proxy's connect timeouts in the loopback-routing finding", async function () {
     // Given the proxy of the no-routing fixture, which has counted 3 connect timeouts
     await serve((source) => {
       source.summary.listen = { family: 4, address: '127.0.0.1', port: 8443 };
-      source.summary.targets = { ipv4: { family: 4, address: '127.0.0.1', port: 8080 }, ipv6: { family: 6, address: '::1', port: 8080 } };
+      source.summary.targets = {
+        ipv4: { family: 4, address: '127.0.0.1', port: 8080 },
+        ipv6: { family: 6, address: '::1', port: 8080 },
+      };
       source.current.counters.failures.connect_timeout = 3;
     });
     // When the doctor checks its routing
@@ -95,20 +121,34 @@ describe('mmproxy doctor --from-running', function () {
     // Then the failing finding says what the proxy has already suffered
     const v4 = report.checks.find((check) => check.id === 'loopback-routing-v4')!;
     assert.equal(v4.status, 'fail');
-    assert.ok(v4.evidence.includes('the running proxy (pid 4242) has counted 3 connect timeouts'), v4.evidence.join('\n'));
-    assert.deepEqual(v4.remediation?.commands, ['ip rule add from 127.0.0.1/32 iif lo table 123', 'ip route add local 0.0.0.0/0 dev lo table 123']);
+    assert.ok(
+      v4.evidence.includes('the running proxy (pid 4242) has counted 3 connect timeouts'),
+      v4.evidence.join('\n'),
+    );
+    assert.deepEqual(v4.remediation?.commands, [
+      'ip rule add from 127.0.0.1/32 iif lo table 123',
+      'ip route add local 0.0.0.0/0 dev lo table 123',
+    ]);
   });
 
   it('no proxy at --socket: one line saying what to do, exit 2', async function () {
     const { code, stderr } = await captureStderr(() => main(['doctor', '--from-running', '--socket', path]));
     assert.equal(code, 2);
-    assert.match(stderr.split('\n')[0]!, /^mmproxy: --from-running: no mmproxy is running with a stats socket at .*proxy\.sock \(start the proxy, or pass --socket PATH\)$/);
+    assert.match(
+      stderr.split('\n')[0]!,
+      /^mmproxy: --from-running: no mmproxy is running with a stats socket at .*proxy\.sock \(start the proxy, or pass --socket PATH\)$/,
+    );
   });
 
-  it('the proxy\'s flags with --from-running are a usage error naming them', async function () {
-    const { code, stderr } = await captureStderr(() => main(['doctor', '--from-running', '--socket', path, '-4', '127.0.0.1:80', '-mark', '1']));
+  it("the proxy's flags with --from-running are a usage error naming them", async function () {
+    const { code, stderr } = await captureStderr(() =>
+      main(['doctor', '--from-running', '--socket', path, '-4', '127.0.0.1:80', '-mark', '1']),
+    );
     assert.equal(code, 2);
-    assert.match(stderr, /--from-running reads the setup from the running proxy: drop -4 -mark, or drop --from-running/);
+    assert.match(
+      stderr,
+      /--from-running reads the setup from the running proxy: drop -4 -mark, or drop --from-running/,
+    );
   });
 
   it('--socket without --from-running is a usage error', async function () {

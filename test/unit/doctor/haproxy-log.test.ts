@@ -35,7 +35,7 @@ describe('HAProxy log analysis', function () {
       });
     });
 
-    it('concludes exactly the issue\'s words for aaa', function () {
+    it("concludes exactly the issue's words for aaa", function () {
       assert.equal(byName.get('aaa')?.verdict, 'broken');
       assert.equal(byName.get('aaa')?.conclusion, AAA_CONCLUSION);
     });
@@ -45,7 +45,7 @@ describe('HAProxy log analysis', function () {
       assert.equal(byName.get('ccc')?.conclusion, 'server ccc: 7 sessions, healthy (2 × cD, 4 × --, 1 × CD)');
     });
 
-    it('explains the 7.1 s cluster as go-mmproxy\'s TCP_SYNCNT=2 give-up', function () {
+    it("explains the 7.1 s cluster as go-mmproxy's TCP_SYNCNT=2 give-up", function () {
       assert.match(explainClusterTime(byName.get('aaa')!) ?? '', /TCP_SYNCNT=2 sends SYNs at 0, 1 and 3 s/);
     });
   });
@@ -71,7 +71,13 @@ describe('HAProxy log analysis', function () {
     });
 
     it('skips junk and non-session lines without failing', function () {
-      const text = ['Proxy fe started.', 'garbage ::: [', '', tcp, 'Server be/web1 is DOWN, reason: Layer4 timeout'].join('\n');
+      const text = [
+        'Proxy fe started.',
+        'garbage ::: [',
+        '',
+        tcp,
+        'Server be/web1 is DOWN, reason: Layer4 timeout',
+      ].join('\n');
       const parsed = parseHaproxyLog(text);
       assert.equal(parsed.sessions.length, 1);
       assert.equal(parsed.skippedLines, 3);
@@ -82,38 +88,60 @@ describe('HAProxy log analysis', function () {
     const line = (server: string, total: number, bytes: number, state: string) =>
       `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/${server} 0/0/${total} ${bytes} ${state} 1/1/0/0/0 0/0`;
 
-    it('attributes a ~5 s cluster to mmproxy\'s --connect-timeout', function () {
-      const [finding] = analyseSessions(parseHaproxyLog([line('m', 5003, 0, 'SD'), line('m', 5004, 0, 'SD')].join('\n')).sessions);
+    it("attributes a ~5 s cluster to mmproxy's --connect-timeout", function () {
+      const [finding] = analyseSessions(
+        parseHaproxyLog([line('m', 5003, 0, 'SD'), line('m', 5004, 0, 'SD')].join('\n')).sessions,
+      );
       assert.equal(finding?.verdict, 'broken');
-      assert.match(explainClusterTime(finding!) ?? '', /mmproxy's default --connect-timeout of 5 s/);
+      assert.match(explainClusterTime(finding) ?? '', /mmproxy's default --connect-timeout of 5 s/);
     });
 
-    it('reads sD at HAProxy\'s timeout server as the same fault', function () {
-      const [finding] = analyseSessions(parseHaproxyLog([line('t', 3000, 0, 'sD'), line('t', 3001, 0, 'sD')].join('\n')).sessions);
-      assert.equal(finding?.conclusion, 'server t: 2/2 sessions timed out on the server side after ~3.0 s with 0 bytes — mmproxy on t could not complete its upstream connect; run `mmproxy doctor` on t');
-      assert.match(explainClusterTime(finding!) ?? '', /timeout server/);
+    it("reads sD at HAProxy's timeout server as the same fault", function () {
+      const [finding] = analyseSessions(
+        parseHaproxyLog([line('t', 3000, 0, 'sD'), line('t', 3001, 0, 'sD')].join('\n')).sessions,
+      );
+      assert.equal(
+        finding?.conclusion,
+        'server t: 2/2 sessions timed out on the server side after ~3.0 s with 0 bytes — mmproxy on t could not complete its upstream connect; run `mmproxy doctor` on t',
+      );
+      assert.match(explainClusterTime(finding) ?? '', /timeout server/);
     });
 
     it('does not call a server broken for SD with bytes, or for spread-out times', function () {
       const withData = analyseSessions(parseHaproxyLog(line('d', 7100, 512, 'SD')).sessions)[0];
       assert.equal(withData?.verdict, 'healthy');
-      const spread = analyseSessions(parseHaproxyLog([line('s', 1000, 0, 'SD'), line('s', 60000, 0, 'SD')].join('\n')).sessions)[0];
+      const spread = analyseSessions(
+        parseHaproxyLog([line('s', 1000, 0, 'SD'), line('s', 60000, 0, 'SD')].join('\n')).sessions,
+      )[0];
       assert.equal(spread?.verdict, 'suspect');
     });
   });
 
   it('names a server HAProxy could not connect to at all (SC), not healthy', function () {
-    const line = (state: string) => `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/down 0/-1/3 0 ${state} 1/1/0/0/3 0/0`;
+    const line = (state: string) =>
+      `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/down 0/-1/3 0 ${state} 1/1/0/0/3 0/0`;
     const [finding] = analyseSessions(parseHaproxyLog([line('SC'), line('SC'), line('sC')].join('\n')).sessions);
     assert.equal(finding?.verdict, 'unreachable');
-    assert.equal(finding?.conclusion, 'server down: 3/3 sessions could not connect to the server at all (2 × SC, 1 × sC) — mmproxy on down is not listening where HAProxy connects, or a firewall drops it');
+    assert.equal(
+      finding?.conclusion,
+      'server down: 3/3 sessions could not connect to the server at all (2 × SC, 1 × sC) — mmproxy on down is not listening where HAProxy connects, or a firewall drops it',
+    );
   });
 
   describe('termination states in words', function () {
     it('explains both characters', function () {
-      assert.equal(explainTerminationState('SD'), 'the server side aborted the session unexpectedly, or explicitly refused it, during the data phase');
-      assert.equal(explainTerminationState('cD'), 'the client-side timeout expired while waiting for the client to send or receive data, during the data phase');
-      assert.equal(explainTerminationState('sC'), 'the server-side timeout expired while waiting for the server to send or receive data, while waiting for the connection to the server to be established');
+      assert.equal(
+        explainTerminationState('SD'),
+        'the server side aborted the session unexpectedly, or explicitly refused it, during the data phase',
+      );
+      assert.equal(
+        explainTerminationState('cD'),
+        'the client-side timeout expired while waiting for the client to send or receive data, during the data phase',
+      );
+      assert.equal(
+        explainTerminationState('sC'),
+        'the server-side timeout expired while waiting for the server to send or receive data, while waiting for the connection to the server to be established',
+      );
       assert.equal(explainTerminationState('--'), 'normal end: both sides closed with nothing left in the buffers');
     });
   });

@@ -18,7 +18,13 @@ describe('native doctor probes', function () {
   it('connects to a listening port', async function () {
     const { server, port } = await listen();
     try {
-      const result = await native().probeConnect({ source: null, target: { address: '127.0.0.1', port }, transparent: false, mark: 0, timeoutMs: 2000 });
+      const result = await native().probeConnect({
+        source: null,
+        target: { address: '127.0.0.1', port },
+        transparent: false,
+        mark: 0,
+        timeoutMs: 2000,
+      });
       assert.equal(result.outcome, 'connected');
       assert.equal(result.code, null);
     } finally {
@@ -29,14 +35,26 @@ describe('native doctor probes', function () {
   it('reports a closed port as refused, with its errno name', async function () {
     const { server, port } = await listen();
     await new Promise((resolve) => server.close(resolve));
-    const result = await native().probeConnect({ source: null, target: { address: '127.0.0.1', port }, transparent: false, mark: 0, timeoutMs: 2000 });
+    const result = await native().probeConnect({
+      source: null,
+      target: { address: '127.0.0.1', port },
+      transparent: false,
+      mark: 0,
+      timeoutMs: 2000,
+    });
     assert.equal(result.outcome, 'refused');
     assert.equal(result.code, 'ECONNREFUSED');
   });
 
   it('reports a failed bind as an error naming the call', async function () {
     // Not an address of this host, and no IP_TRANSPARENT: the kernel refuses the bind.
-    const result = await native().probeConnect({ source: { address: '192.0.2.1', port: 0 }, target: { address: '127.0.0.1', port: 9 }, transparent: false, mark: 0, timeoutMs: 500 });
+    const result = await native().probeConnect({
+      source: { address: '192.0.2.1', port: 0 },
+      target: { address: '127.0.0.1', port: 9 },
+      transparent: false,
+      mark: 0,
+      timeoutMs: 500,
+    });
     assert.equal(result.outcome, 'error');
     assert.equal(result.syscall, 'bind');
     assert.equal(result.code, 'EADDRNOTAVAIL');

@@ -24,15 +24,22 @@ describe('doctor readers', function () {
     it('warns with a ready systemd-networkd snippet when nothing persists them', async function () {
       const check = await persistenceWith({});
       assert.equal(check.status, 'warn');
-      assert.equal(check.summary, '2 routing rules present now but not in any boot-time configuration: gone after a reboot');
-      assert.match(check.remediation?.commands[0] ?? '', /\[RoutingPolicyRule\]\nFrom=127\.0\.0\.1\/8\nIncomingInterface=lo\nTable=123\n/);
+      assert.equal(
+        check.summary,
+        '2 routing rules present now but not in any boot-time configuration: gone after a reboot',
+      );
+      assert.match(
+        check.remediation?.commands[0] ?? '',
+        /\[RoutingPolicyRule\]\nFrom=127\.0\.0\.1\/8\nIncomingInterface=lo\nTable=123\n/,
+      );
       assert.match(check.remediation?.commands[0] ?? '', /\[Route\]\nType=local\nDestination=::\/0\nTable=123\n/);
     });
 
     it('finds them in a systemd-networkd .network file', async function () {
       const check = await persistenceWith({
         [recordKey.listDir('/etc/systemd/network')]: ['10-lo.network'],
-        [recordKey.readFile('/etc/systemd/network/10-lo.network')]: '[Match]\nName=lo\n\n[RoutingPolicyRule]\nFrom=127.0.0.1/8\nIncomingInterface=lo\nTable=123\n',
+        [recordKey.readFile('/etc/systemd/network/10-lo.network')]:
+          '[Match]\nName=lo\n\n[RoutingPolicyRule]\nFrom=127.0.0.1/8\nIncomingInterface=lo\nTable=123\n',
       });
       assert.equal(check.status, 'ok');
       assert.ok(check.evidence.every((line) => line.endsWith('in /etc/systemd/network/10-lo.network')));
@@ -40,15 +47,17 @@ describe('doctor readers', function () {
 
     it('finds them in ifupdown post-up lines', async function () {
       const check = await persistenceWith({
-        [recordKey.readFile('/etc/network/interfaces')]: 'auto lo\niface lo inet loopback\n  post-up ip rule add from 127.0.0.1/8 iif lo table 123\n',
+        [recordKey.readFile('/etc/network/interfaces')]:
+          'auto lo\niface lo inet loopback\n  post-up ip rule add from 127.0.0.1/8 iif lo table 123\n',
       });
       assert.equal(check.status, 'ok');
     });
 
-    it('finds them in a unit\'s ExecStartPre', async function () {
+    it("finds them in a unit's ExecStartPre", async function () {
       const check = await persistenceWith({
         [recordKey.listDir('/etc/systemd/system')]: ['mmproxy.service'],
-        [recordKey.readFile('/etc/systemd/system/mmproxy.service')]: '[Service]\nExecStartPre=-/sbin/ip rule add from 127.0.0.1/8 iif lo table 123\nExecStart=/usr/bin/mmproxy\n',
+        [recordKey.readFile('/etc/systemd/system/mmproxy.service')]:
+          '[Service]\nExecStartPre=-/sbin/ip rule add from 127.0.0.1/8 iif lo table 123\nExecStart=/usr/bin/mmproxy\n',
       });
       assert.equal(check.status, 'ok');
     });
@@ -60,24 +69,30 @@ describe('doctor readers', function () {
           '[Service]\nExecStartPre=+/usr/local/bin/mmproxy setup-routing $MMPROXY_ARGS\nExecStart=/usr/local/bin/mmproxy $MMPROXY_ARGS\n',
       });
       assert.equal(check.status, 'ok');
-      assert.match(check.evidence[0] ?? '', /re-created by mmproxy setup-routing in \/etc\/systemd\/system\/mmproxy@\.service/);
+      assert.match(
+        check.evidence[0] ?? '',
+        /re-created by mmproxy setup-routing in \/etc\/systemd\/system\/mmproxy@\.service/,
+      );
     });
 
     it('does not count a commented or unrelated table', async function () {
       const check = await persistenceWith({
-        [recordKey.readFile('/etc/network/interfaces')]: '# post-up ip rule add from 127.0.0.1/8 iif lo table 123\n  post-up ip rule add from 10.0.0.0/8 table 200\n',
+        [recordKey.readFile('/etc/network/interfaces')]:
+          '# post-up ip rule add from 127.0.0.1/8 iif lo table 123\n  post-up ip rule add from 10.0.0.0/8 table 200\n',
       });
       assert.equal(check.status, 'warn');
     });
   });
 
   it('reads /proc/net/udp and udp6 addresses', function () {
-    const v4 = '  sl  local_address rem_address   st\n   0: 00000000:14E9 00000000:0000 07\n   1: 0100007F:0035 00000000:0000 07\n';
+    const v4 =
+      '  sl  local_address rem_address   st\n   0: 00000000:14E9 00000000:0000 07\n   1: 0100007F:0035 00000000:0000 07\n';
     assert.deepEqual(parseProcNetUdp(v4, 4), [
       { family: 4, address: '0.0.0.0', port: 5353 },
       { family: 4, address: '127.0.0.1', port: 53 },
     ]);
-    const v6 = '  sl  local_address                         rem_address\n   0: 00000000000000000000000001000000:14E9 00000000000000000000000000000000:0000 07\n';
+    const v6 =
+      '  sl  local_address                         rem_address\n   0: 00000000000000000000000001000000:14E9 00000000000000000000000000000000:0000 07\n';
     assert.deepEqual(parseProcNetUdp(v6, 6), [{ family: 6, address: '::1', port: 5353 }]);
   });
 
@@ -90,8 +105,14 @@ describe('doctor readers', function () {
       '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x9/0xffffffff',
       'COMMIT',
     ].join('\n');
-    assert.deepEqual(connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`), ['save OUTPUT', 'clear OUTPUT']);
-    assert.deepEqual(connmarkFromIptables(save, 8).map(({ kind, chain }) => `${kind} ${chain}`), ['restore PREROUTING']);
+    assert.deepEqual(
+      connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`),
+      ['save OUTPUT', 'clear OUTPUT'],
+    );
+    assert.deepEqual(
+      connmarkFromIptables(save, 8).map(({ kind, chain }) => `${kind} ${chain}`),
+      ['restore PREROUTING'],
+    );
   });
 
   it('picks 123 when free, else the first free table from 100', function () {
@@ -105,11 +126,15 @@ describe('doctor readers', function () {
     assert.deepEqual(tableForNewRouting(undefined, [], new Set(['123'])), { table: '100', needsRoute: true });
     assert.deepEqual(tableForNewRouting('200', [], new Set(['200'])), { table: '200', needsRoute: true });
     assert.deepEqual(tableForNewRouting('200', [local], new Set(['200'])), { table: '200', needsRoute: false });
-    assert.throws(() => tableForNewRouting('200', [local, other], new Set()), /^Error: table 200 already holds 10\.0\.0\.0\/8 via 192\.0\.2\.1 dev eth0 table 200; choose another --table$/);
+    assert.throws(
+      () => tableForNewRouting('200', [local, other], new Set()),
+      /^Error: table 200 already holds 10\.0\.0\.0\/8 via 192\.0\.2\.1 dev eth0 table 200; choose another --table$/,
+    );
   });
 
   it('reads the open-file limit', function () {
-    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
     assert.deepEqual(parseOpenFileLimit(text), { soft: 1024, hard: 524288 });
   });
 

@@ -15,7 +15,14 @@ import type { CheckReport } from '../../../src/doctor/types.js';
 const GOLDEN = fileURLToPath(new URL('../../../../test/unit/doctor/golden/', import.meta.url));
 
 const REPORTS: CheckReport[] = [
-  { id: 'privilege', title: 'Privilege for spoofed connections', status: 'ok', summary: 'this process may set IP_TRANSPARENT', evidence: ['setsockopt(IP_TRANSPARENT) succeeded'], elapsedMs: 1 },
+  {
+    id: 'privilege',
+    title: 'Privilege for spoofed connections',
+    status: 'ok',
+    summary: 'this process may set IP_TRANSPARENT',
+    evidence: ['setsockopt(IP_TRANSPARENT) succeeded'],
+    elapsedMs: 1,
+  },
   {
     id: 'loopback-routing-v4',
     title: 'IPv4 loopback routing',
@@ -32,13 +39,24 @@ const REPORTS: CheckReport[] = [
     },
     elapsedMs: 2,
   },
-  { id: 'mark-routing', title: 'Mark-based routing', status: 'skip', summary: 'no -mark, and every target is on this host', evidence: [], elapsedMs: 0 },
+  {
+    id: 'mark-routing',
+    title: 'Mark-based routing',
+    status: 'skip',
+    summary: 'no -mark, and every target is on this host',
+    evidence: [],
+    elapsedMs: 0,
+  },
   {
     id: 'target',
     title: 'Target reachability',
     status: 'fail',
-    summary: '127.0.0.1:8080 answers a plain connect but a spoofed one times out: the SYN reaches the app, its SYN-ACK never comes back (missing reply routing)',
-    evidence: ['plain connect to 127.0.0.1:8080: connected', 'spoofed connect from 192.0.2.1 to 127.0.0.1:8080: no answer within 500 ms'],
+    summary:
+      '127.0.0.1:8080 answers a plain connect but a spoofed one times out: the SYN reaches the app, its SYN-ACK never comes back (missing reply routing)',
+    evidence: [
+      'plain connect to 127.0.0.1:8080: connected',
+      'spoofed connect from 192.0.2.1 to 127.0.0.1:8080: no answer within 500 ms',
+    ],
     symptom: { of: 'reply-routing' },
     elapsedMs: 500,
   },
@@ -54,12 +72,20 @@ const REPORTS: CheckReport[] = [
     id: 'haproxy-log',
     title: 'HAProxy log',
     status: 'fail',
-    summary: 'server aaa: 2/2 sessions aborted by the server side after ~7.1 s with 0 bytes — mmproxy on aaa could not complete its upstream connect; run `mmproxy doctor` on aaa',
+    summary:
+      'server aaa: 2/2 sessions aborted by the server side after ~7.1 s with 0 bytes — mmproxy on aaa could not complete its upstream connect; run `mmproxy doctor` on aaa',
     evidence: ['server bbb: 5 sessions, healthy (3 × --, 2 × cD)'],
     symptom: { of: 'reply-routing', servers: ['aaa'] },
     elapsedMs: 3,
   },
-  { id: 'sysctls', title: 'Kernel settings', status: 'crash', summary: 'did not finish within 5000 ms', evidence: [], elapsedMs: 5000 },
+  {
+    id: 'sysctls',
+    title: 'Kernel settings',
+    status: 'crash',
+    summary: 'did not finish within 5000 ms',
+    evidence: [],
+    elapsedMs: 5000,
+  },
 ];
 
 const HEADING = 'mmproxy doctor: tcp 0.0.0.0:8443 → 127.0.0.1:8080';
@@ -87,7 +113,10 @@ describe('doctor report rendering', function () {
 
   it('a healthy run has no root-cause headline and no --fix hint', function () {
     const text = renderHuman([REPORTS[0] as CheckReport], { colour: false, width: 100, heading: HEADING });
-    assert.equal(text, `${HEADING}\n\n✔ Privilege for spoofed connections: this process may set IP_TRANSPARENT\n    · setsockopt(IP_TRANSPARENT) succeeded\n\n1 ok.\n`);
+    assert.equal(
+      text,
+      `${HEADING}\n\n✔ Privilege for spoofed connections: this process may set IP_TRANSPARENT\n    · setsockopt(IP_TRANSPARENT) succeeded\n\n1 ok.\n`,
+    );
   });
 
   it('JSON carries the same content and the root cause', function () {
@@ -102,7 +131,10 @@ describe('doctor report rendering', function () {
       explains: ['target', 'haproxy-log'],
       conclusion: "If this host is aaa, this is why HAProxy's sessions to aaa ended with 0 bytes from the server side.",
     });
-    assert.deepEqual(document.checks.map((check) => check.status), REPORTS.map((report) => report.status));
+    assert.deepEqual(
+      document.checks.map((check) => check.status),
+      REPORTS.map((report) => report.status),
+    );
     assert.deepEqual(document.checks[1]?.remediation, {
       commands: ['ip rule add from 127.0.0.1/32 iif lo table 123', 'ip route add local 0.0.0.0/0 dev lo table 123'],
       text: 'Add the loopback policy routing (rule and table).',

@@ -29,18 +29,33 @@ export async function parseDoctorArgs(args: string[]): Promise<DoctorArgs> {
 
 export interface JsonReport {
   rootCause: { id: string; explains: string[] } | null;
-  checks: { id: string; status: string; summary: string; evidence: string[]; remediation: { commands: string[]; text: string; appliedByFix: boolean } | null }[];
+  checks: {
+    id: string;
+    status: string;
+    summary: string;
+    evidence: string[];
+    remediation: { commands: string[]; text: string; appliedByFix: boolean } | null;
+  }[];
   exitCode: number;
 }
 
 /** Runs the doctor on a fixture; `stdinText`, when given, is what stdin holds (it is never a terminal here). */
-export async function replayDoctor(fixture: string, args: string[], overrides: Recording = {}, stdinText?: string): Promise<{ code: number; output: string }> {
+export async function replayDoctor(
+  fixture: string,
+  args: string[],
+  overrides: Recording = {},
+  stdinText?: string,
+): Promise<{ code: number; output: string }> {
   const stdout = new PassThrough();
   let output = '';
   stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const stdin = new PassThrough();
   if (stdinText !== undefined) stdin.end(stdinText);
-  const code = await runDoctor(await parseDoctorArgs(args), { stdout, stdin, env: {} }, replaySystem(loadFixture(fixture), overrides));
+  const code = await runDoctor(
+    await parseDoctorArgs(args),
+    { stdout, stdin, env: {} },
+    replaySystem(loadFixture(fixture), overrides),
+  );
   return { code, output };
 }
 

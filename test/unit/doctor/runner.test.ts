@@ -7,7 +7,8 @@ import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js'
 import { exitCodeFor, runChecks } from '../../../src/doctor/runner.js';
 import type { Check, CheckResult } from '../../../src/doctor/types.js';
 
-const context = () => createContext(proxySetupFromFlags({}), { capture: false, haproxyLog: null, probeTimeoutMs: 500 }, replaySystem({}));
+const context = () =>
+  createContext(proxySetupFromFlags({}), { capture: false, haproxyLog: null, probeTimeoutMs: 500 }, replaySystem({}));
 
 function check(id: string, run: () => Promise<CheckResult>): Check {
   return { id, title: id, groups: ['target'], run };
@@ -34,7 +35,10 @@ describe('doctor runner', function () {
       context(),
     );
     assert.deepEqual(started, ['slow', 'fast']);
-    assert.deepEqual(reports.map((report) => report.id), ['slow', 'fast']);
+    assert.deepEqual(
+      reports.map((report) => report.id),
+      ['slow', 'fast'],
+    );
   });
 
   it('turns an exception into a crash report and keeps the others', async function () {
@@ -60,7 +64,14 @@ describe('doctor runner', function () {
   });
 
   it('exits 0 with warnings and skips, 1 with a failure', function () {
-    const report = (status: CheckResult['status']) => ({ id: status, title: status, status, summary: '', evidence: [], elapsedMs: 0 });
+    const report = (status: CheckResult['status']) => ({
+      id: status,
+      title: status,
+      status,
+      summary: '',
+      evidence: [],
+      elapsedMs: 0,
+    });
     assert.equal(exitCodeFor([report('ok'), report('warn'), report('skip')]), 0);
     assert.equal(exitCodeFor([report('ok'), report('fail')]), 1);
   });

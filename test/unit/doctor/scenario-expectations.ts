@@ -26,7 +26,10 @@ const LOOPBACK_ARGS = ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.
 const REMOTE_ARGS = ['-4', '198.51.100.1:8080', '-6', 'none', '-l', '127.0.0.1:8443', '-mark', '7'];
 const MARK_ARGS = ['-4', '127.0.0.1:8080', '-6', 'none', '-l', '127.0.0.1:8443', '-mark', '7'];
 
-const V4_OK: Expectation = { status: 'ok', summary: 'replies from 127.0.0.1 to spoofed clients are routed back over lo' };
+const V4_OK: Expectation = {
+  status: 'ok',
+  summary: 'replies from 127.0.0.1 to spoofed clients are routed back over lo',
+};
 const V6_OK: Expectation = { status: 'ok', summary: 'replies from ::1 to spoofed clients are routed back over lo' };
 const V4_MISSING: Expectation = {
   status: 'fail',
@@ -47,14 +50,22 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       privilege: { status: 'ok', summary: 'this process may set IP_TRANSPARENT' },
       'loopback-routing-v4': V4_OK,
       'loopback-routing-v6': V6_OK,
-      target: { status: 'ok', summary: '127.0.0.1:8080 answers plain and spoofed connections; [::1]:8080 answers plain and spoofed connections' },
+      target: {
+        status: 'ok',
+        summary:
+          '127.0.0.1:8080 answers plain and spoofed connections; [::1]:8080 answers plain and spoofed connections',
+      },
       'mark-routing': { status: 'skip', summary: 'no -mark, and every target is on this host' },
     },
     fixRepairs: true,
   },
   'no-routing': {
     args: LOOPBACK_ARGS,
-    checks: { 'loopback-routing-v4': V4_MISSING, 'loopback-routing-v6': V6_MISSING, target: { status: 'fail', summary: SPOOFED_TIMEOUT } },
+    checks: {
+      'loopback-routing-v4': V4_MISSING,
+      'loopback-routing-v6': V6_MISSING,
+      target: { status: 'fail', summary: SPOOFED_TIMEOUT },
+    },
     fixRepairs: true,
   },
   'no-routing-capture': {
@@ -69,7 +80,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
   },
   'healthy-capture': {
     args: [...LOOPBACK_ARGS, '--capture'],
-    checks: { 'loopback-routing-v4': V4_OK, 'packet-capture': { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed' } },
+    checks: {
+      'loopback-routing-v4': V4_OK,
+      'packet-capture': { status: 'ok', summary: 'the SYN-ACK came back and the handshake completed' },
+    },
     fixRepairs: true,
   },
   'missing-v4': {
@@ -104,7 +118,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'loopback-routing-v4': {
         status: 'fail',
-        summary: 'rule "32765: from 127.0.0.1/8 iif lo lookup 123" catches replies from 127.0.0.1, but table 123 has no `local 0.0.0.0/0 dev lo` route',
+        summary:
+          'rule "32765: from 127.0.0.1/8 iif lo lookup 123" catches replies from 127.0.0.1, but table 123 has no `local 0.0.0.0/0 dev lo` route',
         commands: ['ip route add local 0.0.0.0/0 dev lo table 123'],
       },
       'loopback-routing-v6': V6_OK,
@@ -117,7 +132,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'loopback-routing-v4': {
         status: 'fail',
-        summary: 'rule "40000: from 127.0.0.1/8 iif lo lookup 123" comes after main (priority 32766), so main\'s routes win',
+        summary:
+          'rule "40000: from 127.0.0.1/8 iif lo lookup 123" comes after main (priority 32766), so main\'s routes win',
         commands: ['ip rule del priority 40000', 'ip rule add from 127.0.0.1/8 iif lo table 123 priority 32765'],
       },
       'loopback-routing-v6': V6_OK,
@@ -130,7 +146,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'loopback-routing-v4': {
         status: 'fail',
-        summary: 'rule "32765: from 127.0.0.1 iif lo lookup 123" does not cover the target 127.0.0.2: replies from 127.0.0.2 miss it',
+        summary:
+          'rule "32765: from 127.0.0.1 iif lo lookup 123" does not cover the target 127.0.0.2: replies from 127.0.0.2 miss it',
         commands: ['ip rule add from 127.0.0.2/32 iif lo table 123'],
       },
       'loopback-routing-v6': V6_OK,
@@ -149,7 +166,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
           'iptables -t mangle -A OUTPUT -m connmark --mark 7 -j CONNMARK --restore-mark',
         ],
       },
-      'loopback-routing-v4': { status: 'skip', summary: /^no loopback rule for 127\.0\.0\.1; with -mark 7 replies are meant to follow the mark/ },
+      'loopback-routing-v4': {
+        status: 'skip',
+        summary: /^no loopback rule for 127\.0\.0\.1; with -mark 7 replies are meant to follow the mark/,
+      },
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },
     },
     fixRepairs: false,
@@ -159,7 +179,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'mark-routing': {
         status: 'fail',
-        summary: 'route_localnet is off on eth0: the unmarked reply from 127.0.0.1 is refused before its mark is restored',
+        summary:
+          'route_localnet is off on eth0: the unmarked reply from 127.0.0.1 is refused before its mark is restored',
         commands: ['sysctl -w net.ipv4.conf.eth0.route_localnet=1'],
       },
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },
@@ -187,7 +208,11 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     args: REMOTE_ARGS,
     checks: {
       'mark-routing': { status: 'ok', summary: 'replies to connections marked 7 are routed back locally' },
-      'loopback-routing-v4': { status: 'skip', summary: 'target 198.51.100.1 is not an address of this host: its replies arrive over the network (see mark-based routing)' },
+      'loopback-routing-v4': {
+        status: 'skip',
+        summary:
+          'target 198.51.100.1 is not an address of this host: its replies arrive over the network (see mark-based routing)',
+      },
       target: { status: 'ok', summary: '198.51.100.1:8080 answers plain and spoofed connections' },
     },
     fixRepairs: true,
@@ -209,7 +234,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'mark-routing': {
         status: 'fail',
-        summary: "packets marked 7 keep their mark after the save: the fwmark rule delivers the proxy's own SYN to 198.51.100.1 locally",
+        summary:
+          "packets marked 7 keep their mark after the save: the fwmark rule delivers the proxy's own SYN to 198.51.100.1 locally",
         commands: ['iptables -t mangle -A OUTPUT -m mark --mark 7 -j MARK --set-mark 0   # after the --save-mark rule'],
       },
       target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one/ },
@@ -220,7 +246,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     args: [...REMOTE_ARGS, '--capture'],
     checks: {
       'mark-routing': { status: 'fail', summary: 'no CONNMARK --restore-mark for mark 7 in PREROUTING' },
-      'packet-capture': { status: 'fail', summary: 'the SYN-ACK from 198.51.100.1 arrived on eth0 but never reached the spoofed socket' },
+      'packet-capture': {
+        status: 'fail',
+        summary: 'the SYN-ACK from 198.51.100.1 arrived on eth0 but never reached the spoofed socket',
+      },
       target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one times out/ },
     },
     fixRepairs: false,
@@ -233,15 +262,25 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
         summary: 'cannot set IP_TRANSPARENT, IPV6_TRANSPARENT: every upstream connect would fail with EPERM',
       },
       'loopback-routing-v4': V4_OK,
-      target: { status: 'fail', summary: 'spoofed connect to 127.0.0.1:8080 not permitted (see privilege); spoofed connect to [::1]:8080 not permitted (see privilege)' },
+      target: {
+        status: 'fail',
+        summary:
+          'spoofed connect to 127.0.0.1:8080 not permitted (see privilege); spoofed connect to [::1]:8080 not permitted (see privilege)',
+      },
     },
     fixRepairs: false,
   },
   'no-privilege-capture': {
     args: [...LOOPBACK_ARGS, '--capture', 'privilege', 'capture'],
     checks: {
-      privilege: { status: 'fail', summary: 'cannot set IP_TRANSPARENT, IPV6_TRANSPARENT: every upstream connect would fail with EPERM' },
-      'packet-capture': { status: 'skip', summary: /^no packet evidence: libpcap could not open a capture \(.+\); capturing needs root or CAP_NET_RAW$/ },
+      privilege: {
+        status: 'fail',
+        summary: 'cannot set IP_TRANSPARENT, IPV6_TRANSPARENT: every upstream connect would fail with EPERM',
+      },
+      'packet-capture': {
+        status: 'skip',
+        summary: /^no packet evidence: libpcap could not open a capture \(.+\); capturing needs root or CAP_NET_RAW$/,
+      },
     },
     fixRepairs: false,
   },
@@ -250,7 +289,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'udp-wildcard': {
         status: 'fail',
-        summary: "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing",
+        summary:
+          "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing",
       },
       'loopback-routing-v4': V4_OK,
     },

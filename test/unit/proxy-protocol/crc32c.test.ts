@@ -33,7 +33,9 @@ describe('CRC32C', () => {
   it('the parser accepts headers whose CRC32C TypeScript computed, and rejects every single-bit flip', () => {
     const random = seededRandom(7);
     for (let i = 0; i < 20; i++) {
-      const uniqueId = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 100) }, () => Math.floor(random() * 256)));
+      const uniqueId = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 100) }, () => Math.floor(random() * 256)),
+      );
       const header = encodeProxyHeader({
         version: 2,
         source: { address: '192.0.2.1', port: Math.floor(random() * 65536) },

@@ -30,7 +30,13 @@ const text = (code: string, why: string, good: string, bad: string, rest = ''): 
   rest: ascii(rest),
 });
 /** A v2 case whose fixed part is `prefix` and whose decisive bytes are `bad`. */
-const binary = (code: string, why: string, good: Uint8Array, bad: Uint8Array, rest: Uint8Array = Buffer.alloc(0)): Case => ({
+const binary = (
+  code: string,
+  why: string,
+  good: Uint8Array,
+  bad: Uint8Array,
+  rest: Uint8Array = Buffer.alloc(0),
+): Case => ({
   code,
   why,
   good,
@@ -51,7 +57,13 @@ const CASES: Case[] = [
   text('ERR_NOT_PROXY_PROTOCOL', 'misspelt PROXY', 'PRO', 'S', 'Y TCP4'),
   binary('ERR_NOT_PROXY_PROTOCOL', 'v2 signature off by one byte', V2_SIGNATURE.subarray(0, 7), Buffer.from([0x52])),
   text('ERR_V1_TOO_LONG', 'UNKNOWN without CRLF', `PROXY UNKNOWN ${'x'.repeat(92)}`, 'x', 'x\r\n'),
-  text('ERR_V1_TOO_LONG', 'valid grammar still running at byte 107', LONG_TCP6.slice(0, 106), LONG_TCP6[106]!, LONG_TCP6.slice(107)),
+  text(
+    'ERR_V1_TOO_LONG',
+    'valid grammar still running at byte 107',
+    LONG_TCP6.slice(0, 106),
+    LONG_TCP6[106]!,
+    LONG_TCP6.slice(107),
+  ),
   text('ERR_V1_BAD_PROTOCOL', 'TCP5', 'PROXY TCP', '5'),
   text('ERR_V1_BAD_PROTOCOL', 'lower case', 'PROXY ', 't', 'cp4'),
   text('ERR_V1_BAD_PROTOCOL', 'UDP4 is not in v1 (U could still start UNKNOWN)', 'PROXY U', 'D', 'P4 '),
@@ -93,21 +105,57 @@ const CASES: Case[] = [
   binary('ERR_V2_BAD_COMMAND', 'command 2', V2_SIGNATURE, Buffer.from([0x22]), Buffer.from([0x11])),
   binary('ERR_V2_BAD_COMMAND', 'command 15', V2_SIGNATURE, Buffer.from([0x2f])),
   binary('ERR_V2_BAD_FAMILY', 'family 4', Buffer.concat([V2_SIGNATURE, Buffer.from([0x21])]), Buffer.from([0x41])),
-  binary('ERR_V2_BAD_TRANSPORT', 'transport 3', Buffer.concat([V2_SIGNATURE, Buffer.from([0x21])]), Buffer.from([0x13])),
-  binary('ERR_V2_BAD_FAMILY_TRANSPORT', 'INET over UNSPEC transport',
-    Buffer.concat([V2_SIGNATURE, Buffer.from([0x21])]), Buffer.from([0x10])),
-  binary('ERR_V2_BAD_FAMILY_TRANSPORT', 'UNSPEC family over STREAM',
-    Buffer.concat([V2_SIGNATURE, Buffer.from([0x20])]), Buffer.from([0x01])),
-  binary('ERR_V2_ADDRESS_TOO_SHORT', 'INET with 11 bytes', v2(0x21, 0x11, INET_BLOCK, 11).subarray(0, 15),
-    Buffer.from([11]), INET_BLOCK.subarray(0, 11)),
-  binary('ERR_V2_ADDRESS_TOO_SHORT', 'LOCAL still needs its family\'s block',
-    v2(0x20, 0x21, Buffer.alloc(0), 0).subarray(0, 15), Buffer.from([0])),
-  binary('ERR_V2_ADDRESS_TOO_SHORT', 'UNIX with 215 bytes', v2(0x21, 0x31, Buffer.alloc(0), 215).subarray(0, 15),
-    Buffer.from([215])),
-  binary('ERR_V2_TLV_TRUNCATED', 'two bytes after the addresses', v2(0x21, 0x11, Buffer.alloc(0), 14).subarray(0, 15),
-    Buffer.from([14]), Buffer.alloc(14)),
+  binary(
+    'ERR_V2_BAD_TRANSPORT',
+    'transport 3',
+    Buffer.concat([V2_SIGNATURE, Buffer.from([0x21])]),
+    Buffer.from([0x13]),
+  ),
+  binary(
+    'ERR_V2_BAD_FAMILY_TRANSPORT',
+    'INET over UNSPEC transport',
+    Buffer.concat([V2_SIGNATURE, Buffer.from([0x21])]),
+    Buffer.from([0x10]),
+  ),
+  binary(
+    'ERR_V2_BAD_FAMILY_TRANSPORT',
+    'UNSPEC family over STREAM',
+    Buffer.concat([V2_SIGNATURE, Buffer.from([0x20])]),
+    Buffer.from([0x01]),
+  ),
+  binary(
+    'ERR_V2_ADDRESS_TOO_SHORT',
+    'INET with 11 bytes',
+    v2(0x21, 0x11, INET_BLOCK, 11).subarray(0, 15),
+    Buffer.from([11]),
+    INET_BLOCK.subarray(0, 11),
+  ),
+  binary(
+    'ERR_V2_ADDRESS_TOO_SHORT',
+    "LOCAL still needs its family's block",
+    v2(0x20, 0x21, Buffer.alloc(0), 0).subarray(0, 15),
+    Buffer.from([0]),
+  ),
+  binary(
+    'ERR_V2_ADDRESS_TOO_SHORT',
+    'UNIX with 215 bytes',
+    v2(0x21, 0x31, Buffer.alloc(0), 215).subarray(0, 15),
+    Buffer.from([215]),
+  ),
+  binary(
+    'ERR_V2_TLV_TRUNCATED',
+    'two bytes after the addresses',
+    v2(0x21, 0x11, Buffer.alloc(0), 14).subarray(0, 15),
+    Buffer.from([14]),
+    Buffer.alloc(14),
+  ),
   localWithTlvs('ERR_V2_TLV_TRUNCATED', 'TLV longer than the header', Buffer.from([0x04, 0x00, 0x09, 1, 2, 3]), 19),
-  localWithTlvs('ERR_V2_TLV_TRUNCATED', 'one byte left after a TLV', Buffer.concat([tlvBytes(0x04, 'ab'), Buffer.from([0])]), 19),
+  localWithTlvs(
+    'ERR_V2_TLV_TRUNCATED',
+    'one byte left after a TLV',
+    Buffer.concat([tlvBytes(0x04, 'ab'), Buffer.from([0])]),
+    19,
+  ),
   localWithTlvs('ERR_V2_BAD_TLV_LENGTH', 'CRC32C of 3 bytes', tlvBytes(0x03, 'abc'), 19),
   localWithTlvs('ERR_V2_BAD_TLV_LENGTH', 'UNIQUE_ID of 129 bytes', tlvBytes(0x05, Buffer.alloc(129)), 19),
   localWithTlvs('ERR_V2_BAD_TLV_LENGTH', 'empty AUTHORITY', tlvBytes(0x02, ''), 19),
@@ -116,10 +164,18 @@ const CASES: Case[] = [
   localWithTlvs('ERR_V2_BAD_TLV_LENGTH', 'empty NETNS', tlvBytes(0x30, ''), 19),
   localWithTlvs('ERR_V2_SSL_TLV_MALFORMED', 'SSL shorter than client+verify', tlvBytes(0x20, Buffer.alloc(4)), 19),
   localWithTlvs('ERR_V2_SSL_TLV_MALFORMED', 'one stray byte after client+verify', tlvBytes(0x20, Buffer.alloc(6)), 19),
-  localWithTlvs('ERR_V2_SSL_TLV_MALFORMED', 'sub-TLV longer than the SSL TLV',
-    tlvBytes(0x20, Buffer.concat([Buffer.alloc(5), Buffer.from([0x21, 0x00, 0x09]), ascii('TLSv1.3')])), 27),
-  localWithTlvs('ERR_V2_DUPLICATE_CRC32C', 'two CRC32C TLVs',
-    Buffer.concat([tlvBytes(0x03, Buffer.alloc(4)), tlvBytes(0x03, Buffer.alloc(4))]), 26),
+  localWithTlvs(
+    'ERR_V2_SSL_TLV_MALFORMED',
+    'sub-TLV longer than the SSL TLV',
+    tlvBytes(0x20, Buffer.concat([Buffer.alloc(5), Buffer.from([0x21, 0x00, 0x09]), ascii('TLSv1.3')])),
+    27,
+  ),
+  localWithTlvs(
+    'ERR_V2_DUPLICATE_CRC32C',
+    'two CRC32C TLVs',
+    Buffer.concat([tlvBytes(0x03, Buffer.alloc(4)), tlvBytes(0x03, Buffer.alloc(4))]),
+    26,
+  ),
 ];
 
 function crcMismatch(): Case {
@@ -152,11 +208,12 @@ describe('PROXY header errors', () => {
 
   it('covers every code the parser exports, each with its message', () => {
     const exported = proxyHeaderErrorCodes();
-    assert.deepEqual(exported.map((e) => e.code), [...PROXY_HEADER_ERROR_CODES], 'the TypeScript list matches C++');
     assert.deepEqual(
-      [...new Set(CASES.map((c) => c.code))].sort(),
-      exported.map((e) => e.code).sort(),
+      exported.map((e) => e.code),
+      [...PROXY_HEADER_ERROR_CODES],
+      'the TypeScript list matches C++',
     );
+    assert.deepEqual([...new Set(CASES.map((c) => c.code))].sort(), exported.map((e) => e.code).sort());
     for (const { code, message } of exported) {
       assert.match(code, /^ERR_[A-Z0-9_]+$/);
       assert.ok(message.length > 10, `${code} has a message`);

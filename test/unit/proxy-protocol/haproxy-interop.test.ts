@@ -54,7 +54,10 @@ class Backend {
       if (result.status === 'need_more') return;
       if (result.status === 'complete' && data.length < result.length + PAYLOAD.length) return;
       socket.end();
-      const received = { result, application: result.status === 'complete' ? data.subarray(result.length) : Buffer.alloc(0) };
+      const received = {
+        result,
+        application: result.status === 'complete' ? data.subarray(result.length) : Buffer.alloc(0),
+      };
       const waiter = this.waiting.shift();
       if (waiter) waiter(received);
       else this.arrived.push(received);
@@ -99,8 +102,25 @@ function haproxyAvailable(): string | undefined {
 function makeCertificate(directory: string): string | undefined {
   const key = join(directory, 'key.pem');
   const cert = join(directory, 'cert.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
-    '-subj', '/CN=app.example', '-days', '1'], { stdio: 'ignore' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=app.example',
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
   if (made.status !== 0) return undefined;
   const bundle = join(directory, 'haproxy.pem');
   writeFileSync(bundle, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
@@ -111,7 +131,7 @@ function makeCertificate(directory: string): string | undefined {
 function headerOf(received: Received) {
   assert.equal(received.result.status, 'complete', JSON.stringify(received.result));
   assert.ok(received.result.status === 'complete');
-  assert.equal(received.application.toString(), PAYLOAD, 'the bytes after the header are the client\'s');
+  assert.equal(received.application.toString(), PAYLOAD, "the bytes after the header are the client's");
   return received.result.header;
 }
 
@@ -149,15 +169,30 @@ describe('PROXY headers from a real HAProxy', function () {
     withTls = certificate !== undefined;
     const server = `server app 127.0.0.1:${backendPort}`;
     const config = [
-      'global', '  maxconn 64',
-      'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 5s', '  timeout server 5s',
-      `frontend v1`, `  bind 127.0.0.1:${ports.v1}`, '  default_backend send_v1',
-      `frontend v2`, `  bind 127.0.0.1:${ports.v2}`, `  bind [::1]:${ports.v6}`,
-      '  unique-id-format %ci:%cp-%fp', '  default_backend send_v2',
-      ...(certificate ? [`frontend tls`, `  bind 127.0.0.1:${ports.tls} ssl crt ${certificate}`, '  default_backend send_tls'] : []),
-      'backend send_v1', `  ${server} send-proxy`,
-      'backend send_v2', `  ${server} send-proxy-v2 proxy-v2-options crc32c,unique-id`,
-      'backend send_tls', `  ${server} send-proxy-v2 proxy-v2-options ssl,ssl-cipher,authority,crc32c`,
+      'global',
+      '  maxconn 64',
+      'defaults',
+      '  mode tcp',
+      '  timeout connect 5s',
+      '  timeout client 5s',
+      '  timeout server 5s',
+      `frontend v1`,
+      `  bind 127.0.0.1:${ports.v1}`,
+      '  default_backend send_v1',
+      `frontend v2`,
+      `  bind 127.0.0.1:${ports.v2}`,
+      `  bind [::1]:${ports.v6}`,
+      '  unique-id-format %ci:%cp-%fp',
+      '  default_backend send_v2',
+      ...(certificate
+        ? [`frontend tls`, `  bind 127.0.0.1:${ports.tls} ssl crt ${certificate}`, '  default_backend send_tls']
+        : []),
+      'backend send_v1',
+      `  ${server} send-proxy`,
+      'backend send_v2',
+      `  ${server} send-proxy-v2 proxy-v2-options crc32c,unique-id`,
+      'backend send_tls',
+      `  ${server} send-proxy-v2 proxy-v2-options ssl,ssl-cipher,authority,crc32c`,
     ].join('\n');
     const configFile = join(directory, 'haproxy.cfg');
     writeFileSync(configFile, `${config}\n`);
@@ -184,13 +219,20 @@ describe('PROXY headers from a real HAProxy', function () {
     const header = headerOf(await backend.next());
     client.destroy();
     assert.deepEqual(header, {
-      version: 1, command: 'proxy', family: 'inet', transport: 'stream',
-      source: { address: '127.0.0.1', port: clientPort }, destination: { address: '127.0.0.1', port: ports.v1 },
+      version: 1,
+      command: 'proxy',
+      family: 'inet',
+      transport: 'stream',
+      source: { address: '127.0.0.1', port: clientPort },
+      destination: { address: '127.0.0.1', port: ports.v1 },
       tlvs: [],
     });
   });
 
-  for (const [name, host, key] of [['IPv4', '127.0.0.1', 'v2'], ['IPv6', '::1', 'v6']] as const) {
+  for (const [name, host, key] of [
+    ['IPv4', '127.0.0.1', 'v2'],
+    ['IPv6', '::1', 'v6'],
+  ] as const) {
     it(`v2 send-proxy-v2 over ${name}: addresses, a CRC32C that verifies, the UNIQUE_ID`, async () => {
       const client = net.connect(ports[key], host);
       const clientPort = await sendThrough(client);
@@ -212,7 +254,12 @@ describe('PROXY headers from a real HAProxy', function () {
       console.log('      skipped: no openssl CLI to make a test certificate');
       this.skip();
     }
-    const client = tls.connect({ host: '127.0.0.1', port: ports.tls, servername: 'app.example', rejectUnauthorized: false });
+    const client = tls.connect({
+      host: '127.0.0.1',
+      port: ports.tls,
+      servername: 'app.example',
+      rejectUnauthorized: false,
+    });
     await sendThrough(client, 'secureConnect');
     const header = headerOf(await backend.next());
     const cipher = client.getCipher();

@@ -10,7 +10,12 @@ export function ascii(text: string): Buffer {
 }
 
 /** A v2 header from its parts; `length` defaults to the body's size. */
-export function v2(versionCommand: number, familyTransport: number, body: Uint8Array = Buffer.alloc(0), length?: number): Buffer {
+export function v2(
+  versionCommand: number,
+  familyTransport: number,
+  body: Uint8Array = Buffer.alloc(0),
+  length?: number,
+): Buffer {
   const fixed = Buffer.from([versionCommand, familyTransport, 0, 0]);
   fixed.writeUInt16BE(length ?? body.length, 2);
   return Buffer.concat([V2_SIGNATURE, fixed, body]);
@@ -36,7 +41,7 @@ export function seededRandom(seed: number): () => number {
 /** Chunk sizes that cover `total` bytes, drawn from `random`. */
 export function randomSplit(total: number, random: () => number): number[] {
   const sizes: number[] = [];
-  for (let left = total; left > 0; ) {
+  for (let left = total; left > 0;) {
     const size = 1 + Math.floor(random() * Math.min(left, 40));
     sizes.push(size);
     left -= size;

@@ -22,10 +22,15 @@ const SAMPLES: [string, Buffer][] = [
   ['v2 IPv4 stream', encodeProxyHeader({ version: 2, ...V4 })],
   ['v2 IPv6 dgram', encodeProxyHeader({ version: 2, transport: 'dgram', ...V6 })],
   ['v2 UNIX', encodeProxyHeader({ version: 2, source: { path: '/a' }, destination: { path: '/b' } })],
-  ['v2 with TLVs and CRC32C', encodeProxyHeader({
-    version: 2, ...V6, crc32c: true,
-    tlvs: [{ alpn: 'h2' }, { ssl: { version: 'TLSv1.3', cn: 'c' } }, { uniqueId: 'id' }, { noop: 0 }],
-  })],
+  [
+    'v2 with TLVs and CRC32C',
+    encodeProxyHeader({
+      version: 2,
+      ...V6,
+      crc32c: true,
+      tlvs: [{ alpn: 'h2' }, { ssl: { version: 'TLSv1.3', cn: 'c' } }, { uniqueId: 'id' }, { noop: 0 }],
+    }),
+  ],
   ['bad: HTTP', ascii('GET / HTTP/1.0\r\n')],
   ['bad: v1 address', ascii('PROXY TCP4 192.0.2.300 192.0.2.1 1 2\r\n')],
   ['bad: v1 without CRLF', ascii(`PROXY UNKNOWN ${'z'.repeat(150)}`)],

@@ -9,7 +9,10 @@ import { ascii } from './helpers.js';
 
 const V4 = { source: { address: '192.0.2.10', port: 40000 }, destination: { address: '198.51.100.20', port: 443 } };
 const V6 = { source: { address: '2001:db8::10', port: 1 }, destination: { address: '2001:db8:0:1::20', port: 65535 } };
-const MAPPED = { source: { address: '::ffff:192.0.2.10', port: 0 }, destination: { address: '::ffff:198.51.100.1', port: 80 } };
+const MAPPED = {
+  source: { address: '::ffff:192.0.2.10', port: 0 },
+  destination: { address: '::ffff:198.51.100.1', port: 80 },
+};
 const UNIX = { source: { path: '/run/haproxy/client.sock' }, destination: { path: '/run/app.sock' } };
 
 function header(result: ProxyParseResult, length: number): ProxyHeader {
@@ -27,15 +30,29 @@ function roundTrip(options: EncodeOptions): ProxyHeader {
 
 describe('PROXY encoder → parser round trips', () => {
   it('v1 TCP4', () => {
-    assert.equal(encodeProxyHeader({ version: 1, ...V4 }).toString('latin1'),
-      'PROXY TCP4 192.0.2.10 198.51.100.20 40000 443\r\n');
-    assert.deepEqual(roundTrip({ version: 1, ...V4 }),
-      { version: 1, command: 'proxy', family: 'inet', transport: 'stream', ...V4, tlvs: [] });
+    assert.equal(
+      encodeProxyHeader({ version: 1, ...V4 }).toString('latin1'),
+      'PROXY TCP4 192.0.2.10 198.51.100.20 40000 443\r\n',
+    );
+    assert.deepEqual(roundTrip({ version: 1, ...V4 }), {
+      version: 1,
+      command: 'proxy',
+      family: 'inet',
+      transport: 'stream',
+      ...V4,
+      tlvs: [],
+    });
   });
 
   it('v1 TCP6, also with mapped IPv4 addresses', () => {
-    assert.deepEqual(roundTrip({ version: 1, ...V6 }),
-      { version: 1, command: 'proxy', family: 'inet6', transport: 'stream', ...V6, tlvs: [] });
+    assert.deepEqual(roundTrip({ version: 1, ...V6 }), {
+      version: 1,
+      command: 'proxy',
+      family: 'inet6',
+      transport: 'stream',
+      ...V6,
+      tlvs: [],
+    });
     assert.deepEqual(roundTrip({ version: 1, ...MAPPED }).source, MAPPED.source);
   });
 
@@ -57,8 +74,13 @@ describe('PROXY encoder → parser round trips', () => {
   }
 
   it('v2 LOCAL and v2 PROXY UNSPEC', () => {
-    assert.deepEqual(roundTrip({ version: 2, command: 'local' }),
-      { version: 2, command: 'local', family: 'unspec', transport: 'unspec', tlvs: [] });
+    assert.deepEqual(roundTrip({ version: 2, command: 'local' }), {
+      version: 2,
+      command: 'local',
+      family: 'unspec',
+      transport: 'unspec',
+      tlvs: [],
+    });
     assert.equal(encodeProxyHeader({ version: 2, command: 'local' }).length, 16);
     assert.equal(roundTrip({ version: 2 }).family, 'unspec');
   });
@@ -73,15 +95,29 @@ describe('PROXY encoder → parser round trips', () => {
         { authority: 'www.example.com' },
         { noop: 5 },
         { uniqueId: Buffer.from('0123456789abcdef', 'hex') },
-        { ssl: { client: 0x05, verify: 1, version: 'TLSv1.3', cn: 'client.example', cipher: 'TLS_AES_128_GCM_SHA256',
-          sigAlg: 'ECDSA-SHA256', keyAlg: 'EC256', group: 'x25519', sigScheme: 'ecdsa_secp256r1_sha256',
-          clientCert: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]), tlvs: [{ type: 0x2a, value: 'later' }] } },
+        {
+          ssl: {
+            client: 0x05,
+            verify: 1,
+            version: 'TLSv1.3',
+            cn: 'client.example',
+            cipher: 'TLS_AES_128_GCM_SHA256',
+            sigAlg: 'ECDSA-SHA256',
+            keyAlg: 'EC256',
+            group: 'x25519',
+            sigScheme: 'ecdsa_secp256r1_sha256',
+            clientCert: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]),
+            tlvs: [{ type: 0x2a, value: 'later' }],
+          },
+        },
         { netns: 'tenant-a' },
         { type: 0xe7, value: Buffer.from([0, 1, 2]) },
       ],
     });
-    assert.deepEqual(parsed.tlvs.map((t) => t.name),
-      ['crc32c', 'alpn', 'authority', 'noop', 'unique_id', 'ssl', 'netns', 'unknown']);
+    assert.deepEqual(
+      parsed.tlvs.map((t) => t.name),
+      ['crc32c', 'alpn', 'authority', 'noop', 'unique_id', 'ssl', 'netns', 'unknown'],
+    );
     const ssl = parsed.tlvs[5]!;
     assert.ok(ssl.name === 'ssl');
     assert.equal(ssl.ssl.client, 0x05);
@@ -111,15 +147,25 @@ describe('PROXY encoder → parser round trips', () => {
 
   it('refuses options that cannot make a valid header, saying why', () => {
     assert.throws(() => encodeProxyHeader({ version: 1, source: V4.source }), /both source and destination/);
-    assert.throws(() => encodeProxyHeader({ version: 1, source: V4.source, destination: V6.destination }),
-      /same family/);
-    assert.throws(() => encodeProxyHeader({ version: 2, ...V4, source: { address: '192.0.2.1', port: 70000 } }),
-      /port must be an integer/);
-    assert.throws(() => encodeProxyHeader({ version: 2, source: { path: 'x'.repeat(109) }, destination: UNIX.destination }),
-      /longer than 108 bytes/);
-    assert.throws(() => encodeProxyHeader({ version: 2, source: UNIX.source, destination: V4.destination }),
-      /cannot be mixed/);
-    assert.throws(() => encodeProxyHeader({ version: 2, tlvs: [{ type: 0x99, value: Buffer.alloc(65536) }] }),
-      /exceeds 65535/);
+    assert.throws(
+      () => encodeProxyHeader({ version: 1, source: V4.source, destination: V6.destination }),
+      /same family/,
+    );
+    assert.throws(
+      () => encodeProxyHeader({ version: 2, ...V4, source: { address: '192.0.2.1', port: 70000 } }),
+      /port must be an integer/,
+    );
+    assert.throws(
+      () => encodeProxyHeader({ version: 2, source: { path: 'x'.repeat(109) }, destination: UNIX.destination }),
+      /longer than 108 bytes/,
+    );
+    assert.throws(
+      () => encodeProxyHeader({ version: 2, source: UNIX.source, destination: V4.destination }),
+      /cannot be mixed/,
+    );
+    assert.throws(
+      () => encodeProxyHeader({ version: 2, tlvs: [{ type: 0x99, value: Buffer.alloc(65536) }] }),
+      /exceeds 65535/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { ascii, tlvBytes, v2 } from './helpers.js';
 
 function complete(result: ProxyParseResult) {
   assert.equal(result.status, 'complete', JSON.stringify(result));
-  return result as Extract<ProxyParseResult, { status: 'complete' }>;
+  return result;
 }
 
 const FULL_IPV6 = Array(8).fill('ffff').join(':');
@@ -49,7 +49,9 @@ describe('PROXY spec examples', () => {
     });
 
     it('accepts IPv6 with upper and lower case hex and one "::"', () => {
-      const header = complete(parseProxyHeader(ascii('PROXY TCP6 2001:DB8::a 2001:0db8:0:0:0:0:0:B 0 65535\r\n'))).header;
+      const header = complete(
+        parseProxyHeader(ascii('PROXY TCP6 2001:DB8::a 2001:0db8:0:0:0:0:0:B 0 65535\r\n')),
+      ).header;
       assert.deepEqual(header.source, { address: '2001:db8::a', port: 0 });
       assert.deepEqual(header.destination, { address: '2001:db8::b', port: 65535 });
     });
@@ -106,7 +108,10 @@ describe('PROXY spec examples', () => {
       const result = complete(parseProxyHeader(v2(0x20, 0x11, Buffer.concat([ipv4Block, tlvBytes(0x04, 'pad')]))));
       assert.equal(result.length, 16 + 12 + 6);
       assert.equal(result.header.command, 'local');
-      assert.deepEqual(result.header.tlvs.map((t) => t.name), ['noop']);
+      assert.deepEqual(
+        result.header.tlvs.map((t) => t.name),
+        ['noop'],
+      );
     });
 
     it('reads the 16 + len bytes of the sample code and leaves the rest', () => {
@@ -138,10 +143,18 @@ describe('PROXY spec examples', () => {
         tlvBytes(0xe0, 'custom'),
       ]);
       const { tlvs } = complete(parseProxyHeader(v2(0x21, 0x11, body))).header;
-      assert.deepEqual(tlvs.map((t) => [t.type, t.name]), [
-        [0x01, 'alpn'], [0x02, 'authority'], [0x04, 'noop'], [0x05, 'unique_id'], [0x20, 'ssl'], [0x30, 'netns'],
-        [0xe0, 'unknown'],
-      ]);
+      assert.deepEqual(
+        tlvs.map((t) => [t.type, t.name]),
+        [
+          [0x01, 'alpn'],
+          [0x02, 'authority'],
+          [0x04, 'noop'],
+          [0x05, 'unique_id'],
+          [0x20, 'ssl'],
+          [0x30, 'netns'],
+          [0xe0, 'unknown'],
+        ],
+      );
       const [alpn, authority, , uniqueId, sslTlv, netns, custom] = tlvs;
       assert.equal(alpn?.name === 'alpn' && alpn.alpn, 'h2');
       assert.equal(authority?.name === 'authority' && authority.authority, 'example.com');
@@ -151,14 +164,34 @@ describe('PROXY spec examples', () => {
       assert.ok(sslTlv?.name === 'ssl');
       const { tlvs: subs, ...info } = sslTlv.ssl;
       assert.deepEqual(info, {
-        client: 7, verify: 0, clientSsl: true, clientCertConn: true, clientCertSess: true,
-        version: 'TLSv1.3', cn: 'example.com', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', sigAlg: 'RSA-SHA256',
-        keyAlg: 'RSA2048', group: 'secp256r1', sigScheme: 'rsa_pss_rsae_sha256', clientCert: Buffer.from([0x30, 0x82]),
+        client: 7,
+        verify: 0,
+        clientSsl: true,
+        clientCertConn: true,
+        clientCertSess: true,
+        version: 'TLSv1.3',
+        cn: 'example.com',
+        cipher: 'ECDHE-RSA-AES128-GCM-SHA256',
+        sigAlg: 'RSA-SHA256',
+        keyAlg: 'RSA2048',
+        group: 'secp256r1',
+        sigScheme: 'rsa_pss_rsae_sha256',
+        clientCert: Buffer.from([0x30, 0x82]),
       });
-      assert.deepEqual(subs.map((s) => s.name), [
-        'ssl_version', 'ssl_cn', 'ssl_cipher', 'ssl_sig_alg', 'ssl_key_alg', 'ssl_group', 'ssl_sig_scheme',
-        'ssl_client_cert', 'unknown',
-      ]);
+      assert.deepEqual(
+        subs.map((s) => s.name),
+        [
+          'ssl_version',
+          'ssl_cn',
+          'ssl_cipher',
+          'ssl_sig_alg',
+          'ssl_key_alg',
+          'ssl_group',
+          'ssl_sig_scheme',
+          'ssl_client_cert',
+          'unknown',
+        ],
+      );
     });
 
     it('accepts the TLV length limits: UNIQUE_ID of 128, AUTHORITY of 255, empty NOOP', () => {

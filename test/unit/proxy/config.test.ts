@@ -7,10 +7,33 @@ import { parseFlags } from './parse-flags.js';
 describe('data plane config from the options', () => {
   it('carries every option across the contract', () => {
     const options = parseFlags([
-      '-l', '[::]:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22', '-mark', '7', '-listeners', '3', '-close-after', '9',
-      '-dynamic-destination', '-listen-transparent', '--header-timeout', '2s', '--connect-timeout', '750ms',
-      '--max-connections', '100', '--max-sessions', '500', '--reuse-port', '--keepalive', '20',
-      '--collision', 'ephemeral-port',
+      '-l',
+      '[::]:2222',
+      '-4',
+      '127.0.0.1:22',
+      '-6',
+      '[::1]:22',
+      '-mark',
+      '7',
+      '-listeners',
+      '3',
+      '-close-after',
+      '9',
+      '-dynamic-destination',
+      '-listen-transparent',
+      '--header-timeout',
+      '2s',
+      '--connect-timeout',
+      '750ms',
+      '--max-connections',
+      '100',
+      '--max-sessions',
+      '500',
+      '--reuse-port',
+      '--keepalive',
+      '20',
+      '--collision',
+      'ephemeral-port',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -54,7 +77,7 @@ describe('data plane config from the options', () => {
     );
   });
 
-  it('a start failure keeps the data plane\'s message and says what to do', () => {
+  it("a start failure keeps the data plane's message and says what to do", () => {
     const failure = (code: string): Error =>
       Object.assign(new Error('cannot listen on 192.0.2.2:8443: bind: some reason'), { code });
     strictEqual(

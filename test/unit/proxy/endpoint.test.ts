@@ -11,7 +11,8 @@ describe('parseEndpoint: address:port as go-mmproxy takes it', () => {
   });
 
   it('prints endpoints the way they are written', () => {
-    for (const text of ['192.0.2.1:80', '[2001:db8::1]:443']) deepStrictEqual(formatEndpoint(parseEndpoint(text)), text);
+    for (const text of ['192.0.2.1:80', '[2001:db8::1]:443'])
+      deepStrictEqual(formatEndpoint(parseEndpoint(text)), text);
   });
 
   it('says what is wrong', () => {
@@ -31,7 +32,11 @@ describe('parseEndpoint: address:port as go-mmproxy takes it', () => {
       ['', /has no port/],
     ];
     for (const [text, message] of cases) {
-      throws(() => parseEndpoint(text), (error: unknown) => error instanceof EndpointError && message.test(error.message), text);
+      throws(
+        () => parseEndpoint(text),
+        (error: unknown) => error instanceof EndpointError && message.test(error.message),
+        text,
+      );
     }
   });
 });

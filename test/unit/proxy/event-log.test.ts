@@ -16,7 +16,11 @@ interface Line {
 function setup(verbosity: Verbosity, burst = 100): { log: EventLog; lines: Line[]; clock: { now: number } } {
   const lines: Line[] = [];
   const clock = { now: 0 };
-  const logger = createLogger({ format: 'json', write: (line) => lines.push(JSON.parse(line) as Line), now: () => clock.now });
+  const logger = createLogger({
+    format: 'json',
+    write: (line) => lines.push(JSON.parse(line) as Line),
+    now: () => clock.now,
+  });
   const log = createEventLog({ logger, verbosity, limiter: new LineRateLimiter(burst, 1000), now: () => clock.now });
   return { log, lines, clock };
 }
@@ -41,14 +45,23 @@ describe('data plane events in the log', () => {
   it('-v 0 shows errors and warnings only', () => {
     const { log, lines } = setup(0);
     log.handle([closed, refused, backoff]);
-    deepStrictEqual(lines.map((l) => l.kind), ['accept_backoff']);
+    deepStrictEqual(
+      lines.map((l) => l.kind),
+      ['accept_backoff'],
+    );
     strictEqual(log.received, 3);
   });
 
   it('-v 0 also shows the info line that ends a warning: accepting connections again', () => {
     const { log, lines } = setup(0);
     log.handle([backoff, refused, { level: 'info', kind: 'accept_backoff', message: 'accepting connections again' }]);
-    deepStrictEqual(lines.map((l) => [l.level, l.kind]), [['warn', 'accept_backoff'], ['info', 'accept_backoff']]);
+    deepStrictEqual(
+      lines.map((l) => [l.level, l.kind]),
+      [
+        ['warn', 'accept_backoff'],
+        ['info', 'accept_backoff'],
+      ],
+    );
   });
 
   it("leaves out the data plane's own startup event: the control plane's startup line says more", () => {
@@ -60,13 +73,19 @@ describe('data plane events in the log', () => {
   it('-v 1 adds each failed connection, -v 2 every connection', () => {
     const one = setup(1);
     one.log.handle([closed, refused, backoff]);
-    deepStrictEqual(one.lines.map((l) => l.kind), ['connect_refused', 'accept_backoff']);
+    deepStrictEqual(
+      one.lines.map((l) => l.kind),
+      ['connect_refused', 'accept_backoff'],
+    );
     const two = setup(2);
     two.log.handle([closed, refused, backoff]);
-    deepStrictEqual(two.lines.map((l) => l.kind), ['flow_closed', 'connect_refused', 'accept_backoff']);
+    deepStrictEqual(
+      two.lines.map((l) => l.kind),
+      ['flow_closed', 'connect_refused', 'accept_backoff'],
+    );
   });
 
-  it('writes the data plane\'s message, and the flow\'s endpoints and figures as fields', () => {
+  it("writes the data plane's message, and the flow's endpoints and figures as fields", () => {
     const { log, lines } = setup(1);
     log.handle([refused]);
     deepStrictEqual(lines[0], {

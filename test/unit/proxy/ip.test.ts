@@ -38,8 +38,17 @@ describe('ip: numeric addresses, strictly parsed, printed in RFC 5952 form', () 
   });
 
   it('refuses malformed IPv6', () => {
-    for (const bad of ['1::2::3', '12345::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '::1:2:3:4:5:6:7:8', 'g::1',
-      '::ffff:1.2.3', '1.2.3.4::', 'fe80::1%eth0']) {
+    for (const bad of [
+      '1::2::3',
+      '12345::',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      '::1:2:3:4:5:6:7:8',
+      'g::1',
+      '::ffff:1.2.3',
+      '1.2.3.4::',
+      'fe80::1%eth0',
+    ]) {
       strictEqual(parseIp(bad), null, bad);
     }
   });

@@ -9,7 +9,14 @@ const record: LogRecord = {
   level: 'warn',
   kind: 'connect_timeout',
   message: 'upstream connect timed out',
-  fields: { flow: 12, client: '198.51.100.7:40001', target: '[::1]:22', code: 'ETIMEDOUT', note: 'two words', ok: true },
+  fields: {
+    flow: 12,
+    client: '198.51.100.7:40001',
+    target: '[::1]:22',
+    code: 'ETIMEDOUT',
+    note: 'two words',
+    ok: true,
+  },
 };
 
 describe('log lines', () => {
@@ -48,8 +55,9 @@ describe('log lines', () => {
     const lines: string[] = [];
     const logger = createLogger({ format: 'json', write: (line) => lines.push(line), now: () => 0 });
     logger.log('info', 'listening', 'listening on 0.0.0.0:8443');
-    deepStrictEqual(lines.map((line) => JSON.parse(line)), [
-      { time: '1970-01-01T00:00:00.000Z', level: 'info', kind: 'listening', msg: 'listening on 0.0.0.0:8443' },
-    ]);
+    deepStrictEqual(
+      lines.map((line): unknown => JSON.parse(line)),
+      [{ time: '1970-01-01T00:00:00.000Z', level: 'info', kind: 'listening', msg: 'listening on 0.0.0.0:8443' }],
+    );
   });
 });

@@ -40,7 +40,7 @@ describe('proxy options: every flag, alias and default', () => {
     });
   });
 
-  it('reads the issue\'s example command line', () => {
+  it("reads the issue's example command line", () => {
     const options = parseFlags(['-l', '0.0.0.0:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22']);
     deepStrictEqual(options.listen, { family: 4, address: '0.0.0.0', port: 2222 });
     deepStrictEqual(options.target4, { family: 4, address: '127.0.0.1', port: 22 });
@@ -48,36 +48,164 @@ describe('proxy options: every flag, alias and default', () => {
   });
 
   const same: [string, string[][], (o: ReturnType<typeof parseFlags>) => unknown, unknown][] = [
-    ['listen', [['-l', '[::]:1'], ['--l', '[::]:1'], ['--listen', '[::]:1'], ['-listen', '[::]:1'], ['-l=[::]:1'], ['--listen=[::]:1']],
-      (o) => o.listen, { family: 6, address: '::', port: 1 }],
-    ['target4', [['-4', '192.0.2.1:2'], ['--4', '192.0.2.1:2'], ['--target4', '192.0.2.1:2'], ['-target4=192.0.2.1:2']],
-      (o) => o.target4, { family: 4, address: '192.0.2.1', port: 2 }],
-    ['target6', [['-6', '[2001:db8::1]:3'], ['--6', '[2001:db8::1]:3'], ['--target6', '[2001:db8::1]:3']],
-      (o) => o.target6, { family: 6, address: '2001:db8::1', port: 3 }],
-    ['protocol', [['-p', 'udp'], ['--p', 'udp'], ['--protocol', 'udp'], ['-protocol', 'udp']], (o) => o.protocol, 'udp'],
+    [
+      'listen',
+      [
+        ['-l', '[::]:1'],
+        ['--l', '[::]:1'],
+        ['--listen', '[::]:1'],
+        ['-listen', '[::]:1'],
+        ['-l=[::]:1'],
+        ['--listen=[::]:1'],
+      ],
+      (o) => o.listen,
+      { family: 6, address: '::', port: 1 },
+    ],
+    [
+      'target4',
+      [['-4', '192.0.2.1:2'], ['--4', '192.0.2.1:2'], ['--target4', '192.0.2.1:2'], ['-target4=192.0.2.1:2']],
+      (o) => o.target4,
+      { family: 4, address: '192.0.2.1', port: 2 },
+    ],
+    [
+      'target6',
+      [
+        ['-6', '[2001:db8::1]:3'],
+        ['--6', '[2001:db8::1]:3'],
+        ['--target6', '[2001:db8::1]:3'],
+      ],
+      (o) => o.target6,
+      { family: 6, address: '2001:db8::1', port: 3 },
+    ],
+    [
+      'protocol',
+      [
+        ['-p', 'udp'],
+        ['--p', 'udp'],
+        ['--protocol', 'udp'],
+        ['-protocol', 'udp'],
+      ],
+      (o) => o.protocol,
+      'udp',
+    ],
     ['mark', [['-mark', '16'], ['--mark', '0x10'], ['-mark=0o20']], (o) => o.mark, 16],
-    ['allowed-subnets', [['-allowed-subnets', '/f'], ['--allowed-subnets', '/f'], ['-allowed-subnets=/f']],
-      (o) => o.allowedSubnetsFile, '/f'],
-    ['listeners', [['-listeners', '3'], ['--listeners', '3']], (o) => o.listeners, 3],
-    ['close-after', [['-close-after', '5'], ['--close-after', '5']], (o) => o.closeAfterSeconds, 5],
-    ['verbose', [['-v', '2'], ['--v', '2'], ['--verbose', '2'], ['-verbose', '2'], ['-v', '9']], (o) => o.verbosity, 2],
-    ['dynamic-destination', [['-dynamic-destination'], ['--dynamic-destination'], ['-dynamic-destination=true']],
-      (o) => o.dynamicDestination, true],
-    ['listen-transparent', [['-listen-transparent'], ['--listen-transparent'], ['--listen-transparent=true']],
-      (o) => o.listenTransparent, true],
+    [
+      'allowed-subnets',
+      [['-allowed-subnets', '/f'], ['--allowed-subnets', '/f'], ['-allowed-subnets=/f']],
+      (o) => o.allowedSubnetsFile,
+      '/f',
+    ],
+    [
+      'listeners',
+      [
+        ['-listeners', '3'],
+        ['--listeners', '3'],
+      ],
+      (o) => o.listeners,
+      3,
+    ],
+    [
+      'close-after',
+      [
+        ['-close-after', '5'],
+        ['--close-after', '5'],
+      ],
+      (o) => o.closeAfterSeconds,
+      5,
+    ],
+    [
+      'verbose',
+      [
+        ['-v', '2'],
+        ['--v', '2'],
+        ['--verbose', '2'],
+        ['-verbose', '2'],
+        ['-v', '9'],
+      ],
+      (o) => o.verbosity,
+      2,
+    ],
+    [
+      'dynamic-destination',
+      [['-dynamic-destination'], ['--dynamic-destination'], ['-dynamic-destination=true']],
+      (o) => o.dynamicDestination,
+      true,
+    ],
+    [
+      'listen-transparent',
+      [['-listen-transparent'], ['--listen-transparent'], ['--listen-transparent=true']],
+      (o) => o.listenTransparent,
+      true,
+    ],
     ['reuse-port', [['--reuse-port'], ['-reuse-port']], (o) => o.reusePort, true],
-    ['header-timeout', [['--header-timeout', '1.5'], ['-header-timeout', '1500ms'], ['--header-timeout=1.5s']],
-      (o) => o.headerTimeoutMs, 1500],
-    ['connect-timeout', [['--connect-timeout', '2'], ['-connect-timeout', '2s']], (o) => o.connectTimeoutMs, 2000],
+    [
+      'header-timeout',
+      [['--header-timeout', '1.5'], ['-header-timeout', '1500ms'], ['--header-timeout=1.5s']],
+      (o) => o.headerTimeoutMs,
+      1500,
+    ],
+    [
+      'connect-timeout',
+      [
+        ['--connect-timeout', '2'],
+        ['-connect-timeout', '2s'],
+      ],
+      (o) => o.connectTimeoutMs,
+      2000,
+    ],
     ['keepalive', [['--keepalive', '2'], ['-keepalive', '2s'], ['--keepalive=2000ms']], (o) => o.keepAliveSeconds, 2],
-    ['max-connections', [['--max-connections', '100'], ['-max-connections', '100']], (o) => o.maxConnections, 100],
+    [
+      'max-connections',
+      [
+        ['--max-connections', '100'],
+        ['-max-connections', '100'],
+      ],
+      (o) => o.maxConnections,
+      100,
+    ],
     ['max-sessions', [['--max-sessions', '0'], ['-max-sessions', '0'], ['--max-sessions=0']], (o) => o.maxSessions, 0],
-    ['collision', [['--collision', 'ephemeral-port'], ['-collision', 'ephemeral-port'], ['--collision=ephemeral-port']],
-      (o) => o.collision, 'ephemeral-port'],
-    ['drain-timeout', [['--drain-timeout', '0'], ['-drain-timeout', '0s']], (o) => o.drainTimeoutMs, 0],
-    ['log-format', [['--log-format', 'json'], ['-log-format', 'json']], (o) => o.logFormat, 'json'],
-    ['stats-socket', [['--stats-socket', '/run/m.sock'], ['-stats-socket', '/run/m.sock']], (o) => o.statsSocket, '/run/m.sock'],
-    ['metrics-listen', [['--metrics-listen', '127.0.0.1:9100'], ['-metrics-listen', '127.0.0.1:9100']], (o) => o.metricsListen, '127.0.0.1:9100'],
+    [
+      'collision',
+      [['--collision', 'ephemeral-port'], ['-collision', 'ephemeral-port'], ['--collision=ephemeral-port']],
+      (o) => o.collision,
+      'ephemeral-port',
+    ],
+    [
+      'drain-timeout',
+      [
+        ['--drain-timeout', '0'],
+        ['-drain-timeout', '0s'],
+      ],
+      (o) => o.drainTimeoutMs,
+      0,
+    ],
+    [
+      'log-format',
+      [
+        ['--log-format', 'json'],
+        ['-log-format', 'json'],
+      ],
+      (o) => o.logFormat,
+      'json',
+    ],
+    [
+      'stats-socket',
+      [
+        ['--stats-socket', '/run/m.sock'],
+        ['-stats-socket', '/run/m.sock'],
+      ],
+      (o) => o.statsSocket,
+      '/run/m.sock',
+    ],
+    [
+      'metrics-listen',
+      [
+        ['--metrics-listen', '127.0.0.1:9100'],
+        ['-metrics-listen', '127.0.0.1:9100'],
+      ],
+      (o) => o.metricsListen,
+      '127.0.0.1:9100',
+    ],
   ];
   for (const [flag, spellings, pick, expected] of same) {
     it(`reads ${flag} in every spelling`, () => {
@@ -107,11 +235,17 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['-close-after', '-5'], /^-close-after: /);
     usageError(['-v', '-1'], /^-v: /);
     usageError(['-v', 'debug'], /^-v: /);
-    usageError(['--header-timeout', '0'], /^--header-timeout: "0" must be a duration like 5, 2.5s, 500ms or 1m, above zero/);
+    usageError(
+      ['--header-timeout', '0'],
+      /^--header-timeout: "0" must be a duration like 5, 2.5s, 500ms or 1m, above zero/,
+    );
     usageError(['--connect-timeout', 'soon'], /^--connect-timeout: /);
     usageError(['--connect-timeout', '25h'], /^--connect-timeout: /);
     strictEqual(parseFlags(['--keepalive', '0']).keepAliveSeconds, 0);
-    usageError(['--keepalive', '1.5s'], /^--keepalive: "1.5s" must be whole seconds from 0 \(off\) to 32767, like 15 or 2m$/);
+    usageError(
+      ['--keepalive', '1.5s'],
+      /^--keepalive: "1.5s" must be whole seconds from 0 \(off\) to 32767, like 15 or 2m$/,
+    );
     usageError(['--keepalive', '10h'], /^--keepalive: /);
     usageError(['--keepalive', '-1'], /^--keepalive: /);
     usageError(['--max-connections', '-3'], /^--max-connections: /);

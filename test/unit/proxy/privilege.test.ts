@@ -22,7 +22,10 @@ describe('proxy start-up privilege check', function () {
     const message = missingPrivilege(probe({ transparent4: 'EPERM', transparent6: 'EPERM' }), 0) ?? '';
     assert.match(message, /^cannot set IP_TRANSPARENT \(EPERM\), IPV6_TRANSPARENT \(EPERM\): .* needs CAP_NET_ADMIN; /);
     assert.match(message, /AmbientCapabilities=CAP_NET_ADMIN/);
-    assert.match(message, /setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=\+net_admin --ambient-caps=\+net_admin mmproxy/);
+    assert.match(
+      message,
+      /setpriv --reuid=USER --regid=GROUP --clear-groups --inh-caps=\+net_admin --ambient-caps=\+net_admin mmproxy/,
+    );
   });
 
   it('probes SO_MARK only with -mark', function () {

@@ -84,7 +84,9 @@ describe('allowed-subnets file', () => {
         name: 'SubnetFileError',
         message: `cannot read allowed-subnets file ${missing}: no such file or directory (ENOENT)`,
       });
-      await rejects(loadSubnetFile(dir), { message: /cannot read allowed-subnets file .*: illegal operation on a directory \(EISDIR\)/ });
+      await rejects(loadSubnetFile(dir), {
+        message: /cannot read allowed-subnets file .*: illegal operation on a directory \(EISDIR\)/,
+      });
     });
 
     it('labels errors with the path it read', async () => {

@@ -23,7 +23,10 @@ describe('UDP target warning at start-up', () => {
   it('names each target served only by a wildcard socket, and the fix', () => {
     const warnings = wildcardTargetWarnings([target4, target6], [{ family: 6, address: '::', port: 53 }]);
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0] ?? '', /^the UDP target 127\.0\.0\.1:53 is served by a socket bound to \[::\]:53: .*bind the app to 127\.0\.0\.1:53 itself/);
+    assert.match(
+      warnings[0] ?? '',
+      /^the UDP target 127\.0\.0\.1:53 is served by a socket bound to \[::\]:53: .*bind the app to 127\.0\.0\.1:53 itself/,
+    );
     assert.match(warnings[1] ?? '', /^the UDP target \[::1\]:53 is served by a socket bound to \[::\]:53/);
   });
 });

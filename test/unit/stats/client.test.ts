@@ -108,15 +108,28 @@ describe('stats client', () => {
 
   describe('finding the running proxy', () => {
     it('picks the only live socket and ignores those of dead pids', async () => {
-      spawnSync('python3', ['-c', 'import socket,sys; [socket.socket(socket.AF_UNIX).bind(p) for p in sys.argv[1:]]', join(dir, `${process.pid}.sock`), join(dir, '2147483646.sock')]);
+      spawnSync('python3', [
+        '-c',
+        'import socket,sys; [socket.socket(socket.AF_UNIX).bind(p) for p in sys.argv[1:]]',
+        join(dir, `${process.pid}.sock`),
+        join(dir, '2147483646.sock'),
+      ]);
       assert.equal(await findProxySocket(dir), join(dir, `${process.pid}.sock`));
     });
 
     it('explains when there is none, or more than one', async () => {
       await assert.rejects(findProxySocket(join(dir, 'missing')), { code: 'not_running', message: /does not exist/ });
       await assert.rejects(findProxySocket(dir), { code: 'not_running', message: /no stats socket in/ });
-      spawnSync('python3', ['-c', 'import socket,sys; [socket.socket(socket.AF_UNIX).bind(p) for p in sys.argv[1:]]', join(dir, 'a.sock'), join(dir, 'b.sock')]);
-      await assert.rejects(findProxySocket(dir), { code: 'ambiguous', message: /2 proxies are running; choose one with --socket/ });
+      spawnSync('python3', [
+        '-c',
+        'import socket,sys; [socket.socket(socket.AF_UNIX).bind(p) for p in sys.argv[1:]]',
+        join(dir, 'a.sock'),
+        join(dir, 'b.sock'),
+      ]);
+      await assert.rejects(findProxySocket(dir), {
+        code: 'ambiguous',
+        message: /2 proxies are running; choose one with --socket/,
+      });
     });
   });
 });

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 
-import { parseListenAddress, renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
+import {
+  parseListenAddress,
+  renderMetrics,
+  startMetricsServer,
+  type MetricsServer,
+} from '../../../src/stats/metrics.js';
 import { escapeLabelValue, histogramSamples, renderExposition } from '../../../src/stats/prometheus.js';
 import { parseExposition, sampleValue, type ParsedFamily } from '../../support/prometheus-parser.js';
-import { recordedConnectDurations, recordedCounters, recordedSource, zeroFailures } from '../../support/recorded-source.js';
+import {
+  recordedConnectDurations,
+  recordedCounters,
+  recordedSource,
+  zeroFailures,
+} from '../../support/recorded-source.js';
 
 describe('Prometheus metrics', () => {
   function trafficSource(): ReturnType<typeof recordedSource> {
@@ -40,7 +50,8 @@ describe('Prometheus metrics', () => {
     assert.equal(sampleValue(families, 'mmproxy_info', { protocol: 'tcp', listen: '0.0.0.0:8443' }), 1);
     for (const [name, family] of families) {
       assert.ok(family.help, `${name} has HELP`);
-      const expected = name === 'mmproxy_connect_duration_seconds' ? 'histogram' : name.endsWith('_total') ? 'counter' : 'gauge';
+      const expected =
+        name === 'mmproxy_connect_duration_seconds' ? 'histogram' : name.endsWith('_total') ? 'counter' : 'gauge';
       assert.equal(family.type, expected, `${name} TYPE`);
     }
   });
@@ -61,18 +72,41 @@ describe('Prometheus metrics', () => {
       assert.ok(family.help);
       const bounds = buckets(family).map((sample) => sample.labels['le']);
       assert.deepEqual(bounds, [
-        '0.0001', '0.00025', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1',
-        '2.5', '5', '+Inf',
+        '0.0001',
+        '0.00025',
+        '0.0005',
+        '0.001',
+        '0.0025',
+        '0.005',
+        '0.01',
+        '0.025',
+        '0.05',
+        '0.1',
+        '0.25',
+        '0.5',
+        '1',
+        '2.5',
+        '5',
+        '+Inf',
       ]);
       const values = buckets(family).map((sample) => sample.value);
-      assert.deepEqual(values.slice(0, 6), [2, 2, 2, 5, 6, 6], 'each bucket counts every connect at or below its bound');
-      values.forEach((value, i) => assert.ok(i === 0 || value >= values[i - 1]!, `bucket ${i} is not below the one before`));
+      assert.deepEqual(
+        values.slice(0, 6),
+        [2, 2, 2, 5, 6, 6],
+        'each bucket counts every connect at or below its bound',
+      );
+      values.forEach((value, i) =>
+        assert.ok(i === 0 || value >= values[i - 1]!, `bucket ${i} is not below the one before`),
+      );
     });
 
     it('has _count equal to the +Inf bucket, and _sum in seconds', () => {
       const family = histogram();
       const names = family.samples.map((sample) => sample.name);
-      assert.deepEqual(names.slice(-2), ['mmproxy_connect_duration_seconds_sum', 'mmproxy_connect_duration_seconds_count']);
+      assert.deepEqual(names.slice(-2), [
+        'mmproxy_connect_duration_seconds_sum',
+        'mmproxy_connect_duration_seconds_count',
+      ]);
       const families = new Map([['mmproxy_connect_duration_seconds', family]]);
       const count = sampleValue(families, 'mmproxy_connect_duration_seconds_count');
       assert.equal(count, 7);
@@ -94,7 +128,12 @@ describe('Prometheus metrics', () => {
   it('escapes label values and help text so they parse back unchanged', () => {
     const awkward = 'back\\slash "quoted"\nnew line';
     const text = renderExposition([
-      { name: 'x_total', help: 'help with \\ and\nnewline', type: 'counter', samples: [{ labels: { code: awkward }, value: 1 }] },
+      {
+        name: 'x_total',
+        help: 'help with \\ and\nnewline',
+        type: 'counter',
+        samples: [{ labels: { code: awkward }, value: 1 }],
+      },
     ]);
     assert.equal(escapeLabelValue('a"b'), 'a\\"b');
     const family = parseExposition(text).get('x_total')!;
@@ -104,9 +143,15 @@ describe('Prometheus metrics', () => {
   });
 
   it('refuses names a scraper would reject', () => {
-    assert.throws(() => renderExposition([{ name: 'bad-name', help: '', type: 'gauge', samples: [] }]), /invalid Prometheus metric name/);
     assert.throws(
-      () => renderExposition([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] }]),
+      () => renderExposition([{ name: 'bad-name', help: '', type: 'gauge', samples: [] }]),
+      /invalid Prometheus metric name/,
+    );
+    assert.throws(
+      () =>
+        renderExposition([
+          { name: 'ok', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] },
+        ]),
       /invalid Prometheus label name/,
     );
   });

@@ -52,8 +52,14 @@ describe('stats socket server', () => {
     // Then it gets one, with the recorded flows and their real client addresses
     const snapshot = (await client.line(1)) as StatsSnapshot;
     assert.equal(snapshot.version, 1);
-    assert.deepEqual(snapshot.flows.map((flow) => flow.client?.address), ['198.51.100.7', '198.51.100.7']);
-    assert.deepEqual(snapshot.flows.map((flow) => flow.client?.port), [50001, 50002]);
+    assert.deepEqual(
+      snapshot.flows.map((flow) => flow.client?.address),
+      ['198.51.100.7', '198.51.100.7'],
+    );
+    assert.deepEqual(
+      snapshot.flows.map((flow) => flow.client?.port),
+      [50001, 50002],
+    );
     assert.equal(snapshot.counters.active, 2);
   });
 
@@ -93,8 +99,13 @@ describe('stats socket server', () => {
     server = await startStatsServer({ path, source });
     const client = await connect();
     client.send('{"cmd":"shutdown"}\n{"cmd":"subscribe","intervalMs":5}\n[1,2]\n');
-    const codes = await Promise.all([1, 2, 3].map(async (n) => ((await client.line(n)) as { error: { code: string; message: string } }).error));
-    assert.deepEqual(codes.map((error) => error.code), ['unknown_command', 'bad_request', 'bad_request']);
+    const codes = await Promise.all(
+      [1, 2, 3].map(async (n) => ((await client.line(n)) as { error: { code: string; message: string } }).error),
+    );
+    assert.deepEqual(
+      codes.map((error) => error.code),
+      ['unknown_command', 'bad_request', 'bad_request'],
+    );
     assert.match(codes[1]!.message, /intervalMs must be an integer from 100 to 60000/);
   });
 
@@ -160,7 +171,11 @@ describe('stats socket server', () => {
   it('replaces a stale socket left by a proxy that died', async () => {
     // Given a socket file nobody listens on (bound, never listening: what a killed proxy leaves)
     await startStatsServer({ path, source }).then((s) => s.close());
-    const bound = spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
+    const bound = spawnSync('python3', [
+      '-c',
+      'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+      path,
+    ]);
     assert.equal(bound.status, 0, String(bound.stderr));
     assert.ok((await lstat(path)).isSocket());
     // When a new server starts there, then it serves
@@ -181,7 +196,10 @@ describe('stats socket server', () => {
 
   it('refuses a path too long for a unix socket, instead of binding a truncated one', async () => {
     const long = join(dir, 'x'.repeat(100), 'p.sock');
-    await assert.rejects(startStatsServer({ path: long, source }), /is too long for a unix socket .*choose a shorter --stats-socket/);
+    await assert.rejects(
+      startStatsServer({ path: long, source }),
+      /is too long for a unix socket .*choose a shorter --stats-socket/,
+    );
   });
 
   it('removes its socket on close, but not one that replaced it', async () => {

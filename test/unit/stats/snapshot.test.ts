@@ -33,7 +33,9 @@ describe('stats snapshot builder', () => {
     // When it is sampled, then 2 s later after 6 000 more bytes each way
     const first = builder.build().flows[0]!;
     clock.now += 2000;
-    source.current.flows = [recordedFlow(1, { startedAtMs: clock.now - 12_000, bytesToTarget: 16_000, bytesToClient: 6000 })];
+    source.current.flows = [
+      recordedFlow(1, { startedAtMs: clock.now - 12_000, bytesToTarget: 16_000, bytesToClient: 6000 }),
+    ];
     const second = builder.build().flows[0]!;
     // Then the first rate is over its life and the second over the 2 s between samples
     assert.deepEqual(first.rate, { toTarget: 1000, toClient: 0 });
@@ -96,7 +98,10 @@ describe('stats snapshot builder', () => {
     ];
     for (const { established, timeouts } of timeline) {
       clock.now += 1000;
-      source.current.counters = recordedCounters({ established, failures: { ...recordedCounters().failures, connect_timeout: timeouts } });
+      source.current.counters = recordedCounters({
+        established,
+        failures: { ...recordedCounters().failures, connect_timeout: timeouts },
+      });
       builder.recordHistory();
     }
     // Then the run is the three timeouts after the last success, not all four of the window
@@ -104,7 +109,10 @@ describe('stats snapshot builder', () => {
     assert.equal(builder.build().recent.failures.connect_timeout, 4);
     // And one success ends the run
     clock.now += 1000;
-    source.current.counters = recordedCounters({ established: 3, failures: { ...recordedCounters().failures, connect_timeout: 4 } });
+    source.current.counters = recordedCounters({
+      established: 3,
+      failures: { ...recordedCounters().failures, connect_timeout: 4 },
+    });
     assert.equal(builder.build().recent.connectTimeoutRun, 0);
   });
 
@@ -127,7 +135,10 @@ describe('stats snapshot builder', () => {
       recordedFlow(i + 1, { startedAtMs: clock.now - 1000, bytesToClient: bytes }),
     );
     const snapshot = builder.build();
-    assert.deepEqual(snapshot.flows.map((flow) => flow.id), [2, 4]);
+    assert.deepEqual(
+      snapshot.flows.map((flow) => flow.id),
+      [2, 4],
+    );
     assert.equal(snapshot.flowsOmitted, 2);
   });
 

@@ -18,7 +18,10 @@ describe('which flows top shows', () => {
   });
 
   it('cycles rate → bytes → age → client → rate', () => {
-    assert.deepEqual(['rate', 'bytes', 'age', 'client'].map((key) => nextSortKey(key as never)), ['bytes', 'age', 'client', 'rate']);
+    assert.deepEqual(
+      ['rate', 'bytes', 'age', 'client'].map((key) => nextSortKey(key as never)),
+      ['bytes', 'age', 'client', 'rate'],
+    );
   });
 
   it('filters on any address or the state, case-insensitively', () => {

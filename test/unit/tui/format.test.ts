@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 
-import { fit, fitMiddle, formatAge, formatBytes, formatEndpoint, formatRate, sparkline } from '../../../src/tui/format.js';
+import {
+  fit,
+  fitMiddle,
+  formatAge,
+  formatBytes,
+  formatEndpoint,
+  formatRate,
+  sparkline,
+} from '../../../src/tui/format.js';
 
 describe('top formatting', () => {
   it('prints bytes in at most four characters, 1024-based', () => {
@@ -18,7 +26,13 @@ describe('top formatting', () => {
   });
 
   it('prints ages like top does', () => {
-    assert.deepEqual([0, 42, 187, 7500, 3 * 86_400 + 4 * 3600].map(formatAge), ['0s', '42s', '3m07s', '2h05m', '3d04h']);
+    assert.deepEqual([0, 42, 187, 7500, 3 * 86_400 + 4 * 3600].map(formatAge), [
+      '0s',
+      '42s',
+      '3m07s',
+      '2h05m',
+      '3d04h',
+    ]);
   });
 
   it('brackets IPv6 endpoints and dashes missing ones', () => {

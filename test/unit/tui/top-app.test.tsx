@@ -18,7 +18,9 @@ import { waitFor } from '../../support/wait-for.js';
 import { frameLines, waitForContent } from '../../support/wait-for-content.js';
 
 /** Recorded from the real proxy in test/netns/top-e2e.test.ts: four busy flows through HAProxy. */
-const LIVE_PROXY_SNAPSHOT = fileURLToPath(new URL('../../../../test/fixtures/top/live-proxy-snapshot.json', import.meta.url));
+const LIVE_PROXY_SNAPSHOT = fileURLToPath(
+  new URL('../../../../test/fixtures/top/live-proxy-snapshot.json', import.meta.url),
+);
 
 const DOWN = '\u001B[B';
 const ENTER = '\r';
@@ -36,7 +38,8 @@ function assertFits(frame: string, columns: number, rows: number): void {
 
 const notRunning: FeedProblem = {
   code: 'not_running',
-  message: 'no mmproxy is running with a stats socket at /run/mmproxy/4242.sock (start the proxy, or pass --socket PATH)',
+  message:
+    'no mmproxy is running with a stats socket at /run/mmproxy/4242.sock (start the proxy, or pass --socket PATH)',
   attempt: 3,
   retryInMs: 2000,
 };
@@ -66,7 +69,8 @@ describe('mmproxy top screen', () => {
           connection: 'retrying',
           problem: {
             code: 'not_readable',
-            message: "permission denied reading /run/mmproxy/4242.sock: run as the proxy's user or as root (sudo mmproxy top)",
+            message:
+              "permission denied reading /run/mmproxy/4242.sock: run as the proxy's user or as root (sudo mmproxy top)",
             attempt: 1,
             retryInMs: 250,
           },
@@ -111,7 +115,10 @@ describe('mmproxy top screen', () => {
       const header = lines.find((line) => line.startsWith('CLIENT'))!;
       assert.match(header, /CLIENT +TARGET +STATE +AGE +→TARGET +←CLIENT +RATE/);
       assert.ok(!header.includes(' LB '), 'no room for the load balancer at 80 columns');
-      assert.match(lines[lines.indexOf(header) + 1]!, /^203\.0\.113\.200:40199 +127\.0\.0\.1:8080 +connect +37m29s +5\.7M +114M +4\.0M\/s$/);
+      assert.match(
+        lines[lines.indexOf(header) + 1]!,
+        /^203\.0\.113\.200:40199 +127\.0\.0\.1:8080 +connect +37m29s +5\.7M +114M +4\.0M\/s$/,
+      );
       assert.match(frame, /1-\d+\/201/);
       assert.match(frame, /flows 201 active · 1030 accepted · 1020 established · 3 failed/);
       assert.match(frame, /→ target +\S+\/s total \S+ +[▁▂▃▄▅▆▇█]{30}/);
@@ -166,7 +173,10 @@ describe('mmproxy top screen', () => {
       });
       // Then the last data stays, under a banner saying what happened and since when
       const stale = await waitForContent(lastFrame, 'The proxy went away');
-      assert.match(frameLines(stale)[0]!, /^⚠ The proxy went away · retrying in 1s \(attempt 2\) · data from 20:15:00 UTC$/);
+      assert.match(
+        frameLines(stale)[0]!,
+        /^⚠ The proxy went away · retrying in 1s \(attempt 2\) · data from 20:15:00 UTC$/,
+      );
       assert.match(stale, /203\.0\.113\.5:40004/);
       assertFits(stale, 80, 24);
       // And when it is back, the banner goes
@@ -185,7 +195,8 @@ describe('mmproxy top screen', () => {
       stdin.write('s');
       const byAge = await waitForContent(lastFrame, 'sort:age');
       // The oldest flow (id 12 started 121 s before the others' youngest) comes first
-      const firstRow = (frame: string): string => frameLines(frame)[frameLines(frame).findIndex((l) => l.startsWith('CLIENT')) + 1]!;
+      const firstRow = (frame: string): string =>
+        frameLines(frame)[frameLines(frame).findIndex((l) => l.startsWith('CLIENT')) + 1]!;
       assert.match(firstRow(byAge), /^203\.0\.113\.12:40011/);
       stdin.write('s');
       const byClient = await waitForContent(lastFrame, 'sort:client');

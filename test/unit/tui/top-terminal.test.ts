@@ -57,12 +57,36 @@ describe('mmproxy top in a terminal', function () {
     source.current.flows = [recordedFlow(1, { client: { family: 4, address: '203.0.113.41', port: 41041 } })];
     server = await startStatsServer({ path, source });
     const run = ptyRun([
-      '--cols', '80', '--rows', '24', '--timeout', '45',
-      '--expect', '203\\.0\\.113\\.41:41041', '--then', 's',
-      '--expect', 'sort:bytes', '--then', '',
-      '--expect', 'The proxy went away', '--then', '',
-      '--expect', '203\\.0\\.113\\.42:42042', '--then', 'q',
-      '--', process.execPath, MMPROXY_BIN, 'top', '--socket', path, '--interval', '0.2',
+      '--cols',
+      '80',
+      '--rows',
+      '24',
+      '--timeout',
+      '45',
+      '--expect',
+      '203\\.0\\.113\\.41:41041',
+      '--then',
+      's',
+      '--expect',
+      'sort:bytes',
+      '--then',
+      '',
+      '--expect',
+      'The proxy went away',
+      '--then',
+      '',
+      '--expect',
+      '203\\.0\\.113\\.42:42042',
+      '--then',
+      'q',
+      '--',
+      process.execPath,
+      MMPROXY_BIN,
+      'top',
+      '--socket',
+      path,
+      '--interval',
+      '0.2',
     ]);
     // When the proxy stops after the sort changed
     await waitFor('top to sort by bytes', () => run.matched() >= 2, 30_000);
@@ -78,10 +102,26 @@ describe('mmproxy top in a terminal', function () {
 
   it('says no proxy is running, then picks it up when it starts', async () => {
     const run = ptyRun([
-      '--cols', '60', '--rows', '24', '--timeout', '45',
-      '--expect', 'mmproxy is not running', '--then', '',
-      '--expect', 'No live flows right now', '--then', 'q',
-      '--', process.execPath, MMPROXY_BIN, 'top', '--socket', path,
+      '--cols',
+      '60',
+      '--rows',
+      '24',
+      '--timeout',
+      '45',
+      '--expect',
+      'mmproxy is not running',
+      '--then',
+      '',
+      '--expect',
+      'No live flows right now',
+      '--then',
+      'q',
+      '--',
+      process.execPath,
+      MMPROXY_BIN,
+      'top',
+      '--socket',
+      path,
     ]);
     await waitFor('top to say the proxy is not running', () => run.matched() >= 1, 30_000);
     server = await startStatsServer({ path, source: recordedSource() });

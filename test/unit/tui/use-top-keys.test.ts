@@ -32,7 +32,10 @@ describe('top keys', () => {
   it('while typing a filter, letters are text (q does not quit) until Enter or Esc', () => {
     let state = press(INITIAL_KEYS, '/');
     for (const char of 'qs9') state = press(state, char);
-    assert.deepEqual({ filter: state.filter, quit: state.quit, sort: state.sort }, { filter: 'qs9', quit: false, sort: 'rate' });
+    assert.deepEqual(
+      { filter: state.filter, quit: state.quit, sort: state.sort },
+      { filter: 'qs9', quit: false, sort: 'rate' },
+    );
     state = press(state, '', { backspace: true });
     assert.equal(state.filter, 'qs');
     state = press(state, '', { return: true });

@@ -51,8 +51,14 @@ function finish(how: string): void {
   clearTimeout(timer);
   const sha = (hash: ReturnType<typeof createHash>): string => hash.digest('hex');
   print({
-    type: 'end', ended: how, localPort: socket.localPort, written, received, roundTrips,
-    sentSha256: sha(sentHash), receivedSha256: sha(receivedHash),
+    type: 'end',
+    ended: how,
+    localPort: socket.localPort,
+    written,
+    received,
+    roundTrips,
+    sentSha256: sha(sentHash),
+    receivedSha256: sha(receivedHash),
   });
   socket.destroy();
   process.exit(0);

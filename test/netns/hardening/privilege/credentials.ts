@@ -31,7 +31,12 @@ export interface Privileges {
 const FREE_ID_RANGE = { first: 61184, count: 4000 };
 
 function idsInUse(path: string): Set<number> {
-  return new Set(readFileSync(path, 'utf8').split('\n').map((line) => Number(line.split(':')[2])).filter(Number.isInteger));
+  return new Set(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .map((line) => Number(line.split(':')[2]))
+      .filter(Number.isInteger),
+  );
 }
 
 /** A uid and gid that no account or group uses: as bare as a fresh system user, with nothing to inherit. */

@@ -36,7 +36,12 @@ export async function startMmproxyAs(
 }
 
 /** Runs it expecting it to give up: its exit code and stderr. */
-export async function runMmproxyAs(host: Host, bin: string, privileges: Privileges, flags: string[]): Promise<{ code: number; stderr: string }> {
+export async function runMmproxyAs(
+  host: Host,
+  bin: string,
+  privileges: Privileges,
+  flags: string[],
+): Promise<{ code: number; stderr: string }> {
   const result = await host.exec(mmproxyArgvAs(bin, privileges, flags), { timeoutMs: FAILURE_TIMEOUT_MS });
   return { code: result.code, stderr: result.stderr };
 }
@@ -51,7 +56,11 @@ export async function runtimeDirectoryFor(identity: Identity): Promise<string> {
 
 function canRead(identity: Identity, path: string): boolean {
   try {
-    execFileSync('setpriv', [`--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', 'test', '-r', path], { stdio: 'ignore', timeout: 5_000 });
+    execFileSync(
+      'setpriv',
+      [`--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', 'test', '-r', path],
+      { stdio: 'ignore', timeout: 5_000 },
+    );
     return true;
   } catch {
     return false;
@@ -81,7 +90,9 @@ export async function cliRunnableBy(identity: Identity): Promise<RunnableCli> {
   const bin = join(copy, 'bin', 'mmproxy.js');
   if (!canRead(identity, bin)) {
     await remove();
-    throw new Error(`uid ${identity.uid} can read neither ${MMPROXY_BIN} nor its copy ${bin}: check the checkout's file modes`);
+    throw new Error(
+      `uid ${identity.uid} can read neither ${MMPROXY_BIN} nor its copy ${bin}: check the checkout's file modes`,
+    );
   }
   return { bin, remove };
 }

@@ -33,7 +33,8 @@ export class UnitFile {
     for (const [index, raw] of (await readFile(path, 'utf8')).split('\n').entries()) {
       const line = raw.trim();
       if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-      if (line.endsWith('\\')) throw new Error(`${path}:${index + 1}: line continuations are not supported by this reader`);
+      if (line.endsWith('\\'))
+        throw new Error(`${path}:${index + 1}: line continuations are not supported by this reader`);
       const header = /^\[(.+)\]$/.exec(line);
       if (header) {
         section = header[1]!;
@@ -48,7 +49,9 @@ export class UnitFile {
 
   /** Every value of key in [section], in order, after the last empty assignment (which resets a list). */
   all(section: string, key: string): string[] {
-    const values = this.entries.filter((entry) => entry.section === section && entry.key === key).map((entry) => entry.value);
+    const values = this.entries
+      .filter((entry) => entry.section === section && entry.key === key)
+      .map((entry) => entry.value);
     const reset = values.lastIndexOf('');
     return values.slice(reset + 1);
   }
@@ -95,8 +98,13 @@ export class UnitFile {
     return this.all('Service', key).map((value) => {
       const prefixes = EXEC_PREFIXES.exec(value)![0];
       const words = this.specifiers(value.slice(prefixes.length)).split(/\s+/).filter(Boolean);
-      if (words.some((word) => /["']/.test(word))) throw new Error(`${this.path}: ${key}=${value}: quoting is not supported by this reader`);
-      return { fullPrivileges: prefixes.includes('+'), ignoreFailure: prefixes.includes('-'), argv: words.flatMap((word) => expand(word, env)) };
+      if (words.some((word) => /["']/.test(word)))
+        throw new Error(`${this.path}: ${key}=${value}: quoting is not supported by this reader`);
+      return {
+        fullPrivileges: prefixes.includes('+'),
+        ignoreFailure: prefixes.includes('-'),
+        argv: words.flatMap((word) => expand(word, env)),
+      };
     });
   }
 }
