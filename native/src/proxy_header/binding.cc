@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "addon/registry.h"
+#include "binding/registry.h"
 #include "proxy_header/parser.h"
 #include "proxy_header/tlv_types.h"
 

@@ -1,0 +1,62 @@
+// The data plane's configuration in C++ form, converted once from the
+// TypeScript DataPlaneConfig (src/native/dataplane-types.ts).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "os/address.h"
+#include "os/keepalive.h"
+
+namespace mmproxy::dataplane {
+
+// How bytes are moved once a flow is established.
+enum class RelayMode : uint8_t {
+  kAuto,    // read/write for small messages, splice(2) once a read fills the buffer
+  kSplice,  // splice(2) for everything
+  kCopy,    // read/write only (also the fallback when splice is unsupported)
+};
+
+enum class Protocol : uint8_t { kTcp, kUdp };
+
+// What to do when the client's address:port is already connected to the
+// target by another flow (two load balancers sent the same client).
+enum class CollisionPolicy : uint8_t {
+  kRefuse,         // fail the new flow as address_in_use
+  kEphemeralPort,  // connect it from the client's address with a port the kernel picks
+};
+
+struct Config {
+  Protocol protocol = Protocol::kTcp;
+  Address listen;
+  std::optional<Address> target4;
+  std::optional<Address> target6;
+  unsigned mark = 0;
+  std::vector<std::string> allowed_subnets;
+  unsigned listeners = 1;
+  unsigned header_timeout_ms = 5000;
+  unsigned connect_timeout_ms = 5000;
+  unsigned max_connections = 0;  // 0: no limit
+  bool dynamic_destination = false;
+  bool listen_transparent = false;
+  // Join a port another process already listens on with SO_REUSEPORT.
+  bool reuse_port = false;
+  RelayMode relay_mode = RelayMode::kAuto;
+  // TCP: dead-peer detection on both sockets of every flow; off by default.
+  KeepAlive keepalive;
+  // UDP: a session closes after this long without a datagram either way.
+  int64_t close_after_ms = 60000;
+  unsigned max_sessions = 0;  // UDP; 0: no limit
+  CollisionPolicy collision = CollisionPolicy::kRefuse;
+  // Debug-level events (one per closed flow); off spares the work per flow.
+  bool debug_events = false;
+};
+
+// Where clients of `family` go without -dynamic-destination; empty when none.
+inline const std::optional<Address>& TargetFor(const Config& config, sa_family_t family) {
+  return family == AF_INET ? config.target4 : config.target6;
+}
+
+}  // namespace mmproxy::dataplane

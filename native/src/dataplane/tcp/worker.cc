@@ -1,0 +1,177 @@
+#include "dataplane/tcp/worker.h"
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "dataplane/shared/clock.h"
+#include "os/socket_options.h"
+
+namespace mmproxy::dataplane {
+namespace {
+
+// epoll tag for the listener (flow halves are tagged with their Half).
+char listener_tag;
+
+// Events taken per epoll_wait: enough to amortise the call under load.
+constexpr int kMaxEvents = 256;
+// Scratch space: the largest possible PROXY v2 header (peeked whole) and one
+// read/write chunk.
+constexpr size_t kScratchBytes =
+    pp::kV2MaxLength > ChunkPool::kChunkBytes ? pp::kV2MaxLength : ChunkPool::kChunkBytes;
+
+}  // namespace
+
+Worker::Worker(unsigned index, SharedState& shared, UniqueFd listener)
+    : WorkerThread(index, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
+  tools_.scratch = scratch_.get();
+  tools_.mode = shared_.config.relay_mode;
+  // Edge-triggered like the flows: one readiness report per new connection.
+  epoll_event accept{EPOLLIN | EPOLLET, {}};
+  accept.data.ptr = &listener_tag;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &accept) != 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  }
+}
+
+Worker::~Worker() { Stop(); }
+
+void Worker::Start() {
+  accept_pending_ = true;  // connections may have queued since listen()
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Worker::Run() {
+  PrepareThread();
+
+  epoll_event events[kMaxEvents];
+  while (!stop_requested()) {
+    now_ms_ = SteadyMs();
+    int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs(now_ms_));
+    if (ready < 0 && errno != EINTR) {
+      Emit(
+          NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
+      break;
+    }
+    now_ms_ = SteadyMs();
+    for (int i = 0; i < ready; ++i) Dispatch(events[i].data.ptr, events[i].events);
+    if (accept_pending_ && now_ms_ >= accept_backoff_until_) AcceptPending();
+    RunYieldedFlows();
+    ExpireDeadlines(now_ms_);
+    if (stop_accepting_requested() && listener_.valid()) {
+      CloseListener();
+    }
+    closed_.clear();
+    FlushEvents(now_ms_, false);
+  }
+  // Stopping: every flow goes, its sockets with it.
+  while (!flows_.empty()) Close(*flows_.begin()->second);
+  closed_.clear();
+  tools_.pipes.Clear();
+  CloseListener();
+  FlushEvents(SteadyMs(), true);
+}
+
+int Worker::EpollTimeoutMs(int64_t now_ms) const {
+  if (!yielded_.empty()) return 0;
+  int64_t next = std::min(header_deadlines_.Next(), connect_deadlines_.Next());
+  if (accept_pending_) next = std::min(next, accept_backoff_until_);
+  next = std::min(next, NextFlushMs());
+  if (next == INT64_MAX) return -1;
+  return static_cast<int>(std::clamp<int64_t>(next - now_ms, 0, INT32_MAX));
+}
+
+void Worker::Dispatch(void* tag, uint32_t events) {
+  if (tag == wake_tag()) {
+    DrainWakeups();
+    return;
+  }
+  if (tag == &listener_tag) {
+    accept_pending_ = true;
+    return;
+  }
+  Half& half = *static_cast<Half*>(tag);
+  Flow& flow = *half.flow;
+  if (flow.closed) return;  // closed earlier in this turn
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) half.readable = true;
+  if (events & EPOLLRDHUP) half.fin_pending = true;
+  if (events & EPOLLERR) half.error_pending = true;
+  if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) half.writable = true;
+  switch (flow.info.state.load(std::memory_order_relaxed)) {
+    case FlowState::kHeader:
+      if (&half == &flow.client) OnHeaderReadable(flow);
+      break;
+    case FlowState::kConnecting:
+      // Client bytes wait in its socket until the target answers; a reset
+      // from the load balancer does not.
+      if (&half == &flow.target && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        OnConnectResult(flow, events);
+      } else if (&half == &flow.client && half.error_pending) {
+        AbortConnecting(flow);
+      }
+      break;
+    default:
+      // A half that sent its FIN is no relay's source any more, so nothing
+      // would read the error that says its peer was given up on (keepalive).
+      if ((events & EPOLLERR) && half.eof) {
+        if (int error = TakeSocketError(half.fd.get()); error != 0) {
+          Abort(flow, error);
+          return;
+        }
+      }
+      Pump(flow);
+  }
+}
+
+void Worker::RunYieldedFlows() {
+  if (yielded_.empty()) return;
+  std::vector<Flow*> turn;
+  turn.swap(yielded_);
+  for (Flow* flow : turn) {
+    flow->queued = false;
+    if (!flow->closed) Pump(*flow);
+  }
+}
+
+void Worker::ExpireDeadlines(int64_t now_ms) {
+  DeadlineQueue::Entry entry;
+  while (header_deadlines_.PopDue(now_ms, &entry)) {
+    auto it = flows_.find(entry.flow_id);
+    if (it == flows_.end()) continue;
+    Flow& flow = *it->second;
+    if (flow.info.state.load(std::memory_order_relaxed) != FlowState::kHeader ||
+        flow.deadline_ms != entry.deadline_ms) {
+      continue;
+    }
+    Fail(flow, Failure::kHeaderTimeout, Level::kInfo,
+         "no complete PROXY header within " + std::to_string(shared_.config.header_timeout_ms) +
+             " ms; closed the load balancer's connection");
+  }
+  while (connect_deadlines_.PopDue(now_ms, &entry)) {
+    auto it = flows_.find(entry.flow_id);
+    if (it == flows_.end()) continue;
+    Flow& flow = *it->second;
+    if (flow.info.state.load(std::memory_order_relaxed) != FlowState::kConnecting ||
+        flow.deadline_ms != entry.deadline_ms) {
+      continue;
+    }
+    FailConnect(flow, ETIMEDOUT, "connect");
+  }
+}
+
+void Worker::CloseListener() {
+  if (listener_.valid()) {
+    // Take what the kernel already queued for this listener: closing it would
+    // reset those connections.
+    accept_backoff_until_ = 0;
+    while (AcceptOne()) {
+    }
+    listener_.Reset();
+  }
+  MarkListenerClosed();
+}
+
+}  // namespace mmproxy::dataplane

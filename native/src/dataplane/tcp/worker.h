@@ -1,0 +1,89 @@
+// One TCP worker thread: one epoll loop, one SO_REUSEPORT listener, and every
+// flow it accepted, from header to close.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/shared/counters.h"
+#include "dataplane/shared/event.h"
+#include "dataplane/shared/flow_registry.h"
+#include "dataplane/shared/shared_state.h"
+#include "dataplane/shared/subnets.h"
+#include "dataplane/shared/worker_thread.h"
+#include "dataplane/tcp/deadline_queue.h"
+#include "dataplane/tcp/flow.h"
+#include "dataplane/tcp/relay.h"
+#include "os/sockets.h"
+#include "os/unique_fd.h"
+#include "proxy_header/parser.h"
+
+namespace mmproxy::dataplane {
+
+// StopAccepting() closes the listener (accepting what is already queued
+// first); flows go on. Stop() closes every flow.
+class Worker final : public WorkerThread {
+ public:
+  // Throws std::system_error when epoll or the eventfd cannot be created.
+  Worker(unsigned index, SharedState& shared, UniqueFd listener);
+  ~Worker() override;
+
+  void Start() override;
+
+ private:
+  // The loop (worker.cc).
+  void Run();
+  int EpollTimeoutMs(int64_t now_ms) const;
+  void Dispatch(void* tag, uint32_t events);
+  void RunYieldedFlows();
+  void ExpireDeadlines(int64_t now_ms);
+  void CloseListener();
+
+  // Accepting (worker_accept.cc).
+  void AcceptPending();
+  bool AcceptOne();
+  void BackOffAccepting(int error);
+  void ConnectionsGetThrough();
+
+  // The PROXY header and the upstream connect (worker_header.cc).
+  void OnHeaderReadable(Flow& flow);
+  void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
+  void OnHeaderParsed(Flow& flow, const pp::Header& header);
+  bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options,
+                        UniqueFd* upstream);
+  void OnConnectResult(Flow& flow, uint32_t events);
+  void FailConnect(Flow& flow, int error, const std::string& step);
+  void AbortConnecting(Flow& flow);
+
+  // Relaying and closing (worker_flow.cc).
+  void Establish(Flow& flow);
+  void Pump(Flow& flow);
+  bool Watch(Half& half);
+  void Account(Flow& flow, bool to_target, uint64_t moved);
+  void SetState(Flow& flow, FlowState state);
+  void Fail(Flow& flow, Failure failure, Level level, std::string message, std::string code = "");
+  void Finish(Flow& flow);
+  void Abort(Flow& flow, int error);
+  void Close(Flow& flow);
+  Event FlowEvent(const Flow& flow, Level level, const char* kind, std::string message) const;
+
+  // Everything below belongs to the worker thread.
+  std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;
+  std::vector<std::unique_ptr<Flow>> closed_;  // freed at the end of a loop turn
+  std::vector<Flow*> yielded_;
+  DeadlineQueue header_deadlines_;
+  DeadlineQueue connect_deadlines_;
+  int64_t now_ms_ = 0;                // steady clock at the start of this loop turn
+  bool accept_pending_ = false;       // stopped early with connections still queued
+  int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
+  std::unique_ptr<uint8_t[]> scratch_;
+  RelayTools tools_;
+};
+
+}  // namespace mmproxy::dataplane

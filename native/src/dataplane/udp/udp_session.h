@@ -1,0 +1,35 @@
+// One UDP client session: what the load balancer relays for one client,
+// sent to the target through one upstream socket bound to the client's
+// address and port, until closeAfter of silence.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dataplane/tcp/flow.h"
+#include "os/address.h"
+#include "os/unique_fd.h"
+
+namespace mmproxy::dataplane {
+
+struct UdpSession {
+  UniqueFd upstream;  // connect()ed to the target; its epoll tag is this session
+  FlowInfo info;      // what flows() shows: load balancer, client, target, bytes
+  // The load balancer as recvmmsg reported it (IPv4-mapped on a dual-stack
+  // listener): replies are sent back to exactly this.
+  Address reply_to;
+  std::string key;  // load balancer + client, the session table's key
+  // The address:port the upstream socket is bound to, claimed in the data
+  // plane's TupleTable: the client's, or its ephemeral stand-in after a
+  // collision. None for LOCAL sessions (our own address).
+  std::optional<Address> source;
+  int64_t last_active_ms = 0;
+  bool closed = false;  // socket closed; memory freed after this loop turn
+  // Its place in the worker's list, oldest activity first.
+  std::list<std::unique_ptr<UdpSession>>::iterator position;
+};
+
+}  // namespace mmproxy::dataplane

@@ -1,0 +1,75 @@
+// One UDP worker thread: one epoll loop, one SO_REUSEPORT UDP listener and
+// the sessions of the load balancers whose datagrams hash to it (the kernel
+// keeps one source address:port on one socket, so tables stay per worker).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/shared/subnets.h"
+#include "dataplane/shared/worker_thread.h"
+#include "dataplane/udp/datagram_batch.h"
+#include "dataplane/udp/udp_session.h"
+#include "os/sockets.h"
+#include "proxy_header/parser.h"
+
+namespace mmproxy::dataplane {
+
+// StopAccepting() closes the listener and every session with it: without the
+// listener no reply could reach the load balancer.
+class UdpWorker final : public WorkerThread {
+ public:
+  // Throws std::system_error when epoll or the eventfd cannot be created.
+  UdpWorker(unsigned index, SharedState& shared, UniqueFd listener);
+  ~UdpWorker() override;
+
+  void Start() override;
+
+ private:
+  using SessionList = std::list<std::unique_ptr<UdpSession>>;
+
+  // The loop and the session table (udp_worker.cc).
+  void Run();
+  int EpollTimeoutMs() const;
+  void ExpireIdle();
+  void CloseListener();
+  void Touch(UdpSession& session);
+  void CloseSession(UdpSession& session);
+  Event SessionEvent(const UdpSession& session, Level level, const char* kind, std::string message) const;
+
+  // Datagrams from the load balancer (udp_worker_inbound.cc).
+  void ReadListener();
+  void OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t length, bool oversize);
+  void RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why);
+  // `client`: HeaderClient(header); none for LOCAL and UNSPEC/UNIX headers,
+  // whose session is the load balancer's own, from our own address (as TCP).
+  UdpSession* SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
+                         const std::optional<Address>& client);
+  UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
+                          const std::optional<Address>& client, const Address& target);
+  bool MakeRoom();
+  bool ResolveCollision(const Address& peer, const Address& client, const Address& target,
+                        const std::string& cause, UpstreamOptions options, UniqueFd* upstream,
+                        std::optional<Address>* source);
+  void SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
+                     Failure reason, std::string message, int error);
+
+  // Replies from the targets (udp_worker_replies.cc).
+  void ReadUpstream(UdpSession& session);
+  void FlushReplies();
+
+  SessionList sessions_;  // least recently active first
+  std::unordered_map<std::string, UdpSession*> by_key_;
+  std::vector<std::unique_ptr<UdpSession>> closed_;  // freed at the end of a loop turn
+  DatagramBatch inbound_;
+  DatagramBatch replies_;
+  unsigned pending_replies_ = 0;
+  int64_t now_ms_ = 0;
+};
+
+}  // namespace mmproxy::dataplane

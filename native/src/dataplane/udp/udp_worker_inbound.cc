@@ -1,0 +1,288 @@
+// Datagrams from the load balancer: check the peer, parse the PROXY v2
+// header that starts each one, find or open the client's session, and send
+// the payload to the target from the client's address.
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/shared/address_collision.h"
+#include "dataplane/shared/clock.h"
+#include "dataplane/shared/header_client.h"
+#include "dataplane/udp/udp_worker.h"
+#include "os/sockets.h"
+
+namespace mmproxy::dataplane {
+namespace {
+
+// recvmmsg calls per loop turn: 8 × 32 datagrams, then the replies get a turn.
+constexpr int kMaxBatchesPerTurn = 8;
+
+// The address exactly as the kernel gave it (no IPv4-mapped unwrapping):
+// sendto() on a dual-stack socket needs the IPv6 form back.
+Address RawAddress(const sockaddr_storage& from) {
+  Address address;
+  std::memcpy(&address.sa, &from, from.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
+  return address;
+}
+
+}  // namespace
+
+void UdpWorker::ReadListener() {
+  for (int batch = 0; batch < kMaxBatchesPerTurn && listener_.valid(); ++batch) {
+    inbound_.PrepareReceive();
+    int got = ::recvmmsg(listener_.get(), inbound_.headers(), DatagramBatch::kSize, MSG_DONTWAIT, nullptr);
+    // EAGAIN: all read. Anything else (ENOMEM...) is retried when epoll
+    // reports the socket readable again.
+    if (got <= 0) return;
+    for (int i = 0; i < got; ++i) {
+      const msghdr& header = inbound_.header(i).msg_hdr;
+      bool oversize = (header.msg_flags & MSG_TRUNC) != 0;
+      OnDatagram(inbound_.address(i), inbound_.buffer(i), inbound_.header(i).msg_len, oversize);
+    }
+    if (got < static_cast<int>(DatagramBatch::kSize)) return;
+  }
+}
+
+void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t length, bool oversize) {
+  Address peer = Address::FromKernel(from);
+  if (!AllowedPeer(peer)) {
+    counters_.Fail(Failure::kNotAllowed);
+    Event event = NewEvent(Level::kInfo, FailureLabel(Failure::kNotAllowed),
+                           "dropped a datagram from " + peer.ToString() + ": not in the allowed subnets");
+    event.load_balancer = peer;
+    Emit(std::move(event));
+    return;
+  }
+  if (oversize) {
+    Bump(counters_.datagrams_dropped);
+    Event event = NewEvent(Level::kWarn, "datagram_dropped",
+                           "dropped a datagram from " + peer.ToString() + " larger than " +
+                               std::to_string(DatagramBatch::kBytes) + " bytes");
+    event.load_balancer = peer;
+    Emit(std::move(event));
+    return;
+  }
+  pp::Header header;
+  pp::ParseResult result = pp::Parse(data, length, &header);
+  if (result.status == pp::Status::kError) {
+    RejectHeader(peer, static_cast<size_t>(result.error), pp::ErrorCodeName(result.error),
+                 pp::ErrorMessage(result.error));
+    return;
+  }
+  // Header and payload travel in one datagram: an incomplete header will
+  // never be completed.
+  if (result.status == pp::Status::kNeedMore) {
+    RejectHeader(peer, kTruncatedHeaderSlot, kTruncatedHeaderCode,
+                 "the datagram ends inside its PROXY header (" + std::to_string(length) + " bytes)");
+    return;
+  }
+  if (header.version != 2) {
+    RejectHeader(peer, kV1OverUdpSlot, kV1OverUdpCode,
+                 "PROXY v1 cannot carry a datagram; configure the load balancer to send v2");
+    return;
+  }
+  // LOCAL ignores the address block, transport included (spec 2.2).
+  if (header.command == pp::Command::kProxy && header.transport == pp::Transport::kStream) {
+    RejectHeader(peer, kWrongTransportSlot, kWrongTransportCode,
+                 "the PROXY v2 header describes a STREAM (TCP) connection, not a datagram; configure the "
+                 "load balancer to send DGRAM headers over UDP");
+    return;
+  }
+  std::optional<Address> client = HeaderClient(header);
+  if (client && !IsUnicastClient(*client)) {
+    RejectHeader(peer, kClientNotUnicastSlot, kClientNotUnicastCode, NotUnicastReason(*client));
+    return;
+  }
+  UdpSession* session = SessionFor(peer, from, header, client);
+  if (session == nullptr) return;
+  Touch(*session);
+  size_t payload = length - header.length;
+  // A connected UDP socket: the datagram goes whole or not at all. EAGAIN
+  // (socket buffer full) and ECONNREFUSED (the target's last ICMP
+  // unreachable, reported once) lose this datagram only, as UDP may.
+  if (::send(session->upstream.get(), data + header.length, payload, MSG_DONTWAIT) < 0) {
+    Bump(counters_.datagrams_dropped);
+    return;
+  }
+  Bump(counters_.bytes_to_target, payload);
+  session->info.bytes_to_target.fetch_add(payload, std::memory_order_relaxed);
+}
+
+void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why) {
+  Bump(counters_.bad_headers[slot]);
+  counters_.Fail(Failure::kBadHeader);
+  Event event = NewEvent(Level::kWarn, FailureLabel(Failure::kBadHeader),
+                         "dropped a datagram from " + peer.ToString() + ": " + why);
+  event.load_balancer = peer;
+  event.code = code;
+  Emit(std::move(event));
+}
+
+UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
+                                  const std::optional<Address>& client) {
+  std::string key;
+  peer.AppendKey(&key);
+  if (client) client->AppendKey(&key);
+  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
+
+  std::optional<Address> target;
+  if (client && shared_.config.dynamic_destination) {
+    target = Address::FromKernel(header.destination);
+  } else {
+    target = TargetFor(shared_.config, client ? client->family() : peer.family());
+  }
+  if (!target) {
+    counters_.Fail(Failure::kNoTarget);
+    bool v4 = client ? client->is_v4() : peer.is_v4();
+    Event event =
+        NewEvent(Level::kWarn, FailureLabel(Failure::kNoTarget),
+                 std::string("no target for ") + (v4 ? "IPv4 clients (set -4)" : "IPv6 clients (set -6)") +
+                     "; dropped the datagram");
+    event.load_balancer = peer;
+    event.client = client;
+    Emit(std::move(event));
+    return nullptr;
+  }
+  if (!client) Bump(counters_.local_headers);
+  if (!MakeRoom()) return nullptr;
+  return OpenSession(peer, from, std::move(key), client, *target);
+}
+
+// Under maxSessions (counted over every worker), closes this worker's
+// longest-idle session for the new one. False, counted, when this worker
+// has none to give up.
+bool UdpWorker::MakeRoom() {
+  unsigned cap = shared_.config.max_sessions;
+  if (cap == 0 || shared_.active.load(std::memory_order_relaxed) < static_cast<int64_t>(cap)) return true;
+  if (sessions_.empty()) {
+    counters_.Fail(Failure::kTooManyConnections);
+    Emit(NewEvent(Level::kWarn, FailureLabel(Failure::kTooManyConnections),
+                  "dropped a datagram for a new session: " + std::to_string(cap) +
+                      " sessions are open (--max-sessions) on other workers"));
+    return false;
+  }
+  UdpSession& oldest = *sessions_.front();
+  Bump(counters_.sessions_evicted);
+  if (shared_.config.debug_events) {
+    Emit(SessionEvent(oldest, Level::kDebug, "session_evicted",
+                      "closed the longest-idle UDP session to open a new one (--max-sessions " +
+                          std::to_string(cap) + ")"));
+  }
+  CloseSession(oldest);
+  return true;
+}
+
+UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
+                                   const std::optional<Address>& client, const Address& target) {
+  Bump(counters_.accepted);
+  UpstreamOptions options;
+  options.spoof_source = client ? &*client : nullptr;
+  options.mark = shared_.config.mark;
+  options.datagram = true;
+  UniqueFd upstream;
+  std::optional<Address> source = client;
+  std::string collision;  // why the client's address:port is taken, when it is
+  SocketFailure failure;
+  if (client && !shared_.udp_tuples.Claim(*client, target)) {
+    collision = "another load balancer's session sends from it";
+  } else {
+    failure = StartConnect(target, options, &upstream);
+    if (failure && client) shared_.udp_tuples.Release(*client, target);
+    if (failure && client && IsAddressCollision(failure)) collision = CollisionCause(failure);
+  }
+  if (!collision.empty()) {
+    if (!ResolveCollision(peer, *client, target, collision, options, &upstream, &source)) return nullptr;
+  } else if (failure) {
+    std::string message = "UDP session to " + target.ToString() + " from " +
+                          (client ? client->ToString() : std::string("our own address")) +
+                          " failed: " + failure.step + ": " + std::strerror(failure.error);
+    if (failure.error == EPERM && failure.step.find("TRANSPARENT") != std::string::npos) {
+      message += " (spoofing the client address needs CAP_NET_ADMIN)";
+    }
+    SessionFailed(peer, client, target, Failure::kConnectError, std::move(message), failure.error);
+    return nullptr;
+  }
+  auto owned = std::make_unique<UdpSession>();
+  UdpSession& session = *owned;
+  session.upstream = std::move(upstream);
+  epoll_event readable{EPOLLIN, {}};
+  readable.data.ptr = &session;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, session.upstream.get(), &readable) != 0) {
+    if (source) shared_.udp_tuples.Release(*source, target);
+    counters_.Fail(Failure::kConnectError);
+    Emit(NewEvent(Level::kError, FailureLabel(Failure::kConnectError),
+                  std::string("epoll_ctl for a UDP session failed: ") + std::strerror(errno)));
+    return nullptr;
+  }
+  session.info.id = shared_.next_flow_id.fetch_add(1, std::memory_order_relaxed);
+  session.info.worker = index_;
+  session.info.udp = true;
+  session.info.load_balancer = peer;
+  session.info.client = client;
+  session.info.target = target;
+  session.info.started_at_ms = WallMs();
+  session.info.state.store(FlowState::kEstablished, std::memory_order_relaxed);
+  session.reply_to = RawAddress(from);
+  session.key = std::move(key);
+  session.source = source;
+  session.last_active_ms = now_ms_;
+  shared_.active.fetch_add(1, std::memory_order_relaxed);
+  Bump(counters_.established);
+  by_key_.emplace(session.key, &session);
+  session.position = sessions_.insert(sessions_.end(), std::move(owned));
+  registry_.Insert(&session.info);
+  return &session;
+}
+
+// The client's address:port is taken for this target: refused, the datagram
+// is dropped as address_in_use (and so is each one after it, until the other
+// session ends); else the session sends from the client's address with a
+// port the kernel picks, claimed in the table like any other. True when
+// `upstream` is connected and `source` names its address.
+bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, const Address& target,
+                                 const std::string& cause, UpstreamOptions options, UniqueFd* upstream,
+                                 std::optional<Address>* source) {
+  if (shared_.config.collision == CollisionPolicy::kRefuse) {
+    SessionFailed(peer, client, target, Failure::kAddressInUse,
+                  CollisionRefusedMessage(client, target, cause, "dropped the datagram"), EADDRINUSE);
+    return false;
+  }
+  options.ephemeral_port = true;
+  SocketFailure failure = StartConnect(target, options, upstream);
+  Address bound;
+  if (!failure && !LocalAddress(upstream->get(), &bound)) failure = SocketFailure{"getsockname", errno};
+  // A port nobody held at bind() time; the claim can only fail if that changed.
+  if (!failure && !shared_.udp_tuples.Claim(bound, target)) failure = SocketFailure{"bind", EADDRINUSE};
+  if (failure) {
+    upstream->Reset();
+    SessionFailed(peer, client, target, Failure::kAddressInUse,
+                  CollisionUnresolvedMessage(client, target, cause, failure, "dropped the datagram"),
+                  failure.error);
+    return false;
+  }
+  Bump(counters_.collision_fallbacks);
+  Event event = NewEvent(Level::kWarn, "collision_fallback",
+                         CollisionFallbackMessage(client, target, cause, bound.port()));
+  event.load_balancer = peer;
+  event.client = client;
+  event.target = target;
+  event.code = "EADDRINUSE";
+  Emit(std::move(event));
+  *source = bound;
+  return true;
+}
+
+void UdpWorker::SessionFailed(const Address& peer, const std::optional<Address>& client,
+                              const Address& target, Failure reason, std::string message, int error) {
+  counters_.Fail(reason);
+  Event event = NewEvent(Level::kError, FailureLabel(reason), std::move(message));
+  event.load_balancer = peer;
+  event.client = client;
+  event.target = target;
+  event.code = strerrorname_np(error);
+  Emit(std::move(event));
+}
+
+}  // namespace mmproxy::dataplane

@@ -1,0 +1,110 @@
+// JavaScript face of the probes: probeConnect (a Promise, run off the main
+// thread because it may wait for a timeout) and probeSocketOption
+// (synchronous: one setsockopt on a throw-away socket). TypeScript validates
+// the arguments (src/doctor/context/native-probes.ts).
+#include <napi.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "binding/registry.h"
+#include "probe/connect_probe.h"
+#include "probe/socket_options.h"
+#include "probe/unique_fd.h"
+
+namespace mmproxy::probe {
+namespace {
+
+Napi::Value ErrnoName(Napi::Env env, int errnum) {
+  if (errnum == 0) return env.Null();
+  const char* name = strerrorname_np(errnum);
+  return Napi::String::New(env, name != nullptr ? name : "EUNKNOWN");
+}
+
+class ConnectWorker : public Napi::AsyncWorker {
+ public:
+  ConnectWorker(Napi::Env env, ConnectRequest request)
+      : Napi::AsyncWorker(env), request_(std::move(request)), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override { result_ = RunConnectProbe(request_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("outcome", OutcomeName(result_.outcome));
+    out.Set("errno", result_.errnum);
+    out.Set("code", ErrnoName(env, result_.errnum));
+    out.Set("syscall", result_.syscall.empty() ? env.Null() : Napi::String::New(env, result_.syscall));
+    out.Set("elapsedMs", result_.elapsed_ms);
+    deferred_.Resolve(out);
+  }
+
+ private:
+  ConnectRequest request_;
+  Napi::Promise::Deferred deferred_;
+  ConnectResult result_;
+};
+
+std::string StringField(const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
+  return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+}
+
+int IntField(const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
+  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
+}
+
+Napi::Value ProbeConnect(const Napi::CallbackInfo& info) {
+  const Napi::Object options = info[0].As<Napi::Object>();
+  ConnectRequest request;
+  const Napi::Value source = options.Get("source");
+  if (source.IsObject()) {
+    request.source_address = StringField(source.As<Napi::Object>(), "address");
+    request.source_port = IntField(source.As<Napi::Object>(), "port");
+  }
+  const Napi::Object target = options.Get("target").As<Napi::Object>();
+  request.target_address = StringField(target, "address");
+  request.target_port = IntField(target, "port");
+  request.transparent = options.Get("transparent").ToBoolean().Value();
+  request.mark = options.Get("mark").ToNumber().Uint32Value();
+  request.timeout_ms = IntField(options, "timeoutMs");
+  auto* worker = new ConnectWorker(info.Env(), std::move(request));  // AsyncWorker deletes itself
+  worker->Queue();
+  return worker->Promise();
+}
+
+Napi::Value ProbeSocketOption(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object options = info[0].As<Napi::Object>();
+  const int family = IntField(options, "family") == 6 ? AF_INET6 : AF_INET;
+  const std::string option = StringField(options, "option");
+  int error = 0;
+  UniqueFd fd(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    error = errno;
+  } else if (option == "mark") {
+    error = SetMark(fd.get(), options.Get("mark").ToNumber().Uint32Value());
+  } else {
+    error = SetTransparent(fd.get(), family);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", error == 0);
+  out.Set("errno", error);
+  out.Set("code", ErrnoName(env, error));
+  return out;
+}
+
+void InitProbe(Napi::Env env, Napi::Object exports) {
+  exports.Set("probeConnect", Napi::Function::New(env, ProbeConnect, "probeConnect"));
+  exports.Set("probeSocketOption", Napi::Function::New(env, ProbeSocketOption, "probeSocketOption"));
+}
+
+const RegisterExports registered(InitProbe);
+
+}  // namespace
+}  // namespace mmproxy::probe
