@@ -119,7 +119,7 @@ npm run --silent build:ts
 
 # Sanitized node processes start about 3 to 4 times slower (0.4 s of CPU instead
 # of 0.1 s; a doctor run 5 to 10 s instead of 2.5 to 3 s), so the tests' hang
-# guards stretch by this factor (test/netns/kit/time-scale.ts).
+# guards stretch by this factor (lab/time-scale.ts).
 time_scale=${MMPROXY_TEST_TIME_SCALE:-3}
 
 # Everything the run starts inherits these; only the copy of node acts on the
@@ -155,7 +155,7 @@ env "${sanitized_env[@]}" "$node" --input-type=module -e "
 log "running every namespace test on the sanitized node and addon"
 started=$SECONDS
 env "${sanitized_env[@]}" "$node" node_modules/mocha/bin/mocha.js \
-  --require dist/test/netns/kit/scaled-timeouts.js 'dist/test/netns/**/*.test.js' "$@" &
+  --require dist/test/netns/support/scaled-timeouts.js 'dist/test/netns/**/*.test.js' "$@" &
 mocha=$!
 record_addon_loads "$mocha" &
 recorder=$!

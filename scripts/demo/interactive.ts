@@ -1,8 +1,8 @@
 /** The demo's two waits on a person: `mmproxy top` on the live lab, and Ctrl-C after --keep. */
 import { spawn } from 'node:child_process';
 
-import type { Host } from '../../test/netns/kit/index.js';
-import { MMPROXY_BIN } from '../../test/netns/proxy/mmproxy-process.js';
+import type { Host } from '../../lab/index.js';
+import { MMPROXY_BIN } from '../../lab/mmproxy/mmproxy-process.js';
 
 /** Runs `mmproxy top` in the app host on this terminal until the person quits it. */
 export async function runTopInteractive(app: Host, statsSocket: string): Promise<void> {

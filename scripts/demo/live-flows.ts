@@ -6,10 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { HostProcess } from '../../test/netns/kit/index.js';
-import type { ProxyTopology } from '../../test/netns/proxy/topology.js';
+import type { HostProcess } from '../../lab/index.js';
+import type { ProxyTopology } from '../../lab/mmproxy/topology.js';
 
-const STREAMING_CLIENT = fileURLToPath(new URL('../../test/netns/top/streaming-client.js', import.meta.url));
+const STREAMING_CLIENT = fileURLToPath(new URL('../../lab/services/streaming-client.js', import.meta.url));
 // 8 KiB every 100 ms: visible rates in top, little load, and a small echo buffer in the client.
 const CHUNK_BYTES = 8 * 1024;
 const EVERY_MS = 100;

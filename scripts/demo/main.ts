@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { netnsUnavailableReason } from '../../test/netns/kit/index.js';
+import { netnsUnavailableReason } from '../../lab/index.js';
 import { runDemo } from './run-demo.js';
 
 async function main(): Promise<number> {

@@ -1,14 +1,14 @@
 /**
  * The demo's walk-through, step by step, on the same topology as the proxy's
- * namespace tests (test/netns/proxy/topology.ts). Each step prints what it
+ * namespace tests (lab/mmproxy/topology.ts). Each step prints what it
  * does and what it saw; the conclusions are returned so a test can check them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { exchange, type Haproxy, type HostProcess } from '../../test/netns/kit/index.js';
-import { MMPROXY_BIN } from '../../test/netns/proxy/mmproxy-process.js';
+import { exchange, type Haproxy, type HostProcess } from '../../lab/index.js';
+import { MMPROXY_BIN } from '../../lab/mmproxy/mmproxy-process.js';
 import {
   APP,
   CLIENT_V4,
@@ -17,7 +17,7 @@ import {
   LB_FRONT_V6,
   ProxyTopology,
   TARGETS,
-} from '../../test/netns/proxy/topology.js';
+} from '../../lab/mmproxy/topology.js';
 import { holdUntilInterrupted, runTopInteractive } from './interactive.js';
 import { startLiveFlows } from './live-flows.js';
 import { Narrator } from './narrator.js';

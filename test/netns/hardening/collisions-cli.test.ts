@@ -17,25 +17,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { requestSnapshot } from '../../../src/stats/client.js';
-import { eventually } from '../dataplane-harness/driver.js';
-import { v2 } from '../dataplane-harness/headers.js';
-import { runClient, startClient } from '../dataplane-harness/peers.js';
-import { parsePeerReply, proxied, sendDatagrams } from '../dataplane-harness/udp.js';
-import {
-  assertNoLeaks,
-  type Host,
-  type HostProcess,
-  Lab,
-  payload,
-  printLabLogOnFailure,
-  requireNetns,
-  sha256,
-  startPeerService,
-} from '../kit/index.js';
-import { startMmproxy, stopMmproxy } from '../proxy/mmproxy-process.js';
+import { eventually } from '../dataplane/harness/driver.js';
+import { v2 } from '../dataplane/harness/headers.js';
+import { runClient, startClient } from '../dataplane/harness/peers.js';
+import { parsePeerReply, proxied, sendDatagrams } from '../dataplane/harness/udp.js';
+import { assertNoLeaks, type Host, type HostProcess, Lab, payload, sha256, startPeerService } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns } from '../support/index.js';
+import { startMmproxy, stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';
 
-const BURST_CLIENT = fileURLToPath(new URL('../drivers/burst-client.js', import.meta.url));
+const BURST_CLIENT = fileURLToPath(new URL('../../../lab/services/burst-client.js', import.meta.url));
 const CLIENT = '198.51.100.40';
 const LB_A = '127.0.0.2';
 const LB_B = '127.0.0.3';

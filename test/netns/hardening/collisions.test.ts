@@ -24,20 +24,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { DataPlaneConfig, Endpoint } from '../../../src/native/dataplane-types.js';
-import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane-harness/driver.js';
-import { v2 } from '../dataplane-harness/headers.js';
-import { runClient, startClient, StreamService } from '../dataplane-harness/peers.js';
-import { parsePeerReply, proxied, sendDatagrams } from '../dataplane-harness/udp.js';
-import {
-  assertNoLeaks,
-  type Host,
-  Lab,
-  payload,
-  printLabLogOnFailure,
-  requireNetns,
-  sha256,
-  startPeerService,
-} from '../kit/index.js';
+import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane/harness/driver.js';
+import { v2 } from '../dataplane/harness/headers.js';
+import { runClient, startClient, StreamService } from '../dataplane/harness/peers.js';
+import { parsePeerReply, proxied, sendDatagrams } from '../dataplane/harness/udp.js';
+import { assertNoLeaks, type Host, Lab, payload, sha256, startPeerService } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 
 const TCP_SERVICE = 7400;
 const UDP_SERVICE = 7401;

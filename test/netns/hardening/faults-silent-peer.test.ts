@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 
-import { requireNetns, useSuiteNetwork } from '../kit/index.js';
-import { Figures, MB } from './faults-figures.js';
-import type { Mmproxy } from './faults-mmproxy.js';
-import { APP2, CLIENT, ECHO_PORT, FaultsNet, LB1 } from './faults-net.js';
+import { requireNetns, useSuiteNetwork } from '../support/index.js';
+import { Figures, MB } from './helpers/faults-figures.js';
+import type { Mmproxy } from './helpers/faults-mmproxy.js';
+import { APP2, CLIENT, ECHO_PORT, FaultsNet, LB1 } from './helpers/faults-net.js';
 
 const KEEPALIVE_SECONDS = 2;
 /** Idle 2 s, then 3 probes 1 s apart (user timeout 5 s); generous for a loaded machine. */

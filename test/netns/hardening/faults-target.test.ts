@@ -6,20 +6,13 @@
  */
 import assert from 'node:assert/strict';
 
-import {
-  exchange,
-  HAPROXY,
-  requireNetns,
-  requireProgram,
-  startHaproxy,
-  tcpProxyConfig,
-  useSuiteNetwork,
-} from '../kit/index.js';
-import { streamSha256 } from './faults-peers/bulk-stream.js';
-import { Figures, MB, mb } from './faults-figures.js';
-import { type Mmproxy, rssBytes, sampleRss } from './faults-mmproxy.js';
-import { APP1, CLIENT, FaultsNet, LB1 } from './faults-net.js';
-import type { ClientEnd, Peer } from './faults-peer.js';
+import { exchange, HAPROXY, startHaproxy, tcpProxyConfig } from '../../../lab/index.js';
+import { requireNetns, requireProgram, useSuiteNetwork } from '../support/index.js';
+import { streamSha256 } from './helpers/faults-peers/bulk-stream.js';
+import { Figures, MB, mb } from './helpers/faults-figures.js';
+import { type Mmproxy, rssBytes, sampleRss } from './helpers/faults-mmproxy.js';
+import { APP1, CLIENT, FaultsNet, LB1 } from './helpers/faults-net.js';
+import type { ClientEnd, Peer } from './helpers/faults-peer.js';
 
 /**
  * Four times the RSS bound below and far beyond what the socket buffers hold: a proxy keeping what the slow side

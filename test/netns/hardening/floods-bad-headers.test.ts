@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
-import { MALFORMED } from '../dataplane-harness/headers.js';
-import { floodLogged, jsonLogLines } from '../proxy/log-lines.js';
-import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { APP } from './floods-lab.js';
-import { useFloodLab } from './use-flood-lab.js';
+import { MALFORMED } from '../dataplane/harness/headers.js';
+import { floodLogged, jsonLogLines } from '../proxy/helpers/log-lines.js';
+import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
+import { APP } from './helpers/floods-lab.js';
+import { useFloodLab } from './helpers/use-flood-lab.js';
 
-const CLIENT = fileURLToPath(new URL('./bad-header-client.js', import.meta.url));
+const CLIENT = fileURLToPath(new URL('./helpers/bad-header-client.js', import.meta.url));
 const FLOOD = 5_000;
 
 describe('floods: 5,000 malformed PROXY headers at the mmproxy CLI (network namespaces)', function () {

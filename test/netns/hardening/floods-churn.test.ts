@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { useFloodLab } from './use-flood-lab.js';
-import { mib } from './process-usage.js';
+import { useFloodLab } from './helpers/use-flood-lab.js';
+import { mib } from './helpers/process-usage.js';
 
 const DEFAULT_CHURN = 100_000;
 /** Long enough for every pool, arena and table on the path to reach its working size. */

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 
-import { BACKEND } from './floods-lab.js';
-import { useFloodLab } from './use-flood-lab.js';
-import { mib, openFilesLimit, usage } from './process-usage.js';
+import { BACKEND } from './helpers/floods-lab.js';
+import { useFloodLab } from './helpers/use-flood-lab.js';
+import { mib, openFilesLimit, usage } from './helpers/process-usage.js';
 
 const WANTED_FLOWS = 10_000;
 /** A flow holds the load balancer's socket and the upstream one (pipes only while bytes wait: none here). */

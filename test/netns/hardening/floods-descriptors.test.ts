@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 
-import { jsonLogLines } from '../proxy/log-lines.js';
-import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { useFloodLab } from './use-flood-lab.js';
+import { jsonLogLines } from '../proxy/helpers/log-lines.js';
+import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
+import { useFloodLab } from './helpers/use-flood-lab.js';
 
 /** Node, two workers, a few dozen flows: exhausted within a few connections. */
 const OPEN_FILES = 64;

@@ -10,15 +10,16 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { type HostProcess, printLabLogOnFailure, requireNetns, requireProgram } from '../kit/index.js';
-import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { v2Inet } from './hostile-bytes.js';
-import { APP, HostileLab, PROXY_PORT, SCRIPTS } from './hostile-lab.js';
-import { randomTcpCase, type TcpCase, tcpCases } from './hostile-tcp-cases.js';
-import { bump, type Counts, delta, type FdCount, ProxyWatch } from './proxy-watch.js';
-import { chooseSeed } from './random-headers.js';
-import type { SteadyResult } from './steady-client.js';
-import type { Delivery, TcpSendReport } from './tcp-hostile-sender.js';
+import { type HostProcess } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
+import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
+import { v2Inet } from './helpers/hostile-bytes.js';
+import { APP, HostileLab, PROXY_PORT, SCRIPTS } from './helpers/hostile-lab.js';
+import { randomTcpCase, type TcpCase, tcpCases } from './helpers/hostile-tcp-cases.js';
+import { bump, type Counts, delta, type FdCount, ProxyWatch } from './helpers/proxy-watch.js';
+import { chooseSeed } from './helpers/random-headers.js';
+import type { SteadyResult } from './helpers/steady-client.js';
+import type { Delivery, TcpSendReport } from './helpers/tcp-hostile-sender.js';
 
 /** How the sender sees each connection end, per delivery. */
 const OUTCOME: Record<Delivery, string> = {

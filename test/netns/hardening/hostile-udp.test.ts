@@ -8,13 +8,14 @@
  */
 import assert from 'node:assert/strict';
 
-import { type HostProcess, printLabLogOnFailure, requireNetns, requireProgram } from '../kit/index.js';
-import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { APP, HostileLab, PROXY_PORT, SCRIPTS } from './hostile-lab.js';
-import { dgram, PROBE_CLIENT, randomUdpCase, type UdpCase, udpCases } from './hostile-udp-cases.js';
-import { bump, type Counts, delta, type FdCount, ProxyWatch } from './proxy-watch.js';
-import { chooseSeed } from './random-headers.js';
-import type { UdpPlan, UdpSendReport } from './udp-hostile-sender.js';
+import { type HostProcess } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
+import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
+import { APP, HostileLab, PROXY_PORT, SCRIPTS } from './helpers/hostile-lab.js';
+import { dgram, PROBE_CLIENT, randomUdpCase, type UdpCase, udpCases } from './helpers/hostile-udp-cases.js';
+import { bump, type Counts, delta, type FdCount, ProxyWatch } from './helpers/proxy-watch.js';
+import { chooseSeed } from './helpers/random-headers.js';
+import type { UdpPlan, UdpSendReport } from './helpers/udp-hostile-sender.js';
 
 const RANDOM_DATAGRAMS = 2_000;
 /** The sender's own port: the legitimate session is keyed on it, so every run reuses that session. */

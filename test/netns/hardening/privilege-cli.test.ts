@@ -16,25 +16,25 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { requestSnapshot } from '../../../src/stats/client.js';
-import { parsePeerReply, proxied, sendDatagrams } from '../dataplane-harness/udp.js';
-import { startPeerService } from '../kit/index.js';
-import { stopMmproxy } from '../proxy/mmproxy-process.js';
-import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, TARGETS } from '../proxy/topology.js';
-import { useProxyTopology } from '../proxy/use-proxy-topology.js';
+import { parsePeerReply, proxied, sendDatagrams } from '../dataplane/harness/udp.js';
+import { startPeerService } from '../../../lab/index.js';
+import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
+import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, TARGETS } from '../../../lab/mmproxy/topology.js';
+import { useProxyTopology } from '../proxy/helpers/use-proxy-topology.js';
 import {
   capabilityMask,
   type Identity,
   type Privileges,
   readCredentials,
   unusedIdentity,
-} from './privilege/credentials.js';
+} from './helpers/privilege/credentials.js';
 import {
   cliRunnableBy,
   type RunnableCli,
   runMmproxyAs,
   runtimeDirectoryFor,
   startMmproxyAs,
-} from './privilege/mmproxy-as.js';
+} from './helpers/privilege/mmproxy-as.js';
 
 const UDP_SERVICE_PORT = 7100;
 const PRIVILEGED_PORT = 443;

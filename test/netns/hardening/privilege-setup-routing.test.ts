@@ -11,8 +11,9 @@
  */
 import assert from 'node:assert/strict';
 
-import { assertNoLeaks, type Host, Lab, printLabLogOnFailure, requireNetns } from '../kit/index.js';
-import { MMPROXY_BIN } from '../proxy/mmproxy-process.js';
+import { assertNoLeaks, type Host, Lab } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns } from '../support/index.js';
+import { MMPROXY_BIN } from '../../../lab/mmproxy/mmproxy-process.js';
 
 const TARGETS = ['-4', '127.0.0.1:7000', '-6', '[::1]:7000'];
 

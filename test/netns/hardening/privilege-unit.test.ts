@@ -24,18 +24,19 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { HAPROXY, type Host, requireNetns, requireProgram, printLabLogOnFailure } from '../kit/index.js';
-import { MMPROXY_BIN } from '../proxy/mmproxy-process.js';
-import { APP, LB_BACK, ProxyTopology, SERVICE_PORT } from '../proxy/topology.js';
+import { HAPROXY, type Host } from '../../../lab/index.js';
+import { requireNetns, requireProgram, printLabLogOnFailure } from '../support/index.js';
+import { MMPROXY_BIN } from '../../../lab/mmproxy/mmproxy-process.js';
+import { APP, LB_BACK, ProxyTopology, SERVICE_PORT } from '../../../lab/mmproxy/topology.js';
 import {
   capabilityMask,
   type Privileges,
   readCredentials,
   setprivArgv,
   unusedIdentity,
-} from './privilege/credentials.js';
-import { cliRunnableBy, type RunnableCli, runtimeDirectoryFor } from './privilege/mmproxy-as.js';
-import { type ExecCommand, parseEnvironmentFile, UnitFile } from './privilege/unit-file.js';
+} from './helpers/privilege/credentials.js';
+import { cliRunnableBy, type RunnableCli, runtimeDirectoryFor } from './helpers/privilege/mmproxy-as.js';
+import { type ExecCommand, parseEnvironmentFile, UnitFile } from './helpers/privilege/unit-file.js';
 
 const run = promisify(execFile);
 const SYSTEMD_DIR = fileURLToPath(new URL('../../../../scripts/systemd/', import.meta.url));

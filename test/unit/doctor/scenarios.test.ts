@@ -1,6 +1,6 @@
 /**
  * Every check on fixtures recorded in real namespaces (see
- * test/netns/doctor/record-fixtures.ts): the exact finding and fix for each
+ * test/netns/doctor/helpers/record-fixtures.ts): the exact finding and fix for each
  * broken setup, and no failure where nothing is wrong.
  */
 import assert from 'node:assert/strict';

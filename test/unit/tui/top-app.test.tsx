@@ -17,7 +17,7 @@ import { busySnapshot, connectTimeoutSnapshot, emptySnapshot } from '../../suppo
 import { waitFor } from '../../support/wait-for.js';
 import { frameLines, waitForContent } from '../../support/wait-for-content.js';
 
-/** Recorded from the real proxy in test/netns/top-e2e.test.ts: four busy flows through HAProxy. */
+/** Recorded from the real proxy in test/netns/top/top.test.ts: four busy flows through HAProxy. */
 const LIVE_PROXY_SNAPSHOT = fileURLToPath(
   new URL('../../../../test/fixtures/top/live-proxy-snapshot.json', import.meta.url),
 );
