@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 
 std::string Address::ip() const {
   char text[INET6_ADDRSTRLEN] = {};
@@ -55,4 +55,4 @@ Address Address::FromKernel(const sockaddr_storage& storage) {
   return mapped;
 }
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 
 struct Address {
   union {
@@ -43,4 +43,4 @@ struct Address {
   static Address FromKernel(const sockaddr_storage& storage);
 };
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

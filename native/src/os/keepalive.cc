@@ -1,6 +1,6 @@
 #include "os/keepalive.h"
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 namespace {
 
 // Probes that may go unanswered: with one every idle/3 seconds, a dead peer
@@ -24,4 +24,4 @@ OptionResult ApplyKeepAlive(int fd, const KeepAlive& keepalive) {
   return SetUserTimeout(fd, keepalive.user_timeout_ms);
 }
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

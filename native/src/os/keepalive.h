@@ -7,7 +7,7 @@
 
 #include "os/socket_options.h"
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 
 struct KeepAlive {
   // Seconds without traffic before the first probe; 0 turns it all off.
@@ -34,4 +34,4 @@ KeepAlive KeepAliveFor(unsigned idle_s);
 // Accepted sockets inherit all of them from their listener.
 OptionResult ApplyKeepAlive(int fd, const KeepAlive& keepalive);
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

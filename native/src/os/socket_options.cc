@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 namespace {
 
 OptionResult SetInt(int fd, int level, int name, int value, const char* option) {
@@ -69,4 +69,4 @@ int TakeSocketError(int fd) {
   return error;
 }
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

@@ -1,17 +1,22 @@
-// One wrapper per socket option. Each returns 0 on success or the errno of
-// the failed setsockopt, and names itself through OptionName() so a caller
-// can report "setsockopt(IP_TRANSPARENT): Operation not permitted".
+// One wrapper per socket option, shared by the data plane and the doctor's
+// probes. Each returns an OptionResult naming the option and the errno of
+// the failed setsockopt, so a caller can report
+// "setsockopt(IP_TRANSPARENT): Operation not permitted".
 #pragma once
 
 #include <sys/socket.h>
 
-namespace mmproxy::dataplane {
+#include <string>
+
+namespace mmproxy {
 
 // The result of one setsockopt: `option` names it for the error message.
 struct OptionResult {
   const char* option = nullptr;
   int error = 0;  // errno, 0 on success
   explicit operator bool() const { return error == 0; }
+  // "setsockopt(IP_TRANSPARENT)": the failed call, as errors name it.
+  std::string syscall() const { return std::string("setsockopt(") + option + ")"; }
 };
 
 // IP_TRANSPARENT (IPv4) or IPV6_TRANSPARENT (IPv6): bind to and accept for
@@ -41,4 +46,4 @@ bool IsTcpClosed(int fd);
 // Reads and clears SO_ERROR: the outcome of a non-blocking connect.
 int TakeSocketError(int fd);
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

@@ -6,16 +6,14 @@
 
 #include "os/socket_options.h"
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 namespace {
 
 // The kernel caps it at net.core.somaxconn; asking for the most lets the
 // admin's setting decide.
 constexpr int kListenBacklog = 65535;
 
-SocketFailure FromOption(const OptionResult& result) {
-  return SocketFailure{std::string("setsockopt(") + result.option + ")", result.error};
-}
+SocketFailure FromOption(const OptionResult& result) { return SocketFailure{result.syscall(), result.error}; }
 
 SocketFailure FromErrno(const char* step) { return SocketFailure{step, errno}; }
 
@@ -109,4 +107,4 @@ bool LocalAddress(int fd, Address* out) {
   return true;
 }
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

@@ -9,7 +9,7 @@
 #include "os/keepalive.h"
 #include "os/unique_fd.h"
 
-namespace mmproxy::dataplane {
+namespace mmproxy {
 
 struct SocketFailure {
   std::string step;  // "socket", "bind", "setsockopt(SO_MARK)", ...
@@ -51,4 +51,4 @@ SocketFailure StartConnect(const Address& target, const UpstreamOptions& options
 // getsockname(): the address and port a socket is bound to. False on failure.
 bool LocalAddress(int fd, Address* out);
 
-}  // namespace mmproxy::dataplane
+}  // namespace mmproxy

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "binding/registry.h"
+#include "os/socket_options.h"
+#include "os/unique_fd.h"
 #include "probe/connect_probe.h"
-#include "probe/socket_options.h"
-#include "probe/unique_fd.h"
 
 namespace mmproxy::probe {
 namespace {
@@ -88,9 +88,9 @@ Napi::Value ProbeSocketOption(const Napi::CallbackInfo& info) {
   if (!fd.valid()) {
     error = errno;
   } else if (option == "mark") {
-    error = SetMark(fd.get(), options.Get("mark").ToNumber().Uint32Value());
+    error = SetMark(fd.get(), options.Get("mark").ToNumber().Uint32Value()).error;
   } else {
-    error = SetTransparent(fd.get(), family);
+    error = SetTransparent(fd.get(), static_cast<sa_family_t>(family)).error;
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("ok", error == 0);

@@ -5,21 +5,24 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
 
-#include "probe/socket_address.h"
-#include "probe/socket_options.h"
-#include "probe/unique_fd.h"
+#include "os/address.h"
+#include "os/socket_options.h"
+#include "os/unique_fd.h"
 
 namespace mmproxy::probe {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-ConnectResult Failed(const char* syscall, int errnum) {
+ConnectResult Failed(std::string syscall, int errnum) {
   ConnectResult result;
   result.outcome = ConnectOutcome::kError;
   result.errnum = errnum;
-  result.syscall = syscall;
+  result.syscall = std::move(syscall);
   return result;
 }
 
@@ -33,9 +36,7 @@ int AwaitConnect(int fd, const Clock::time_point deadline) {
     const int ready = poll(&entry, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return 0;
-    int error = 0;
-    socklen_t length = sizeof(error);
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    const int error = TakeSocketError(fd);
     return error == 0 ? -1 : error;
   }
 }
@@ -62,30 +63,28 @@ ConnectResult Classify(int pending) {
 
 ConnectResult RunConnectProbe(const ConnectRequest& request) {
   const auto started = Clock::now();
-  SocketAddress target;
-  if (!ParseSocketAddress(request.target_address, request.target_port, &target)) {
+  Address target;
+  if (!Address::FromIp(request.target_address, static_cast<uint16_t>(request.target_port), &target))
     return Failed("inet_pton", EINVAL);
-  }
-  UniqueFd fd(socket(target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Failed("socket", errno);
+  // The proxy's own wrappers, so a denied option fails here as it would
+  // fail in the proxy, named the same way.
   if (request.transparent) {
-    if (const int error = SetTransparent(fd.get(), target.family))
-      return Failed("setsockopt(IP_TRANSPARENT)", error);
+    if (const OptionResult r = SetTransparent(fd.get(), target.family()); !r)
+      return Failed(r.syscall(), r.error);
   }
   if (request.mark != 0) {
-    if (const int error = SetMark(fd.get(), request.mark)) return Failed("setsockopt(SO_MARK)", error);
+    if (const OptionResult r = SetMark(fd.get(), request.mark); !r) return Failed(r.syscall(), r.error);
   }
   if (!request.source_address.empty()) {
-    SocketAddress source;
-    if (!ParseSocketAddress(request.source_address, request.source_port, &source)) {
+    Address source;
+    if (!Address::FromIp(request.source_address, static_cast<uint16_t>(request.source_port), &source))
       return Failed("inet_pton", EINVAL);
-    }
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&source.storage), source.length) != 0) {
-      return Failed("bind", errno);
-    }
+    if (bind(fd.get(), source.sockaddr_ptr(), source.length()) != 0) return Failed("bind", errno);
   }
   ConnectResult result;
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&target.storage), target.length) == 0) {
+  if (connect(fd.get(), target.sockaddr_ptr(), target.length()) == 0) {
     result = Classify(-1);
   } else if (errno != EINPROGRESS) {
     result = Classify(errno);
@@ -94,8 +93,7 @@ ConnectResult RunConnectProbe(const ConnectRequest& request) {
   }
   // Reset rather than close politely: a probe must not leave a TIME_WAIT
   // entry holding the spoofed 4-tuple.
-  const linger reset{1, 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  SetResetOnClose(fd.get());
   result.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   return result;
 }
