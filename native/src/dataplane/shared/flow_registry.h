@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "dataplane/tcp/flow.h"
+#include "dataplane/shared/flow_info.h"
 
 namespace mmproxy::dataplane {
 

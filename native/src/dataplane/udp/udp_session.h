@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "dataplane/tcp/flow.h"
+#include "dataplane/shared/flow_info.h"
 #include "os/address.h"
 #include "os/unique_fd.h"
 
