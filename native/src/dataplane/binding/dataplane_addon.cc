@@ -80,7 +80,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     napi_add_env_cleanup_hook(env, CleanupHook, this);
     cleanup_hook_ = true;
     EventBatch listening;
-    listening.push_back(NewEvent(Level::kInfo, "listening",
+    listening.push_back(NewEvent(Level::kInfo, EventKind::kListening,
                                  "listening on " + bound_.ToString() + " with " +
                                      std::to_string(workers_.size()) + " worker thread(s)"));
     sink_->Post(std::move(listening));

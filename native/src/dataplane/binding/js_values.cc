@@ -6,20 +6,6 @@ namespace {
 // Counts and byte totals go out as doubles: exact up to 2^53.
 double Number(uint64_t value) { return static_cast<double>(value); }
 
-const char* LevelName(Level level) {
-  switch (level) {
-    case Level::kError:
-      return "error";
-    case Level::kWarn:
-      return "warn";
-    case Level::kInfo:
-      return "info";
-    case Level::kDebug:
-      return "debug";
-  }
-  return "info";
-}
-
 // ConnectDurations: bounds in ms, counts per bucket (not cumulative).
 Napi::Object ConnectDurationsObject(Napi::Env env, const ConnectDurationTotals& totals) {
   constexpr double kMicrosPerMilli = 1e3;
@@ -58,7 +44,7 @@ Napi::Object FlowObject(Napi::Env env, const FlowSnapshot& flow) {
   object.Set("id", Number(flow.id));
   object.Set("worker", flow.worker);
   object.Set("protocol", flow.udp ? "udp" : "tcp");
-  object.Set("state", FlowStateName(flow.state));
+  object.Set("state", kFlowStateNames(flow.state));
   object.Set("loadBalancer", EndpointValue(env, flow.load_balancer));
   object.Set("client", EndpointValue(env, flow.client));
   object.Set("target", EndpointValue(env, flow.target));
@@ -98,7 +84,7 @@ Napi::Object CountersObject(Napi::Env env, const CounterTotals& totals, int64_t 
 
 Napi::Object EventObject(Napi::Env env, const Event& event) {
   Napi::Object object = Napi::Object::New(env);
-  object.Set("level", LevelName(event.level));
+  object.Set("level", kLevelNames(event.level));
   object.Set("kind", event.kind);
   object.Set("message", event.message);
   if (event.flow_id != 0) object.Set("flowId", Number(event.flow_id));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/shared/enum_names.h"
 #include "os/address.h"
 #include "os/keepalive.h"
 
@@ -18,8 +19,13 @@ enum class RelayMode : uint8_t {
   kSplice,  // splice(2) for everything
   kCopy,    // read/write only (also the fallback when splice is unsupported)
 };
+// RelayMode in src/native/dataplane-types.ts.
+inline constexpr EnumNames<RelayMode, 3> kRelayModeNames{{"auto", "splice", "copy"}};
+static_assert(static_cast<size_t>(RelayMode::kCopy) + 1 == kRelayModeNames.names.size());
 
 enum class Protocol : uint8_t { kTcp, kUdp };
+inline constexpr EnumNames<Protocol, 2> kProtocolNames{{"tcp", "udp"}};
+static_assert(static_cast<size_t>(Protocol::kUdp) + 1 == kProtocolNames.names.size());
 
 // What to do when the client's address:port is already connected to the
 // target by another flow (two load balancers sent the same client).
@@ -27,6 +33,9 @@ enum class CollisionPolicy : uint8_t {
   kRefuse,         // fail the new flow as address_in_use
   kEphemeralPort,  // connect it from the client's address with a port the kernel picks
 };
+// CollisionPolicy in src/native/dataplane-types.ts.
+inline constexpr EnumNames<CollisionPolicy, 2> kCollisionPolicyNames{{"refuse", "ephemeral-port"}};
+static_assert(static_cast<size_t>(CollisionPolicy::kEphemeralPort) + 1 == kCollisionPolicyNames.names.size());
 
 struct Config {
   Protocol protocol = Protocol::kTcp;

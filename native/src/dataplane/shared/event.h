@@ -8,15 +8,52 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/shared/counters.h"
+#include "dataplane/shared/enum_names.h"
 #include "os/address.h"
 
 namespace mmproxy::dataplane {
 
 enum class Level : uint8_t { kError, kWarn, kInfo, kDebug };
+// DataPlaneEventLevel in src/native/dataplane-types.ts.
+inline constexpr EnumNames<Level, 4> kLevelNames{{"error", "warn", "info", "debug"}};
+static_assert(static_cast<size_t>(Level::kDebug) + 1 == kLevelNames.names.size());
+
+// What an event is about when it is not a failure (a failure's kind is its
+// reason, FailureLabel()).
+enum class EventKind : uint8_t {
+  kListening,           // start(): where the listeners are bound
+  kAcceptError,         // accept() failed for another reason than descriptors
+  kAcceptBackoff,       // out of descriptors: accepting paused, and resumed
+  kWorkerError,         // a worker's loop failed and the worker stopped
+  kFlowClosed,          // debug: a flow ended, with its byte counts
+  kClosedBeforeHeader,  // debug: the load balancer closed before a header
+  kCollisionFallback,   // connected from an ephemeral port after a collision
+  kDatagramDropped,     // UDP: a datagram too large or a full socket buffer
+  kSessionEvicted,      // UDP: the longest-idle session made room
+};
+inline constexpr EnumNames<EventKind, 9> kEventKindNames{
+    {"listening", "accept_error", "accept_backoff", "worker_error", "flow_closed", "closed_before_header",
+     "collision_fallback", "datagram_dropped", "session_evicted"}};
+static_assert(static_cast<size_t>(EventKind::kSessionEvicted) + 1 == kEventKindNames.names.size());
+
+// An event's kind: a failure reason or an EventKind and nothing else, so the
+// kinds JavaScript sees are the ones the addon exports (failureReasons and
+// eventKinds). Implicit on purpose: call sites pass Failure::kNoTarget or
+// EventKind::kListening.
+class Kind {
+ public:
+  Kind(Failure failure) : name_(FailureLabel(failure)) {}
+  Kind(EventKind kind) : name_(kEventKindNames(kind)) {}
+  const char* name() const { return name_; }
+
+ private:
+  const char* name_;
+};
 
 struct Event {
   Level level = Level::kInfo;
-  const char* kind = "";  // static strings only: a FailureReason label, "flow_closed", ...
+  const char* kind = "";  // Kind::name(): a failure reason or an EventKind's name
   std::string message;
   uint64_t flow_id = 0;  // 0: not about one flow
   std::optional<Address> load_balancer;
@@ -28,10 +65,10 @@ struct Event {
   std::optional<uint64_t> duration_ms;
 };
 
-inline Event NewEvent(Level level, const char* kind, std::string message) {
+inline Event NewEvent(Level level, Kind kind, std::string message) {
   Event event;
   event.level = level;
-  event.kind = kind;
+  event.kind = kind.name();
   event.message = std::move(message);
   return event;
 }

@@ -6,13 +6,16 @@
 #include <cstdint>
 #include <optional>
 
+#include "dataplane/shared/enum_names.h"
 #include "os/address.h"
 
 namespace mmproxy::dataplane {
 
-// Values match FlowState in src/native/dataplane-types.ts.
 enum class FlowState : uint8_t { kHeader, kConnecting, kEstablished, kHalfClosed, kClosing };
-const char* FlowStateName(FlowState state);
+// FlowState in src/native/dataplane-types.ts.
+inline constexpr EnumNames<FlowState, 5> kFlowStateNames{
+    {"header", "connecting", "established", "half_closed", "closing"}};
+static_assert(static_cast<size_t>(FlowState::kClosing) + 1 == kFlowStateNames.names.size());
 
 // What flows() shows. Written by the worker, read by the JavaScript thread:
 // the identity fields are written before the record is published or under

@@ -2,22 +2,6 @@
 
 namespace mmproxy::dataplane {
 
-const char* FlowStateName(FlowState state) {
-  switch (state) {
-    case FlowState::kHeader:
-      return "header";
-    case FlowState::kConnecting:
-      return "connecting";
-    case FlowState::kEstablished:
-      return "established";
-    case FlowState::kHalfClosed:
-      return "half_closed";
-    case FlowState::kClosing:
-      return "closing";
-  }
-  return "closing";
-}
-
 void FlowRegistry::Insert(FlowInfo* info) {
   std::lock_guard<std::mutex> lock(mutex_);
   info->prev = nullptr;

@@ -52,8 +52,8 @@ void Worker::Run() {
     now_ms_ = SteadyMs();
     int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs(now_ms_));
     if (ready < 0 && errno != EINTR) {
-      Emit(
-          NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
+      Emit(NewEvent(Level::kError, EventKind::kWorkerError,
+                    std::string("epoll_wait failed: ") + std::strerror(errno)));
       break;
     }
     now_ms_ = SteadyMs();

@@ -71,7 +71,7 @@ class Worker final : public WorkerThread {
   void Finish(Flow& flow);
   void Abort(Flow& flow, int error);
   void Close(Flow& flow);
-  Event FlowEvent(const Flow& flow, Level level, const char* kind, std::string message) const;
+  Event FlowEvent(const Flow& flow, Level level, Kind kind, std::string message) const;
 
   // Everything below belongs to the worker thread.
   std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;

@@ -46,8 +46,8 @@ bool Worker::AcceptOne() {
       return false;
     }
     Bump(counters_.accept_errors);
-    Event event =
-        NewEvent(Level::kError, "accept_error", std::string("accept failed: ") + std::strerror(error));
+    Event event = NewEvent(Level::kError, EventKind::kAcceptError,
+                           std::string("accept failed: ") + std::strerror(error));
     event.code = strerrorname_np(error);
     Emit(std::move(event));
     return false;
@@ -61,7 +61,7 @@ bool Worker::AcceptOne() {
   if (limit != 0 && before >= static_cast<int64_t>(limit)) {
     shared_.active.fetch_sub(1, std::memory_order_relaxed);
     counters_.Fail(Failure::kTooManyConnections);
-    Event event = NewEvent(Level::kWarn, FailureLabel(Failure::kTooManyConnections),
+    Event event = NewEvent(Level::kWarn, Failure::kTooManyConnections,
                            "closed a new connection from " + peer.ToString() + ": " + std::to_string(limit) +
                                " connections are open (--max-connections)");
     event.load_balancer = peer;
@@ -71,7 +71,7 @@ bool Worker::AcceptOne() {
   if (!AllowedPeer(peer)) {
     shared_.active.fetch_sub(1, std::memory_order_relaxed);
     counters_.Fail(Failure::kNotAllowed);
-    Event event = NewEvent(Level::kInfo, FailureLabel(Failure::kNotAllowed),
+    Event event = NewEvent(Level::kInfo, Failure::kNotAllowed,
                            "closed a connection from " + peer.ToString() + ": not in the allowed subnets");
     event.load_balancer = peer;
     Emit(std::move(event));
@@ -104,7 +104,7 @@ void Worker::BackOffAccepting(int error) {
   accept_pending_ = true;
   accept_backoff_until_ = now_ms_ + kAcceptBackoffMs;
   shared_.exhaustion.Enter(now_ms_, [&] {
-    Event event = NewEvent(Level::kWarn, "accept_backoff",
+    Event event = NewEvent(Level::kWarn, EventKind::kAcceptBackoff,
                            std::string("cannot accept connections: ") + std::strerror(error) +
                                "; pausing accepts and retrying every " + std::to_string(kAcceptBackoffMs) +
                                " ms (raise the open-files limit, e.g. LimitNOFILE= in the systemd unit)");
@@ -118,7 +118,7 @@ void Worker::BackOffAccepting(int error) {
 // longer has, and the log hears of it once.
 void Worker::ConnectionsGetThrough() {
   shared_.exhaustion.Leave([&] {
-    Emit(NewEvent(Level::kInfo, "accept_backoff", "accepting connections again"));
+    Emit(NewEvent(Level::kInfo, EventKind::kAcceptBackoff, "accepting connections again"));
     FlushEvents(now_ms_, true);
   });
 }

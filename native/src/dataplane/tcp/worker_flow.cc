@@ -89,11 +89,8 @@ void Worker::SetState(Flow& flow, FlowState state) {
   flow.info.state.store(state, std::memory_order_relaxed);
 }
 
-Event Worker::FlowEvent(const Flow& flow, Level level, const char* kind, std::string message) const {
-  Event event;
-  event.level = level;
-  event.kind = kind;
-  event.message = std::move(message);
+Event Worker::FlowEvent(const Flow& flow, Level level, Kind kind, std::string message) const {
+  Event event = NewEvent(level, kind, std::move(message));
   event.flow_id = flow.info.id;
   event.load_balancer = flow.info.load_balancer;
   event.client = flow.info.client;
@@ -107,7 +104,7 @@ Event Worker::FlowEvent(const Flow& flow, Level level, const char* kind, std::st
 void Worker::Fail(Flow& flow, Failure failure, Level level, std::string message, std::string code) {
   SetResetOnClose(flow.client.fd.get());
   counters_.Fail(failure);
-  Event event = FlowEvent(flow, level, FailureLabel(failure), std::move(message));
+  Event event = FlowEvent(flow, level, failure, std::move(message));
   event.code = std::move(code);
   Emit(std::move(event));
   Close(flow);
@@ -116,7 +113,7 @@ void Worker::Fail(Flow& flow, Failure failure, Level level, std::string message,
 void Worker::Finish(Flow& flow) {
   Bump(counters_.completed);
   if (shared_.config.debug_events) {
-    Event event = FlowEvent(flow, Level::kDebug, "flow_closed", "flow closed");
+    Event event = FlowEvent(flow, Level::kDebug, EventKind::kFlowClosed, "flow closed");
     event.bytes_to_target = flow.client.bytes_relayed;
     event.bytes_to_client = flow.target.bytes_relayed;
     event.duration_ms = static_cast<uint64_t>(now_ms_ - flow.started_steady_ms);
@@ -145,7 +142,7 @@ void Worker::Abort(Flow& flow, int error) {
     level = Level::kWarn;
   }
   Event event =
-      FlowEvent(flow, level, FailureLabel(failure),
+      FlowEvent(flow, level, failure,
                 what + " after " + std::to_string(flow.client.bytes_relayed) + " bytes to the target and " +
                     std::to_string(flow.target.bytes_relayed) + " to the client; reset the other side");
   event.code = strerrorname_np(error);

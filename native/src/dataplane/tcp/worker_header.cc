@@ -108,7 +108,7 @@ void Worker::CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error) {
     return;
   }
   if (shared_.config.debug_events) {
-    Event event = FlowEvent(flow, Level::kDebug, "closed_before_header",
+    Event event = FlowEvent(flow, Level::kDebug, EventKind::kClosedBeforeHeader,
                             "the load balancer closed the connection before sending a PROXY header");
     if (error != 0) event.code = strerrorname_np(error);
     Emit(std::move(event));
@@ -211,7 +211,7 @@ bool Worker::ResolveCollision(Flow& flow, const SocketFailure& failure, Upstream
     return false;
   }
   Bump(counters_.collision_fallbacks);
-  Event event = FlowEvent(flow, Level::kWarn, "collision_fallback",
+  Event event = FlowEvent(flow, Level::kWarn, EventKind::kCollisionFallback,
                           CollisionFallbackMessage(client, target, cause, bound.port()));
   event.code = strerrorname_np(failure.error);
   Emit(std::move(event));
@@ -239,7 +239,7 @@ void Worker::AbortConnecting(Flow& flow) {
   int error = TakeSocketError(flow.client.fd.get());
   if (error == 0) error = ECONNRESET;  // the error was already taken: a reset is what sets it
   counters_.Fail(Failure::kRelayError);
-  Event event = FlowEvent(flow, Level::kInfo, FailureLabel(Failure::kRelayError),
+  Event event = FlowEvent(flow, Level::kInfo, Failure::kRelayError,
                           std::string("the load balancer's connection failed (") + std::strerror(error) +
                               ") before the upstream connect completed; closed the flow");
   event.code = strerrorname_np(error);

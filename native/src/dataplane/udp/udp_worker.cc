@@ -44,8 +44,8 @@ void UdpWorker::Run() {
     now_ms_ = SteadyMs();
     int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs());
     if (ready < 0 && errno != EINTR) {
-      Emit(
-          NewEvent(Level::kError, "worker_error", std::string("epoll_wait failed: ") + std::strerror(errno)));
+      Emit(NewEvent(Level::kError, EventKind::kWorkerError,
+                    std::string("epoll_wait failed: ") + std::strerror(errno)));
       break;
     }
     now_ms_ = SteadyMs();
@@ -85,7 +85,7 @@ void UdpWorker::ExpireIdle() {
     UdpSession& session = *sessions_.front();
     Bump(counters_.completed);
     if (shared_.config.debug_events) {
-      Emit(SessionEvent(session, Level::kDebug, "flow_closed",
+      Emit(SessionEvent(session, Level::kDebug, EventKind::kFlowClosed,
                         "UDP session closed after " + std::to_string(shared_.config.close_after_ms / 1000) +
                             " s without traffic"));
     }
@@ -118,8 +118,7 @@ void UdpWorker::CloseSession(UdpSession& session) {
   sessions_.erase(session.position);
 }
 
-Event UdpWorker::SessionEvent(const UdpSession& session, Level level, const char* kind,
-                              std::string message) const {
+Event UdpWorker::SessionEvent(const UdpSession& session, Level level, Kind kind, std::string message) const {
   Event event = NewEvent(level, kind, std::move(message));
   event.flow_id = session.info.id;
   event.load_balancer = session.info.load_balancer;

@@ -40,7 +40,7 @@ class UdpWorker final : public WorkerThread {
   void CloseListener();
   void Touch(UdpSession& session);
   void CloseSession(UdpSession& session);
-  Event SessionEvent(const UdpSession& session, Level level, const char* kind, std::string message) const;
+  Event SessionEvent(const UdpSession& session, Level level, Kind kind, std::string message) const;
 
   // Datagrams from the load balancer (udp_worker_inbound.cc).
   void ReadListener();

@@ -49,7 +49,7 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
   Address peer = Address::FromKernel(from);
   if (!AllowedPeer(peer)) {
     counters_.Fail(Failure::kNotAllowed);
-    Event event = NewEvent(Level::kInfo, FailureLabel(Failure::kNotAllowed),
+    Event event = NewEvent(Level::kInfo, Failure::kNotAllowed,
                            "dropped a datagram from " + peer.ToString() + ": not in the allowed subnets");
     event.load_balancer = peer;
     Emit(std::move(event));
@@ -57,7 +57,7 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
   }
   if (oversize) {
     Bump(counters_.datagrams_dropped);
-    Event event = NewEvent(Level::kWarn, "datagram_dropped",
+    Event event = NewEvent(Level::kWarn, EventKind::kDatagramDropped,
                            "dropped a datagram from " + peer.ToString() + " larger than " +
                                std::to_string(DatagramBatch::kBytes) + " bytes");
     event.load_balancer = peer;
@@ -113,8 +113,8 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
 void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why) {
   Bump(counters_.bad_headers[slot]);
   counters_.Fail(Failure::kBadHeader);
-  Event event = NewEvent(Level::kWarn, FailureLabel(Failure::kBadHeader),
-                         "dropped a datagram from " + peer.ToString() + ": " + why);
+  Event event =
+      NewEvent(Level::kWarn, Failure::kBadHeader, "dropped a datagram from " + peer.ToString() + ": " + why);
   event.load_balancer = peer;
   event.code = code;
   Emit(std::move(event));
@@ -137,7 +137,7 @@ UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& f
     counters_.Fail(Failure::kNoTarget);
     bool v4 = client ? client->is_v4() : peer.is_v4();
     Event event =
-        NewEvent(Level::kWarn, FailureLabel(Failure::kNoTarget),
+        NewEvent(Level::kWarn, Failure::kNoTarget,
                  std::string("no target for ") + (v4 ? "IPv4 clients (set -4)" : "IPv6 clients (set -6)") +
                      "; dropped the datagram");
     event.load_balancer = peer;
@@ -158,7 +158,7 @@ bool UdpWorker::MakeRoom() {
   if (cap == 0 || shared_.active.load(std::memory_order_relaxed) < static_cast<int64_t>(cap)) return true;
   if (sessions_.empty()) {
     counters_.Fail(Failure::kTooManyConnections);
-    Emit(NewEvent(Level::kWarn, FailureLabel(Failure::kTooManyConnections),
+    Emit(NewEvent(Level::kWarn, Failure::kTooManyConnections,
                   "dropped a datagram for a new session: " + std::to_string(cap) +
                       " sessions are open (--max-sessions) on other workers"));
     return false;
@@ -166,7 +166,7 @@ bool UdpWorker::MakeRoom() {
   UdpSession& oldest = *sessions_.front();
   Bump(counters_.sessions_evicted);
   if (shared_.config.debug_events) {
-    Emit(SessionEvent(oldest, Level::kDebug, "session_evicted",
+    Emit(SessionEvent(oldest, Level::kDebug, EventKind::kSessionEvicted,
                       "closed the longest-idle UDP session to open a new one (--max-sessions " +
                           std::to_string(cap) + ")"));
   }
@@ -212,7 +212,7 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, session.upstream.get(), &readable) != 0) {
     if (source) shared_.udp_tuples.Release(*source, target);
     counters_.Fail(Failure::kConnectError);
-    Emit(NewEvent(Level::kError, FailureLabel(Failure::kConnectError),
+    Emit(NewEvent(Level::kError, Failure::kConnectError,
                   std::string("epoll_ctl for a UDP session failed: ") + std::strerror(errno)));
     return nullptr;
   }
@@ -263,7 +263,7 @@ bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, con
     return false;
   }
   Bump(counters_.collision_fallbacks);
-  Event event = NewEvent(Level::kWarn, "collision_fallback",
+  Event event = NewEvent(Level::kWarn, EventKind::kCollisionFallback,
                          CollisionFallbackMessage(client, target, cause, bound.port()));
   event.load_balancer = peer;
   event.client = client;
@@ -277,7 +277,7 @@ bool UdpWorker::ResolveCollision(const Address& peer, const Address& client, con
 void UdpWorker::SessionFailed(const Address& peer, const std::optional<Address>& client,
                               const Address& target, Failure reason, std::string message, int error) {
   counters_.Fail(reason);
-  Event event = NewEvent(Level::kError, FailureLabel(reason), std::move(message));
+  Event event = NewEvent(Level::kError, reason, std::move(message));
   event.load_balancer = peer;
   event.client = client;
   event.target = target;
