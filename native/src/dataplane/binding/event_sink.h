@@ -11,16 +11,16 @@
 
 namespace mmproxy::dataplane {
 
-class EventSink {
+class EventSink : public EventOutlet {
  public:
   // `on_events` is the JavaScript (events: DataPlaneEvent[]) => void.
   EventSink(Napi::Env env, Napi::Function on_events);
   EventSink(const EventSink&) = delete;
   EventSink& operator=(const EventSink&) = delete;
-  ~EventSink();
+  ~EventSink() override;
 
   // From any thread. Returns false when the batch was dropped.
-  bool Post(EventBatch batch);
+  bool Post(EventBatch batch) override;
   // After every producer thread is joined: no more Post() calls.
   void Release();
 

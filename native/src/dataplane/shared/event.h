@@ -75,4 +75,13 @@ inline Event NewEvent(Level level, Kind kind, std::string message) {
 
 using EventBatch = std::vector<Event>;
 
+// Where the workers' batches go: to JavaScript (binding/event_sink.h), which
+// workers need not know. Post() is called from any thread and returns false
+// when the batch was dropped.
+class EventOutlet {
+ public:
+  virtual ~EventOutlet() = default;
+  virtual bool Post(EventBatch batch) = 0;
+};
+
 }  // namespace mmproxy::dataplane

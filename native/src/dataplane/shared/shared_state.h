@@ -7,9 +7,9 @@
 #include <atomic>
 #include <cstdint>
 
-#include "dataplane/binding/event_sink.h"
 #include "dataplane/shared/address_collision.h"
 #include "dataplane/shared/config.h"
+#include "dataplane/shared/event.h"
 #include "dataplane/shared/resource_exhaustion.h"
 #include "dataplane/shared/subnets.h"
 
@@ -24,7 +24,7 @@ struct SharedState {
   std::atomic<uint64_t> next_flow_id{1};
   ResourceExhaustion exhaustion;
   TupleTable udp_tuples;
-  EventSink* events = nullptr;  // set before the workers start, outlives them
+  EventOutlet* events = nullptr;  // set before the workers start, outlives them
 };
 
 }  // namespace mmproxy::dataplane
