@@ -4,17 +4,28 @@
  */
 import yargs, { type Argv } from 'yargs';
 
-import { PROXY_GO_FLAG_SPEC } from '../proxy/flags.js';
-import { withCommands } from './commands/index.js';
-import { normaliseGoFlags } from './go-flags.js';
-import { UsageError } from './usage-error.js';
+import { normaliseGoFlags } from '../config/go-flags.js';
+import { goFlagSpec } from '../config/proxy-flags.js';
+import { PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
+import { UsageError } from '../base/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * go-mmproxy's spellings (`-mark 1`, `-4 ADDR`) for the commands that take the
+ * proxy's flags: the default command, and the subcommands that take them too.
+ */
+export function normaliseArgs(args: readonly string[]): string[] {
+  const [first, ...rest] = args;
+  if (first === undefined || first.startsWith('-')) return normaliseGoFlags(args, goFlagSpec());
+  const extras = PROXY_FLAG_SUBCOMMANDS[first];
+  return extras ? [first, ...normaliseGoFlags(rest, goFlagSpec(extras))] : [...args];
+}
+
 export function buildParser(args: string[]): Argv {
-  const parser = yargs(normaliseGoFlags(args, PROXY_GO_FLAG_SPEC))
+  const parser = yargs(normaliseArgs(args))
     .scriptName('mmproxy')
     .strict()
     .help()

@@ -6,21 +6,24 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../base/errors.js';
 import { createContext, type RunOptions } from './context/context.js';
 import { realSystem } from './context/real-system.js';
 import { recordingSystem } from './context/recording-system.js';
 import type { SystemAccess } from './context/system-access.js';
 import { applyFixes, routingFixes, type AppliedFix, type FixOutcome } from './fix.js';
 import { readRunningProxy, type RunningProxy } from './options/from-running.js';
-import { formatHostPort, proxySetupFromFlags, type ProxyFlags, type ProxySetup } from './options/proxy-setup.js';
+import { formatEndpoint } from '../base/net/endpoint.js';
+import { flagLabel, givenProxyFlags, type RawProxyFlags } from '../config/proxy-flags.js';
+import { parseProxyOptions } from '../config/proxy-options.js';
+import { setupFromOptions, type ProxySetup } from './options/proxy-setup.js';
 import { registry, selectChecks } from './registry.js';
 import { renderHuman } from './render/human.js';
 import { renderJson } from './render/json.js';
 import { exitCodeFor, runChecks } from './runner.js';
 import type { CheckReport } from './types.js';
 
-export interface DoctorArgs extends ProxyFlags {
+export interface DoctorArgs extends RawProxyFlags {
   checks?: string[];
   json?: boolean;
   listChecks?: boolean;
@@ -33,32 +36,20 @@ export interface DoctorArgs extends ProxyFlags {
   record?: string;
   fromRunning?: boolean;
   socket?: string;
+  'expected-connections'?: number;
 }
-
-/** The proxy's own flags, which --from-running replaces (--expected-connections is the doctor's, so it stays). */
-const RUNNING_PROXY_FLAGS = [
-  'l',
-  '4',
-  '6',
-  'p',
-  'mark',
-  'allowed-subnets',
-  'connect-timeout',
-  'max-connections',
-  'dynamic-destination',
-] as const;
 
 /** The setup from the flags, or from the running proxy's stats socket with --from-running. */
 async function setupFor(args: DoctorArgs): Promise<{ setup: ProxySetup; running?: RunningProxy }> {
   if (!args.fromRunning) {
     if (args.socket !== undefined)
       throw new UsageError('--socket names the running proxy to check: add --from-running');
-    return { setup: proxySetupFromFlags(args) };
+    return { setup: setupFromOptions(parseProxyOptions(args), args['expected-connections']) };
   }
-  const given = RUNNING_PROXY_FLAGS.filter((flag) => args[flag] !== undefined);
+  const given = givenProxyFlags(args);
   if (given.length) {
     throw new UsageError(
-      `--from-running reads the setup from the running proxy: drop ${given.map((flag) => `-${flag}`).join(' ')}, or drop --from-running`,
+      `--from-running reads the setup from the running proxy: drop ${given.map(flagLabel).join(' ')}, or drop --from-running`,
     );
   }
   return readRunningProxy(args.socket, args['expected-connections']);
@@ -98,11 +89,11 @@ function listChecks(): string {
 }
 
 function heading(setup: ProxySetup, running?: RunningProxy): string {
-  const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatHostPort(target)] : []));
+  const targets = [setup.target4, setup.target6].flatMap((target) => (target ? [formatEndpoint(target)] : []));
   const mark = setup.mark ? `, mark ${setup.mark}` : '';
   const dynamic = setup.dynamicDestination ? ' (-dynamic-destination: only these targets are checked)' : '';
   const source = running ? ` (running proxy, pid ${running.pid})` : '';
-  return `mmproxy doctor: ${setup.protocol} ${formatHostPort(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}${source}`;
+  return `mmproxy doctor: ${setup.protocol} ${formatEndpoint(setup.listen)} → ${targets.join(', ')}${mark}${dynamic}${source}`;
 }
 
 async function confirm(io: DoctorIo, question: string): Promise<boolean> {

@@ -15,7 +15,7 @@ import { security } from './checks/security.js';
 import { sysctls } from './checks/sysctls.js';
 import { target } from './checks/target.js';
 import { udpWildcard } from './checks/udp-wildcard.js';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../base/errors.js';
 import type { Check } from './types.js';
 
 export const registry: readonly Check[] = [

@@ -9,10 +9,8 @@
  *   encodeProxyHeader({ version: 2, transport: 'dgram', source, destination,
  *                       tlvs: [{ authority: 'example.com' }], crc32c: true })
  */
-import { isIP } from 'node:net';
-
 import { crc32c } from './crc32c.js';
-import { ipv4Bytes, ipv6Bytes } from './ip-bytes.js';
+import { ipBytes, parseIp } from '../base/net/ip.js';
 import {
   SSL_CLIENT_FLAGS,
   SSL_SUBTLV_TYPES,
@@ -103,7 +101,7 @@ function pair<T>(source: T | undefined, destination: T | undefined): [T, T] | un
 }
 
 function inetFamily(endpoints: [InetEndpoint, InetEndpoint]): 4 | 6 {
-  const [source, destination] = endpoints.map((endpoint) => isIP(endpoint.address));
+  const [source, destination] = endpoints.map((endpoint) => parseIp(endpoint.address)?.family ?? 0);
   if (source === 0 || source !== destination) {
     throw new TypeError(
       `source and destination must be IP addresses of the same family: ` +
@@ -154,7 +152,7 @@ function addressBlock(endpoints: [ProxyEndpoint, ProxyEndpoint] | undefined): [n
     return [FAMILIES.unix, Buffer.concat([unixPath(source.path), unixPath(destination.path)])];
   }
   const family = inetFamily([source, destination]);
-  const bytes = family === 4 ? ipv4Bytes : ipv6Bytes;
+  const bytes = (address: string): Buffer => ipBytes(parseIp(address)!);
   return [
     family === 4 ? FAMILIES.inet : FAMILIES.inet6,
     Buffer.concat([bytes(source.address), bytes(destination.address), port(source.port), port(destination.port)]),

@@ -3,17 +3,17 @@
  * src/cli/commands/proxy.ts: checks flags and the subnet file (mistakes are
  * UsageErrors, exit 2), then runs the proxy until a signal stops it.
  */
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../base/errors.js';
 import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
-import type { RawProxyFlags } from './flags.js';
+import type { RawProxyFlags } from '../config/proxy-flags.js';
 import { createEventLog } from './log/event-log.js';
 import { createLogger } from './log/logger.js';
 import { LineRateLimiter } from './log/rate-limit.js';
-import { parseProxyOptions } from './options.js';
+import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';
 import { EXIT_START_FAILED, runProxy } from './run.js';
-import { loadSubnetFile, SubnetFileError, type SubnetList } from './subnets.js';
+import { loadSubnetFile, SubnetFileError, type SubnetList } from '../config/allowed-subnets.js';
 import { udpTargetWarnings } from './udp-target.js';
 
 /** Per kind of line, this many a second before the rest are summarised. */
@@ -50,7 +50,8 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     return EXIT_START_FAILED;
   }
   if (options.protocol === 'udp' && !options.dynamicDestination) {
-    for (const warning of await udpTargetWarnings([options.target4, options.target6])) {
+    const targets = [options.target4, options.target6].filter((target) => target !== null);
+    for (const warning of await udpTargetWarnings(targets)) {
       logger.log('warn', 'udp_target', warning);
     }
   }

@@ -1,7 +1,8 @@
 /** The data plane's configuration, built from checked options (see src/native/dataplane-types.ts). */
-import type { Cidr, DataPlaneConfig } from '../native/dataplane-types.js';
-import { formatEndpoint as format } from './endpoint.js';
-import type { ProxyOptions } from './options.js';
+import type { DataPlaneConfig } from '../native/dataplane-types.js';
+import type { Cidr } from '../base/net/cidr.js';
+import { formatEndpoint as format } from '../base/net/endpoint.js';
+import type { ProxyOptions } from '../config/proxy-options.js';
 import { plural } from './log/plural.js';
 
 export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[]): DataPlaneConfig {

@@ -4,7 +4,8 @@
  * run until close().
  */
 import { native } from '../native/addon.js';
-import type { DataPlane, DataPlaneConfig, DataPlaneEvent } from '../native/dataplane-types.js';
+import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
+import type { DataPlaneEvent } from '../base/flows.js';
 
 export function createDataPlane(config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void): DataPlane {
   return new (native().DataPlane)(config, onEvents);

@@ -6,7 +6,7 @@
  */
 import type { DataPlane } from '../native/dataplane-types.js';
 import type { Logger } from './log/logger.js';
-import type { SubnetList } from './subnets.js';
+import type { SubnetList } from '../config/allowed-subnets.js';
 import { plural } from './log/plural.js';
 
 export class SubnetReloader {

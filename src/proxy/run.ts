@@ -3,18 +3,19 @@
  * allowed subnets on SIGHUP, and on SIGTERM/SIGINT stop accepting, let open
  * connections finish up to --drain-timeout, close, and exit 0.
  */
-import type { DataPlane, DataPlaneConfig, DataPlaneEvent } from '../native/dataplane-types.js';
+import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
+import type { DataPlaneEvent } from '../base/flows.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor } from '../stats/source.js';
 import { describeConfig, toDataPlaneConfig } from './config.js';
 import { drain, lifetimeTotals } from './drain.js';
 import type { EventLog } from './log/event-log.js';
 import type { Logger } from './log/logger.js';
-import type { ProxyOptions } from './options.js';
+import type { ProxyOptions } from '../config/proxy-options.js';
 import { SubnetReloader } from './reload.js';
 import { ProxySignals, type SignalSource } from './signals.js';
 import { startFailureMessage } from './start-errors.js';
-import type { SubnetList } from './subnets.js';
+import type { SubnetList } from '../config/allowed-subnets.js';
 
 export type DataPlaneFactory = (config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void) => DataPlane;
 

@@ -7,14 +7,14 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import { parseProcNetUdp, type UdpSocket } from '../doctor/checks/udp-wildcard.js';
-import type { Endpoint } from '../native/dataplane-types.js';
-import { formatEndpoint } from './endpoint.js';
+import { parseProcNetSockets } from '../base/net/proc-net.js';
+import type { Endpoint } from '../base/net/endpoint.js';
+import { formatEndpoint } from '../base/net/endpoint.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /** One message per target that only a wildcard-bound socket serves. */
-export function wildcardTargetWarnings(targets: Endpoint[], sockets: UdpSocket[]): string[] {
+export function wildcardTargetWarnings(targets: Endpoint[], sockets: Endpoint[]): string[] {
   return targets.flatMap((target) => {
     const onPort = sockets.filter((socket) => socket.port === target.port);
     if (onPort.some((socket) => socket.address === target.address)) return [];
@@ -33,8 +33,8 @@ export function wildcardTargetWarnings(targets: Endpoint[], sockets: UdpSocket[]
 export async function udpTargetWarnings(targets: Endpoint[]): Promise<string[]> {
   const table = (path: string) => readFile(path, 'utf8').catch(() => '');
   const sockets = [
-    ...parseProcNetUdp(await table('/proc/net/udp'), 4),
-    ...parseProcNetUdp(await table('/proc/net/udp6'), 6),
+    ...parseProcNetSockets(await table('/proc/net/udp'), 4),
+    ...parseProcNetSockets(await table('/proc/net/udp6'), 6),
   ];
   return wildcardTargetWarnings(targets, sockets);
 }

@@ -8,7 +8,7 @@
  * what is still missing: the netfilter part of -mark routing is shown, never
  * applied), 2 for a usage mistake.
  */
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../base/errors.js';
 import { createContext, type RunOptions } from '../doctor/context/context.js';
 import { realSystem } from '../doctor/context/real-system.js';
 import type { SystemAccess } from '../doctor/context/system-access.js';

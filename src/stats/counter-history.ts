@@ -3,7 +3,7 @@
  * so a snapshot can say what happened recently (failures in the last minute,
  * throughput per second for the sparklines) and not just since start.
  */
-import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason } from '../native/dataplane-types.js';
+import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason } from '../base/flows.js';
 import type { RecentActivity, Throughput } from './schema.js';
 
 const HISTORY_WINDOW_SECONDS = 60;

@@ -5,7 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { FAILURE_REASONS, type DataPlaneCounters } from '../native/dataplane-types.js';
+import { FAILURE_REASONS, type DataPlaneCounters } from '../base/flows.js';
+import { parseListenAddress } from '../base/net/endpoint.js';
 import { CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
 import type { ProxySummary, StatsSource } from './source.js';
 
@@ -108,19 +109,6 @@ function connectDurationHistogram(counters: DataPlaneCounters): MetricFamily {
 
 export function renderMetrics(source: StatsSource): string {
   return renderExposition(metricFamilies(source.summary, source.counters()));
-}
-
-/** "127.0.0.1:9100", "[::1]:9100", ":9100" (every interface, as in Go). */
-export function parseListenAddress(text: string): { host: string | undefined; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new Error(
-      `--metrics-listen ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or :PORT, e.g. 127.0.0.1:9100`,
-    );
-  }
-  const host = match[1] ?? match[2];
-  return { host: host === '' ? undefined : host, port };
 }
 
 export interface MetricsServer {

@@ -4,14 +4,9 @@
  * reader that sees another `version` must refuse rather than guess.
  * Documented for users in README.md ("Live stats").
  */
-import type {
-  Cidr,
-  ConnectDurations,
-  DataPlaneCounters,
-  Endpoint,
-  FailureReason,
-  FlowState,
-} from '../native/dataplane-types.js';
+import type { ConnectDurations, DataPlaneCounters, FailureReason, FlowState } from '../base/flows.js';
+import type { Endpoint } from '../base/net/endpoint.js';
+import type { Cidr } from '../base/net/cidr.js';
 
 export const SNAPSHOT_VERSION = 1;
 

@@ -4,12 +4,7 @@
  * "recent" needs a history of the counters. One builder serves every client
  * of a proxy, so all of them see the same rates.
  */
-import {
-  FAILURE_REASONS,
-  type DataPlaneCounters,
-  type FailureReason,
-  type FlowRecord,
-} from '../native/dataplane-types.js';
+import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../base/flows.js';
 import { CounterHistory } from './counter-history.js';
 import { RateTracker } from './rate-tracker.js';
 import {

@@ -4,7 +4,8 @@
  * it was configured with. Everything here is plain data, so tests can feed
  * recorded numbers through the same path.
  */
-import type { DataPlane, DataPlaneConfig, DataPlaneCounters, FlowRecord } from '../native/dataplane-types.js';
+import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
+import type { DataPlaneCounters, FlowRecord } from '../base/flows.js';
 import type { ConfigSummary, ProxyInfo } from './schema.js';
 
 /** ProxyInfo minus what is derived at sampling time. */

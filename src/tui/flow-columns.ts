@@ -4,7 +4,7 @@
  * spare width up to what the rows need.
  */
 import type { FlowSnapshot } from '../stats/schema.js';
-import type { FlowState } from '../native/dataplane-types.js';
+import type { FlowState } from '../base/flows.js';
 import { formatAge, formatBytes, formatEndpoint, formatRate } from './format.js';
 
 export interface FlowColumn {

@@ -3,7 +3,7 @@
  * SnapshotBuilder from recorded data and a fixed clock, so they are
  * deterministic: the same frame every run.
  */
-import type { DataPlaneCounters, FlowRecord } from '../../src/native/dataplane-types.js';
+import type { DataPlaneCounters, FlowRecord } from '../../src/base/flows.js';
 import type { StatsSnapshot } from '../../src/stats/schema.js';
 import { SnapshotBuilder } from '../../src/stats/snapshot.js';
 import { recordedCounters, recordedFlow, recordedSource, zeroFailures } from './recorded-source.js';

@@ -9,7 +9,7 @@ import {
   type DataPlaneCounters,
   type FailureReason,
   type FlowRecord,
-} from '../../src/native/dataplane-types.js';
+} from '../../src/base/flows.js';
 import type { StatsSource } from '../../src/stats/source.js';
 
 export function zeroFailures(): Record<FailureReason, number> {

@@ -5,14 +5,21 @@
  */
 import type { Argv } from 'yargs';
 
-import { doctorCommand } from './doctor.js';
+import type { FlagTable } from '../../config/proxy-flags.js';
+import { DOCTOR_FLAGS, doctorCommand } from './doctor.js';
 import { proxyCommand } from './proxy.js';
-import { setupRoutingCommand } from './setup-routing.js';
+import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './setup-routing.js';
 import { topCommand } from './top.js';
 
 /** Adds each command to the parser, each with its own argument types. */
 export function withCommands(parser: Argv): Argv {
   return parser.command(proxyCommand).command(doctorCommand).command(topCommand).command(setupRoutingCommand);
 }
+
+/** The subcommands that take every flag of the proxy, with their own flags beside them. */
+export const PROXY_FLAG_SUBCOMMANDS: Readonly<Record<string, FlagTable>> = {
+  doctor: DOCTOR_FLAGS,
+  'setup-routing': SETUP_ROUTING_FLAGS,
+};
 
 export { setExitCode } from './exit-code.js';

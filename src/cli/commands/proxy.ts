@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 
-import { PROXY_FLAGS, type RawProxyFlags } from '../../proxy/flags.js';
+import { asYargsOptions, PROXY_FLAGS, type RawProxyFlags } from '../../config/proxy-flags.js';
 import { setExitCode } from './exit-code.js';
 
 const EPILOG = `Examples:
@@ -30,7 +30,7 @@ export const proxyCommand: CommandModule<object, RawProxyFlags> = {
   builder: (yargs: Argv) =>
     yargs
       .parserConfiguration({ 'parse-numbers': false })
-      .options(PROXY_FLAGS)
+      .options(asYargsOptions(PROXY_FLAGS))
       .epilog(EPILOG) as unknown as Argv<RawProxyFlags>,
   handler: async (argv) => {
     const { runProxyCommand } = await import('../../proxy/command.js');

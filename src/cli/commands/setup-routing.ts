@@ -6,21 +6,20 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 
-import { PROXY_FLAGS } from '../../proxy/flags.js';
+import { asYargsOptions, PROXY_FLAGS } from '../../config/proxy-flags.js';
 import { setExitCode } from './exit-code.js';
 
-const options = {
-  ...PROXY_FLAGS,
-  // Go's -4/-6, which the default command renames before yargs sees them (cli/go-flags.ts).
-  target4: { ...PROXY_FLAGS.target4, alias: '4' },
-  target6: { ...PROXY_FLAGS.target6, alias: '6' },
+const GROUP = 'setup-routing:';
+
+/** setup-routing's own flags, beside the proxy's. */
+export const SETUP_ROUTING_FLAGS = {
   table: {
     type: 'string',
     requiresArg: true,
     describe: 'routing table for rules this adds (default: 123, else the first free one from 100)',
-    group: 'setup-routing:',
+    group: GROUP,
   },
-  'dry-run': { type: 'boolean', describe: 'print the commands it would run, change nothing', group: 'setup-routing:' },
+  'dry-run': { type: 'boolean', describe: 'print the commands it would run, change nothing', group: GROUP },
 } as const;
 
 export const setupRoutingCommand: CommandModule = {
@@ -28,9 +27,8 @@ export const setupRoutingCommand: CommandModule = {
   describe: 'Add the ip rules and routes the proxy with these flags needs (idempotent; for ExecStartPre)',
   builder: (yargs: Argv) =>
     yargs
-      // -mark, -allowed-subnets: Go's single-dash words are long options here too.
-      .parserConfiguration({ 'short-option-groups': false, 'parse-numbers': false })
-      .options(options)
+      .parserConfiguration({ 'parse-numbers': false })
+      .options({ ...asYargsOptions(PROXY_FLAGS), ...SETUP_ROUTING_FLAGS })
       .example(
         '$0 setup-routing -4 127.0.0.1:80 -6 [::1]:80',
         'loopback routing for these targets (table 123 when free)',

@@ -1,7 +1,7 @@
 /** `mmproxy top`: the live view of a running proxy's flows. */
 import type { Argv, CommandModule } from 'yargs';
 
-import { UsageError } from '../usage-error.js';
+import { UsageError } from '../../base/errors.js';
 import { setExitCode } from './exit-code.js';
 
 const MIN_INTERVAL_SECONDS = 0.1;

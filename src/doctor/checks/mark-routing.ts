@@ -11,8 +11,8 @@
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
-import type { HostPort } from '../options/proxy-setup.js';
-import { isLoopbackAddress } from '../routing/address-math.js';
+import type { Endpoint } from '../../base/net/endpoint.js';
+import { isLoopback, requireIp } from '../../base/net/ip.js';
 import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import {
@@ -70,7 +70,7 @@ interface Part {
 }
 
 /** The fwmark rule and its table, and the kernel's verdict for a marked reply. */
-async function routingParts(ctx: DoctorContext, target: HostPort, local: boolean, evidence: string[]): Promise<Part[]> {
+async function routingParts(ctx: DoctorContext, target: Endpoint, local: boolean, evidence: string[]): Promise<Part[]> {
   const { family, address } = target;
   const mark = ctx.setup.mark;
   const ip = family === 6 ? ['ip', '-6'] : ['ip'];
@@ -110,7 +110,7 @@ async function routingParts(ctx: DoctorContext, target: HostPort, local: boolean
 /** CONNMARK save (and, for a remote target, the clear after it) in OUTPUT; restore where replies pass. */
 async function netfilterParts(
   ctx: DoctorContext,
-  target: HostPort,
+  target: Endpoint,
   local: boolean,
   evidence: string[],
 ): Promise<Part[]> {
@@ -155,9 +155,9 @@ async function netfilterParts(
 }
 
 /** route_localnet, needed only for a 127.0.0.0/8 target: its reply is routed once unmarked. */
-async function localnetParts(ctx: DoctorContext, target: HostPort, evidence: string[]): Promise<Part[]> {
+async function localnetParts(ctx: DoctorContext, target: Endpoint, evidence: string[]): Promise<Part[]> {
   const { family, address } = target;
-  if (family !== 4 || !isLoopbackAddress(address)) return [];
+  if (family !== 4 || !isLoopback(requireIp(address))) return [];
   const device = (await egressInterface(ctx, family)) ?? 'all';
   const all = Number(await ctx.sysctl('net.ipv4.conf.all.route_localnet'));
   const onDevice = Number(await ctx.sysctl(`net.ipv4.conf.${device}.route_localnet`));
@@ -172,7 +172,7 @@ async function localnetParts(ctx: DoctorContext, target: HostPort, evidence: str
   ];
 }
 
-async function diagnose(ctx: DoctorContext, target: HostPort, evidence: string[]): Promise<Part[]> {
+async function diagnose(ctx: DoctorContext, target: Endpoint, evidence: string[]): Promise<Part[]> {
   const local = await targetIsLocal(ctx, target.family, target.address);
   return [
     ...(await routingParts(ctx, target, local, evidence)),
@@ -187,7 +187,7 @@ export const markRouting: Check = {
   groups: ['mark', 'routing'],
   async run(ctx): Promise<CheckResult> {
     const mark = ctx.setup.mark;
-    const targets = [ctx.setup.target4, ctx.setup.target6].filter((target): target is HostPort => target !== null);
+    const targets = [ctx.setup.target4, ctx.setup.target6].filter((target): target is Endpoint => target !== null);
     if (mark === 0) {
       const remote: string[] = [];
       for (const target of targets)

@@ -3,7 +3,7 @@
  * libpcap on every interface that is up, told as what the kernel did. The
  * ACK that completes the handshake is the proof the reply made it back.
  */
-import { formatHostPort, type HostPort } from '../options/proxy-setup.js';
+import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { tellPacketStory } from '../capture/packet-story.js';
 import { CAPTURE_CLIENT } from '../routing/probe-addresses.js';
 import { targetIsLocal } from '../routing/reply-route.js';
@@ -32,7 +32,7 @@ export const packetCapture: Check = {
     if (!ctx.options.capture) return { status: 'skip', summary: 'not requested (add --capture)', evidence: [] };
     if (ctx.setup.protocol === 'udp')
       return { status: 'skip', summary: 'captures the TCP handshake only', evidence: [] };
-    const chosen: HostPort | null = ctx.setup.target4 ?? ctx.setup.target6;
+    const chosen: Endpoint | null = ctx.setup.target4 ?? ctx.setup.target6;
     if (!chosen) return { status: 'skip', summary: 'no target', evidence: [] };
     const client = CAPTURE_CLIENT[chosen.family];
     const links = await ctx.ip.links();
@@ -50,7 +50,7 @@ export const packetCapture: Check = {
     if (!capture.ok) return { status: 'skip', summary: `no packet evidence: ${capture.reason}`, evidence: [] };
     const story = tellPacketStory(capture.packets, client, chosen.address);
     const evidence = [
-      `spoofed handshake ${client} → ${formatHostPort(chosen)}, captured on ${interfaces.join(', ')}`,
+      `spoofed handshake ${client} → ${formatEndpoint(chosen)}, captured on ${interfaces.join(', ')}`,
       ...story.lines,
     ];
     if (story.completed)

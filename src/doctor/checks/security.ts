@@ -2,8 +2,8 @@
  * A PROXY header is trusted blindly: whoever can reach the listener can claim
  * to be any client. Listening beyond loopback needs -allowed-subnets.
  */
-import { formatHostPort } from '../options/proxy-setup.js';
-import { isLoopbackAddress } from '../routing/address-math.js';
+import { formatEndpoint } from '../../base/net/endpoint.js';
+import { isLoopback, requireIp } from '../../base/net/ip.js';
 import type { Check, CheckResult } from '../types.js';
 
 /** Judges the allowed subnets, wherever they were read from (`from` names it). */
@@ -28,7 +28,7 @@ export const security: Check = {
   groups: ['security'],
   async run(ctx): Promise<CheckResult> {
     const listen = ctx.setup.listen;
-    const name = formatHostPort(listen);
+    const name = formatEndpoint(listen);
     const file = ctx.setup.allowedSubnetsFile;
     if (file !== null) {
       const text = await ctx.system.readFile(file);
@@ -51,7 +51,7 @@ export const security: Check = {
     }
     if (ctx.setup.allowedSubnets)
       return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);
-    if (isLoopbackAddress(listen.address))
+    if (isLoopback(requireIp(listen.address)))
       return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
     return {
       status: 'warn',

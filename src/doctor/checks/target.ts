@@ -6,7 +6,7 @@
  */
 import type { ConnectProbeResult } from '../../native/native-types.js';
 import type { DoctorContext } from '../context/context.js';
-import { formatHostPort, type HostPort } from '../options/proxy-setup.js';
+import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import type { Check, CheckResult, CheckStatus } from '../types.js';
 
@@ -51,7 +51,7 @@ function judge(target: string, plain: ConnectProbeResult, spoofed: ConnectProbeR
   };
 }
 
-async function probeTarget(ctx: DoctorContext, target: HostPort): Promise<{ verdict: Verdict; evidence: string[] }> {
+async function probeTarget(ctx: DoctorContext, target: Endpoint): Promise<{ verdict: Verdict; evidence: string[] }> {
   const timeoutMs = ctx.options.probeTimeoutMs;
   const endpoint = { address: target.address, port: target.port };
   const plain = await ctx.system.probeConnect({
@@ -69,7 +69,7 @@ async function probeTarget(ctx: DoctorContext, target: HostPort): Promise<{ verd
     mark: ctx.setup.mark,
     timeoutMs,
   });
-  const name = formatHostPort(target);
+  const name = formatEndpoint(target);
   return {
     verdict: judge(name, plain, spoofed),
     evidence: [
@@ -88,7 +88,7 @@ export const target: Check = {
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol === 'udp')
       return { status: 'skip', summary: 'UDP target: no connection to probe (see udp-wildcard)', evidence: [] };
-    const targets = [ctx.setup.target4, ctx.setup.target6].filter((entry): entry is HostPort => entry !== null);
+    const targets = [ctx.setup.target4, ctx.setup.target6].filter((entry): entry is Endpoint => entry !== null);
     const results = await Promise.all(targets.map((entry) => probeTarget(ctx, entry)));
     const worst = results.reduce<Verdict | null>(
       (acc, { verdict }) => (!acc || RANK[verdict.status] > RANK[acc.status] ? verdict : acc),

@@ -6,10 +6,9 @@
 import { requestSnapshot } from '../../stats/client.js';
 import { StatsClientError } from '../../stats/client-errors.js';
 import { findProxySocket } from '../../stats/discover.js';
-import type { Endpoint } from '../../native/dataplane-types.js';
 import type { StatsSnapshot } from '../../stats/schema.js';
-import { UsageError } from '../../cli/usage-error.js';
-import { expectedConnectionsFor, type HostPort, type ProxySetup } from './proxy-setup.js';
+import { UsageError } from '../../base/errors.js';
+import { expectedConnectionsFor, type ProxySetup } from './proxy-setup.js';
 
 /** What the running proxy has seen, for the checks to cite next to their findings. */
 export interface RunningProxy {
@@ -19,18 +18,14 @@ export interface RunningProxy {
   connectTimeouts: number;
 }
 
-function hostPort(endpoint: Endpoint | null): HostPort | null {
-  return endpoint ? { family: endpoint.family, address: endpoint.address, port: endpoint.port } : null;
-}
-
 /** The setup `mmproxy doctor` would get from the flags the running proxy was started with. */
 export function proxySetupFromSnapshot(snapshot: StatsSnapshot, expectedConnections?: number): ProxySetup {
   const { proxy } = snapshot;
   const { config } = proxy;
   return {
-    listen: hostPort(proxy.listen)!,
-    target4: hostPort(proxy.targets.ipv4),
-    target6: hostPort(proxy.targets.ipv6),
+    listen: proxy.listen,
+    target4: proxy.targets.ipv4,
+    target6: proxy.targets.ipv6,
     protocol: proxy.protocol,
     mark: config.mark,
     // The proxy reports the subnets it loaded, not the file they came from.

@@ -6,9 +6,9 @@
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRoute, IpRule } from '../context/ip-types.js';
-import type { HostPort } from '../options/proxy-setup.js';
+import type { Endpoint } from '../../base/net/endpoint.js';
 import type { CheckResult } from '../types.js';
-import { hostPrefixLength } from './address-math.js';
+import { addressBits } from '../../base/net/ip.js';
 import { deliveredLocally, describeReplyRoute, replyRouteQuery, targetIsLocal } from './reply-route.js';
 import {
   formatRoute,
@@ -66,7 +66,7 @@ function findMissingPart(
   allRulesAndRoutes: { rules: IpRule[]; routes: IpRoute[] },
   requestedTable: string | undefined,
 ): Finding {
-  const hostLength = hostPrefixLength(family);
+  const hostLength = addressBits(family);
   const main = mainPriority(rules);
   const candidates = loopbackRules(rules);
   const covering = candidates.filter((rule) => ruleCoversSource(rule, target, hostLength));
@@ -139,7 +139,7 @@ function findMissingPart(
   };
 }
 
-export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Promise<CheckResult> {
+export async function diagnoseLoopback(ctx: DoctorContext, target: Endpoint): Promise<CheckResult> {
   const { family, address } = target;
   if (!(await targetIsLocal(ctx, family, address))) {
     return {
@@ -157,9 +157,7 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: HostPort): Pr
   ]);
   const verdict = describeReplyRoute(answer, address);
   if (deliveredLocally(answer)) {
-    const rule = loopbackRules(rules).find((candidate) =>
-      ruleCoversSource(candidate, address, hostPrefixLength(family)),
-    );
+    const rule = loopbackRules(rules).find((candidate) => ruleCoversSource(candidate, address, addressBits(family)));
     return {
       status: 'ok',
       summary: `replies from ${address} to spoofed clients are routed back over lo`,

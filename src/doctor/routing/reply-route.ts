@@ -10,7 +10,7 @@
 import type { DoctorContext } from '../context/context.js';
 import type { Family, RouteQuery } from '../context/ip-reader.js';
 import type { RouteAnswer } from '../context/ip-types.js';
-import { isLoopbackAddress } from './address-math.js';
+import { isLoopback, requireIp } from '../../base/net/ip.js';
 import { PROBE_CLIENT } from './probe-addresses.js';
 import { formatRoute } from './tables.js';
 
@@ -42,7 +42,7 @@ export function deliveredLocally(answer: RouteAnswer): boolean {
 /** One line saying what the kernel would do with the SYN-ACK, and what that means. */
 export function describeReplyRoute(answer: RouteAnswer, target: string): string {
   if (!answer.ok) {
-    const meaning = isLoopbackAddress(target)
+    const meaning = isLoopback(requireIp(target))
       ? 'the kernel will not send a packet with a loopback source out of a non-loopback interface, so the SYN-ACK is never sent'
       : 'the SYN-ACK cannot be routed at all';
     return `\`${answer.command}\` → ${answer.error}: ${meaning}`;

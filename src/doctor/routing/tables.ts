@@ -1,6 +1,7 @@
 /** Reading routing tables and rules as data, and choosing free numbers for fixes. */
 import type { IpRoute, IpRule } from '../context/ip-types.js';
-import { prefixContains } from './address-math.js';
+import { parseCidr, prefixContains } from '../../base/net/cidr.js';
+import { requireIp } from '../../base/net/ip.js';
 
 /** The rule `main` normally sits at; a loopback rule must come before it. */
 export const DEFAULT_MAIN_PRIORITY = 32766;
@@ -39,7 +40,7 @@ export function isPlainLookup(rule: IpRule): boolean {
 /** True when the rule's source selector matches `address`. */
 export function ruleCoversSource(rule: IpRule, address: string, hostLength: number): boolean {
   if (rule.src === undefined || rule.src === 'all') return true;
-  return prefixContains(rule.src, rule.srclen ?? hostLength, address);
+  return prefixContains(parseCidr(`${rule.src}/${rule.srclen ?? hostLength}`), requireIp(address));
 }
 
 /** True when the rule can match locally generated packets (whose iif is lo). */

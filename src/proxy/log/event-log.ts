@@ -6,9 +6,10 @@
  *   -v 0: errors and warnings; -v 1: + info (each failed connection);
  *   -v 2: + debug (every connection's life).
  */
-import type { DataPlaneEvent, Endpoint } from '../../native/dataplane-types.js';
-import { formatEndpoint } from '../endpoint.js';
-import type { Verbosity } from '../options.js';
+import type { DataPlaneEvent } from '../../base/flows.js';
+import type { Endpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint } from '../../base/net/endpoint.js';
+import type { Verbosity } from '../../config/proxy-options.js';
 import type { Logger } from './logger.js';
 import type { LineRateLimiter } from './rate-limit.js';
 import type { LogLevel, LogValue } from './record.js';

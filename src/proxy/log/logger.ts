@@ -1,5 +1,5 @@
 /** Writes formatted log lines to a sink (stderr in the proxy, an array in tests). */
-import type { LogFormat } from '../options.js';
+import type { LogFormat } from '../../config/proxy-options.js';
 import { formatJson, formatText } from './format.js';
 import type { LogLevel, LogRecord, LogValue } from './record.js';
 

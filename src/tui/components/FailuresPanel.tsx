@@ -1,7 +1,7 @@
 /** Failures by reason, busiest first, with what each means and the loopback-routing hint. */
 import { Box, Text } from 'ink';
 
-import { FAILURE_REASONS, type FailureReason } from '../../native/dataplane-types.js';
+import { FAILURE_REASONS, type FailureReason } from '../../base/flows.js';
 import type { CountersSnapshot, RecentActivity } from '../../stats/schema.js';
 import { FAILURE_MEANINGS, LOOPBACK_HINT, loopbackRoutingSuspected } from '../failure-meanings.js';
 import { fit } from '../format.js';

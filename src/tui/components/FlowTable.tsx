@@ -1,7 +1,7 @@
 /** The live flows, one per line, in the columns that fit. */
 import { Box, Text } from 'ink';
 
-import type { FlowState } from '../../native/dataplane-types.js';
+import type { FlowState } from '../../base/flows.js';
 import type { FlowSnapshot } from '../../stats/schema.js';
 import { COLUMN_GAP, type FlowColumn } from '../flow-columns.js';
 import { fit, fitMiddle } from '../format.js';

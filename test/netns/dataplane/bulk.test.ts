@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 
-import type { RelayMode } from '../../../src/native/dataplane-types.js';
+import type { RelayMode } from '../../../src/base/flows.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './harness/driver.js';
 import { v2 } from './harness/headers.js';
 import { runClient, StreamService } from './harness/peers.js';

@@ -14,7 +14,18 @@ import assert from 'node:assert/strict';
 
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './harness/driver.js';
 import { StreamService } from './harness/peers.js';
-import { assertNoLeaks, exchange, HAPROXY, type Haproxy, type Host, Lab, payload, sha256, startHaproxy, tcpProxyConfig } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  exchange,
+  HAPROXY,
+  type Haproxy,
+  type Host,
+  Lab,
+  payload,
+  sha256,
+  startHaproxy,
+  tcpProxyConfig,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
 
 describe('data plane behind HAProxy', function () {

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 
-import type { DataPlaneCounters } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneCounters } from '../../../src/base/flows.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './harness/driver.js';
 import { MALFORMED, v1, v1Unknown, v2, v2Local, v2WithNoop } from './harness/headers.js';
 import { runClient, startClient, StreamService } from './harness/peers.js';

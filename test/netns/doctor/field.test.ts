@@ -17,7 +17,16 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { assertNoLeaks, exchange, type Haproxy, type Host, Lab, startHaproxy, startPeerService, tcpProxyConfig } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  exchange,
+  type Haproxy,
+  type Host,
+  Lab,
+  startHaproxy,
+  startPeerService,
+  tcpProxyConfig,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 import { MMPROXY_BIN, REPO_ROOT, runDoctor, runDoctorJson } from './helpers/run-doctor.js';
 import { buildTopology } from './helpers/scenarios.js';

@@ -21,7 +21,15 @@ import { eventually } from '../dataplane/harness/driver.js';
 import { v2 } from '../dataplane/harness/headers.js';
 import { runClient, startClient } from '../dataplane/harness/peers.js';
 import { parsePeerReply, proxied, sendDatagrams } from '../dataplane/harness/udp.js';
-import { assertNoLeaks, type Host, type HostProcess, Lab, payload, sha256, startPeerService } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  type Host,
+  type HostProcess,
+  Lab,
+  payload,
+  sha256,
+  startPeerService,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 import { startMmproxy, stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';

@@ -23,7 +23,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { DataPlaneConfig, Endpoint } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneConfig } from '../../../src/native/dataplane-types.js';
+import type { Endpoint } from '../../../src/base/net/endpoint.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane/harness/driver.js';
 import { v2 } from '../dataplane/harness/headers.js';
 import { runClient, startClient, StreamService } from '../dataplane/harness/peers.js';

@@ -8,7 +8,18 @@
  *                                                                   └─────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, exchange, HAPROXY, Host, Lab, payload, sha256, startHaproxy, startPeerService, tcpProxyConfig } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  exchange,
+  HAPROXY,
+  Host,
+  Lab,
+  payload,
+  sha256,
+  startHaproxy,
+  startPeerService,
+  tcpProxyConfig,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
 
 const LB_PORT = 8080;

@@ -8,7 +8,16 @@
  *   └──────────────────────────────┘        └──────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { assertNoLeaks, exchange, Host, Lab, type Link, payload, sha256, startPeerService } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  exchange,
+  Host,
+  Lab,
+  type Link,
+  payload,
+  sha256,
+  startPeerService,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 
 const PORT = 7000;

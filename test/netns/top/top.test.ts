@@ -23,7 +23,17 @@ import { fileURLToPath } from 'node:url';
 import { requestSnapshot } from '../../../src/stats/client.js';
 import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';
 import { waitFor } from '../../support/wait-for.js';
-import { assertNoLeaks, exchange, type Host, type HostProcess, Lab, HAPROXY, startHaproxy, startPeerService, tcpProxyConfig } from '../../../lab/index.js';
+import {
+  assertNoLeaks,
+  exchange,
+  type Host,
+  type HostProcess,
+  Lab,
+  HAPROXY,
+  startHaproxy,
+  startPeerService,
+  tcpProxyConfig,
+} from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
 import { shownFlows } from './helpers/once-frame.js';
 

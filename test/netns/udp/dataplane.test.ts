@@ -14,7 +14,8 @@
  */
 import assert from 'node:assert/strict';
 
-import type { DataPlaneConfig, FlowRecord } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneConfig } from '../../../src/native/dataplane-types.js';
+import type { FlowRecord } from '../../../src/base/flows.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from '../dataplane/harness/driver.js';
 import { type Client, parsePeerReply, proxied, sendDatagrams, v1Datagram } from '../dataplane/harness/udp.js';
 import { assertNoLeaks, type Host, Lab, startPeerService } from '../../../lab/index.js';

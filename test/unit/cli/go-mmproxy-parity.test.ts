@@ -5,8 +5,8 @@
 import { strictEqual, ok } from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { PROXY_FLAGS } from '../../../src/proxy/flags.js';
-import { parseFlags } from '../proxy/parse-flags.js';
+import { PROXY_FLAGS } from '../../../src/config/proxy-flags.js';
+import { parseFlags } from '../config/parse-flags.js';
 
 /** go-mmproxy's flag name → ours. */
 const OUR_NAME: Record<string, keyof typeof PROXY_FLAGS> = {
@@ -83,7 +83,7 @@ describe('parity with the installed go-mmproxy', function () {
       './path-prefixes.txt',
     ]);
     strictEqual(options.listen.port, 25577);
-    strictEqual(options.target6.address, '::1');
+    strictEqual(options.target6?.address, '::1');
     strictEqual(options.allowedSubnetsFile, './path-prefixes.txt');
   });
 });

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 
-import type { DataPlaneConfig, DataPlaneEvent } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneConfig } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneEvent } from '../../../src/base/flows.js';
 import { NativeError } from '../../../src/native/errors.js';
 import { createDataPlane } from '../../../src/proxy/dataplane.js';
 

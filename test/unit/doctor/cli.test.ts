@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { main } from '../../../src/cli/main.js';
-import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js';
 import { selectChecks } from '../../../src/doctor/registry.js';
-import { FIELD_LOG, parseDoctorArgs, replayDoctor } from './replay.js';
+import { FIELD_LOG, parseDoctorArgs, replayDoctor, setupFromArgs } from './replay.js';
 
 async function captureStdio<T>(body: () => Promise<T>): Promise<{ result: T; stdout: string; stderr: string }> {
   const writes = { stdout: '', stderr: '' };
@@ -28,7 +27,7 @@ async function captureStdio<T>(body: () => Promise<T>): Promise<{ result: T; std
 
 describe('mmproxy doctor command line', function () {
   it("reads go-mmproxy's single-dash flags like the double-dash ones", async function () {
-    const single = proxySetupFromFlags(
+    const single = setupFromArgs(
       await parseDoctorArgs([
         '-l',
         '0.0.0.0:80',
@@ -44,7 +43,7 @@ describe('mmproxy doctor command line', function () {
         'udp',
       ]),
     );
-    const double = proxySetupFromFlags(
+    const double = setupFromArgs(
       await parseDoctorArgs([
         '--l',
         '0.0.0.0:80',
@@ -69,7 +68,7 @@ describe('mmproxy doctor command line', function () {
   });
 
   it('accepts a whole pasted go-mmproxy or mmproxy command line', async function () {
-    const go = proxySetupFromFlags(
+    const go = setupFromArgs(
       await parseDoctorArgs([
         '-l',
         '0.0.0.0:8443',
@@ -93,7 +92,7 @@ describe('mmproxy doctor command line', function () {
       ]),
     );
     assert.equal(go.allowedSubnetsFile, '/x');
-    const ours = proxySetupFromFlags(
+    const ours = setupFromArgs(
       await parseDoctorArgs([
         '--listen',
         '0.0.0.0:8443',
@@ -118,7 +117,7 @@ describe('mmproxy doctor command line', function () {
   });
 
   it('uses go-mmproxy\'s defaults, and "none" drops a family', async function () {
-    const setup = proxySetupFromFlags(await parseDoctorArgs(['-6', 'none']));
+    const setup = setupFromArgs(await parseDoctorArgs(['-6', 'none']));
     assert.equal(setup.listen.address, '0.0.0.0');
     assert.equal(setup.listen.port, 8443);
     assert.deepEqual(setup.target4, { family: 4, address: '127.0.0.1', port: 443 });
@@ -126,10 +125,12 @@ describe('mmproxy doctor command line', function () {
   });
 
   for (const [args, message] of [
-    [['doctor', '-4', '127.0.0.1'], /-4 "127.0.0.1": expected ADDRESS:PORT/],
-    [['doctor', '-6', '::1:80'], /write IPv6 addresses in brackets/],
-    [['doctor', '-p', 'sctp'], /-p "sctp": expected tcp or udp/],
-    [['doctor', '--connect-timeout', 'soon'], /--connect-timeout "soon": expected a duration such as 5s or 500ms/],
+    // The proxy's own messages: the doctor parses flags with the proxy's parser.
+    [['doctor', '-4', '127.0.0.1'], /-4: "127.0.0.1" has no port; write address:port/],
+    [['doctor', '-6', '::1:80'], /-6: "::1:80": put an IPv6 address in brackets, e.g. \[::1\]:80/],
+    [['doctor', '-p', 'sctp'], /-p: "sctp" must be one of tcp, udp/],
+    [['doctor', '--connect-timeout', 'soon'], /--connect-timeout: "soon" must be a duration like 5, 2.5s, 500ms or 1m/],
+    [['doctor', '-4', 'none', '-6', 'none'], /there is nowhere to forward to/],
     [['doctor', 'no-such-check'], /unknown check no-such-check; see 'mmproxy doctor --list-checks'/],
     [['doctor', '--no-such-flag'], /Unknown argument/],
   ] as const) {

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 
 import { main } from '../../../src/cli/main.js';
 import { readRunningProxy } from '../../../src/doctor/options/from-running.js';
-import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js';
 import { startStatsServer, type StatsServer } from '../../../src/stats/server.js';
 import { recordedSource, type RecordedSource } from '../../support/recorded-source.js';
-import { parseDoctorArgs, replayJson } from './replay.js';
+import { parseDoctorArgs, replayJson, setupFromArgs } from './replay.js';
 
 async function captureStderr(body: () => Promise<number>): Promise<{ code: number; stderr: string }> {
   let stderr = '';
@@ -77,7 +76,7 @@ describe('mmproxy doctor --from-running', function () {
       '300',
       '--dynamic-destination',
     ];
-    assert.deepEqual(setup, proxySetupFromFlags(await parseDoctorArgs(flags)));
+    assert.deepEqual(setup, setupFromArgs(await parseDoctorArgs(flags)));
     assert.deepEqual(running, { pid: 4242, socket: path, connectTimeouts: 0 });
   });
 
@@ -87,10 +86,7 @@ describe('mmproxy doctor --from-running', function () {
       Object.assign(summary.config, { mark: 0, connectTimeoutMs: 5000, maxConnections: 0 });
     });
     const { setup } = await readRunningProxy(path);
-    assert.deepEqual(
-      setup,
-      proxySetupFromFlags(await parseDoctorArgs(['-p', 'udp', '-4', '127.0.0.1:8080', '-6', 'none'])),
-    );
+    assert.deepEqual(setup, setupFromArgs(await parseDoctorArgs(['-p', 'udp', '-4', '127.0.0.1:8080', '-6', 'none'])));
   });
 
   it('carries the loaded allowed subnets, which the security check judges', async function () {

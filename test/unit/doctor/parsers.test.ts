@@ -5,8 +5,6 @@ import { decodeTcpFrame } from '../../../src/doctor/capture/pcap-capture.js';
 import { sysctlPath } from '../../../src/doctor/context/context.js';
 import { parseOpenFileLimit } from '../../../src/doctor/checks/file-limit.js';
 import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
-import { parseProcNetUdp } from '../../../src/doctor/checks/udp-wildcard.js';
-import { prefixContains } from '../../../src/doctor/routing/address-math.js';
 import { connmarkFromIptables } from '../../../src/doctor/routing/connmark.js';
 import { freeTable, tableForNewRouting } from '../../../src/doctor/routing/tables.js';
 import { recordKey } from '../../../src/doctor/context/system-access.js';
@@ -84,18 +82,6 @@ describe('doctor readers', function () {
     });
   });
 
-  it('reads /proc/net/udp and udp6 addresses', function () {
-    const v4 =
-      '  sl  local_address rem_address   st\n   0: 00000000:14E9 00000000:0000 07\n   1: 0100007F:0035 00000000:0000 07\n';
-    assert.deepEqual(parseProcNetUdp(v4, 4), [
-      { family: 4, address: '0.0.0.0', port: 5353 },
-      { family: 4, address: '127.0.0.1', port: 53 },
-    ]);
-    const v6 =
-      '  sl  local_address                         rem_address\n   0: 00000000000000000000000001000000:14E9 00000000000000000000000000000000:0000 07\n';
-    assert.deepEqual(parseProcNetUdp(v6, 6), [{ family: 6, address: '::1', port: 5353 }]);
-  });
-
   it('reads CONNMARK save/restore and the mark clear from iptables-save, by mark', function () {
     const save = [
       '*mangle',
@@ -146,13 +132,6 @@ describe('doctor readers', function () {
   it('maps sysctl names to /proc/sys paths, keeping dots in interface names', function () {
     assert.equal(sysctlPath('net.ipv4.conf.eth0.100.rp_filter'), '/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
     assert.equal(sysctlPath('net.core.somaxconn'), '/proc/sys/net/core/somaxconn');
-  });
-
-  it('does prefix arithmetic for both families', function () {
-    assert.ok(prefixContains('127.0.0.1', 8, '127.0.0.2'));
-    assert.ok(!prefixContains('127.0.0.1', 32, '127.0.0.2'));
-    assert.ok(prefixContains('2001:db8::', 32, '2001:db8:ffff::1'));
-    assert.ok(!prefixContains('::1', 128, '::2'));
   });
 
   it('decodes an IPv6 SYN-ACK frame', function () {

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { renderHuman } from '../../../src/doctor/render/human.js';
 import { renderJson } from '../../../src/doctor/render/json.js';
-import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js';
 import type { CheckReport } from '../../../src/doctor/types.js';
+import { setupFromArgs } from './replay.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../test/unit/doctor/golden/', import.meta.url));
 
@@ -120,7 +120,7 @@ describe('doctor report rendering', function () {
   });
 
   it('JSON carries the same content and the root cause', function () {
-    const document = JSON.parse(renderJson(REPORTS, proxySetupFromFlags({}), 1)) as {
+    const document = JSON.parse(renderJson(REPORTS, setupFromArgs({}), 1)) as {
       rootCause: { id: string; summary: string; explains: string[]; conclusion: string | null };
       checks: { id: string; status: string; remediation: { commands: string[]; appliedByFix: boolean } | null }[];
       exitCode: number;

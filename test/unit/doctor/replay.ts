@@ -8,6 +8,9 @@ import { doctorCommand } from '../../../src/cli/commands/doctor.js';
 import { replaySystem } from '../../../src/doctor/context/replay-system.js';
 import type { Recording } from '../../../src/doctor/context/recording-system.js';
 import { runDoctor, type DoctorArgs } from '../../../src/doctor/doctor.js';
+import { normaliseArgs } from '../../../src/cli/main.js';
+import { parseProxyOptions } from '../../../src/config/proxy-options.js';
+import { setupFromOptions, type ProxySetup } from '../../../src/doctor/options/proxy-setup.js';
 
 /** Fixtures stay in the source tree; this file runs from dist/test/unit/doctor/. */
 export const FIXTURES = fileURLToPath(new URL('../../../../test/unit/doctor/fixtures/', import.meta.url));
@@ -19,12 +22,17 @@ export function loadFixture(name: string): Recording {
 
 /** The doctor command's own parser (positionals included), with a handler that only parses. */
 export async function parseDoctorArgs(args: string[]): Promise<DoctorArgs> {
-  const parsed = await yargs(['doctor', ...args])
+  const parsed = await yargs(normaliseArgs(['doctor', ...args]))
     .exitProcess(false)
     .strict()
     .command({ ...doctorCommand, handler: () => undefined })
     .parseAsync();
   return parsed as unknown as DoctorArgs;
+}
+
+/** The setup the doctor examines for these (already parsed) arguments, as runDoctor builds it. */
+export function setupFromArgs(args: DoctorArgs): ProxySetup {
+  return setupFromOptions(parseProxyOptions(args), args['expected-connections']);
 }
 
 export interface JsonReport {

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 
 import { createContext } from '../../../src/doctor/context/context.js';
 import { replaySystem } from '../../../src/doctor/context/replay-system.js';
-import { proxySetupFromFlags } from '../../../src/doctor/options/proxy-setup.js';
 import { exitCodeFor, runChecks } from '../../../src/doctor/runner.js';
 import type { Check, CheckResult } from '../../../src/doctor/types.js';
+import { setupFromArgs } from './replay.js';
 
 const context = () =>
-  createContext(proxySetupFromFlags({}), { capture: false, haproxyLog: null, probeTimeoutMs: 500 }, replaySystem({}));
+  createContext(setupFromArgs({}), { capture: false, haproxyLog: null, probeTimeoutMs: 500 }, replaySystem({}));
 
 function check(id: string, run: () => Promise<CheckResult>): Check {
   return { id, title: id, groups: ['target'], run };

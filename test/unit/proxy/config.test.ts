@@ -2,7 +2,7 @@ import { deepStrictEqual, match, strictEqual } from 'node:assert/strict';
 
 import { describeConfig, toDataPlaneConfig } from '../../../src/proxy/config.js';
 import { startFailureMessage } from '../../../src/proxy/start-errors.js';
-import { parseFlags } from './parse-flags.js';
+import { parseFlags } from '../config/parse-flags.js';
 
 describe('data plane config from the options', () => {
   it('carries every option across the contract', () => {

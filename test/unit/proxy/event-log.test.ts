@@ -1,10 +1,10 @@
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 
-import type { DataPlaneEvent } from '../../../src/native/dataplane-types.js';
+import type { DataPlaneEvent } from '../../../src/base/flows.js';
 import { createEventLog, type EventLog } from '../../../src/proxy/log/event-log.js';
 import { createLogger } from '../../../src/proxy/log/logger.js';
 import { LineRateLimiter } from '../../../src/proxy/log/rate-limit.js';
-import type { Verbosity } from '../../../src/proxy/options.js';
+import type { Verbosity } from '../../../src/config/proxy-options.js';
 
 interface Line {
   level: string;

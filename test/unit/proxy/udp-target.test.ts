@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import type { UdpSocket } from '../../../src/doctor/checks/udp-wildcard.js';
+import type { Endpoint } from '../../../src/base/net/endpoint.js';
 import { wildcardTargetWarnings } from '../../../src/proxy/udp-target.js';
 
 const target4 = { family: 4 as const, address: '127.0.0.1', port: 53 };
@@ -8,7 +8,7 @@ const target6 = { family: 6 as const, address: '::1', port: 53 };
 
 describe('UDP target warning at start-up', () => {
   it('says nothing when the target address itself is bound, even beside a wildcard socket', () => {
-    const sockets: UdpSocket[] = [
+    const sockets: Endpoint[] = [
       { family: 4, address: '127.0.0.1', port: 53 },
       { family: 4, address: '0.0.0.0', port: 53 },
       { family: 6, address: '::1', port: 53 },

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 
-import {
-  parseListenAddress,
-  renderMetrics,
-  startMetricsServer,
-  type MetricsServer,
-} from '../../../src/stats/metrics.js';
+import { renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
 import { escapeLabelValue, histogramSamples, renderExposition } from '../../../src/stats/prometheus.js';
 import { parseExposition, sampleValue, type ParsedFamily } from '../../support/prometheus-parser.js';
 import {
@@ -154,16 +149,6 @@ describe('Prometheus metrics', () => {
         ]),
       /invalid Prometheus label name/,
     );
-  });
-
-  it('parses listen addresses the way go-mmproxy users write them', () => {
-    assert.deepEqual(parseListenAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
-    assert.deepEqual(parseListenAddress('[::1]:9100'), { host: '::1', port: 9100 });
-    assert.deepEqual(parseListenAddress(':9100'), { host: undefined, port: 9100 });
-    assert.deepEqual(parseListenAddress('localhost:0'), { host: 'localhost', port: 0 });
-    for (const bad of ['9100', '127.0.0.1', '1.2.3.4:99999', '::1:9100', '']) {
-      assert.throws(() => parseListenAddress(bad), /expected HOST:PORT/, bad);
-    }
   });
 
   describe('over HTTP', () => {

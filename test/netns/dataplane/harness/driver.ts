@@ -11,12 +11,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import type {
-  DataPlaneConfig,
-  DataPlaneCounters,
-  DataPlaneEvent,
-  FlowRecord,
-} from '../../../../src/native/dataplane-types.js';
+import type { DataPlaneConfig } from '../../../../src/native/dataplane-types.js';
+import type { DataPlaneCounters, DataPlaneEvent, FlowRecord } from '../../../../src/base/flows.js';
 import type { DriverCommand } from './dataplane-driver.js';
 import { scaled, type Host, type HostProcess } from '../../../../lab/index.js';
 

@@ -1,7 +1,7 @@
 import { deepStrictEqual, strictEqual, throws } from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 
-import { UsageError } from '../../../src/cli/usage-error.js';
+import { UsageError } from '../../../src/base/errors.js';
 import { parseFlags } from './parse-flags.js';
 
 function usageError(args: string[], message: RegExp): void {

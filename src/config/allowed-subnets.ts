@@ -11,8 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import type { Cidr } from '../native/dataplane-types.js';
-import { formatIp, parseIp, type IpAddress } from './ip.js';
+import { CidrError, formatCidr, parseCidr, type Cidr } from '../base/net/cidr.js';
 
 export class SubnetFileError extends Error {
   constructor(message: string) {
@@ -28,31 +27,16 @@ export interface SubnetList {
   notes: string[];
 }
 
-/** Clears the bits after the first `length` bits, in place. */
-function clearHostBits(address: IpAddress, length: number): void {
-  for (let i = 0; i < address.bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, length - i * 8));
-    address.bytes[i]! &= (0xff << (8 - keep)) & 0xff;
-  }
-}
-
 function parsePrefix(text: string, where: string, notes: string[]): Cidr {
-  const [addressText = '', lengthText, extra] = text.split('/');
-  if (extra !== undefined) throw new SubnetFileError(`${where}: "${text}" is not a prefix like 192.0.2.0/24`);
-  const address = parseIp(addressText);
-  if (!address) {
-    throw new SubnetFileError(`${where}: "${addressText}" is not a numeric IPv4 or IPv6 address`);
+  let prefix: ReturnType<typeof parseCidr>;
+  try {
+    prefix = parseCidr(text);
+  } catch (error) {
+    if (error instanceof CidrError) throw new SubnetFileError(`${where}: ${error.message}`);
+    throw error;
   }
-  const maxLength = address.family === 4 ? 32 : 128;
-  if (lengthText === undefined) return `${formatIp(address)}/${maxLength}`;
-  const length = /^[0-9]{1,3}$/.test(lengthText) ? Number(lengthText) : NaN;
-  if (!(length >= 0 && length <= maxLength)) {
-    throw new SubnetFileError(`${where}: prefix length "/${lengthText}" must be 0 to ${maxLength}`);
-  }
-  const written = `${formatIp(address)}/${length}`;
-  clearHostBits(address, length);
-  const cidr = `${formatIp(address)}/${length}`;
-  if (cidr !== written) notes.push(`${where}: ${text} has host bits set; using ${cidr}`);
+  const cidr = formatCidr(prefix);
+  if (prefix.hostBitsSet) notes.push(`${where}: ${text} has host bits set; using ${cidr}`);
   return cidr;
 }
 

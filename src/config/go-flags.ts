@@ -16,12 +16,11 @@ const FLAG = /^(--?)([A-Za-z0-9][A-Za-z0-9_-]*)(=.*)?$/s;
 
 /**
  * Rewrites `-name`, `-name=value` and renamed flags; a token that follows a
- * value flag written without `=` is its value and is kept as it is. Argument
- * lists that start with a word (a subcommand) are returned unchanged: only the
- * default command speaks go-mmproxy's dialect.
+ * value flag written without `=` is its value and is kept as it is; other
+ * words (a subcommand's positionals) pass unchanged. The caller passes what
+ * follows the subcommand's name, for the commands that take the proxy's flags.
  */
 export function normaliseGoFlags(args: readonly string[], spec: GoFlagSpec): string[] {
-  if (args.length > 0 && !args[0]!.startsWith('-')) return [...args];
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;

@@ -5,13 +5,13 @@
 import yargs, { type Argv } from 'yargs';
 
 import { proxyCommand } from '../../../src/cli/commands/proxy.js';
-import { normaliseGoFlags } from '../../../src/cli/go-flags.js';
-import { UsageError } from '../../../src/cli/usage-error.js';
-import { PROXY_GO_FLAG_SPEC, type RawProxyFlags } from '../../../src/proxy/flags.js';
-import { parseProxyOptions, type ProxyOptions } from '../../../src/proxy/options.js';
+import { UsageError } from '../../../src/base/errors.js';
+import { normaliseArgs } from '../../../src/cli/main.js';
+import type { RawProxyFlags } from '../../../src/config/proxy-flags.js';
+import { parseProxyOptions, type ProxyOptions } from '../../../src/config/proxy-options.js';
 
 export function parseRawFlags(args: string[]): RawProxyFlags {
-  const base = yargs(normaliseGoFlags(args, PROXY_GO_FLAG_SPEC))
+  const base = yargs(normaliseArgs(args))
     .strict()
     .exitProcess(false)
     .fail((message: string | undefined, error: Error | undefined) => {

@@ -4,12 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 
-import { COLLISION_POLICIES, type CollisionPolicy, type Endpoint } from '../native/dataplane-types.js';
-import { UsageError } from '../cli/usage-error.js';
-import { parseListenAddress } from '../stats/metrics.js';
-import { EndpointError, parseEndpoint } from './endpoint.js';
-import { PROXY_FLAGS, type RawProxyFlags } from './flags.js';
-import { parseDurationMs, parseGoInteger } from './numbers.js';
+import { UsageError } from '../base/errors.js';
+import { COLLISION_POLICIES, type CollisionPolicy } from '../base/flows.js';
+import { EndpointError, parseEndpoint, parseListenAddress, type Endpoint } from '../base/net/endpoint.js';
+import { parseDurationMs, parseGoInteger } from '../base/numbers.js';
+import { PROXY_FLAGS, type RawProxyFlags } from './proxy-flags.js';
 
 export type LogFormat = 'text' | 'json';
 export type Verbosity = 0 | 1 | 2;
@@ -17,8 +16,10 @@ export type Verbosity = 0 | 1 | 2;
 export interface ProxyOptions {
   protocol: 'tcp' | 'udp';
   listen: Endpoint;
-  target4: Endpoint;
-  target6: Endpoint;
+  /** Null for `-4 none`: IPv4 clients are refused (and the doctor checks no IPv4 target). */
+  target4: Endpoint | null;
+  /** Null for `-6 none`. */
+  target6: Endpoint | null;
   mark: number;
   allowedSubnetsFile: string | null;
   listeners: number;
@@ -60,7 +61,7 @@ function text(raw: RawProxyFlags, name: keyof RawProxyFlags): string | undefined
   return 'default' in flag && typeof flag.default === 'string' ? flag.default : undefined;
 }
 
-function endpoint(raw: RawProxyFlags, name: 'listen' | 'target4' | 'target6', flag: string): Endpoint {
+function listenOrTarget(raw: RawProxyFlags, name: 'listen' | 'target4' | 'target6', flag: string): Endpoint {
   try {
     return parseEndpoint(text(raw, name) ?? '');
   } catch (error) {
@@ -116,13 +117,17 @@ function metricsAddress(raw: RawProxyFlags): string | null {
   try {
     parseListenAddress(address);
   } catch (error) {
-    // Its message names the flag and gives an example.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    if (error instanceof EndpointError) throw new UsageError(`--metrics-listen ${error.message}`);
+    throw error;
   }
   return address;
 }
 
-function requireFamily(endpoint: Endpoint, family: 4 | 6, flag: string): Endpoint {
+/** A target of one family, or null for "none" (that family's clients are refused). */
+function target(raw: RawProxyFlags, name: 'target4' | 'target6', family: 4 | 6): Endpoint | null {
+  const flag = `-${family}`;
+  if (text(raw, name)?.trim() === 'none') return null;
+  const endpoint = listenOrTarget(raw, name, flag);
   if (endpoint.family !== family) {
     throw new UsageError(`${flag}: the IPv${family} target must be an IPv${family} address`);
   }
@@ -139,11 +144,16 @@ function optionalPath(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: strin
 /** Checks every flag; a missing flag takes its default from ./flags.ts. */
 export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
   const verbose = integer(raw, 'verbose', '-v', 0, Number.MAX_SAFE_INTEGER);
+  const dynamicDestination = last(raw['dynamic-destination']) === true;
+  const [target4, target6] = [target(raw, 'target4', 4), target(raw, 'target6', 6)];
+  if (!target4 && !target6 && !dynamicDestination) {
+    throw new UsageError('-4 none and -6 none: there is nowhere to forward to; give a target for at least one family');
+  }
   return {
     protocol: oneOf(raw, 'protocol', '-p', ['tcp', 'udp']),
-    listen: endpoint(raw, 'listen', '-l'),
-    target4: requireFamily(endpoint(raw, 'target4', '-4'), 4, '-4'),
-    target6: requireFamily(endpoint(raw, 'target6', '-6'), 6, '-6'),
+    listen: listenOrTarget(raw, 'listen', '-l'),
+    target4,
+    target6,
     mark: integer(raw, 'mark', '-mark', 0, MAX_MARK),
     allowedSubnetsFile: optionalPath(raw, 'allowed-subnets', '-allowed-subnets'),
     listeners:
@@ -153,7 +163,7 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     closeAfterSeconds: integer(raw, 'close-after', '-close-after', 0, MAX_TIMEOUT_MS / 1000),
     // Like go-mmproxy, any level above 2 means "everything".
     verbosity: Math.min(verbose, 2) as Verbosity,
-    dynamicDestination: last(raw['dynamic-destination']) === true,
+    dynamicDestination,
     listenTransparent: last(raw['listen-transparent']) === true,
     reusePort: last(raw['reuse-port']) === true,
     headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),

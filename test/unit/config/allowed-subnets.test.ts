@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadSubnetFile, parseSubnetList, SubnetFileError } from '../../../src/proxy/subnets.js';
+import { loadSubnetFile, parseSubnetList, SubnetFileError } from '../../../src/config/allowed-subnets.js';
 
 function fails(text: string, message: RegExp): void {
   throws(

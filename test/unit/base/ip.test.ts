@@ -1,6 +1,6 @@
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 
-import { formatIp, parseIp } from '../../../src/proxy/ip.js';
+import { formatIp, parseIp } from '../../../src/base/net/ip.js';
 
 function canonical(text: string): string | null {
   const ip = parseIp(text);

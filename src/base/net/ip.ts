@@ -107,3 +107,31 @@ export function formatIp(address: IpAddress): string {
   if (!run) return hex(groups);
   return `${hex(groups.slice(0, run.start))}::${hex(groups.slice(run.start + run.length))}`;
 }
+
+/** The address in a Buffer of 4 or 16 bytes, network order (the PROXY v2 address block, sockaddr). */
+export function ipBytes(address: IpAddress): Buffer {
+  return Buffer.from(address.bytes);
+}
+
+/** Bits in an address of the family: the longest prefix, a single host. */
+export function addressBits(family: 4 | 6): 32 | 128 {
+  return family === 4 ? 32 : 128;
+}
+
+/** The address as one unsigned number, for prefix arithmetic. */
+export function ipToBigInt(address: IpAddress): bigint {
+  return address.bytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+}
+
+/** 127.0.0.0/8 or ::1: addresses that never leave the host. */
+export function isLoopback(address: IpAddress): boolean {
+  if (address.family === 4) return address.bytes[0] === 127;
+  return address.bytes.subarray(0, 15).every((b) => b === 0) && address.bytes[15] === 1;
+}
+
+/** parseIp for text that must be an address (`what` names it in the error). */
+export function requireIp(text: string, what = 'address'): IpAddress {
+  const address = parseIp(text);
+  if (!address) throw new TypeError(`${what} ${JSON.stringify(text)} is not a numeric IPv4 or IPv6 address`);
+  return address;
+}

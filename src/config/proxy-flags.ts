@@ -1,13 +1,18 @@
 /**
- * The proxy's command-line flags: go-mmproxy's own, with its names, defaults
- * and meaning, then mmproxy's additions. Only the switches have a yargs type;
- * every value stays the string the user wrote (the command turns off yargs'
- * number parsing) and is checked in ./options.ts, so each mistake gets one
- * clear line and `-mark 0x10` or `-v 010` mean what they mean in Go.
+ * The proxy's flags, defined once: go-mmproxy's own, with its names, defaults
+ * and meaning, then mmproxy's additions. The proxy, the doctor and
+ * setup-routing all take exactly these (each adds only its own extras), and
+ * ./proxy-options.ts is their one parser. Only the switches have a yargs type;
+ * every value stays the string the user wrote and is checked by that parser,
+ * so each mistake gets one clear line and `-mark 0x10` or `-v 010` mean what
+ * they mean in Go. Defaults are applied by the parser, not by yargs, so a
+ * command can tell a flag the user gave from one left out.
  */
 import { availableParallelism } from 'node:os';
 
-import type { GoFlagSpec } from '../cli/go-flags.js';
+import type { Options } from 'yargs';
+
+import type { GoFlagSpec } from './go-flags.js';
 
 export const GO_MMPROXY_GROUP = 'go-mmproxy flags (one dash or two):';
 export const MMPROXY_GROUP = 'mmproxy additions:';
@@ -23,13 +28,13 @@ export const PROXY_FLAGS = {
   target4: {
     requiresArg: true,
     default: '127.0.0.1:443',
-    describe: '(-4) Address to which IPv4 traffic is forwarded',
+    describe: '(-4) Address to which IPv4 traffic is forwarded ("none": IPv4 clients are refused)',
     group: GO_MMPROXY_GROUP,
   },
   target6: {
     requiresArg: true,
     default: '[::1]:443',
-    describe: '(-6) Address to which IPv6 traffic is forwarded',
+    describe: '(-6) Address to which IPv6 traffic is forwarded ("none": IPv6 clients are refused)',
     group: GO_MMPROXY_GROUP,
   },
   protocol: {
@@ -159,18 +164,49 @@ export type RawProxyFlags = {
     : string | string[];
 };
 
-function valueFlagNames(): Set<string> {
+export type FlagTable = Readonly<Record<string, Options>>;
+
+/**
+ * The flags as yargs takes them: a default becomes help text only (the
+ * parser applies it), so what yargs hands over is what the user typed.
+ */
+export function asYargsOptions<T extends FlagTable>(flags: T): { [K in keyof T]: Options } {
+  return Object.fromEntries(
+    Object.entries(flags).map(([name, { default: fallback, ...flag }]) => [
+      name,
+      fallback === undefined || flag.type === 'boolean' ? flag : { defaultDescription: JSON.stringify(fallback), ...flag },
+    ]),
+  ) as { [K in keyof T]: Options };
+}
+
+/** Every name (long and short) of the flags in `tables` that take a value. */
+function valueFlagNames(tables: FlagTable[]): Set<string> {
   const names = new Set<string>();
-  for (const [name, flag] of Object.entries(PROXY_FLAGS)) {
-    if ('type' in flag) continue;
+  for (const [name, flag] of tables.flatMap((table) => Object.entries(table))) {
+    if (flag.type === 'boolean') continue;
     names.add(name);
-    if ('alias' in flag) names.add(flag.alias);
+    for (const alias of [flag.alias ?? []].flat()) names.add(alias);
   }
   return names;
 }
 
-/** How go-mmproxy's spellings map onto these flags (see src/cli/go-flags.ts). */
-export const PROXY_GO_FLAG_SPEC: GoFlagSpec = {
-  valueFlags: valueFlagNames(),
-  renames: { '4': 'target4', '6': 'target6' },
-};
+/**
+ * How go-mmproxy's spellings map onto the proxy's flags plus a command's own
+ * (see ./go-flags.ts): `-4` and `-6` are renamed, since yargs reads them as numbers.
+ */
+export function goFlagSpec(...extras: FlagTable[]): GoFlagSpec {
+  return { valueFlags: valueFlagNames([PROXY_FLAGS, ...extras]), renames: { '4': 'target4', '6': 'target6' } };
+}
+
+/** A flag as go-mmproxy's users write it (`-l`, `-4`, `-mark`), or `--name` for mmproxy's additions. */
+export function flagLabel(name: keyof typeof PROXY_FLAGS): string {
+  if (name === 'target4' || name === 'target6') return `-${name.slice(-1)}`;
+  const flag: Options = PROXY_FLAGS[name];
+  if (flag.group !== GO_MMPROXY_GROUP) return `--${name}`;
+  return typeof flag.alias === 'string' ? `-${flag.alias}` : `-${name}`;
+}
+
+/** The names of the proxy's flags given in `raw` (yargs' camel-case copies aside). */
+export function givenProxyFlags(raw: RawProxyFlags): (keyof typeof PROXY_FLAGS)[] {
+  return (Object.keys(PROXY_FLAGS) as (keyof typeof PROXY_FLAGS)[]).filter((name) => raw[name] !== undefined);
+}

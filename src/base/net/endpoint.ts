@@ -3,8 +3,14 @@
  * IPv4 address, or an IPv6 address in brackets, then a decimal port. Host
  * names are refused with a message that says what to write instead.
  */
-import type { Endpoint } from '../native/dataplane-types.js';
 import { formatIp, parseIp } from './ip.js';
+
+/** A numeric IP address and port: `address` is canonical (RFC 5952, as formatIp writes it). */
+export interface Endpoint {
+  family: 4 | 6;
+  address: string;
+  port: number;
+}
 
 /** Why an address did not parse; the caller adds which flag it came from. */
 export class EndpointError extends Error {
@@ -63,4 +69,19 @@ export function parseEndpoint(text: string): Endpoint {
 /** How an endpoint is written on the command line and in logs. */
 export function formatEndpoint(endpoint: Endpoint): string {
   return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+/**
+ * A listening address for a side service (--metrics-listen): HOST:PORT,
+ * [IPV6]:PORT or :PORT (host left to the caller's default). Port 0 asks the
+ * kernel for a free one.
+ */
+export function parseListenAddress(text: string): { host: string | undefined; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port > 65535) {
+    throw new EndpointError(`${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or :PORT, e.g. 127.0.0.1:9100`);
+  }
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
 }

@@ -1,7 +1,7 @@
 import { deepStrictEqual } from 'node:assert/strict';
 
-import { normaliseGoFlags, type GoFlagSpec } from '../../../src/cli/go-flags.js';
-import { PROXY_GO_FLAG_SPEC } from '../../../src/proxy/flags.js';
+import { normaliseGoFlags, type GoFlagSpec } from '../../../src/config/go-flags.js';
+import { goFlagSpec } from '../../../src/config/proxy-flags.js';
 
 const spec: GoFlagSpec = {
   valueFlags: new Set(['listen', 'l', 'mark', 'target4', 'allowed-subnets']),
@@ -51,8 +51,12 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
     deepStrictEqual(normaliseGoFlags(['-mark', '1', '--', '-mark'], spec), ['--mark', '1', '--', '-mark']);
   });
 
-  it('leaves subcommands (argv starting with a word) untouched', () => {
-    deepStrictEqual(normaliseGoFlags(['doctor', '-json', '-4'], spec), ['doctor', '-json', '-4']);
+  it("passes words that are not flags unchanged (a subcommand's positionals)", () => {
+    deepStrictEqual(normaliseGoFlags(['routing', '-4', '127.0.0.1:80'], goFlagSpec()), [
+      'routing',
+      '--target4',
+      '127.0.0.1:80',
+    ]);
   });
 
   it('knows every value flag of the proxy, short and long, and -4/-6', () => {
@@ -77,9 +81,9 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
       'stats-socket',
       'metrics-listen',
     ]) {
-      deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has(name), true, name);
+      deepStrictEqual(goFlagSpec().valueFlags.has(name), true, name);
     }
-    deepStrictEqual(PROXY_GO_FLAG_SPEC.valueFlags.has('dynamic-destination'), false);
-    deepStrictEqual(normaliseGoFlags(['-6', '[::1]:22'], PROXY_GO_FLAG_SPEC), ['--target6', '[::1]:22']);
+    deepStrictEqual(goFlagSpec().valueFlags.has('dynamic-destination'), false);
+    deepStrictEqual(normaliseGoFlags(['-6', '[::1]:22'], goFlagSpec()), ['--target6', '[::1]:22']);
   });
 });

@@ -1,6 +1,6 @@
-import { deepStrictEqual, throws } from 'node:assert/strict';
+import assert, { deepStrictEqual, throws } from 'node:assert/strict';
 
-import { EndpointError, formatEndpoint, parseEndpoint } from '../../../src/proxy/endpoint.js';
+import { EndpointError, formatEndpoint, parseEndpoint, parseListenAddress } from '../../../src/base/net/endpoint.js';
 
 describe('parseEndpoint: address:port as go-mmproxy takes it', () => {
   it('parses IPv4 and bracketed IPv6 into canonical endpoints', () => {
@@ -37,6 +37,16 @@ describe('parseEndpoint: address:port as go-mmproxy takes it', () => {
         (error: unknown) => error instanceof EndpointError && message.test(error.message),
         text,
       );
+    }
+  });
+
+  it('parses listen addresses the way go-mmproxy users write them', () => {
+    assert.deepEqual(parseListenAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
+    assert.deepEqual(parseListenAddress('[::1]:9100'), { host: '::1', port: 9100 });
+    assert.deepEqual(parseListenAddress(':9100'), { host: undefined, port: 9100 });
+    assert.deepEqual(parseListenAddress('localhost:0'), { host: 'localhost', port: 0 });
+    for (const bad of ['9100', '127.0.0.1', '1.2.3.4:99999', '::1:9100', '']) {
+      assert.throws(() => parseListenAddress(bad), /expected HOST:PORT/, bad);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { strictEqual } from 'node:assert/strict';
 
-import { parseDurationMs, parseGoInteger } from '../../../src/proxy/numbers.js';
+import { parseDurationMs, parseGoInteger } from '../../../src/base/numbers.js';
 
 describe('numbers: Go integer literals and durations', () => {
   it('reads integers as Go strconv.ParseInt(s, 0, 64) does', () => {

@@ -1,0 +1,110 @@
+/**
+ * The data plane's vocabulary, shared by every wing: what a flow is, how it
+ * can end, what is counted. The addon reports in these terms
+ * (native/src/dataplane/); the stats schema, the log, top and the doctor read
+ * them; none of them needs the binding to do so.
+ */
+import type { Endpoint } from './net/endpoint.js';
+
+export type RelayMode = 'auto' | 'splice' | 'copy';
+
+export const COLLISION_POLICIES = ['refuse', 'ephemeral-port'] as const;
+export type CollisionPolicy = (typeof COLLISION_POLICIES)[number];
+
+/** Reasons a connection ended before or during relaying; stable label values. */
+export const FAILURE_REASONS = [
+  'not_allowed',
+  'header_timeout',
+  'bad_header',
+  'connect_timeout',
+  'connect_refused',
+  'address_in_use',
+  'connect_error',
+  'relay_error',
+  'too_many_connections',
+  'no_target',
+  'peer_timeout',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export interface DataPlaneCounters {
+  /** Connections accepted from load balancers. */
+  accepted: number;
+  /** Upstream connects that completed. */
+  established: number;
+  /** Connections (or UDP sessions) open now. */
+  active: number;
+  /** Flows that ended normally (both sides closed cleanly). */
+  completed: number;
+  /** LOCAL / UNKNOWN headers: connected from mmproxy's own address. */
+  localHeaders: number;
+  failures: Record<FailureReason, number>;
+  /** Rejected headers by parser code (ERR_V1_TOO_LONG, ...). Zero entries may be omitted. */
+  badHeaders: Record<string, number>;
+  bytesToTarget: number;
+  bytesToClient: number;
+  /** accept() failures (EMFILE and such); accepting backs off and resumes. */
+  acceptErrors: number;
+  /** Log events dropped because JavaScript was not reading them fast enough. */
+  eventsDropped: number;
+  connectDurations: ConnectDurations;
+  /** UDP: sessions closed early, longest-idle first, to make room under maxSessions. */
+  sessionsEvicted: number;
+  /** UDP: datagrams lost on the way (larger than 64 KiB, or a full socket buffer). */
+  datagramsDropped: number;
+  /** Flows whose client address:port was taken for their target, connected from an ephemeral port instead. */
+  collisionFallbacks: number;
+}
+
+/**
+ * How long upstream connects took that succeeded, from starting the connect
+ * to seeing it complete (steady clock, microsecond resolution). Failed
+ * connects are not in here: they are counted in `failures` by reason.
+ */
+export interface ConnectDurations {
+  /** Inclusive upper bounds of the buckets, ascending, fixed by the data plane (0.1 ... 5000). */
+  boundsMs: number[];
+  /** Connects per bucket, not cumulative; one more than `boundsMs`, the last one beyond the last bound (+Inf). */
+  counts: number[];
+  /** The sum of `counts`: the same connects as `established`. */
+  count: number;
+  sumSeconds: number;
+}
+
+export type FlowState = 'header' | 'connecting' | 'established' | 'half_closed' | 'closing';
+
+export interface FlowRecord {
+  id: number;
+  worker: number;
+  protocol: 'tcp' | 'udp';
+  state: FlowState;
+  /** The load balancer's side of the accepted connection. */
+  loadBalancer: Endpoint;
+  /** The real client from the header; null until the header is parsed or for LOCAL. */
+  client: Endpoint | null;
+  /** Where the upstream connection goes; null until chosen. */
+  target: Endpoint | null;
+  /** Wall-clock start, milliseconds since the epoch. */
+  startedAtMs: number;
+  bytesToTarget: number;
+  bytesToClient: number;
+}
+
+export type DataPlaneEventLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Something worth a log line; delivered in batches, never per byte. */
+export interface DataPlaneEvent {
+  level: DataPlaneEventLevel;
+  /** Stable machine-readable kind: a FailureReason, 'accept_backoff', 'flow_closed', ... */
+  kind: string;
+  message: string;
+  flowId?: number;
+  loadBalancer?: Endpoint;
+  client?: Endpoint;
+  target?: Endpoint;
+  /** For bad_header: the parser code. For system errors: the errno name. */
+  code?: string;
+  bytesToTarget?: number;
+  bytesToClient?: number;
+  durationMs?: number;
+}
