@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { crc32c } from '../../../src/proxy-protocol/crc32c.js';
 import { encodeProxyHeader } from '../../../src/proxy-protocol/encode.js';
-import { nativeCrc32c, parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { nativeCrc32c, parseProxyHeader } from '../../../src/native/proxy-header.js';
 import { seededRandom } from './helpers.js';
 
 // "123456789" is the check value of the CRC catalogue; the 32-byte ones are

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { encodeProxyHeader } from '../../../src/proxy-protocol/encode.js';
-import { parseProxyHeader, proxyHeaderErrorCodes } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader, proxyHeaderErrorCodes } from '../../../src/native/proxy-header.js';
 import { PROXY_HEADER_ERROR_CODES } from '../../../src/proxy-protocol/types.js';
 import { V2_SIGNATURE, ascii, byteAtATime, tlvBytes, v2 } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 
-import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import type { ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 
 interface Received {

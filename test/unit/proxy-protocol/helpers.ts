@@ -1,5 +1,5 @@
 /** Shared helpers of the PROXY codec tests: byte builders, seeded splits, incremental feeding. */
-import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import type { ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 
 export const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);

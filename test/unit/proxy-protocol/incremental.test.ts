@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { encodeProxyHeader } from '../../../src/proxy-protocol/encode.js';
-import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import { ascii, byteAtATime, feed, randomSplit, seededRandom, tlvBytes, v2 } from './helpers.js';
 
 const V4 = { source: { address: '203.0.113.9', port: 1234 }, destination: { address: '192.0.2.80', port: 80 } };

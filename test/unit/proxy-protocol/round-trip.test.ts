@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { encodeProxyHeader, type EncodeOptions } from '../../../src/proxy-protocol/encode.js';
 import { crc32c } from '../../../src/proxy-protocol/crc32c.js';
-import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import type { ProxyHeader, ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 import { ascii } from './helpers.js';
 

@@ -1,7 +1,7 @@
 /** The examples and listed cases of HAProxy's doc/proxy-protocol.txt, one by one. */
 import assert from 'node:assert/strict';
 
-import { parseProxyHeader } from '../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import type { ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 import { ascii, tlvBytes, v2 } from './helpers.js';
 

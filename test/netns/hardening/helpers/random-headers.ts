@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 
-import { parseProxyHeader } from '../../../../src/proxy-protocol/parse.js';
+import { parseProxyHeader } from '../../../../src/native/proxy-header.js';
 import type { ProxyParseResult } from '../../../../src/proxy-protocol/types.js';
 import { v1 } from '../../dataplane/harness/headers.js';
 import { TLV_NOOP, tlv, v2Inet } from './hostile-bytes.js';

@@ -4,8 +4,8 @@
  * answers need_more, error (a stable code) or complete (the header's length;
  * bytes after it belong to the application).
  */
-import { native } from '../native/addon.js';
-import type { ProxyHeaderErrorInfo, ProxyParseResult } from './types.js';
+import { native } from './addon.js';
+import type { ProxyHeaderErrorInfo, ProxyParseResult } from '../proxy-protocol/types.js';
 
 export function parseProxyHeader(data: Uint8Array): ProxyParseResult {
   if (!(data instanceof Uint8Array)) {
