@@ -4,7 +4,7 @@ import { useRef } from 'react';
 
 import { bannerLines, TopView } from './components/TopView.js';
 import type { StatsFeed } from './stats-feed.js';
-import { topLayout } from './top-layout.js';
+import { topLayout } from './model/top-layout.js';
 import { useStats } from './use-stats.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { useTopKeys } from './use-top-keys.js';

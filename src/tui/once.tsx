@@ -5,7 +5,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { StatsSnapshot } from '../stats/schema.js';
 import { TopView } from './components/TopView.js';
 import type { FeedState } from './stats-feed.js';
-import { topLayout } from './top-layout.js';
+import { topLayout } from './model/top-layout.js';
 import { INITIAL_KEYS } from './use-top-keys.js';
 
 export function renderOnce(snapshot: StatsSnapshot, columns: number): string {

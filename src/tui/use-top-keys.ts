@@ -7,7 +7,7 @@
 import { useInput, type Key } from 'ink';
 import { useEffect, useReducer, type RefObject } from 'react';
 
-import { nextSortKey, type SortKey } from './flow-view.js';
+import { nextSortKey, type SortKey } from './model/flow-view.js';
 
 export interface TopKeysState {
   readonly sort: SortKey;

@@ -3,8 +3,8 @@ import { Box, Text } from 'ink';
 
 import { FAILURE_REASONS, type FailureReason } from '../../base/flows.js';
 import type { CountersSnapshot, RecentActivity } from '../../stats/schema.js';
-import { FAILURE_MEANINGS, LOOPBACK_HINT, loopbackRoutingSuspected } from '../failure-meanings.js';
-import { fit } from '../format.js';
+import { FAILURE_MEANINGS, LOOPBACK_HINT, loopbackRoutingSuspected } from '../model/failure-meanings.js';
+import { fit } from '../model/format.js';
 
 export interface FailureRow {
   reason: FailureReason;

@@ -3,8 +3,8 @@ import { Box, Text } from 'ink';
 
 import type { FlowState } from '../../base/flows.js';
 import type { FlowSnapshot } from '../../stats/schema.js';
-import { COLUMN_GAP, type FlowColumn } from '../flow-columns.js';
-import { fit, fitMiddle } from '../format.js';
+import { COLUMN_GAP, type FlowColumn } from '../model/flow-columns.js';
+import { fit, fitMiddle } from '../model/format.js';
 
 const STATE_COLORS: Record<FlowState, string> = {
   header: 'yellow',

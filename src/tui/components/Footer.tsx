@@ -1,7 +1,7 @@
 /** The keys, or the filter being typed, and where the table is scrolled to. */
 import { Text } from 'ink';
 
-import type { SortKey } from '../flow-view.js';
+import type { SortKey } from '../model/flow-view.js';
 
 export interface FooterProps {
   sort: SortKey;

@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 
 import type { CountersSnapshot, ProxyInfo, RecentActivity } from '../../stats/schema.js';
-import { fit, formatAge, formatBytes, formatEndpoint, formatRate, sparkline } from '../format.js';
+import { fit, formatAge, formatBytes, formatEndpoint, formatRate, sparkline } from '../model/format.js';
 
 export const HEADER_LINES = 4;
 /** "total 999M" plus a space, so the sparklines of both lines start in the same column. */

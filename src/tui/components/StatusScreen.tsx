@@ -1,7 +1,7 @@
 /** What the screen says when there is nothing to show yet: connecting, or why not. */
 import { Box, Text } from 'ink';
 
-import { problemTitle, retryText } from '../problem-text.js';
+import { problemTitle, retryText } from '../model/problem-text.js';
 import type { FeedProblem } from '../stats-feed.js';
 
 export interface StatusScreenProps {

@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 
 import type { FeedState } from '../stats-feed.js';
-import type { TopLayout } from '../top-layout.js';
+import type { TopLayout } from '../model/top-layout.js';
 import type { TopKeysState } from '../use-top-keys.js';
 import { FailuresPanel } from './FailuresPanel.js';
 import { FlowTable } from './FlowTable.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { filterFlows, nextSortKey, sortFlows } from '../../../src/tui/flow-view.js';
+import { filterFlows, nextSortKey, sortFlows } from '../../../src/tui/model/flow-view.js';
 import { busySnapshot } from '../../support/recorded-snapshots.js';
 
 describe('which flows top shows', () => {

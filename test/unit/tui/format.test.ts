@@ -8,7 +8,7 @@ import {
   formatEndpoint,
   formatRate,
   sparkline,
-} from '../../../src/tui/format.js';
+} from '../../../src/tui/model/format.js';
 
 describe('top formatting', () => {
   it('prints bytes in at most four characters, 1024-based', () => {

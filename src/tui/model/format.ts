@@ -2,7 +2,7 @@
  * Numbers and addresses as `mmproxy top` prints them: compact enough that
  * a flow fits on one line of an 80-column terminal.
  */
-import type { Endpoint } from '../base/net/endpoint.js';
+import type { Endpoint } from '../../base/net/endpoint.js';
 
 const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
 

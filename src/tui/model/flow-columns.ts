@@ -3,8 +3,8 @@
  * (client, rate, bytes), the rest as width allows. Addresses grow into
  * spare width up to what the rows need.
  */
-import type { FlowSnapshot } from '../stats/schema.js';
-import type { FlowState } from '../base/flows.js';
+import type { FlowSnapshot } from '../../stats/schema.js';
+import type { FlowState } from '../../base/flows.js';
 import { formatAge, formatBytes, formatEndpoint, formatRate } from './format.js';
 
 export interface FlowColumn {

@@ -2,8 +2,8 @@
  * What each failure reason means to someone running the proxy, and when a
  * pattern of failures points at a known cause.
  */
-import type { FailureReason } from '../base/flows.js';
-import type { RecentActivity } from '../stats/schema.js';
+import type { FailureReason } from '../../base/flows.js';
+import type { RecentActivity } from '../../stats/schema.js';
 
 /** Short enough to follow the counts on one 80-column line. */
 export const FAILURE_MEANINGS: Record<FailureReason, string> = {

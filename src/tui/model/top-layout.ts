@@ -3,12 +3,12 @@
  * failures panel gets. Pure, so the app (for scrolling limits), the view and
  * `--once` agree on the same numbers.
  */
-import type { FlowSnapshot, StatsSnapshot } from '../stats/schema.js';
-import { failureRows, failuresPanelHeight, type FailureRow } from './components/FailuresPanel.js';
-import { HEADER_LINES } from './components/Header.js';
+import type { FlowSnapshot, StatsSnapshot } from '../../stats/schema.js';
+import { failureRows, failuresPanelHeight, type FailureRow } from '../components/FailuresPanel.js';
+import { HEADER_LINES } from '../components/Header.js';
 import { chooseColumns, type FlowColumn } from './flow-columns.js';
 import { filterFlows, sortFlows } from './flow-view.js';
-import type { TopKeysState } from './use-top-keys.js';
+import type { TopKeysState } from '../use-top-keys.js';
 
 /** Failure reasons shown in a full-size terminal; a short one gets one. */
 const FAILURE_ROWS = 3;

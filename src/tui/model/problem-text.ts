@@ -1,6 +1,6 @@
 /** Headlines for what went wrong talking to the proxy, in the user's terms. */
-import type { StatsClientErrorCode } from '../stats/client-errors.js';
-import type { FeedProblem } from './stats-feed.js';
+import type { StatsClientErrorCode } from '../../stats/client-errors.js';
+import type { FeedProblem } from '../stats-feed.js';
 
 const TITLES: Record<StatsClientErrorCode, string> = {
   not_running: 'mmproxy is not running',

@@ -2,7 +2,7 @@
  * Which flows the table shows and in what order: pure functions of a
  * snapshot and the user's choices, so the rules are tested without a terminal.
  */
-import type { FlowSnapshot } from '../stats/schema.js';
+import type { FlowSnapshot } from '../../stats/schema.js';
 import { formatEndpoint } from './format.js';
 
 export const SORT_KEYS = ['rate', 'bytes', 'age', 'client'] as const;
