@@ -23,5 +23,33 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },
+  {
+    // The TUI's view model is plain TypeScript (state, reducer, keys, layout), so it is tested without a
+    // terminal and nothing in it depends on how a frame is drawn.
+    files: ['src/tui/model/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'react',
+                'react/*',
+                'ink',
+                'ink/*',
+                '../components/*',
+                '../use-*',
+                '../App.js',
+                '../once.js',
+                '../run-top.js',
+              ],
+              message: 'src/tui/model/ is pure: React, ink and the components stand on it, not under it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

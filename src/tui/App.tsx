@@ -1,28 +1,18 @@
-/** The interactive `mmproxy top`: the feed, the keys and the terminal size, handed to TopView. */
+/** The interactive `mmproxy top`: the view model's frame, drawn. */
 import { useApp } from 'ink';
-import { useRef } from 'react';
 
-import { bannerLines, TopView } from './components/TopView.js';
+import { TopView } from './components/TopView.js';
 import type { StatsFeed } from './stats-feed.js';
-import { topLayout } from './model/top-layout.js';
-import { useStats } from './use-stats.js';
-import { useTerminalSize } from './use-terminal-size.js';
-import { useTopKeys } from './use-top-keys.js';
+import type { TerminalSize } from './terminal-size.js';
+import { useTopView } from './use-top-view.js';
 
 export interface TopAppProps {
   feed: StatsFeed;
-  /** Overrides the terminal's size (tests). */
-  size?: { columns: number; rows: number };
+  terminal: TerminalSize;
 }
 
-export function TopApp({ feed, size }: TopAppProps) {
+export function TopApp({ feed, terminal }: TopAppProps) {
   const { exit } = useApp();
-  const terminal = useTerminalSize();
-  const { columns, rows } = size ?? terminal;
-  const view = useRef({ maxScroll: 0, pageRows: 1 });
-  const keys = useTopKeys({ onQuit: exit, view });
-  const state = useStats(feed, keys.paused);
-  const layout = state.snapshot ? topLayout(state.snapshot, keys, columns, rows, bannerLines(state)) : null;
-  view.current = { maxScroll: layout?.maxScroll ?? 0, pageRows: layout?.tableRows ?? 1 };
-  return <TopView feed={state} keys={keys} layout={layout} width={columns} interactive />;
+  const frame = useTopView(feed, terminal, exit);
+  return <TopView frame={frame} interactive />;
 }

@@ -4,17 +4,12 @@ import { stripVTControlCharacters } from 'node:util';
 
 import type { StatsSnapshot } from '../stats/schema.js';
 import { TopView } from './components/TopView.js';
-import type { FeedState } from './stats-feed.js';
-import { topLayout } from './model/top-layout.js';
-import { INITIAL_KEYS } from './use-top-keys.js';
+import { topFrame } from './model/top-frame.js';
+import { initialTopState, UNBOUNDED_ROWS } from './model/top-state.js';
 
 export function renderOnce(snapshot: StatsSnapshot, columns: number): string {
-  const feed: FeedState = { connection: 'live', snapshot, problem: null };
-  const layout = topLayout(snapshot, INITIAL_KEYS, columns, undefined, 0);
-  const frame = renderToString(
-    <TopView feed={feed} keys={INITIAL_KEYS} layout={layout} width={columns} interactive={false} />,
-    { columns },
-  );
+  const state = initialTopState({ connection: 'live', snapshot, problem: null }, { columns, rows: UNBOUNDED_ROWS });
+  const frame = renderToString(<TopView frame={topFrame(state)} interactive={false} />, { columns });
   const lines = stripVTControlCharacters(frame)
     .split('\n')
     .map((line) => line.trimEnd());

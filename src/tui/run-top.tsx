@@ -10,6 +10,7 @@ import { findProxySocket } from '../stats/discover.js';
 import { TopApp } from './App.js';
 import { renderOnce } from './once.js';
 import { createStatsFeed } from './stats-feed.js';
+import { terminalSizeOf } from './terminal-size.js';
 
 export interface TopOptions {
   /** The stats socket; when absent, the only running proxy's socket under /run/mmproxy/. */
@@ -41,7 +42,7 @@ export async function runTop(options: TopOptions): Promise<number> {
   }
   const feed = createStatsFeed({ socketPath, intervalMs: options.intervalMs });
   try {
-    const app = render(<TopApp feed={feed} />);
+    const app = render(<TopApp feed={feed} terminal={terminalSizeOf(process.stdout)} />);
     await app.waitUntilExit();
   } finally {
     feed.close();

@@ -1,7 +1,7 @@
 /**
  * The TUI's data source, plain TypeScript: a stats subscription turned into
  * a sequence of immutable FeedStates (connection status, last snapshot, the
- * problem if any). It has the shape useSyncExternalStore wants.
+ * problem if any), read with getState() and followed with subscribe().
  */
 import { subscribeStats, type SubscribeOptions, type Subscription } from '../stats/client.js';
 import type { StatsClientErrorCode } from '../stats/client-errors.js';

@@ -1,30 +1,25 @@
 /** The keys, or the filter being typed, and where the table is scrolled to. */
 import { Text } from 'ink';
 
-import type { SortKey } from '../model/flow-view.js';
+import type { FooterModel } from '../model/footer.js';
 
-export interface FooterProps {
-  sort: SortKey;
-  paused: boolean;
-  filter: string;
-  editingFilter: boolean;
-  /** "3-15/42": rows shown of the flows that match. */
-  position: string;
-}
-
-export function Footer({ sort, paused, filter, editingFilter, position }: FooterProps) {
-  if (editingFilter) {
+export function Footer({ footer }: { footer: FooterModel }) {
+  if (footer.kind === 'filter') {
     return (
       <Text wrap="truncate">
-        <Text bold>filter:</Text> {filter}
-        <Text inverse> </Text> <Text dimColor>Enter keep · Esc clear</Text>
+        <Text bold>filter:</Text> {footer.filter}
+        <Text inverse> </Text> <Text dimColor>{footer.hint}</Text>
       </Text>
     );
   }
   return (
     <Text wrap="truncate">
-      <Text bold>q</Text> quit <Text bold>s</Text> sort:{sort} <Text bold>p</Text> {paused ? 'resume' : 'pause'}{' '}
-      <Text bold>/</Text> {filter ? `filter:${filter}` : 'filter'} <Text bold>↑↓</Text> {position}
+      {footer.keys.map(({ key, label }, index) => (
+        <Text key={key}>
+          {index > 0 ? ' ' : ''}
+          <Text bold>{key}</Text> {label}
+        </Text>
+      ))}
     </Text>
   );
 }

@@ -1,10 +1,12 @@
 /**
  * The flow table's columns and which of them fit: the most useful first
  * (client, rate, bytes), the rest as width allows. Addresses grow into
- * spare width up to what the rows need.
+ * spare width up to what the rows need. The column the table is sorted by
+ * carries the sort's mark in its title.
  */
 import type { FlowSnapshot } from '../../stats/schema.js';
 import type { FlowState } from '../../base/flows.js';
+import type { SortKey } from './flow-view.js';
 import { formatAge, formatBytes, formatEndpoint, formatRate } from './format.js';
 
 export interface FlowColumn {
@@ -66,13 +68,34 @@ const DISPLAY_ORDER = ['client', 'lb', 'target', 'state', 'age', 'toTarget', 'to
 
 export const COLUMN_GAP = 1;
 
-export function chooseColumns(width: number, flows: readonly FlowSnapshot[]): FlowColumn[] {
+/** The bytes sort orders by both directions' sum, so both byte columns are marked. */
+const SORTED_COLUMNS: Record<SortKey, readonly string[]> = {
+  rate: ['rate'],
+  bytes: ['toTarget', 'toClient'],
+  age: ['age'],
+  client: ['client'],
+};
+
+/** The sort key's columns get `mark` after their title. */
+export interface SortMark {
+  key: SortKey;
+  mark: string;
+}
+
+function titled(column: FlowColumn, sort: SortMark | undefined): FlowColumn {
+  if (!sort || !SORTED_COLUMNS[sort.key].includes(column.id)) return { ...column };
+  const title = column.title + sort.mark;
+  return { ...column, title, width: Math.max(column.width, title.length) };
+}
+
+export function chooseColumns(width: number, flows: readonly FlowSnapshot[], sort?: SortMark): FlowColumn[] {
   const chosen: FlowColumn[] = [];
   let used = 0;
-  for (const column of COLUMNS_BY_PRIORITY) {
+  for (const candidate of COLUMNS_BY_PRIORITY) {
+    const column = titled(candidate, sort);
     const needed = column.width + (chosen.length > 0 ? COLUMN_GAP : 0);
     if (chosen.length > 0 && used + needed > width) break;
-    chosen.push({ ...column });
+    chosen.push(column);
     used += needed;
   }
   let spare = width - used;

@@ -1,6 +1,8 @@
 /**
  * Which flows the table shows and in what order: pure functions of a
  * snapshot and the user's choices, so the rules are tested without a terminal.
+ * The table's rows come from one pipeline, filter then sort (top-frame.ts);
+ * grouping by listener (issue #17) is a step that fits between the two.
  */
 import type { FlowSnapshot } from '../../stats/schema.js';
 import { formatEndpoint } from './format.js';
@@ -10,6 +12,36 @@ export type SortKey = (typeof SORT_KEYS)[number];
 
 export function nextSortKey(key: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(key) + 1) % SORT_KEYS.length]!;
+}
+
+/** A sort key and whether the user turned it round. */
+export interface FlowOrder {
+  readonly key: SortKey;
+  readonly reversed: boolean;
+}
+
+export type SortDirection = 'ascending' | 'descending';
+
+/** Unreversed: the busiest, biggest and oldest flows first; clients in address order. */
+const NATURAL_DIRECTION: Record<SortKey, SortDirection> = {
+  rate: 'descending',
+  bytes: 'descending',
+  age: 'descending',
+  client: 'ascending',
+};
+
+/** Which way the values run down the table. */
+export function sortDirection(order: FlowOrder): SortDirection {
+  const natural = NATURAL_DIRECTION[order.key];
+  if (!order.reversed) return natural;
+  return natural === 'ascending' ? 'descending' : 'ascending';
+}
+
+/** On the sorted column's title and in the footer. */
+export const SORT_MARKS: Record<SortDirection, string> = { ascending: '▲', descending: '▼' };
+
+export function sortMark(order: FlowOrder): string {
+  return SORT_MARKS[sortDirection(order)];
 }
 
 const totalRate = (flow: FlowSnapshot): number => flow.rate.toTarget + flow.rate.toClient;
@@ -38,9 +70,14 @@ const COMPARATORS: Record<SortKey, (a: FlowSnapshot, b: FlowSnapshot) => number>
   client: compareClients,
 };
 
-/** Sorted copy; ties keep the older flow (lower id) first so rows do not jump around. */
-export function sortFlows(flows: readonly FlowSnapshot[], key: SortKey): FlowSnapshot[] {
-  return [...flows].sort((a, b) => COMPARATORS[key](a, b) || a.id - b.id);
+/**
+ * Sorted copy. Ties keep the older flow (lower id) first either way, so
+ * rows do not jump around when the order is reversed.
+ */
+export function sortFlows(flows: readonly FlowSnapshot[], order: FlowOrder): FlowSnapshot[] {
+  const compare = COMPARATORS[order.key];
+  const sign = order.reversed ? -1 : 1;
+  return [...flows].sort((a, b) => sign * compare(a, b) || a.id - b.id);
 }
 
 /** Case-insensitive substring of the client, load balancer or target address, or the state. */

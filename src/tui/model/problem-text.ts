@@ -1,6 +1,6 @@
 /** Headlines for what went wrong talking to the proxy, in the user's terms. */
 import type { StatsClientErrorCode } from '../../stats/client-errors.js';
-import type { FeedProblem } from '../stats-feed.js';
+import type { FeedProblem, FeedState } from '../stats-feed.js';
 
 const TITLES: Record<StatsClientErrorCode, string> = {
   not_running: 'mmproxy is not running',
@@ -19,4 +19,10 @@ export function problemTitle(problem: FeedProblem): string {
 export function retryText(problem: FeedProblem): string {
   const seconds = Math.max(1, Math.round(problem.retryInMs / 1000));
   return `retrying in ${seconds}s (attempt ${problem.attempt})`;
+}
+
+/** The line above data that is no longer live: what happened and how old the data is; null while live. */
+export function staleBanner({ connection, snapshot, problem }: FeedState): string | null {
+  if (!snapshot || connection === 'live' || !problem) return null;
+  return `${problemTitle(problem)} · ${retryText(problem)} · data from ${snapshot.sampledAt.slice(11, 19)} UTC`;
 }

@@ -8,10 +8,10 @@ describe('which flows top shows', () => {
   const clients = (list: typeof flows): string[] => list.map((flow) => `${flow.client?.address}:${flow.client?.port}`);
 
   it('sorts by total rate, total bytes, age (oldest first) or client address', () => {
-    assert.equal(clients(sortFlows(flows, 'rate'))[0], '203.0.113.12:40011');
-    assert.equal(clients(sortFlows(flows, 'bytes'))[0], '203.0.113.12:40011');
-    assert.equal(clients(sortFlows(flows, 'age'))[0], '203.0.113.12:40011');
-    const byClient = clients(sortFlows(flows, 'client'));
+    assert.equal(clients(sortFlows(flows, { key: 'rate', reversed: false }))[0], '203.0.113.12:40011');
+    assert.equal(clients(sortFlows(flows, { key: 'bytes', reversed: false }))[0], '203.0.113.12:40011');
+    assert.equal(clients(sortFlows(flows, { key: 'age', reversed: false }))[0], '203.0.113.12:40011');
+    const byClient = clients(sortFlows(flows, { key: 'client', reversed: false }));
     // Numeric order (.2 before .10), IPv4 before IPv6
     assert.deepEqual(byClient.slice(0, 3), ['203.0.113.1:40000', '203.0.113.2:40001', '203.0.113.3:40002']);
     assert.equal(byClient.at(-1), '2001:db8:85a3::8a2e:370:7334:51234');

@@ -10,7 +10,7 @@ describe('mmproxy top --once', () => {
     // Then all are printed, plainly
     assert.ok(!text.includes('\u001B'), 'no escape sequences');
     assert.equal(text.split('\n').filter((line) => line.startsWith('203.0.113.')).length, 100);
-    assert.match(text, /^CLIENT +LB +TARGET +STATE +AGE +→TARGET +←CLIENT +RATE$/m);
+    assert.match(text, /^CLIENT +LB +TARGET +STATE +AGE +→TARGET +←CLIENT +RATE▼$/m);
     assert.match(
       text,
       /^\[2001:db8:85a3::8a2e:370:7334\]:51234 \[2001:db8::10\]:33333 +\[::1\]:8080 +estab +5s +2\.9K +2\.9K +200B\/s$/m,

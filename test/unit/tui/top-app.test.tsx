@@ -13,6 +13,7 @@ import { parseSnapshotLine } from '../../../src/stats/parse-snapshot.js';
 import { TopApp } from '../../../src/tui/App.js';
 import type { FeedProblem } from '../../../src/tui/stats-feed.js';
 import { fakeFeed, type FakeFeed } from '../../support/fake-feed.js';
+import { fakeTerminal } from '../../support/fake-terminal.js';
 import { busySnapshot, connectTimeoutSnapshot, emptySnapshot } from '../../support/recorded-snapshots.js';
 import { waitFor } from '../../support/wait-for.js';
 import { frameLines, waitForContent } from '../../support/wait-for-content.js';
@@ -23,17 +24,24 @@ const LIVE_PROXY_SNAPSHOT = fileURLToPath(
 );
 
 const DOWN = '\u001B[B';
+const END = '\u001B[F';
 const ENTER = '\r';
 const ESCAPE = '\u001B';
 
 function show(feed: FakeFeed, columns = 80, rows = 24) {
-  return render(<TopApp feed={feed} size={{ columns, rows }} />);
+  return render(<TopApp feed={feed} terminal={fakeTerminal(columns, rows)} />);
 }
 
 function assertFits(frame: string, columns: number, rows: number): void {
   const lines = frameLines(stripVTControlCharacters(frame));
   assert.ok(lines.length < rows, `${lines.length} lines do not fit ${rows} rows:\n${frame}`);
   for (const line of lines) assert.ok(line.length <= columns, `line wider than ${columns}: ${JSON.stringify(line)}`);
+}
+
+/** The first flow row, under the table's title line. */
+function firstRow(frame: string): string {
+  const lines = frameLines(frame);
+  return lines[lines.findIndex((line) => line.startsWith('CLIENT')) + 1]!;
 }
 
 const notRunning: FeedProblem = {
@@ -160,6 +168,38 @@ describe('mmproxy top screen', () => {
     });
   });
 
+  describe('in a small terminal', () => {
+    it('Given a narrow, short terminal (40×12), Then the client, rate and bytes fit, and so does the help', async () => {
+      const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(30) }), 40, 12);
+      const frame = await waitForContent(lastFrame, 'CLIENT');
+      assertFits(frame, 40, 12);
+      assert.match(frame, /^CLIENT +→TARGET +RATE▼$/m);
+      assert.match(firstRow(frame), /^203\.0\.113\.30:40029 +\S+ +\S+\/s$/);
+      stdin.write('?');
+      const help = await waitForContent(lastFrame, 'mmproxy top keys');
+      assertFits(help, 40, 12);
+      assert.match(help, /\+\d+ more in a taller terminal/);
+    });
+
+    it('Given the last page, When the terminal is resized, Then the frame fits and never scrolls past the last flow', async () => {
+      const terminal = fakeTerminal(80, 24);
+      const { lastFrame, stdin } = render(
+        <TopApp feed={fakeFeed({ connection: 'live', snapshot: busySnapshot(20) })} terminal={terminal} />,
+      );
+      await waitForContent(lastFrame, /1-14\/21/);
+      stdin.write(END);
+      await waitForContent(lastFrame, /8-21\/21/);
+      // Shorter: 7 rows from the same first row
+      terminal.resize(60, 16);
+      const smaller = await waitForContent(lastFrame, /8-14\/21/);
+      assertFits(smaller, 60, 16);
+      // Taller than every flow: the table starts at the first
+      terminal.resize(100, 40);
+      const larger = await waitForContent(lastFrame, /1-21\/21/);
+      assertFits(larger, 100, 40);
+    });
+  });
+
   describe('when the proxy goes away and comes back', () => {
     it('keeps the last data under a warning, then goes live again', async () => {
       // Given a live view
@@ -187,7 +227,7 @@ describe('mmproxy top screen', () => {
   });
 
   describe('keys', () => {
-    it('s cycles the sort: rate, bytes, age, client', async () => {
+    it('Given the flows, When s is pressed four times, Then the sort goes rate, bytes, age, client and back', async () => {
       const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(12) }), 100, 40);
       await waitForContent(lastFrame, 'sort:rate');
       stdin.write('s');
@@ -195,8 +235,6 @@ describe('mmproxy top screen', () => {
       stdin.write('s');
       const byAge = await waitForContent(lastFrame, 'sort:age');
       // The oldest flow (id 12 started 121 s before the others' youngest) comes first
-      const firstRow = (frame: string): string =>
-        frameLines(frame)[frameLines(frame).findIndex((l) => l.startsWith('CLIENT')) + 1]!;
       assert.match(firstRow(byAge), /^203\.0\.113\.12:40011/);
       stdin.write('s');
       const byClient = await waitForContent(lastFrame, 'sort:client');
@@ -205,7 +243,7 @@ describe('mmproxy top screen', () => {
       await waitForContent(lastFrame, 'sort:rate');
     });
 
-    it('p pauses the screen while the data moves on, and resumes', async () => {
+    it('Given live data, When p is pressed, Then the screen holds while the feed moves on, until p again', async () => {
       const feed = fakeFeed({ connection: 'live', snapshot: busySnapshot(3) });
       const { lastFrame, stdin } = show(feed);
       await waitForContent(lastFrame, '203.0.113.3:40002');
@@ -220,7 +258,7 @@ describe('mmproxy top screen', () => {
       assert.ok(!resumed.includes('PAUSED'));
     });
 
-    it('/ filters the flows by address; Esc clears the filter', async () => {
+    it('Given 31 flows, When a filter is typed and kept, Then only the matching show; Esc clears it', async () => {
       const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(30) }), 100, 40);
       await waitForContent(lastFrame, 'CLIENT');
       stdin.write('/');
@@ -242,7 +280,7 @@ describe('mmproxy top screen', () => {
       await waitForContent(lastFrame, /\/ filter ↑↓ 1-\d+\/31/);
     });
 
-    it('↓ scrolls the table, and stops at the last row', async () => {
+    it('Given more flows than rows, When ↓ is pressed past the end, Then the table stops at its last row', async () => {
       const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(20) }));
       const first = await waitForContent(lastFrame, /1-(\d+)\/21/);
       const pageRows = Number(/1-(\d+)\/21/.exec(first)![1]);
@@ -252,7 +290,31 @@ describe('mmproxy top screen', () => {
       await waitForContent(lastFrame, `${21 - pageRows + 1}-21/21`);
     });
 
-    it('q quits: the view unsubscribes from the feed', async () => {
+    it('Given the flows, When ? is pressed, Then the keys cover the screen until ? closes them', async () => {
+      const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(12) }));
+      await waitForContent(lastFrame, '? help');
+      stdin.write('?');
+      const help = await waitForContent(lastFrame, 'mmproxy top keys');
+      assert.match(help, /^r S +reverse the sort \(▲ ascending, ▼ descending\)$/m);
+      assert.match(help, /^q +quit$/m);
+      assert.ok(!help.includes('203.0.113.'), 'the flows are covered');
+      assertFits(help, 80, 24);
+      stdin.write('?');
+      await waitForContent(lastFrame, '203.0.113.12:40011');
+    });
+
+    it('Given flows sorted busiest first, When r is pressed, Then the least busy come first and RATE says ▲', async () => {
+      const { lastFrame, stdin } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(12) }), 100, 40);
+      const before = await waitForContent(lastFrame, 'sort:rate▼');
+      assert.match(firstRow(before), /^203\.0\.113\.12:40011/);
+      assert.match(before, /←CLIENT +RATE▼$/m);
+      stdin.write('r');
+      const reversed = await waitForContent(lastFrame, 'sort:rate▲');
+      assert.match(firstRow(reversed), /^\[2001:db8:85a3:\S*\]:51234 /);
+      assert.match(reversed, /←CLIENT +RATE▲$/m);
+    });
+
+    it('Given the live view, When q is pressed, Then it ends and unsubscribes from the feed', async () => {
       const feed = fakeFeed({ connection: 'live', snapshot: emptySnapshot() });
       const { lastFrame, stdin } = show(feed);
       await waitForContent(lastFrame, 'q quit');

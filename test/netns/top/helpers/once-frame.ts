@@ -16,10 +16,10 @@ export interface ShownFlow {
   toClient: number;
 }
 
-/** The rows of the flow table, with every column (the frame must be wide enough for LB and TARGET). */
+/** The rows of the flow table, with every column (the frame must be wide enough for LB and TARGET), sorted by rate as --once is. */
 export function shownFlows(frame: string): Map<string, ShownFlow> {
   const lines = frame.split('\n');
-  const header = lines.findIndex((line) => /^CLIENT +LB +TARGET +STATE +AGE +→TARGET +←CLIENT +RATE$/.test(line));
+  const header = lines.findIndex((line) => /^CLIENT +LB +TARGET +STATE +AGE +→TARGET +←CLIENT +RATE▼$/.test(line));
   if (header === -1) throw new Error(`no full-width flow table in:\n${frame}`);
   const flows = new Map<string, ShownFlow>();
   for (const line of lines.slice(header + 1)) {
