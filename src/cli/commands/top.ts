@@ -8,9 +8,12 @@ const MIN_INTERVAL_SECONDS = 0.1;
 const MAX_INTERVAL_SECONDS = 60;
 
 const options = {
-  socket: {
+  // Spelled as the proxy's flag, so the path can be copied from its command line; --socket is the older name.
+  'stats-socket': {
     type: 'string',
-    describe: "The proxy's stats socket (default: the only one under /run/mmproxy/)",
+    alias: 'socket',
+    requiresArg: true,
+    describe: "The proxy's stats socket, as given to its --stats-socket (default: the only one under /run/mmproxy/)",
   },
   once: {
     type: 'boolean',
@@ -24,9 +27,9 @@ const options = {
   },
 } as const;
 
-export const topCommand: CommandModule<object, { socket?: string; once: boolean; interval: number }> = {
+export const topCommand: CommandModule<object, { 'stats-socket'?: string; once: boolean; interval: number }> = {
   command: 'top',
-  describe: "Live view of a running proxy's flows (q quit, s sort, p pause, / filter)",
+  describe: "Live view of a running proxy's flows (? keys, q quit, s sort, r reverse, p pause, / filter)",
   builder: (yargs: Argv) => yargs.options(options),
   handler: async (argv) => {
     // Checked here rather than in .check(): a failed check must not still run the view.
@@ -36,7 +39,7 @@ export const topCommand: CommandModule<object, { socket?: string; once: boolean;
     const { runTop } = await import('../../tui/run-top.js');
     setExitCode(
       argv,
-      await runTop({ socket: argv.socket, once: argv.once, intervalMs: Math.round(argv.interval * 1000) }),
+      await runTop({ socket: argv['stats-socket'], once: argv.once, intervalMs: Math.round(argv.interval * 1000) }),
     );
   },
 };

@@ -78,7 +78,7 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
   const clients: LiveClient[] = [];
 
   async function top(args: string[]): Promise<string> {
-    const result = await app.exec([process.execPath, MMPROXY_BIN, 'top', '--socket', socketPath, ...args], {
+    const result = await app.exec([process.execPath, MMPROXY_BIN, 'top', '--stats-socket', socketPath, ...args], {
       timeoutMs: 20_000,
     });
     assert.equal(result.code, 0, `mmproxy top ${args.join(' ')} failed:\n${result.stderr}`);
@@ -202,7 +202,7 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     );
   });
 
-  it('the interactive view in a pseudo-terminal shows the flows and answers keys', async () => {
+  it('the interactive view in a pseudo-terminal shows the flows and answers keys (s sorts, ? lists the keys, q quits)', async () => {
     const [one, two] = clients as [LiveClient, LiveClient];
     const escaped = (text: string): string => text.replace(/[.[\]]/g, '\\$&');
     const result = await app.exec(
@@ -222,12 +222,16 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
         '--expect',
         'sort:bytes',
         '--then',
+        '?',
+        '--expect',
+        'mmproxy top keys',
+        '--then',
         'q',
         '--',
         process.execPath,
         MMPROXY_BIN,
         'top',
-        '--socket',
+        '--stats-socket',
         socketPath,
         '--interval',
         '0.5',

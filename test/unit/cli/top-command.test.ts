@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,19 +40,41 @@ describe('mmproxy top command', () => {
     }
   });
 
-  it('--once prints the frame of the proxy at --socket and exits 0', async () => {
+  it('Given a proxy, When --once names its socket as the proxy spells it (--stats-socket) or as --socket, Then both print its frame', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mmproxy-top-cli-'));
     const source = recordedSource();
     source.current.flows = [recordedFlow(1, { client: { family: 4, address: '203.0.113.77', port: 47777 } })];
     const server = await startStatsServer({ path: join(dir, 'p.sock'), source });
     try {
-      const { code, stdout } = await run(['top', '--once', '--socket', join(dir, 'p.sock')]);
-      assert.equal(code, 0);
-      assert.match(stdout, /^203\.0\.113\.77:47777 +127\.0\.0\.1:40001 +127\.0\.0\.1:8080 +estab /m);
+      for (const flag of ['--stats-socket', '--socket']) {
+        const { code, stdout, stderr } = await run(['top', '--once', flag, join(dir, 'p.sock')]);
+        assert.equal(code, 0, `${flag}: ${stderr}`);
+        assert.match(stdout, /^203\.0\.113\.77:47777 +127\.0\.0\.1:40001 +127\.0\.0\.1:8080 +estab /m, flag);
+      }
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('Given a --stats-socket under a directory that does not exist, Then top says no proxy runs there and creates nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mmproxy-top-cli-'));
+    try {
+      const typo = join(dir, 'no', 'such', 'dir', 'x.sock');
+      const { code, stderr } = await run(['top', '--once', '--stats-socket', typo]);
+      assert.equal(code, 1);
+      assert.match(stderr, /no mmproxy is running with a stats socket at .*no\/such\/dir\/x\.sock/);
+      assert.deepEqual(await readdir(dir), [], 'nothing was created');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists --stats-socket, with --socket as its other name, and the keys in its help', async () => {
+    const { code, stdout } = await run(['top', '--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /--stats-socket, --socket +The proxy's stats socket/);
+    assert.match(stdout, /\? keys, q quit, s sort, r reverse, p pause, \/ filter/);
   });
 
   it('refuses an interval out of range as a usage error (exit 2)', async () => {

@@ -51,7 +51,7 @@ describe('mmproxy top in a terminal', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('shows the flows at 80×24, sorts on s, reconnects after the proxy restarts, and quits on q', async () => {
+  it('shows the flows at 80×24, sorts on s, reconnects after the proxy restarts, lists the keys on ?, and quits on q', async () => {
     // Given a proxy with one flow, and top running in an 80×24 terminal
     const source = recordedSource();
     source.current.flows = [recordedFlow(1, { client: { family: 4, address: '203.0.113.41', port: 41041 } })];
@@ -78,12 +78,16 @@ describe('mmproxy top in a terminal', function () {
       '--expect',
       '203\\.0\\.113\\.42:42042',
       '--then',
+      '?',
+      '--expect',
+      'r S +reverse the sort',
+      '--then',
       'q',
       '--',
       process.execPath,
       MMPROXY_BIN,
       'top',
-      '--socket',
+      '--stats-socket',
       path,
       '--interval',
       '0.2',
