@@ -2,7 +2,7 @@
  * Numbers and addresses as `mmproxy top` prints them: compact enough that
  * a flow fits on one line of an 80-column terminal.
  */
-import type { Endpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint as endpointText, type Endpoint } from '../../base/net/endpoint.js';
 
 const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
 
@@ -32,9 +32,9 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(s / 86_400)}d${two(Math.floor((s % 86_400) / 3600))}h`;
 }
 
+/** As the command line writes it; "-" where a flow has none yet (no header parsed, no target chosen). */
 export function formatEndpoint(endpoint: Endpoint | null): string {
-  if (!endpoint) return '-';
-  return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return endpoint ? endpointText(endpoint) : '-';
 }
 
 const BARS = '▁▂▃▄▅▆▇█';
