@@ -174,7 +174,9 @@ export function asYargsOptions<T extends FlagTable>(flags: T): { [K in keyof T]:
   return Object.fromEntries(
     Object.entries(flags).map(([name, { default: fallback, ...flag }]) => [
       name,
-      fallback === undefined || flag.type === 'boolean' ? flag : { defaultDescription: JSON.stringify(fallback), ...flag },
+      fallback === undefined || flag.type === 'boolean'
+        ? flag
+        : { defaultDescription: JSON.stringify(fallback), ...flag },
     ]),
   ) as { [K in keyof T]: Options };
 }
