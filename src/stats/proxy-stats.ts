@@ -60,7 +60,7 @@ async function startSocket(
 ): Promise<StatsServer | null> {
   const path = requested ?? defaultSocketPath();
   try {
-    return await startStatsServer({ path, source });
+    return await startStatsServer({ path, source, createDirectory: requested === null });
   } catch (error) {
     if (requested !== null) throw new Error(`--stats-socket ${requested}: ${reason(error)}`);
     warn(defaultSocketWarning(error));

@@ -31,6 +31,8 @@ export interface StatsServerOptions {
   slowClientMs?: number;
   /** How long a client may stay connected without asking anything. */
   idleTimeoutMs?: number;
+  /** Create the socket's directory if it is missing: for the default path only; a named path is taken as given. */
+  createDirectory?: boolean;
 }
 
 export interface StatsServer {
@@ -70,7 +72,7 @@ async function bindPrivately(server: Server, path: string): Promise<number> {
 export async function startStatsServer(options: StatsServerOptions): Promise<StatsServer> {
   const { path, source } = options;
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
-  await prepareSocketPath(path);
+  await prepareSocketPath(path, options.createDirectory ?? false);
 
   const builder = new SnapshotBuilder(source);
   let shared: { atMs: number; line: string } | undefined;

@@ -5,12 +5,13 @@
  * proxies on a host never collide and `mmproxy top` can find "the only
  * running one". Under systemd the unit's RuntimeDirectory= (handed over as
  * $RUNTIME_DIRECTORY, created for the service's user) takes its place: an
- * unprivileged proxy cannot create /run/mmproxy itself. The directory is created 0755 (others may list it); each
- * socket is 0600, owned by the proxy's user, so only that user and root
+ * unprivileged proxy cannot create /run/mmproxy itself. The default directory is created 0755 when missing (others
+ * may list it); the directory of a path given with --stats-socket must exist, so a typo fails instead of growing a
+ * tree. Each socket is 0600, owned by the proxy's user, so only that user and root
  * can read the stats.
  */
 import { createConnection } from 'node:net';
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export const STATS_SOCKET_DIR = '/run/mmproxy';
@@ -47,19 +48,35 @@ function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** The directory a named socket goes in must be there already: nothing is created for it. */
+async function requireDirectory(dir: string): Promise<void> {
+  let stats;
+  try {
+    stats = await stat(dir);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    throw new Error(
+      `the directory ${dir} does not exist; create it or choose another --stats-socket (only the default directory is created)`,
+    );
+  }
+  if (!stats.isDirectory()) throw new Error(`${dir} is not a directory; choose another --stats-socket`);
+}
+
 /**
- * Creates the socket's directory and removes a stale socket left by a proxy
+ * Creates the socket's directory when `createDirectory` (the default path's
+ * only) or checks that it exists, and removes a stale socket left by a proxy
  * that died. Refuses (with what to do) when a live proxy owns the path or
  * when the path is something other than a socket: those are never deleted.
  */
-export async function prepareSocketPath(path: string): Promise<void> {
+export async function prepareSocketPath(path: string, createDirectory: boolean): Promise<void> {
   const longest = Buffer.byteLength(dirname(path)) + STAGING_EXTRA_BYTES;
   if (Math.max(longest, Buffer.byteLength(path)) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(
       `${path} is too long for a unix socket (its directory may be at most ${MAX_SOCKET_PATH_BYTES - STAGING_EXTRA_BYTES} bytes); choose a shorter --stats-socket`,
     );
   }
-  await mkdir(dirname(path), { recursive: true, mode: STATS_DIR_MODE });
+  if (createDirectory) await mkdir(dirname(path), { recursive: true, mode: STATS_DIR_MODE });
+  else await requireDirectory(dirname(path));
   let stats;
   try {
     stats = await lstat(path);

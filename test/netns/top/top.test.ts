@@ -136,7 +136,7 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
     await startPeerService(app, `[::1]:${SERVICE_PORT}`);
 
     dir = await mkdtemp(join(tmpdir(), 'mmproxy-top-e2e-'));
-    socketPath = join(dir, 'run', 'proxy.sock');
+    socketPath = join(dir, 'proxy.sock');
     releaseFile = join(dir, 'release');
     app.node(MMPROXY_BIN, [
       '-l',

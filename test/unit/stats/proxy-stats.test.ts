@@ -37,6 +37,10 @@ describe('the proxy stats endpoints together', () => {
       /^Error: --stats-socket .*a-file: .*exists and is not a socket/,
     );
     await assert.rejects(
+      startProxyStats({ statsSocket: join(dir, 'typo', 'p.sock'), metricsListen: null }, recordedSource(), assert.fail),
+      /^Error: --stats-socket .*typo\/p\.sock: the directory .*typo does not exist/,
+    );
+    await assert.rejects(
       startProxyStats({ statsSocket: join(dir, 'ok.sock'), metricsListen: 'nonsense' }, recordedSource(), assert.fail),
       /^Error: --metrics-listen nonsense: .*expected HOST:PORT/,
     );

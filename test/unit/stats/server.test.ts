@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ describe('stats socket server', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mmproxy-stats-'));
-    path = join(dir, 'run', 'mmproxy', 'test.sock');
+    path = join(dir, 'test.sock');
     source = recordedSource();
     source.current.flows = [recordedFlow(1, { bytesToTarget: 100 }), recordedFlow(2, { bytesToClient: 200 })];
     source.current.counters = recordedCounters({ accepted: 2, established: 2, active: 2 });
@@ -63,12 +63,27 @@ describe('stats socket server', () => {
     assert.equal(snapshot.counters.active, 2);
   });
 
-  it('creates the directory 0755 and the socket 0600', async () => {
-    server = await startStatsServer({ path, source });
-    const socketStats = await lstat(path);
+  it('creates the socket 0600 and, for the default path, its directory 0755', async () => {
+    const defaultPath = join(dir, 'run', 'mmproxy', 'test.sock');
+    server = await startStatsServer({ path: defaultPath, source, createDirectory: true });
+    const socketStats = await lstat(defaultPath);
     assert.ok(socketStats.isSocket());
     assert.equal(socketStats.mode & 0o777, 0o600);
     assert.equal((await stat(join(dir, 'run', 'mmproxy'))).mode & 0o777, 0o755);
+  });
+
+  it('Given a named path under a directory that does not exist, Then it says so and creates nothing', async () => {
+    const typo = join(dir, 'some', 'typo', 'x.sock');
+    await assert.rejects(
+      startStatsServer({ path: typo, source }),
+      new RegExp(`the directory ${dir}/some/typo does not exist; create it or choose another --stats-socket`),
+    );
+    assert.deepEqual(await readdir(dir), []);
+    await writeFile(join(dir, 'a-file'), '');
+    await assert.rejects(
+      startStatsServer({ path: join(dir, 'a-file', 'x.sock'), source }),
+      /a-file is not a directory; choose another --stats-socket/,
+    );
   });
 
   it('streams snapshots to a subscriber, showing bytes as they grow', async () => {
