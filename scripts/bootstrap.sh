@@ -40,13 +40,8 @@ install_system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# True when $1 is missing or older than any of the following paths' files.
-stale() {
-  local target=$1
-  shift
-  [ -e "$target" ] || return 0
-  [ -n "$(find "$@" -newer "$target" -type f -print -quit 2>/dev/null)" ]
-}
+# shellcheck source=lib/stale.sh
+source scripts/lib/stale.sh
 
 install_npm_dependencies() {
   if stale node_modules/.package-lock.json package.json package-lock.json; then

@@ -8,6 +8,7 @@ import { normaliseGoFlags } from '../config/go-flags.js';
 import { goFlagSpec } from '../config/proxy-flags.js';
 import { PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
 import { UsageError } from '../base/errors.js';
+import { versionLine } from '../base/package-info.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -30,7 +31,9 @@ export function buildParser(args: string[]): Argv {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    // -V, not -v: -v is go-mmproxy's verbosity.
+    .version('version', 'Show the version, the commit it was built from and the node running it', versionLine())
+    .alias('V', 'version')
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   return withCommands(parser);
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 
 import { FAILURE_REASONS, type DataPlaneCounters } from '../base/flows.js';
 import { parseListenAddress } from '../base/net/endpoint.js';
+import { buildInfo, type BuildInfo } from '../base/package-info.js';
 import { CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
 import type { ProxySummary, StatsSource } from './source.js';
 
@@ -107,8 +108,18 @@ function connectDurationHistogram(counters: DataPlaneCounters): MetricFamily {
   };
 }
 
+/** Which mmproxy this is, the Prometheus way (a constant 1 with the facts as labels). */
+export function buildInfoFamily(info: BuildInfo): MetricFamily {
+  return {
+    name: 'mmproxy_build_info',
+    help: 'The version of mmproxy, the commit it was built from and the node running it; always 1.',
+    type: 'gauge',
+    samples: [{ labels: { version: info.version, commit: info.commit ?? 'unknown', node: info.node }, value: 1 }],
+  };
+}
+
 export function renderMetrics(source: StatsSource): string {
-  return renderExposition(metricFamilies(source.summary, source.counters()));
+  return renderExposition([buildInfoFamily(buildInfo()), ...metricFamilies(source.summary, source.counters())]);
 }
 
 export interface MetricsServer {

@@ -7,6 +7,7 @@
 import type { ConnectDurations, DataPlaneCounters, FailureReason, FlowState } from '../base/flows.js';
 import type { Endpoint } from '../base/net/endpoint.js';
 import type { Cidr } from '../base/net/cidr.js';
+import type { BuildInfo } from '../base/package-info.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -36,6 +37,8 @@ export interface ProxyInfo {
   startedAt: string;
   uptimeSeconds: number;
   config: ConfigSummary;
+  /** Which mmproxy serves this snapshot. Added within version 1: proxies from before it leave it out. */
+  build?: BuildInfo;
 }
 
 /** Bytes per second in each direction. */

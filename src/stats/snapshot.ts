@@ -77,6 +77,7 @@ export class SnapshotBuilder {
         startedAt: iso(summary.startedAtMs),
         uptimeSeconds: Math.max(0, Math.floor((atMs - summary.startedAtMs) / 1000)),
         config: summary.config,
+        ...(summary.build ? { build: summary.build } : {}),
       },
       counters: this.countersSnapshot(counters, atMs),
       recent: this.history.recent(atMs, counters),

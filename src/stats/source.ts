@@ -4,6 +4,7 @@
  * it was configured with. Everything here is plain data, so tests can feed
  * recorded numbers through the same path.
  */
+import { buildInfo } from '../base/package-info.js';
 import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
 import type { DataPlaneCounters, FlowRecord } from '../base/flows.js';
 import type { ConfigSummary, ProxyInfo } from './schema.js';
@@ -46,6 +47,7 @@ export function statsSourceFor(
       targets: { ipv4: config.target4, ipv6: config.target6 },
       startedAtMs,
       config: summarizeConfig(config),
+      build: buildInfo(),
     },
     counters: () => dataPlane.counters(),
     flows: () => dataPlane.flows(),

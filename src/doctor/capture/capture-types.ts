@@ -20,4 +20,11 @@ export interface CapturedPacket {
   flags: string[];
 }
 
-export type CaptureResult = { ok: true; packets: CapturedPacket[] } | { ok: false; reason: string };
+/** Why there is no capture, and, when it is missing from this install, the exact commands that get it. */
+export interface CaptureUnavailable {
+  ok: false;
+  reason: string;
+  remedy?: { commands: string[]; text: string };
+}
+
+export type CaptureResult = { ok: true; packets: CapturedPacket[] } | CaptureUnavailable;

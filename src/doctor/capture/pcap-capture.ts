@@ -6,7 +6,8 @@
  */
 import { createRequire } from 'node:module';
 
-import type { CaptureRequest, CaptureResult, CapturedPacket } from './capture-types.js';
+import { buildInfo, packageRoot } from '../../base/package-info.js';
+import type { CaptureRequest, CaptureResult, CaptureUnavailable, CapturedPacket } from './capture-types.js';
 
 /** The subset of `cap` used here (it ships no types). */
 interface CapHandle {
@@ -32,12 +33,40 @@ const TCP_FLAGS: [number, string][] = [
   [0x08, 'PSH'],
 ];
 
-function loadCap(): CapModule | string {
+/** The build tools and headers that compiling `cap` needs, as Debian names them. */
+const CAP_BUILD_PACKAGES = 'libpcap-dev g++ make python3';
+
+/**
+ * `cap` is an optional dependency: npm compiles it when mmproxy is installed and
+ * leaves it out, without failing, where there is no compiler or no libpcap headers.
+ */
+function loadCap(): CapModule | CaptureUnavailable {
   try {
     return createRequire(import.meta.url)('cap') as CapModule;
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return `the 'cap' libpcap binding did not load (${detail}); install libpcap-dev and run 'npm rebuild cap'`;
+    const detail = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const notInstalled = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && detail.includes("'cap'");
+    if (notInstalled) {
+      const { version } = buildInfo();
+      return {
+        ok: false,
+        reason: "the optional package 'cap' (libpcap binding) is not installed",
+        remedy: {
+          commands: [`apt-get install -y ${CAP_BUILD_PACKAGES}`, `npm install -g mmproxy@${version}`],
+          text:
+            "npm compiles 'cap' when it installs mmproxy, and leaves it out where that machine has no compiler or " +
+            'libpcap headers. Install them, then install mmproxy again (from the same tarball, if that is how it came).',
+        },
+      };
+    }
+    return {
+      ok: false,
+      reason: `the 'cap' libpcap binding did not load (${detail})`,
+      remedy: {
+        commands: [`apt-get install -y ${CAP_BUILD_PACKAGES}`, `cd ${packageRoot()} && npm rebuild cap`],
+        text: "Rebuild 'cap' against this machine's libpcap.",
+      },
+    };
   }
 }
 
@@ -92,7 +121,7 @@ export async function capturePackets(
   now: () => number,
 ): Promise<CaptureResult> {
   const cap = loadCap();
-  if (typeof cap === 'string') return { ok: false, reason: cap };
+  if ('ok' in cap) return cap;
   const packets: CapturedPacket[] = [];
   const handles: CapHandle[] = [];
   const started = now();

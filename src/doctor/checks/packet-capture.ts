@@ -47,7 +47,12 @@ export const packetCapture: Check = {
         timeoutMs,
       });
     const capture = await ctx.system.capture({ interfaces, filter: `tcp and host ${client}` }, probe);
-    if (!capture.ok) return { status: 'skip', summary: `no packet evidence: ${capture.reason}`, evidence: [] };
+    if (!capture.ok) {
+      const summary = `no packet evidence: ${capture.reason}`;
+      // Asked for and missing from this install: a warning, with the commands that bring it.
+      if (capture.remedy) return { status: 'warn', summary, evidence: [], remediation: capture.remedy };
+      return { status: 'skip', summary, evidence: [] };
+    }
     const story = tellPacketStory(capture.packets, client, chosen.address);
     const evidence = [
       `spoofed handshake ${client} → ${formatEndpoint(chosen)}, captured on ${interfaces.join(', ')}`,

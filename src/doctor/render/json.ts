@@ -1,13 +1,28 @@
 /** `--json`: the same content as the human report, for scripts. */
+import { buildInfo, type BuildInfo } from '../../base/package-info.js';
 import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import type { FixOutcome } from '../fix.js';
 import type { CheckReport } from '../types.js';
 
+/**
+ * The document's shape. A reader that sees another number must not guess; fields may be added within a
+ * version (readers ignore what they do not know).
+ */
+export const DOCTOR_JSON_SCHEMA_VERSION = 1;
+
 /** With --fix, `checks` is the state after the fix and `fix` says what was run. */
-export function renderJson(reports: CheckReport[], setup: ProxySetup, exitCode: number, fix?: FixOutcome): string {
+export function renderJson(
+  reports: CheckReport[],
+  setup: ProxySetup,
+  exitCode: number,
+  fix?: FixOutcome,
+  build: BuildInfo = buildInfo(),
+): string {
   const diagnosis = diagnose(reports);
   const document = {
+    schemaVersion: DOCTOR_JSON_SCHEMA_VERSION,
+    mmproxy: build,
     setup,
     rootCause: diagnosis
       ? {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { versionLine } from '../../../src/base/package-info.js';
 import { EXIT_OK, EXIT_USAGE } from '../../../src/cli/main.js';
 import { runMain as run } from './run-main.js';
 
@@ -55,6 +56,16 @@ describe('mmproxy (the proxy command) through main()', () => {
         ok(stdout.includes(text), `${flag}: help lacks ${JSON.stringify(text)}:\n${stdout}`);
       }
     }
+  });
+
+  it('--version and -V print the version line and start nothing, beside any other flag or subcommand', async () => {
+    for (const args of [['--version'], ['-V'], ['-version'], ['-l', '0.0.0.0:1', '-V'], ['doctor', '--version']]) {
+      const { code, stdout, stderr } = await run(args);
+      strictEqual(code, EXIT_OK, args.join(' '));
+      strictEqual(stdout, `${versionLine()}\n`, args.join(' '));
+      strictEqual(stderr, '', args.join(' '));
+    }
+    match(versionLine(), /^mmproxy \d+\.\d+\.\d+\S* \(commit (\S+|unknown), node v\d+/);
   });
 
   it('help fits 100 columns', async () => {

@@ -120,7 +120,10 @@ describe('doctor report rendering', function () {
   });
 
   it('JSON carries the same content and the root cause', function () {
-    const document = JSON.parse(renderJson(REPORTS, setupFromArgs({}), 1)) as {
+    const build = { version: '1.2.3', commit: '1a2b3c4d5e6f', node: 'v20.19.0' };
+    const document = JSON.parse(renderJson(REPORTS, setupFromArgs({}), 1, undefined, build)) as {
+      schemaVersion: number;
+      mmproxy: unknown;
       rootCause: { id: string; summary: string; explains: string[]; conclusion: string | null };
       checks: { id: string; status: string; remediation: { commands: string[]; appliedByFix: boolean } | null }[];
       exitCode: number;
@@ -141,5 +144,7 @@ describe('doctor report rendering', function () {
       appliedByFix: true,
     });
     assert.equal(document.exitCode, 1);
+    assert.equal(document.schemaVersion, 1);
+    assert.deepEqual(document.mmproxy, build);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 
+import { buildInfo } from '../../../src/base/package-info.js';
 import { renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
 import { escapeLabelValue, histogramSamples, renderExposition } from '../../../src/stats/prometheus.js';
 import { parseExposition, sampleValue, type ParsedFamily } from '../../support/prometheus-parser.js';
@@ -43,6 +44,8 @@ describe('Prometheus metrics', () => {
     assert.equal(sampleValue(families, 'mmproxy_bad_headers_total', { code: 'ERR_V1_TOO_LONG' }), 1);
     assert.equal(sampleValue(families, 'mmproxy_start_time_seconds'), 1_700_000_000);
     assert.equal(sampleValue(families, 'mmproxy_info', { protocol: 'tcp', listen: '0.0.0.0:8443' }), 1);
+    const { version, commit, node } = buildInfo();
+    assert.equal(sampleValue(families, 'mmproxy_build_info', { version, commit: commit ?? 'unknown', node }), 1);
     for (const [name, family] of families) {
       assert.ok(family.help, `${name} has HELP`);
       const expected =
