@@ -2,7 +2,9 @@
  * The data plane's vocabulary, shared by every wing: what a flow is, how it
  * can end, what is counted. The addon reports in these terms
  * (native/src/dataplane/); the stats schema, the log, top and the doctor read
- * them; none of them needs the binding to do so.
+ * them; none of them needs the binding to do so. The addon exports each of
+ * these lists (`dataPlaneEnums`); test/unit/native/contract.test.ts holds
+ * them equal.
  */
 import type { Endpoint } from './net/endpoint.js';
 
@@ -92,11 +94,23 @@ export interface FlowRecord {
 
 export type DataPlaneEventLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** What an event is about: a failure (its reason) or one of these. */
+export type DataPlaneEventKind =
+  | FailureReason
+  | 'listening'
+  | 'accept_error'
+  | 'accept_backoff'
+  | 'worker_error'
+  | 'flow_closed'
+  | 'closed_before_header'
+  | 'collision_fallback'
+  | 'datagram_dropped'
+  | 'session_evicted';
+
 /** Something worth a log line; delivered in batches, never per byte. */
 export interface DataPlaneEvent {
   level: DataPlaneEventLevel;
-  /** Stable machine-readable kind: a FailureReason, 'accept_backoff', 'flow_closed', ... */
-  kind: string;
+  kind: DataPlaneEventKind;
   message: string;
   flowId?: number;
   loadBalancer?: Endpoint;

@@ -1,9 +1,12 @@
 /**
  * Types of everything the native addon exports, one interface per part,
  * composed into NativeAddon. TypeScript validates arguments before they cross;
- * C++ assumes clean input and throws NativeError on failure.
+ * C++ checks them again and rejects what TypeScript should have caught with a
+ * TypeError or RangeError (code ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE,
+ * ERR_OUT_OF_RANGE); a failure of the system is a NativeError.
  */
 import type { ProxyHeaderErrorInfo, ProxyParseResult } from '../proxy-protocol/types.js';
+import type { DataPlaneLimitField, IntegerRange } from '../base/dataplane-limits.js';
 import type { DataPlaneConstructor } from './dataplane-types.js';
 import type { NativeError } from './errors.js';
 
@@ -19,9 +22,28 @@ export interface ProxyHeaderNative {
   proxyHeaderCrc32c(data: Uint8Array): number;
 }
 
-/** The TCP data plane (native/src/dataplane/). */
+/**
+ * The data plane's enumerations as it spells them, each in its order
+ * (native/src/dataplane/binding/contract.cc). Plain strings here: the
+ * literal-union types of src/base/flows.ts are tested equal to these lists.
+ */
+export interface DataPlaneEnums {
+  readonly protocols: readonly string[];
+  readonly relayModes: readonly string[];
+  readonly collisionPolicies: readonly string[];
+  readonly failureReasons: readonly string[];
+  readonly flowStates: readonly string[];
+  readonly eventLevels: readonly string[];
+  /** The kinds of events that are not failures (a failure's kind is its reason). */
+  readonly eventKinds: readonly string[];
+}
+
+/** The TCP and UDP data plane (native/src/dataplane/). */
 export interface DataPlaneNative {
   DataPlane: DataPlaneConstructor;
+  /** The ranges `new DataPlane()` enforces, frozen (native/src/dataplane/binding/config_limits.h). */
+  dataPlaneConfigLimits: Readonly<Record<DataPlaneLimitField, IntegerRange>>;
+  dataPlaneEnums: DataPlaneEnums;
 }
 
 /** One endpoint of a probe: a numeric address and a port (0: any). */

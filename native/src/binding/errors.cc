@@ -64,4 +64,22 @@ Napi::Error CodedError(Napi::Env env, const std::string& code, const std::string
   return Build(env, code, message, "", 0);
 }
 
+Napi::Error InvalidArgType(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::TypeError::New(env, message);
+  error.Set("code", "ERR_INVALID_ARG_TYPE");
+  return error;
+}
+
+Napi::Error InvalidArgValue(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::TypeError::New(env, message);
+  error.Set("code", "ERR_INVALID_ARG_VALUE");
+  return error;
+}
+
+Napi::Error OutOfRange(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::RangeError::New(env, message);
+  error.Set("code", "ERR_OUT_OF_RANGE");
+  return error;
+}
+
 }  // namespace mmproxy

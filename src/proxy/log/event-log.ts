@@ -6,7 +6,7 @@
  *   -v 0: errors and warnings; -v 1: + info (each failed connection);
  *   -v 2: + debug (every connection's life).
  */
-import type { DataPlaneEvent } from '../../base/flows.js';
+import type { DataPlaneEvent, DataPlaneEventKind } from '../../base/flows.js';
 import type { Endpoint } from '../../base/net/endpoint.js';
 import { formatEndpoint } from '../../base/net/endpoint.js';
 import type { Verbosity } from '../../config/proxy-options.js';
@@ -15,12 +15,12 @@ import type { LineRateLimiter } from './rate-limit.js';
 import type { LogLevel, LogValue } from './record.js';
 
 /** Said better by the control plane's own startup line (addresses, targets, subnets). */
-const COVERED_BY_STARTUP_LINE = 'listening';
+const COVERED_BY_STARTUP_LINE: DataPlaneEventKind = 'listening';
 /**
  * Shown at every -v: the end of a state whose start was a warning ("accepting connections again" after
  * "cannot accept connections"), so that whoever saw the warning also sees it is over.
  */
-const ENDS_A_WARNING = new Set(['accept_backoff']);
+const ENDS_A_WARNING = new Set<DataPlaneEventKind>(['accept_backoff']);
 
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 /** The most verbose level shown at each -v. */

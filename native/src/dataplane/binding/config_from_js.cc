@@ -1,102 +1,191 @@
 #include "dataplane/binding/config_from_js.h"
 
+#include <cmath>
+#include <limits>
+#include <string_view>
+
 #include "binding/errors.h"
+#include "dataplane/binding/config_limits.h"
 
 namespace mmproxy::dataplane {
 namespace {
 
-Napi::Error Invalid(Napi::Env env, const std::string& message) {
-  return CodedError(env, "ERR_INVALID_CONFIG", "data plane config: " + message);
+// Each field's range must fit the member it is read into.
+template <typename Member>
+constexpr bool Fits(const ConfigLimit& limit) {
+  return limit.max <= std::numeric_limits<Member>::max();
 }
+static_assert(Fits<decltype(Config::mark)>(kMarkLimit));
+static_assert(Fits<decltype(Config::listeners)>(kListenersLimit));
+static_assert(Fits<decltype(Config::header_timeout_ms)>(kHeaderTimeoutLimit));
+static_assert(Fits<decltype(Config::connect_timeout_ms)>(kConnectTimeoutLimit));
+static_assert(Fits<decltype(Config::max_connections)>(kMaxConnectionsLimit));
+static_assert(Fits<int64_t>(kCloseAfterLimit) && kCloseAfterLimit.max * 1000 <= kDayMs);
+static_assert(Fits<decltype(Config::max_sessions)>(kMaxSessionsLimit));
+static_assert(Fits<unsigned>(kKeepAliveLimit));
+static_assert(Fits<uint16_t>(kPortLimit));
 
-unsigned Unsigned(Napi::Env env, Napi::Object object, const char* key) {
-  Napi::Value value = object.Get(key);
-  if (!value.IsNumber() || value.As<Napi::Number>().DoubleValue() < 0) {
-    throw Invalid(env, std::string(key) + " must be a non-negative number");
+const std::string kPrefix = "data plane config: ";
+
+// typeof, for "got a string".
+const char* TypeName(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "a boolean";
+    case napi_number:
+      return "a number";
+    case napi_string:
+      return "a string";
+    case napi_symbol:
+      return "a symbol";
+    case napi_object:
+      return value.IsArray() ? "an array" : "an object";
+    case napi_function:
+      return "a function";
+    case napi_external:
+      return "an external";
+    case napi_bigint:
+      return "a bigint";
   }
-  return value.As<Napi::Number>().Uint32Value();
+  return "an unknown type";
 }
 
-bool Boolean(Napi::Object object, const char* key, bool fallback) {
-  Napi::Value value = object.Get(key);
-  return value.IsBoolean() ? value.As<Napi::Boolean>().Value() : fallback;
+std::string RangeText(const ConfigLimit& limit) {
+  return "an integer from " + std::to_string(limit.min) + " to " + std::to_string(limit.max);
 }
 
-std::optional<Address> EndpointFromJs(Napi::Env env, Napi::Value value, const char* key) {
+// The integer `value` holds, checked against `limit`: a TypeError when it is
+// not a number, a RangeError when it is a fraction, NaN, infinite or out of
+// range. `name` is the field as the message shows it ("listen.port").
+uint64_t CheckedInteger(Napi::Env env, const Napi::Value& value, const ConfigLimit& limit,
+                        const std::string& name) {
+  if (!value.IsNumber()) {
+    throw InvalidArgType(env, kPrefix + name + " must be " + RangeText(limit) + ", got " + TypeName(value));
+  }
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(number) || std::trunc(number) != number || number < static_cast<double>(limit.min) ||
+      number > static_cast<double>(limit.max)) {
+    throw OutOfRange(
+        env, kPrefix + name + " must be " + RangeText(limit) + ", got " + value.ToString().Utf8Value());
+  }
+  return static_cast<uint64_t>(number);
+}
+
+uint64_t Integer(Napi::Env env, const Napi::Object& object, const ConfigLimit& limit) {
+  return CheckedInteger(env, object.Get(limit.field), limit, limit.field);
+}
+
+// An optional integer field: `fallback` when undefined, checked otherwise.
+uint64_t OptionalInteger(Napi::Env env, const Napi::Object& object, const ConfigLimit& limit,
+                         uint64_t fallback) {
+  const Napi::Value value = object.Get(limit.field);
+  return value.IsUndefined() ? fallback : CheckedInteger(env, value, limit, limit.field);
+}
+
+// Booleans are optional (absent: false) but never coerced.
+bool Boolean(Napi::Env env, const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
+  if (value.IsUndefined()) return false;
+  if (!value.IsBoolean()) {
+    throw InvalidArgType(env, kPrefix + key + " must be a boolean, got " + TypeName(value));
+  }
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::string ChoicesText(const char* const* names, size_t count) {
+  std::string text;
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) text += i + 1 == count ? " or " : ", ";
+    text += std::string("'") + names[i] + "'";
+  }
+  return text;
+}
+
+// One of `names`; `fallback` when undefined, if the field is optional.
+template <typename Enum, size_t N>
+Enum Choice(Napi::Env env, const Napi::Object& object, const char* key, const EnumNames<Enum, N>& names,
+            std::optional<Enum> fallback) {
+  const Napi::Value value = object.Get(key);
+  if (value.IsUndefined() && fallback) return *fallback;
+  const std::string choices = ChoicesText(names.names.data(), N);
+  if (!value.IsString()) {
+    throw InvalidArgType(env, kPrefix + key + " must be " + choices + ", got " + TypeName(value));
+  }
+  const std::string written = value.As<Napi::String>().Utf8Value();
+  if (std::optional<Enum> found = names.Find(written)) return *found;
+  throw InvalidArgValue(env, kPrefix + key + " must be " + choices + ", got '" + written + "'");
+}
+
+std::optional<Address> EndpointFromJs(Napi::Env env, const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
   if (value.IsNull() || value.IsUndefined()) return std::nullopt;
-  if (!value.IsObject()) throw Invalid(env, std::string(key) + " must be an endpoint or null");
-  Napi::Object endpoint = value.As<Napi::Object>();
-  Napi::Value ip = endpoint.Get("address");
-  unsigned port = Unsigned(env, endpoint, "port");
+  if (!value.IsObject()) {
+    throw InvalidArgType(env, kPrefix + key + " must be an endpoint or null, got " + TypeName(value));
+  }
+  const Napi::Object endpoint = value.As<Napi::Object>();
+  const auto port = static_cast<uint16_t>(
+      CheckedInteger(env, endpoint.Get("port"), kPortLimit, std::string(key) + ".port"));
+  const Napi::Value ip = endpoint.Get("address");
+  if (!ip.IsString()) {
+    throw InvalidArgType(env, kPrefix + key + ".address must be a numeric IP address, got " + TypeName(ip));
+  }
   Address address;
-  if (!ip.IsString() || port > 65535 ||
-      !Address::FromIp(ip.As<Napi::String>().Utf8Value(), static_cast<uint16_t>(port), &address)) {
-    throw Invalid(env, std::string(key) + " must have a numeric address and a port up to 65535");
+  if (!Address::FromIp(ip.As<Napi::String>().Utf8Value(), port, &address)) {
+    throw InvalidArgValue(env, kPrefix + key + ".address must be a numeric IP address, got '" +
+                                   ip.As<Napi::String>().Utf8Value() + "'");
   }
   return address;
-}
-
-RelayMode RelayModeFromJs(Napi::Env env, Napi::Value value) {
-  if (value.IsUndefined()) return RelayMode::kAuto;
-  std::string mode = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
-  if (mode == "auto") return RelayMode::kAuto;
-  if (mode == "splice") return RelayMode::kSplice;
-  if (mode == "copy") return RelayMode::kCopy;
-  throw Invalid(env, "relayMode must be 'auto', 'splice' or 'copy'");
-}
-
-CollisionPolicy CollisionFromJs(Napi::Env env, Napi::Value value) {
-  if (value.IsUndefined()) return CollisionPolicy::kRefuse;
-  std::string policy = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
-  if (policy == "refuse") return CollisionPolicy::kRefuse;
-  if (policy == "ephemeral-port") return CollisionPolicy::kEphemeralPort;
-  throw Invalid(env, "collision must be 'refuse' or 'ephemeral-port'");
 }
 
 }  // namespace
 
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what) {
-  if (!value.IsArray()) throw Invalid(env, std::string(what) + " must be an array of strings");
+  if (!value.IsArray()) throw InvalidArgType(env, std::string(what) + " must be an array of strings");
   Napi::Array array = value.As<Napi::Array>();
   std::vector<std::string> strings;
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value item = array.Get(i);
-    if (!item.IsString()) throw Invalid(env, std::string(what) + " must be an array of strings");
+    if (!item.IsString()) throw InvalidArgType(env, std::string(what) + " must be an array of strings");
     strings.push_back(item.As<Napi::String>().Utf8Value());
   }
   return strings;
 }
 
 Config ConfigFromJs(Napi::Env env, Napi::Object object) {
-  Napi::Value protocol = object.Get("protocol");
-  std::string name = protocol.IsString() ? protocol.As<Napi::String>().Utf8Value() : "";
-  if (name != "tcp" && name != "udp") throw Invalid(env, "protocol must be 'tcp' or 'udp'");
   Config config;
-  config.protocol = name == "udp" ? Protocol::kUdp : Protocol::kTcp;
-  std::optional<Address> listen = EndpointFromJs(env, object.Get("listen"), "listen");
-  if (!listen) throw Invalid(env, "listen is required");
+  config.protocol = Choice(env, object, "protocol", kProtocolNames, std::optional<Protocol>());
+  std::optional<Address> listen = EndpointFromJs(env, object, "listen");
+  if (!listen) throw InvalidArgType(env, kPrefix + "listen must be an endpoint");
   config.listen = *listen;
-  config.target4 = EndpointFromJs(env, object.Get("target4"), "target4");
-  config.target6 = EndpointFromJs(env, object.Get("target6"), "target6");
-  config.mark = Unsigned(env, object, "mark");
-  config.allowed_subnets = StringsFromJs(env, object.Get("allowedSubnets"), "allowedSubnets");
-  config.listeners = Unsigned(env, object, "listeners");
-  if (config.listeners == 0) throw Invalid(env, "listeners must be at least 1");
-  config.header_timeout_ms = Unsigned(env, object, "headerTimeoutMs");
-  config.connect_timeout_ms = Unsigned(env, object, "connectTimeoutMs");
-  config.max_connections = Unsigned(env, object, "maxConnections");
-  config.dynamic_destination = Boolean(object, "dynamicDestination", false);
-  config.listen_transparent = Boolean(object, "listenTransparent", false);
-  config.reuse_port = Boolean(object, "reusePort", false);
-  config.relay_mode = RelayModeFromJs(env, object.Get("relayMode"));
-  config.collision = CollisionFromJs(env, object.Get("collision"));
-  config.debug_events = Boolean(object, "debugEvents", false);
-  if (!object.Get("keepAliveSeconds").IsUndefined()) {
-    config.keepalive = KeepAliveFor(Unsigned(env, object, "keepAliveSeconds"));
-  }
+  config.target4 = EndpointFromJs(env, object, "target4");
+  config.target6 = EndpointFromJs(env, object, "target6");
+  config.mark = static_cast<unsigned>(Integer(env, object, kMarkLimit));
+  config.allowed_subnets =
+      StringsFromJs(env, object.Get("allowedSubnets"), "data plane config: allowedSubnets");
+  config.listeners = static_cast<unsigned>(Integer(env, object, kListenersLimit));
+  config.header_timeout_ms = static_cast<unsigned>(Integer(env, object, kHeaderTimeoutLimit));
+  config.connect_timeout_ms = static_cast<unsigned>(Integer(env, object, kConnectTimeoutLimit));
+  config.max_connections = static_cast<unsigned>(Integer(env, object, kMaxConnectionsLimit));
+  config.dynamic_destination = Boolean(env, object, "dynamicDestination");
+  config.listen_transparent = Boolean(env, object, "listenTransparent");
+  config.reuse_port = Boolean(env, object, "reusePort");
+  config.relay_mode = Choice(env, object, "relayMode", kRelayModeNames, std::optional(RelayMode::kAuto));
+  config.collision =
+      Choice(env, object, "collision", kCollisionPolicyNames, std::optional(CollisionPolicy::kRefuse));
+  config.debug_events = Boolean(env, object, "debugEvents");
+  config.keepalive = KeepAliveFor(static_cast<unsigned>(OptionalInteger(env, object, kKeepAliveLimit, 0)));
+  // The UDP fields are required for UDP; a TCP config may leave them out,
+  // and what it gives is checked all the same.
   if (config.protocol == Protocol::kUdp) {
-    config.close_after_ms = int64_t{Unsigned(env, object, "closeAfterSeconds")} * 1000;
-    config.max_sessions = Unsigned(env, object, "maxSessions");
+    config.close_after_ms = static_cast<int64_t>(Integer(env, object, kCloseAfterLimit)) * 1000;
+    config.max_sessions = static_cast<unsigned>(Integer(env, object, kMaxSessionsLimit));
+  } else {
+    OptionalInteger(env, object, kCloseAfterLimit, 0);
+    OptionalInteger(env, object, kMaxSessionsLimit, 0);
   }
   return config;
 }

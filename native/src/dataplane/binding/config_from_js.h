@@ -7,9 +7,12 @@
 
 namespace mmproxy::dataplane {
 
-// Throws a NativeError (ERR_INVALID_CONFIG, ERR_UNSUPPORTED) for what
-// TypeScript should have caught; C++ does not trust a malformed object.
+// Reads every field with a checked reader and throws what TypeScript should
+// have caught, naming the field: a TypeError for a wrong type or an unknown
+// name, a RangeError for a number outside its range (config_limits.h) or not
+// an integer. Nothing is coerced, truncated or wrapped.
 Config ConfigFromJs(Napi::Env env, Napi::Object object);
+// An array of strings, else a TypeError that starts with `what`.
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what);
 
 }  // namespace mmproxy::dataplane

@@ -27,7 +27,7 @@ std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<
   auto list = std::make_shared<SubnetList>();
   std::string bad;
   if (!SubnetList::Parse(cidrs, list.get(), &bad)) {
-    throw CodedError(env, "ERR_INVALID_CONFIG", "allowed subnet '" + bad + "' is not a CIDR prefix");
+    throw InvalidArgValue(env, "allowed subnet '" + bad + "' is not a CIDR prefix");
   }
   return list;
 }
@@ -48,7 +48,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   explicit DataPlane(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlane>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject() || !info[1].IsFunction()) {
-      throw CodedError(env, "ERR_INVALID_ARGUMENT", "new DataPlane(config, onEvents)");
+      throw InvalidArgType(env, "new DataPlane(config, onEvents): a config object and a function");
     }
     shared_ = std::make_unique<SharedState>(ConfigFromJs(env, info[0].As<Napi::Object>()));
     shared_->subnets.Replace(ParseSubnets(env, shared_->config.allowed_subnets));

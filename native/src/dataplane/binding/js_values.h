@@ -1,5 +1,5 @@
-// The data plane's values as the JavaScript objects of
-// src/native/dataplane-types.ts. JavaScript thread only.
+// The data plane's values as the JavaScript objects of src/base/flows.ts
+// (FlowRecord, DataPlaneCounters, DataPlaneEvent). JavaScript thread only.
 #pragma once
 
 #include <napi.h>

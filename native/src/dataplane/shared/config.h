@@ -19,7 +19,7 @@ enum class RelayMode : uint8_t {
   kSplice,  // splice(2) for everything
   kCopy,    // read/write only (also the fallback when splice is unsupported)
 };
-// RelayMode in src/native/dataplane-types.ts.
+// RelayMode in src/base/flows.ts.
 inline constexpr EnumNames<RelayMode, 3> kRelayModeNames{{"auto", "splice", "copy"}};
 static_assert(static_cast<size_t>(RelayMode::kCopy) + 1 == kRelayModeNames.names.size());
 
@@ -33,7 +33,7 @@ enum class CollisionPolicy : uint8_t {
   kRefuse,         // fail the new flow as address_in_use
   kEphemeralPort,  // connect it from the client's address with a port the kernel picks
 };
-// CollisionPolicy in src/native/dataplane-types.ts.
+// CollisionPolicy in src/base/flows.ts.
 inline constexpr EnumNames<CollisionPolicy, 2> kCollisionPolicyNames{{"refuse", "ephemeral-port"}};
 static_assert(static_cast<size_t>(CollisionPolicy::kEphemeralPort) + 1 == kCollisionPolicyNames.names.size());
 

@@ -10,7 +10,8 @@
 
 namespace mmproxy::dataplane {
 
-// Order and labels match FAILURE_REASONS in src/native/dataplane-types.ts.
+// FAILURE_REASONS in src/base/flows.ts, in this order: the addon exports
+// these labels (dataplane/binding/contract.cc) and a test holds them equal.
 #define MMPROXY_FAILURES(X)                      \
   X(kNotAllowed, "not_allowed")                  \
   X(kHeaderTimeout, "header_timeout")            \

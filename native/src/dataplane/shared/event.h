@@ -1,5 +1,5 @@
 // One log-worthy happening, built on a worker thread and turned into a
-// DataPlaneEvent object on the JavaScript thread (event_sink.cc).
+// DataPlaneEvent object on the JavaScript thread (binding/event_sink.cc).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 namespace mmproxy::dataplane {
 
 enum class Level : uint8_t { kError, kWarn, kInfo, kDebug };
-// DataPlaneEventLevel in src/native/dataplane-types.ts.
+// DataPlaneEventLevel in src/base/flows.ts.
 inline constexpr EnumNames<Level, 4> kLevelNames{{"error", "warn", "info", "debug"}};
 static_assert(static_cast<size_t>(Level::kDebug) + 1 == kLevelNames.names.size());
 
@@ -32,6 +32,7 @@ enum class EventKind : uint8_t {
   kDatagramDropped,     // UDP: a datagram too large or a full socket buffer
   kSessionEvicted,      // UDP: the longest-idle session made room
 };
+// DataPlaneEventKind in src/base/flows.ts, beyond the failure reasons.
 inline constexpr EnumNames<EventKind, 9> kEventKindNames{
     {"listening", "accept_error", "accept_backoff", "worker_error", "flow_closed", "closed_before_header",
      "collision_fallback", "datagram_dropped", "session_evicted"}};

@@ -12,7 +12,7 @@
 namespace mmproxy::dataplane {
 
 enum class FlowState : uint8_t { kHeader, kConnecting, kEstablished, kHalfClosed, kClosing };
-// FlowState in src/native/dataplane-types.ts.
+// FlowState in src/base/flows.ts.
 inline constexpr EnumNames<FlowState, 5> kFlowStateNames{
     {"header", "connecting", "established", "half_closed", "closing"}};
 static_assert(static_cast<size_t>(FlowState::kClosing) + 1 == kFlowStateNames.names.size());

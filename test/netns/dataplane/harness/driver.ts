@@ -16,32 +16,14 @@ import type { DataPlaneCounters, DataPlaneEvent, FlowRecord } from '../../../../
 import type { DriverCommand } from './dataplane-driver.js';
 import { scaled, type Host, type HostProcess } from '../../../../lab/index.js';
 
+export { dataPlaneConfig } from '../../../support/dataplane-config.js';
+
 export const DRIVER = fileURLToPath(new URL('./dataplane-driver.js', import.meta.url));
 export const STREAM_SERVICE = fileURLToPath(new URL('../../../../lab/services/stream-service.js', import.meta.url));
 export const PROXY_CLIENT = fileURLToPath(new URL('../../../../lab/services/proxy-client.js', import.meta.url));
 
 const POLL_MS = 25;
 const DEFAULT_WAIT_MS = 10_000;
-
-export function dataPlaneConfig(overrides: Partial<DataPlaneConfig> = {}): DataPlaneConfig {
-  return {
-    protocol: 'tcp',
-    listen: { family: 4, address: '0.0.0.0', port: 8000 },
-    target4: { family: 4, address: '127.0.0.1', port: 7000 },
-    target6: { family: 6, address: '::1', port: 7000 },
-    mark: 0,
-    allowedSubnets: [],
-    listeners: 2,
-    headerTimeoutMs: 5000,
-    connectTimeoutMs: 5000,
-    maxConnections: 0,
-    dynamicDestination: false,
-    listenTransparent: false,
-    closeAfterSeconds: 0,
-    maxSessions: 0,
-    ...overrides,
-  };
-}
 
 /** Polls check() until it returns a value other than undefined; bounded. */
 export async function eventually<T>(
