@@ -25,6 +25,15 @@ export function parseGoInteger(text: string): number | null {
 const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/** Whole milliseconds in the largest unit parseDurationMs() reads that divides them: 1ms, 90s, 24h. */
+export function formatDurationMs(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit]!;
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** "5" (seconds), "1.5s", "500ms", "2m", "1h" into whole milliseconds, or null. */
 export function parseDurationMs(text: string): number | null {
   const match = DURATION.exec(text.trim());

@@ -1,13 +1,16 @@
 /**
  * Turns the raw flag strings into checked, typed proxy options. Every mistake
- * is a UsageError naming the flag as the user wrote it (exit code 2).
+ * is a UsageError naming the flag as the user wrote it (exit code 2). The
+ * flags that fill the data plane's config take their ranges from the table
+ * the data plane enforces (../base/dataplane-limits.ts).
  */
 import { availableParallelism } from 'node:os';
 
+import { DATA_PLANE_LIMITS as LIMITS, type IntegerRange } from '../base/dataplane-limits.js';
 import { UsageError } from '../base/errors.js';
 import { COLLISION_POLICIES, type CollisionPolicy } from '../base/flows.js';
 import { EndpointError, parseEndpoint, parseListenAddress, type Endpoint } from '../base/net/endpoint.js';
-import { parseDurationMs, parseGoInteger } from '../base/numbers.js';
+import { formatDurationMs, parseDurationMs, parseGoInteger } from '../base/numbers.js';
 import { PROXY_FLAGS, type RawProxyFlags } from './proxy-flags.js';
 
 export type LogFormat = 'text' | 'json';
@@ -40,13 +43,10 @@ export interface ProxyOptions {
   metricsListen: string | null;
 }
 
-const MAX_MARK = 0xffff_ffff;
-const MAX_LISTENERS = 1024;
-const MAX_TIMEOUT_MS = 24 * 3_600_000;
-/** The kernel's limit for TCP_KEEPIDLE (MAX_TCP_KEEPIDLE). */
-const MAX_KEEPALIVE_SECONDS = 32_767;
-/** The native side holds it in 32 bits; each session is a descriptor, so far below this anyway. */
-const MAX_SESSIONS = 0xffff_ffff;
+/** -v: any level above 2 means "everything", as in go-mmproxy. */
+const VERBOSITY: IntegerRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
+/** The control plane's own wait, so not in the data plane's table; at most a day, like the timeouts there. */
+const DRAIN_TIMEOUT_MS: IntegerRange = { min: 0, max: 24 * 3_600_000 };
 
 /** Go's flag package keeps the last of repeated flags; yargs collects them in an array. */
 function last<T>(value: T | T[] | undefined): T | undefined {
@@ -70,21 +70,23 @@ function listenOrTarget(raw: RawProxyFlags, name: 'listen' | 'target4' | 'target
   }
 }
 
-function integer(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, min: number, max: number): number {
+function integer(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, range: IntegerRange): number {
   const written = text(raw, name) ?? '';
   const value = parseGoInteger(written);
-  if (value === null || value < min || value > max) {
-    throw new UsageError(`${flag}: "${written}" must be a whole number from ${min} to ${max}`);
+  if (value === null || value < range.min || value > range.max) {
+    throw new UsageError(`${flag}: "${written}" must be a whole number from ${range.min} to ${range.max}`);
   }
   return value;
 }
 
-function duration(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, allowZero: boolean): number {
+/** Whole milliseconds within `range`. */
+function duration(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, range: IntegerRange): number {
   const written = text(raw, name) ?? '';
   const ms = parseDurationMs(written);
-  if (ms === null || ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+  if (ms === null || ms < range.min || ms > range.max) {
     throw new UsageError(
-      `${flag}: "${written}" must be a duration like 5, 2.5s, 500ms or 1m${allowZero ? '' : ', above zero'}`,
+      `${flag}: "${written}" must be a duration like 5, 2.5s, 500ms or 1m, ` +
+        `from ${formatDurationMs(range.min)} to ${formatDurationMs(range.max)}`,
     );
   }
   return ms;
@@ -94,10 +96,9 @@ function duration(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: string, a
 function keepAliveSeconds(raw: RawProxyFlags): number {
   const written = text(raw, 'keepalive') ?? '';
   const ms = parseDurationMs(written);
-  if (ms === null || ms % 1000 !== 0 || ms / 1000 > MAX_KEEPALIVE_SECONDS) {
-    throw new UsageError(
-      `--keepalive: "${written}" must be whole seconds from 0 (off) to ${MAX_KEEPALIVE_SECONDS}, like 15 or 2m`,
-    );
+  const { min, max } = LIMITS.keepAliveSeconds;
+  if (ms === null || ms % 1000 !== 0 || ms / 1000 < min || ms / 1000 > max) {
+    throw new UsageError(`--keepalive: "${written}" must be whole seconds from ${min} (off) to ${max}, like 15 or 2m`);
   }
   return ms / 1000;
 }
@@ -143,7 +144,7 @@ function optionalPath(raw: RawProxyFlags, name: keyof RawProxyFlags, flag: strin
 
 /** Checks every flag; a missing flag takes its default from ./flags.ts. */
 export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
-  const verbose = integer(raw, 'verbose', '-v', 0, Number.MAX_SAFE_INTEGER);
+  const verbose = integer(raw, 'verbose', '-v', VERBOSITY);
   const dynamicDestination = last(raw['dynamic-destination']) === true;
   const [target4, target6] = [target(raw, 'target4', 4), target(raw, 'target6', 6)];
   if (!target4 && !target6 && !dynamicDestination) {
@@ -154,25 +155,25 @@ export function parseProxyOptions(raw: RawProxyFlags): ProxyOptions {
     listen: listenOrTarget(raw, 'listen', '-l'),
     target4,
     target6,
-    mark: integer(raw, 'mark', '-mark', 0, MAX_MARK),
+    mark: integer(raw, 'mark', '-mark', LIMITS.mark),
     allowedSubnetsFile: optionalPath(raw, 'allowed-subnets', '-allowed-subnets'),
     listeners:
       text(raw, 'listeners') === undefined
         ? availableParallelism()
-        : integer(raw, 'listeners', '-listeners', 1, MAX_LISTENERS),
-    closeAfterSeconds: integer(raw, 'close-after', '-close-after', 0, MAX_TIMEOUT_MS / 1000),
+        : integer(raw, 'listeners', '-listeners', LIMITS.listeners),
+    closeAfterSeconds: integer(raw, 'close-after', '-close-after', LIMITS.closeAfterSeconds),
     // Like go-mmproxy, any level above 2 means "everything".
     verbosity: Math.min(verbose, 2) as Verbosity,
     dynamicDestination,
     listenTransparent: last(raw['listen-transparent']) === true,
     reusePort: last(raw['reuse-port']) === true,
-    headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', false),
-    connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', false),
+    headerTimeoutMs: duration(raw, 'header-timeout', '--header-timeout', LIMITS.headerTimeoutMs),
+    connectTimeoutMs: duration(raw, 'connect-timeout', '--connect-timeout', LIMITS.connectTimeoutMs),
     keepAliveSeconds: keepAliveSeconds(raw),
-    maxConnections: integer(raw, 'max-connections', '--max-connections', 0, Number.MAX_SAFE_INTEGER),
-    maxSessions: integer(raw, 'max-sessions', '--max-sessions', 0, MAX_SESSIONS),
+    maxConnections: integer(raw, 'max-connections', '--max-connections', LIMITS.maxConnections),
+    maxSessions: integer(raw, 'max-sessions', '--max-sessions', LIMITS.maxSessions),
     collision: oneOf(raw, 'collision', '--collision', [...COLLISION_POLICIES]),
-    drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', true),
+    drainTimeoutMs: duration(raw, 'drain-timeout', '--drain-timeout', DRAIN_TIMEOUT_MS),
     logFormat: oneOf(raw, 'log-format', '--log-format', ['text', 'json']),
     statsSocket: optionalPath(raw, 'stats-socket', '--stats-socket'),
     metricsListen: metricsAddress(raw),

@@ -1,6 +1,6 @@
 import { strictEqual } from 'node:assert/strict';
 
-import { parseDurationMs, parseGoInteger } from '../../../src/base/numbers.js';
+import { formatDurationMs, parseDurationMs, parseGoInteger } from '../../../src/base/numbers.js';
 
 describe('numbers: Go integer literals and durations', () => {
   it('reads integers as Go strconv.ParseInt(s, 0, 64) does', () => {
@@ -41,5 +41,20 @@ describe('numbers: Go integer literals and durations', () => {
       ['s', null],
     ];
     for (const [text, value] of cases) strictEqual(parseDurationMs(text), value, text);
+  });
+
+  it('writes durations in the largest unit that divides them, which reads back the same', () => {
+    const cases: [number, string][] = [
+      [0, '0ms'],
+      [1, '1ms'],
+      [1500, '1500ms'],
+      [90_000, '90s'],
+      [120_000, '2m'],
+      [86_400_000, '24h'],
+    ];
+    for (const [ms, text] of cases) {
+      strictEqual(formatDurationMs(ms), text, String(ms));
+      strictEqual(parseDurationMs(text), ms, text);
+    }
   });
 });

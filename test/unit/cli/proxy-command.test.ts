@@ -91,6 +91,13 @@ describe('mmproxy (the proxy command) through main()', () => {
     await usageError(['-v', 'loud'], /^mmproxy: -v: "loud"/);
   });
 
+  it('a connection cap beyond 32 bits, which the data plane would have read as 0 (no limit)', async () => {
+    await usageError(
+      ['--max-connections', '4294967296'],
+      /^mmproxy: --max-connections: "4294967296" must be a whole number from 0 to 4294967295$/,
+    );
+  });
+
   it('a bad UDP session cap', async () => {
     await usageError(
       ['-p', 'udp', '--max-sessions', '-1'],

@@ -237,7 +237,7 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['-v', 'debug'], /^-v: /);
     usageError(
       ['--header-timeout', '0'],
-      /^--header-timeout: "0" must be a duration like 5, 2.5s, 500ms or 1m, above zero/,
+      /^--header-timeout: "0" must be a duration like 5, 2.5s, 500ms or 1m, from 1ms to 24h$/,
     );
     usageError(['--connect-timeout', 'soon'], /^--connect-timeout: /);
     usageError(['--connect-timeout', '25h'], /^--connect-timeout: /);
@@ -249,6 +249,10 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['--keepalive', '10h'], /^--keepalive: /);
     usageError(['--keepalive', '-1'], /^--keepalive: /);
     usageError(['--max-connections', '-3'], /^--max-connections: /);
+    usageError(
+      ['--max-connections', '4294967296'],
+      /^--max-connections: "4294967296" must be a whole number from 0 to 4294967295$/,
+    );
     usageError(['--drain-timeout', '-1'], /^--drain-timeout: /);
     usageError(['--collision', 'reuse'], /^--collision: "reuse" must be one of refuse, ephemeral-port/);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
