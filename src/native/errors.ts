@@ -1,6 +1,6 @@
 /**
  * The one error type for failures inside the native addon. C++ constructs it
- * (native/src/addon/errors.cc) so callers can switch on `code` and `syscall`
+ * (native/src/binding/errors.cc) so callers can switch on `code` and `syscall`
  * exactly as they would for Node's own system errors.
  */
 export class NativeError extends Error {

@@ -16,7 +16,7 @@ export function zeroFailures(): Record<FailureReason, number> {
   return Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])) as Record<FailureReason, number>;
 }
 
-/** The data plane's bucket bounds (native/src/dataplane/counters.h), all counts zero unless given. */
+/** The data plane's bucket bounds (native/src/dataplane/shared/counters.h), all counts zero unless given. */
 export function recordedConnectDurations(counts: number[] = [], sumSeconds = 0): ConnectDurations {
   const boundsMs = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
   const full = boundsMs.map((_, i) => counts[i] ?? 0).concat(counts[boundsMs.length] ?? 0);
