@@ -12,11 +12,11 @@ export interface Diagnosis {
   explains: CheckReport[];
 }
 
+/** Checks whose failure loses the replies to spoofed clients: the causes symptoms are tied to. */
+const CAUSE_GROUPS = ['routing', 'udp', 'privilege', 'firewall'] as const;
 const ROUTING_CAUSES = new Set(
   registry
-    .filter(
-      (check) => check.groups.includes('routing') || check.groups.includes('udp') || check.groups.includes('privilege'),
-    )
+    .filter((check) => check.groups.some((group) => (CAUSE_GROUPS as readonly string[]).includes(group)))
     .map((check) => check.id),
 );
 

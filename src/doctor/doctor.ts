@@ -20,6 +20,7 @@ import { setupFromOptions, type ProxySetup } from './options/proxy-setup.js';
 import { registry, selectChecks } from './registry.js';
 import { renderHuman } from './render/human.js';
 import { renderJson } from './render/json.js';
+import { reconcile } from './reconcile.js';
 import { exitCodeFor, runChecks } from './runner.js';
 import type { CheckReport } from './types.js';
 
@@ -123,7 +124,7 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
   };
   const recorder = args.record ? recordingSystem(system) : null;
   const runOnce = (): Promise<CheckReport[]> =>
-    runChecks(checks, createContext(setup, options, recorder?.system ?? system));
+    runChecks(checks, createContext(setup, options, recorder?.system ?? system)).then(reconcile);
   const colour = args.color ?? (Boolean(io.stdout.isTTY) && io.env['NO_COLOR'] === undefined);
   const print = (reports: CheckReport[], fix?: FixOutcome) => {
     const code = exitCodeFor(reports);

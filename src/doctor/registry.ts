@@ -4,6 +4,7 @@
  * comes before the HAProxy log that shows the same fault from outside).
  */
 import { fileLimit } from './checks/file-limit.js';
+import { firewall } from './checks/firewall.js';
 import { haproxyLog } from './checks/haproxy-log.js';
 import { loopbackRoutingV4 } from './checks/loopback-routing-v4.js';
 import { loopbackRoutingV6 } from './checks/loopback-routing-v6.js';
@@ -24,6 +25,7 @@ export const registry: readonly Check[] = [
   loopbackRoutingV6,
   markRouting,
   udpWildcard,
+  firewall,
   target,
   packetCapture,
   sysctls,

@@ -29,16 +29,46 @@ export interface Symptom {
   servers?: string[];
 }
 
+/** One spoofed probe, as the proxy would connect: to a target, over TCP or UDP. */
+export interface ProbeKey {
+  protocol: 'tcp' | 'udp';
+  /** The target as formatEndpoint writes it. */
+  target: string;
+}
+
+/** What a spoofed probe really did: the ground truth static findings are held against. */
+export interface Observation extends ProbeKey {
+  outcome: 'passed' | 'failed' | 'inconclusive';
+}
+
 export interface CheckResult {
   status: CheckStatus;
   summary: string;
   evidence: string[];
   remediation?: Remediation;
   symptom?: Symptom;
+  /**
+   * Set by a failing static check: the spoofed probes its finding says must
+   * fail. When each of them passed, the finding is wrong about this host, and
+   * the report turns it into a warning (./reconcile.ts).
+   */
+  predicts?: ProbeKey[];
+  /** Set by the checks that run probes: what each one did. */
+  observed?: Observation[];
 }
 
 export type CheckGroup =
-  'privilege' | 'routing' | 'mark' | 'sysctl' | 'target' | 'capture' | 'udp' | 'persistence' | 'security' | 'haproxy';
+  | 'privilege'
+  | 'routing'
+  | 'mark'
+  | 'sysctl'
+  | 'firewall'
+  | 'target'
+  | 'capture'
+  | 'udp'
+  | 'persistence'
+  | 'security'
+  | 'haproxy';
 
 export interface Check {
   id: string;

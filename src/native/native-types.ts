@@ -71,6 +71,8 @@ export interface ConnectProbeResult {
   code: string | null;
   /** The call that failed (bind, setsockopt(IP_TRANSPARENT), ...), or null. */
   syscall: string | null;
+  /** The port the probe connected from (the kernel picks it), or null when it never got one. */
+  localPort: number | null;
   elapsedMs: number;
 }
 

@@ -39,6 +39,7 @@ class ConnectWorker : public Napi::AsyncWorker {
     out.Set("errno", result_.errnum);
     out.Set("code", ErrnoName(env, result_.errnum));
     out.Set("syscall", result_.syscall.empty() ? env.Null() : Napi::String::New(env, result_.syscall));
+    out.Set("localPort", result_.local_port == 0 ? env.Null() : Napi::Number::New(env, result_.local_port));
     out.Set("elapsedMs", result_.elapsed_ms);
     deferred_.Resolve(out);
   }

@@ -11,6 +11,7 @@
 
 #include "os/address.h"
 #include "os/socket_options.h"
+#include "os/sockets.h"
 #include "os/unique_fd.h"
 
 namespace mmproxy::probe {
@@ -91,6 +92,9 @@ ConnectResult RunConnectProbe(const ConnectRequest& request) {
   } else {
     result = Classify(AwaitConnect(fd.get(), started + std::chrono::milliseconds(request.timeout_ms)));
   }
+  // The kernel picked the port at connect(): the doctor finds the probe's
+  // own conntrack entry and judges port selectors with it.
+  if (Address local; LocalAddress(fd.get(), &local)) result.local_port = local.port();
   // Reset rather than close politely: a probe must not leave a TIME_WAIT
   // entry holding the spoofed 4-tuple.
   SetResetOnClose(fd.get());

@@ -23,6 +23,7 @@ struct ConnectResult {
   ConnectOutcome outcome = ConnectOutcome::kError;
   int errnum = 0;       // 0 unless the outcome is refused or error
   std::string syscall;  // the call that failed, for errors
+  int local_port = 0;   // the port the socket connected from; 0 when it never got one
   double elapsed_ms = 0;
 };
 

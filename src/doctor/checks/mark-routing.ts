@@ -11,7 +11,7 @@
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
-import type { Endpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { isLoopback, requireIp } from '../../base/net/ip.js';
 import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
@@ -219,6 +219,7 @@ export const markRouting: Check = {
         text: '--fix applies only the ip rule/route commands; add the netfilter rules and sysctl yourself.',
         ...(apply.length ? { apply } : {}),
       },
+      predicts: targets.map((target) => ({ protocol: ctx.setup.protocol, target: formatEndpoint(target) })),
     };
   },
 };

@@ -12,12 +12,19 @@ import type { Check, CheckResult } from '../types.js';
 // Long enough for the kernel's first SYN retransmission (RTO 1 s).
 const MIN_CAPTURE_PROBE_MS = 1500;
 
+/**
+ * What the capture can tell. libpcap sees a packet on lo when it is sent
+ * there, after OUTPUT and POSTROUTING but before the receiving side's
+ * PREROUTING and INPUT: a SYN seen on lo may still be dropped on its way in
+ * (the firewall check names the rule).
+ */
 function failureSummary(local: boolean, target: string, synAckInterfaces: string[]): string {
   if (local) {
-    // The app's SYN-ACK is generated here: where it went is the kernel's routing decision.
-    return synAckInterfaces.length === 0
-      ? 'the SYN reached the app on lo, its SYN-ACK was never sent'
-      : `the SYN reached the app on lo, its SYN-ACK went out of ${synAckInterfaces.join(', ')}`;
+    if (synAckInterfaces.length === 0)
+      return 'the SYN crossed lo and no SYN-ACK followed: the SYN was dropped on its way in (PREROUTING, INPUT) or the SYN-ACK before it left (routing, OUTPUT)';
+    if (synAckInterfaces.every((name) => name === 'lo'))
+      return 'the SYN-ACK crossed lo but never reached the spoofed socket: it was dropped on its way in (PREROUTING, INPUT)';
+    return `the SYN crossed lo, its SYN-ACK went out of ${synAckInterfaces.join(', ')}`;
   }
   return synAckInterfaces.length === 0
     ? `no SYN-ACK came back from ${target}`

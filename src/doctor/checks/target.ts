@@ -1,13 +1,14 @@
 /**
- * The target, probed twice: a plain connect (is the app there?) and a
- * spoofed one from a documentation-range client with IP_TRANSPARENT, exactly
- * as the proxy connects. Plain OK + spoofed timing out is the signature of
- * missing reply routing.
+ * The target, probed twice (the run's probe round, ../context/probe-round.ts):
+ * a plain connect (is the app there?) and a spoofed one from a
+ * documentation-range client with IP_TRANSPARENT, exactly as the proxy
+ * connects. Plain OK + spoofed timing out means the handshake is lost on this
+ * host: the routing, mark-routing and firewall checks say where. The spoofed
+ * outcomes are the report's ground truth (../reconcile.ts).
  */
 import type { ConnectProbeResult } from '../../native/native-types.js';
-import type { DoctorContext } from '../context/context.js';
-import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
-import { PROBE_CLIENT } from '../routing/probe-addresses.js';
+import { formatEndpoint } from '../../base/net/endpoint.js';
+import { observations, type TargetProbes } from '../context/probe-round.js';
 import type { Check, CheckResult, CheckStatus } from '../types.js';
 
 export function describeProbe(result: ConnectProbeResult, timeoutMs: number): string {
@@ -39,7 +40,7 @@ function judge(target: string, plain: ConnectProbeResult, spoofed: ConnectProbeR
   if (spoofed.outcome === 'timeout') {
     return {
       status: 'fail',
-      summary: `${target} answers a plain connect but a spoofed one times out: the SYN reaches the app, its SYN-ACK never comes back (missing reply routing)`,
+      summary: `${target} answers a plain connect but a spoofed one times out: no SYN-ACK reached the spoofed socket`,
       replyLost: true,
     };
   }
@@ -51,30 +52,13 @@ function judge(target: string, plain: ConnectProbeResult, spoofed: ConnectProbeR
   };
 }
 
-async function probeTarget(ctx: DoctorContext, target: Endpoint): Promise<{ verdict: Verdict; evidence: string[] }> {
-  const timeoutMs = ctx.options.probeTimeoutMs;
-  const endpoint = { address: target.address, port: target.port };
-  const plain = await ctx.system.probeConnect({
-    source: null,
-    target: endpoint,
-    transparent: false,
-    mark: 0,
-    timeoutMs,
-  });
-  const client = PROBE_CLIENT[target.family];
-  const spoofed = await ctx.system.probeConnect({
-    source: { address: client, port: 0 },
-    target: endpoint,
-    transparent: true,
-    mark: ctx.setup.mark,
-    timeoutMs,
-  });
-  const name = formatEndpoint(target);
+function describeTarget(probe: TargetProbes, timeoutMs: number): { verdict: Verdict; evidence: string[] } {
+  const name = formatEndpoint(probe.target);
   return {
-    verdict: judge(name, plain, spoofed),
+    verdict: judge(name, probe.plain, probe.spoofed),
     evidence: [
-      `plain connect to ${name}: ${describeProbe(plain, timeoutMs)}`,
-      `spoofed connect from ${client} to ${name}: ${describeProbe(spoofed, timeoutMs)}`,
+      `plain connect to ${name}: ${describeProbe(probe.plain, timeoutMs)}`,
+      `spoofed connect from ${probe.client} to ${name}: ${describeProbe(probe.spoofed, timeoutMs)}`,
     ],
   };
 }
@@ -88,8 +72,8 @@ export const target: Check = {
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol === 'udp')
       return { status: 'skip', summary: 'UDP target: no connection to probe (see udp-wildcard)', evidence: [] };
-    const targets = [ctx.setup.target4, ctx.setup.target6].filter((entry): entry is Endpoint => entry !== null);
-    const results = await Promise.all(targets.map((entry) => probeTarget(ctx, entry)));
+    const round = await ctx.probeRound();
+    const results = round.targets.map((probe) => describeTarget(probe, ctx.options.probeTimeoutMs));
     const worst = results.reduce<Verdict | null>(
       (acc, { verdict }) => (!acc || RANK[verdict.status] > RANK[acc.status] ? verdict : acc),
       null,
@@ -101,6 +85,7 @@ export const target: Check = {
       summary: worstOnes.map(({ verdict }) => verdict.summary).join('; '),
       ...(results.some(({ verdict }) => verdict.replyLost) ? { symptom: { of: 'reply-routing' } } : {}),
       evidence: results.flatMap((result) => result.evidence),
+      observed: observations(round),
     };
   },
 };

@@ -2,9 +2,12 @@
  * What every check receives: the proxy setup under examination, the run's
  * options and read access to the machine. Built once per run.
  */
+import type { Ruleset } from '../firewall/model.js';
+import { readFirewall } from '../firewall/read-firewall.js';
 import type { RunningProxy } from '../options/from-running.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import { ipReader, type IpReader } from './ip-reader.js';
+import { runProbeRound, type ProbeRound } from './probe-round.js';
 import type { SystemAccess } from './system-access.js';
 
 export interface RunOptions {
@@ -27,6 +30,10 @@ export interface DoctorContext {
   ip: IpReader;
   /** A /proc/sys value by dotted name (`net.ipv4.conf.lo.rp_filter`); null when absent. */
   sysctl(name: string): Promise<string | null>;
+  /** Every netfilter ruleset (nftables, iptables-nft, legacy iptables), read once per run. */
+  firewall(): Promise<Ruleset>;
+  /** The run's plain and spoofed probes of every target, run once, with the firewall read around them. */
+  probeRound(): Promise<ProbeRound>;
 }
 
 /** Interface names may contain dots, so only the fixed parts are split. */
@@ -36,12 +43,21 @@ export function sysctlPath(name: string): string {
   return `/proc/sys/${name.replaceAll('.', '/')}`;
 }
 
+/** A promise made on first use and shared by every later caller. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
 export function createContext(setup: ProxySetup, options: RunOptions, system: SystemAccess): DoctorContext {
+  const firewall = once(() => readFirewall(system));
   return {
     setup,
     options,
     system,
     ip: ipReader(system),
     sysctl: async (name) => (await system.readFile(sysctlPath(name)))?.trim() ?? null,
+    firewall,
+    probeRound: once(() => runProbeRound(setup, system, options.probeTimeoutMs, firewall())),
   };
 }

@@ -2,17 +2,22 @@
  * Wraps a SystemAccess and remembers every answer, so a real run inside a
  * namespace becomes a unit-test fixture (`mmproxy doctor --record FILE`).
  */
-import { recordKey, type SystemAccess } from './system-access.js';
+import { recordKey, repeatedKey, type SystemAccess } from './system-access.js';
 
 export type Recording = Record<string, unknown>;
 
 export function recordingSystem(inner: SystemAccess): { system: SystemAccess; recording: Recording } {
   const recording: Recording = {};
-  const remember = <T>(key: string, value: Promise<T>): Promise<T> =>
-    value.then((answer) => {
-      recording[key] = answer;
+  const calls = new Map<string, number>();
+  // A question asked again (the firewall read before and after a probe) is kept under `KEY #2`, ... .
+  const remember = <T>(key: string, value: Promise<T>): Promise<T> => {
+    const call = (calls.get(key) ?? 0) + 1;
+    calls.set(key, call);
+    return value.then((answer) => {
+      recording[repeatedKey(key, call)] = answer;
       return answer;
     });
+  };
   const system: SystemAccess = {
     exec: (file, args) => remember(recordKey.exec(file, args), inner.exec(file, args)),
     readFile: (path) => remember(recordKey.readFile(path), inner.readFile(path)),

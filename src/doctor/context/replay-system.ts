@@ -4,15 +4,22 @@
  * something new fails its unit test loudly instead of reading nothing.
  */
 import type { CaptureResult } from '../capture/capture-types.js';
-import { recordKey, type SystemAccess } from './system-access.js';
+import { recordKey, repeatedKey, type SystemAccess } from './system-access.js';
 import type { Recording } from './recording-system.js';
 
 export function replaySystem(recording: Recording, overrides: Recording = {}): SystemAccess {
   const answers: Recording = { ...recording, ...overrides };
-  const answer = <T>(key: string): Promise<T> =>
-    key in answers
+  const calls = new Map<string, number>();
+  // The n-th asking of a question gets the n-th recorded answer, or the first when only one was kept.
+  const answer = <T>(key: string): Promise<T> => {
+    const call = (calls.get(key) ?? 0) + 1;
+    calls.set(key, call);
+    const numbered = repeatedKey(key, call);
+    if (numbered in answers) return Promise.resolve(answers[numbered] as T);
+    return key in answers
       ? Promise.resolve(answers[key] as T)
       : Promise.reject(new Error(`fixture has no answer for: ${key}`));
+  };
   let clock = 0;
   return {
     exec: (file, args) => answer(recordKey.exec(file, args)),

@@ -41,3 +41,8 @@ export const recordKey = {
   probeSocketOption: (options: SocketOptionProbe) => `probeSocketOption ${JSON.stringify(options)}`,
   capture: (request: CaptureRequest) => `capture ${JSON.stringify(request)}`,
 };
+
+/** The key of the n-th asking of the same question: the first keeps the plain key. */
+export function repeatedKey(key: string, call: number): string {
+  return call === 1 ? key : `${key} #${call}`;
+}

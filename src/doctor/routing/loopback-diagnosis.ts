@@ -4,6 +4,7 @@
  * asks the kernel for its verdict, and names the part that is missing with
  * the exact commands that add it.
  */
+import { formatEndpoint } from '../../base/net/endpoint.js';
 import type { DoctorContext } from '../context/context.js';
 import type { IpRoute, IpRule } from '../context/ip-types.js';
 import type { Endpoint } from '../../base/net/endpoint.js';
@@ -194,6 +195,7 @@ export async function diagnoseLoopback(ctx: DoctorContext, target: Endpoint): Pr
     summary: finding.summary,
     evidence: [verdict, ...finding.evidence, ...runningProxyEvidence(ctx)],
     remediation,
+    predicts: [{ protocol: ctx.setup.protocol, target: formatEndpoint(target) }],
   };
 }
 

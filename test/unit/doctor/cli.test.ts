@@ -145,7 +145,7 @@ describe('mmproxy doctor command line', function () {
     const { result, stdout } = await captureStdio(() => main(['doctor', '--list-checks']));
     assert.equal(result, 0);
     assert.match(stdout, /^loopback-routing-v4 {2}IPv4 loopback routing \[routing\]$/m);
-    assert.equal(stdout.trim().split('\n').length, 12);
+    assert.equal(stdout.trim().split('\n').length, 13);
   });
 
   it('selects checks by id or by group, in registry order', function () {

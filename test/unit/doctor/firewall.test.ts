@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { requireIp } from '../../../src/base/net/ip.js';
+import { describeConntrackEntry, findConntrackEntry } from '../../../src/doctor/firewall/conntrack.js';
+import { counterDeltas } from '../../../src/doctor/firewall/counters.js';
 import { parseIptablesSave, tokenize } from '../../../src/doctor/firewall/iptables-save.js';
+import { kernelDrops, parseConntrackStat, parseNetstat } from '../../../src/doctor/firewall/kernel-counters.js';
 import { describeRuleRef, type Chain, type Ruleset } from '../../../src/doctor/firewall/model.js';
 import { narrowAcceptCommand } from '../../../src/doctor/firewall/narrow-fix.js';
 import { parseNftRuleset } from '../../../src/doctor/firewall/nft-json.js';
@@ -234,5 +237,69 @@ describe('doctor firewall model', function () {
       const replyOut = legs[2]!;
       assert.equal(replyOut.rerouteMark, 123);
     });
+  });
+});
+
+describe('doctor firewall evidence', function () {
+  const PROC_CONNTRACK = [
+    'ipv4     2 udp      17 29 src=127.0.0.1 dst=127.0.0.1 sport=49952 dport=5353 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=5353 dport=49952 mark=0 zone=0 use=2',
+    'ipv4     2 tcp      6 84 SYN_SENT src=192.0.2.1 dst=127.0.0.1 sport=51000 dport=8080 [UNREPLIED] src=127.0.0.1 dst=192.0.2.1 sport=8080 dport=51000 mark=0 zone=0 use=2',
+    'ipv4     2 tcp      6 119 SYN_SENT src=192.0.2.1 dst=127.0.0.1 sport=58919 dport=8080 [UNREPLIED] src=127.0.0.1 dst=192.0.2.1 sport=8080 dport=58919 mark=0 zone=0 use=2',
+    'ipv6     10 tcp      6 58 SYN_RECV src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=40000 dport=8080 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0001 sport=8080 dport=40000 mark=123 zone=0 use=2',
+  ].join('\n');
+
+  it("finds the probe's own conntrack entry, the newest when its port is not known", function () {
+    const query = {
+      protocol: 'tcp' as const,
+      client: requireIp('192.0.2.1'),
+      clientPort: null,
+      target: requireIp('127.0.0.1'),
+      targetPort: 8080,
+    };
+    assert.deepEqual(findConntrackEntry(PROC_CONNTRACK, query), {
+      protocol: 'tcp',
+      state: 'SYN_SENT',
+      unreplied: true,
+      mark: 0,
+      sport: 58919,
+      timeout: 119,
+    });
+    assert.equal(findConntrackEntry(PROC_CONNTRACK, { ...query, clientPort: 51000 })?.sport, 51000);
+    const v6 = findConntrackEntry(PROC_CONNTRACK, {
+      ...query,
+      client: requireIp('2001:db8::1'),
+      target: requireIp('::1'),
+    });
+    assert.equal(v6?.state, 'SYN_RECV');
+    assert.match(describeConntrackEntry(v6, 'tcp'), /^conntrack entry SYN_RECV, connection mark 123: the app answered/);
+  });
+
+  it('reads the kernel drop counters and reports only those that moved', function () {
+    const netstat = (drops: number) =>
+      `TcpExt: SyncookiesSent ListenOverflows ListenDrops IPReversePathFilter\nTcpExt: 0 0 0 ${drops}\nIpExt: InNoRoutes\nIpExt: 5\n`;
+    const stat = (invalid: number) =>
+      `entries  clashres found new invalid\n00000000  00000000 00000000 00000000 ${invalid.toString(16).padStart(8, '0')}\n00000000  00000000 00000000 00000000 00000001\n`;
+    const before = new Map([...parseNetstat(netstat(3)), ...parseConntrackStat(stat(0))]);
+    const after = new Map([...parseNetstat(netstat(5)), ...parseConntrackStat(stat(16))]);
+    assert.equal(before.get('InNoRoutes'), 5);
+    assert.equal(before.get('conntrack invalid'), 1);
+    assert.deepEqual(kernelDrops(before, after), [
+      { name: 'IPReversePathFilter', delta: 2 },
+      { name: 'conntrack invalid', delta: 16 },
+    ]);
+  });
+
+  it('pairs rule counters across two readings, and lets them settle rules it cannot evaluate', async function () {
+    const before = await readFirewall(iptablesNftHost());
+    const after = await readFirewall(iptablesNftHost());
+    const owner = after.chains.find((entry) => entry.table === 'mangle' && entry.name === 'POSTROUTING')!.rules[0]!;
+    owner.counter = { packets: 2, bytes: 120 };
+    const input = after.chains.find((entry) => entry.table === 'filter' && entry.name === 'INPUT')!;
+    input.base!.policyCounter = { packets: 1, bytes: 60 };
+    const deltas = counterDeltas(before, after);
+    assert.equal(deltas.rule(owner), 2);
+    assert.equal(deltas.witness(owner), true);
+    assert.equal(deltas.witness(input.rules[0]!), false);
+    assert.equal(deltas.policy(input), 1);
   });
 });

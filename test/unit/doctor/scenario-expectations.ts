@@ -74,7 +74,11 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       'loopback-routing-v4': V4_MISSING,
       'loopback-routing-v6': V6_MISSING,
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },
-      'packet-capture': { status: 'fail', summary: 'the SYN reached the app on lo, its SYN-ACK was never sent' },
+      'packet-capture': {
+        status: 'fail',
+        summary:
+          'the SYN crossed lo and no SYN-ACK followed: the SYN was dropped on its way in (PREROUTING, INPUT) or the SYN-ACK before it left (routing, OUTPUT)',
+      },
     },
     fixRepairs: true,
   },
