@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
+import { readFailure } from '../base/read-failure.js';
 import { CidrError, formatCidr, parseCidr, type Cidr } from '../base/net/cidr.js';
 
 export class SubnetFileError extends Error {
@@ -27,7 +28,11 @@ export interface SubnetList {
   notes: string[];
 }
 
-function parsePrefix(text: string, where: string, notes: string[]): Cidr {
+/**
+ * One prefix, as a line of the file or an entry of a config's inline list;
+ * `where` starts the message ("file:3"). Throws SubnetFileError.
+ */
+export function parseSubnetEntry(text: string, where: string, notes: string[]): Cidr {
   let prefix: ReturnType<typeof parseCidr>;
   try {
     prefix = parseCidr(text);
@@ -49,7 +54,7 @@ export function parseSubnetList(text: string, path: string): SubnetList {
     if (line === '') continue;
     const where = `${path}:${index + 1}`;
     if (/\s/.test(line)) throw new SubnetFileError(`${where}: one prefix per line, found "${line}"`);
-    const cidr = parsePrefix(line, where, notes);
+    const cidr = parseSubnetEntry(line, where, notes);
     if (!subnets.includes(cidr)) subnets.push(cidr);
   }
   if (subnets.length === 0) {
@@ -66,10 +71,7 @@ export async function loadSubnetFile(path: string): Promise<SubnetList> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    // Node's message reads "ENOENT: no such file or directory, open '…'": keep the middle part.
-    const { code, message } = error as NodeJS.ErrnoException;
-    const reason = /^\w+: ([^,]+)/.exec(message)?.[1] ?? message;
-    throw new SubnetFileError(`cannot read allowed-subnets file ${path}: ${reason}${code ? ` (${code})` : ''}`);
+    throw new SubnetFileError(`cannot read allowed-subnets file ${path}: ${readFailure(error)}`);
   }
   return parseSubnetList(text, path);
 }

@@ -2,15 +2,16 @@
 import type { DataPlaneConfig } from '../native/dataplane-types.js';
 import type { Cidr } from '../base/net/cidr.js';
 import { formatEndpoint as format } from '../base/net/endpoint.js';
+import { firstEndpoint } from '../base/net/port-span.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
 import { plural } from './log/plural.js';
 
 export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[]): DataPlaneConfig {
   return {
     protocol: options.protocol,
-    listen: options.listen,
-    target4: options.target4,
-    target6: options.target6,
+    listen: firstEndpoint(options.listen),
+    target4: options.target4 && firstEndpoint(options.target4),
+    target6: options.target6 && firstEndpoint(options.target6),
     mark: options.mark,
     allowedSubnets,
     listeners: options.listeners,

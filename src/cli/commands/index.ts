@@ -6,6 +6,7 @@
 import type { Argv } from 'yargs';
 
 import type { FlagTable } from '../../config/proxy-flags.js';
+import { checkConfigCommand } from './check-config.js';
 import { DOCTOR_FLAGS, doctorCommand } from './doctor.js';
 import { proxyCommand } from './proxy.js';
 import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './setup-routing.js';
@@ -13,7 +14,12 @@ import { topCommand } from './top.js';
 
 /** Adds each command to the parser, each with its own argument types. */
 export function withCommands(parser: Argv): Argv {
-  return parser.command(proxyCommand).command(doctorCommand).command(topCommand).command(setupRoutingCommand);
+  return parser
+    .command(proxyCommand)
+    .command(doctorCommand)
+    .command(topCommand)
+    .command(setupRoutingCommand)
+    .command(checkConfigCommand);
 }
 
 /** The subcommands that take every flag of the proxy, with their own flags beside them. */

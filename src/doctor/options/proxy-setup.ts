@@ -5,6 +5,7 @@
  * needs to size its checks.
  */
 import type { Endpoint } from '../../base/net/endpoint.js';
+import { firstEndpoint } from '../../base/net/port-span.js';
 import type { ProxyOptions } from '../../config/proxy-options.js';
 
 export interface ProxySetup {
@@ -35,9 +36,9 @@ export function expectedConnectionsFor(maxConnections: number): number {
 /** The setup `mmproxy` would run with these options; `expectedConnections` overrides the fd-check size. */
 export function setupFromOptions(options: ProxyOptions, expectedConnections?: number): ProxySetup {
   return {
-    listen: options.listen,
-    target4: options.target4,
-    target6: options.target6,
+    listen: firstEndpoint(options.listen),
+    target4: options.target4 && firstEndpoint(options.target4),
+    target6: options.target6 && firstEndpoint(options.target6),
     protocol: options.protocol,
     mark: options.mark,
     allowedSubnetsFile: options.allowedSubnetsFile,

@@ -16,9 +16,9 @@ describe('proxy options: every flag, alias and default', () => {
   it('defaults to what go-mmproxy does, plus mmproxy additions', () => {
     deepStrictEqual(parseFlags([]), {
       protocol: 'tcp',
-      listen: { family: 4, address: '0.0.0.0', port: 8443 },
-      target4: { family: 4, address: '127.0.0.1', port: 443 },
-      target6: { family: 6, address: '::1', port: 443 },
+      listen: { family: 4, address: '0.0.0.0', port: 8443, lastPort: 8443 },
+      target4: { family: 4, address: '127.0.0.1', port: 443, lastPort: 443 },
+      target6: { family: 6, address: '::1', port: 443, lastPort: 443 },
       mark: 0,
       allowedSubnetsFile: null,
       listeners: availableParallelism(),
@@ -42,9 +42,9 @@ describe('proxy options: every flag, alias and default', () => {
 
   it("reads the issue's example command line", () => {
     const options = parseFlags(['-l', '0.0.0.0:2222', '-4', '127.0.0.1:22', '-6', '[::1]:22']);
-    deepStrictEqual(options.listen, { family: 4, address: '0.0.0.0', port: 2222 });
-    deepStrictEqual(options.target4, { family: 4, address: '127.0.0.1', port: 22 });
-    deepStrictEqual(options.target6, { family: 6, address: '::1', port: 22 });
+    deepStrictEqual(options.listen, { family: 4, address: '0.0.0.0', port: 2222, lastPort: 2222 });
+    deepStrictEqual(options.target4, { family: 4, address: '127.0.0.1', port: 22, lastPort: 22 });
+    deepStrictEqual(options.target6, { family: 6, address: '::1', port: 22, lastPort: 22 });
   });
 
   const same: [string, string[][], (o: ReturnType<typeof parseFlags>) => unknown, unknown][] = [
@@ -59,13 +59,13 @@ describe('proxy options: every flag, alias and default', () => {
         ['--listen=[::]:1'],
       ],
       (o) => o.listen,
-      { family: 6, address: '::', port: 1 },
+      { family: 6, address: '::', port: 1, lastPort: 1 },
     ],
     [
       'target4',
       [['-4', '192.0.2.1:2'], ['--4', '192.0.2.1:2'], ['--target4', '192.0.2.1:2'], ['-target4=192.0.2.1:2']],
       (o) => o.target4,
-      { family: 4, address: '192.0.2.1', port: 2 },
+      { family: 4, address: '192.0.2.1', port: 2, lastPort: 2 },
     ],
     [
       'target6',
@@ -75,7 +75,7 @@ describe('proxy options: every flag, alias and default', () => {
         ['--target6', '[2001:db8::1]:3'],
       ],
       (o) => o.target6,
-      { family: 6, address: '2001:db8::1', port: 3 },
+      { family: 6, address: '2001:db8::1', port: 3, lastPort: 3 },
     ],
     [
       'protocol',
@@ -257,7 +257,7 @@ describe('proxy options: every flag, alias and default', () => {
     usageError(['--collision', 'reuse'], /^--collision: "reuse" must be one of refuse, ephemeral-port/);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
     usageError(['-allowed-subnets', ''], /^-allowed-subnets: needs a file path/);
-    usageError(['--metrics-listen', '9100'], /^--metrics-listen "9100": expected HOST:PORT, \[IPV6\]:PORT or :PORT/);
+    usageError(['--metrics-listen', '9100'], /^--metrics-listen: "9100": expected HOST:PORT, \[IPV6\]:PORT or :PORT/);
   });
 
   it('refuses unknown flags, stray words and missing values (yargs, still one line)', () => {

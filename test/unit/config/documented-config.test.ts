@@ -1,0 +1,24 @@
+/** The config documented in docs/config.md, and the one the systemd unit starts from, are valid configs. */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+
+import { parseConfigText } from '../../../src/config/config-file.js';
+
+describe('the documented config', () => {
+  it("docs/config.md: its complete example is a valid config, and so is the unit's", async () => {
+    const markdown = await readFile('docs/config.md', 'utf8');
+    const example = /```toml\n([\s\S]*?)```/.exec(markdown)?.[1];
+    assert.ok(example, 'docs/config.md has a ```toml example');
+    const { config } = parseConfigText(example, 'docs/config.md');
+    assert.ok(
+      config.listeners.some((listener) => listener.listen.lastPort > listener.listen.port),
+      'shows a port range',
+    );
+    assert.ok(
+      config.listeners.some((listener) => listener.protocol === 'udp'),
+      'shows a UDP listener',
+    );
+    const unit = await readFile('scripts/systemd/mmproxy.toml', 'utf8');
+    assert.deepEqual(parseConfigText(unit, 'mmproxy.toml').config.listeners.length > 0, true);
+  });
+});
