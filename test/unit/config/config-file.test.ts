@@ -160,7 +160,7 @@ describe('the config file: listeners, defaults, ranges', () => {
     assert.deepEqual(issuesOf(source), [
       'mmproxy.toml:1:11: workers: "0" must be a whole number from 1 to 1024',
       'mmproxy.toml:2:1: conect-timeout: not a setting of the process; did you mean "connect-timeout"?',
-      'mmproxy.toml:4:19: defaults: connect-timeout: "5x" must be a duration like 5, 2.5s, 500ms or 1m, above zero',
+      'mmproxy.toml:4:19: defaults: connect-timeout: "5x" must be a duration like 5, 2.5s, 500ms or 1m, from 1ms to 24h',
       'mmproxy.toml:5:1: defaults: listen: each listener has its own; set it in its [[listener]] table',
       'mmproxy.toml:9:11: listener "ssh": target4: the target has 9 ports and the listen address one: give one target port',
       'mmproxy.toml:10:14: listener "ssh": reuse-port: must be true or false, not a string',
