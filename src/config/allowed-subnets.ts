@@ -21,6 +21,11 @@ export class SubnetFileError extends Error {
   }
 }
 
+/** What the proxy refuses to start with over the file, and what the doctor reports: the flag, then why. */
+export function subnetFileRefusal(error: SubnetFileError | string): string {
+  return `-allowed-subnets: ${typeof error === 'string' ? error : error.message}`;
+}
+
 export interface SubnetList {
   /** Canonical, de-duplicated, in file order. */
   subnets: Cidr[];

@@ -13,7 +13,7 @@ import { LineRateLimiter } from './log/rate-limit.js';
 import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';
 import { EXIT_START_FAILED, runProxy } from './run.js';
-import { loadSubnetFile, SubnetFileError, type SubnetList } from '../config/allowed-subnets.js';
+import { loadSubnetFile, SubnetFileError, subnetFileRefusal, type SubnetList } from '../config/allowed-subnets.js';
 import { udpTargetWarnings } from './udp-target.js';
 
 /** Per kind of line, this many a second before the rest are summarised. */
@@ -24,7 +24,7 @@ async function loadSubnetsForStart(path: string): Promise<SubnetList> {
   try {
     return await loadSubnetFile(path);
   } catch (error) {
-    if (error instanceof SubnetFileError) throw new UsageError(`-allowed-subnets: ${error.message}`);
+    if (error instanceof SubnetFileError) throw new UsageError(subnetFileRefusal(error));
     throw error;
   }
 }

@@ -1,9 +1,13 @@
 /**
  * A PROXY header is trusted blindly: whoever can reach the listener can claim
- * to be any client. Listening beyond loopback needs -allowed-subnets.
+ * to be any client. Listening beyond loopback needs -allowed-subnets, and
+ * the file must be one the proxy accepts: it is read with the proxy's own
+ * reader (src/config/allowed-subnets.ts), so a file the proxy refuses to
+ * start with fails here with the proxy's own message.
  */
 import { formatEndpoint } from '../../base/net/endpoint.js';
 import { isLoopback, requireIp } from '../../base/net/ip.js';
+import { subnetFileRefusal } from '../../config/allowed-subnets.js';
 import type { Check, CheckResult } from '../types.js';
 
 /** Judges the allowed subnets, wherever they were read from (`from` names it). */
@@ -31,23 +35,21 @@ export const security: Check = {
     const name = formatEndpoint(listen);
     const file = ctx.setup.allowedSubnetsFile;
     if (file !== null) {
-      const text = await ctx.system.readFile(file);
-      if (text === null) {
+      // Read as the proxy reads it at start: what it refuses, the doctor fails, in the proxy's words.
+      const read = await ctx.system.loadSubnets(file);
+      if (!read.ok) {
         return {
           status: 'fail',
-          summary: `-allowed-subnets ${file}: the file cannot be read, so the proxy will not start`,
-          evidence: [],
+          summary: subnetFileRefusal(read.message),
+          evidence: [`the proxy refuses to start with these flags: it prints this and exits 2`],
           remediation: {
             commands: [`printf '%s\\n' 192.0.2.10/32 > ${file}   # your load balancers' addresses`],
-            text: 'Create it with one CIDR per line.',
+            text: 'One numeric prefix (or address) per line, # for comments; host names are not resolved, as in go-mmproxy.',
           },
         };
       }
-      const subnets = text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line && !line.startsWith('#'));
-      return judgeSubnets(subnets, file, name);
+      const judged = judgeSubnets(read.subnets, file, name);
+      return { ...judged, evidence: [...judged.evidence, ...read.notes] };
     }
     if (ctx.setup.allowedSubnets)
       return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);

@@ -2,9 +2,10 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 
+import { loadSubnetFile, SubnetFileError } from '../../config/allowed-subnets.js';
 import { native } from '../../native/addon.js';
 import { capturePackets } from '../capture/pcap-capture.js';
-import type { ExecResult, SystemAccess } from './system-access.js';
+import type { ExecResult, SubnetFileRead, SystemAccess } from './system-access.js';
 
 // `ip`, `nft` and `iptables-save` answer in milliseconds; a hung one must not
 // hold up the whole report.
@@ -28,11 +29,23 @@ function run(file: string, args: string[]): Promise<ExecResult> {
   });
 }
 
+/** The proxy's own reader; the message of its refusal is the proxy's own too. */
+async function loadSubnets(path: string): Promise<SubnetFileRead> {
+  try {
+    const { subnets, notes } = await loadSubnetFile(path);
+    return { ok: true, subnets, notes };
+  } catch (error) {
+    if (error instanceof SubnetFileError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
 export function realSystem(): SystemAccess {
   return {
     exec: run,
     readFile: (path) => readFile(path, 'utf8').catch(() => null),
     listDir: (path) => readdir(path).catch(() => []),
+    loadSubnets,
     probeConnect: (options) => native().probeConnect(options),
     probeSocketOption: async (options) => native().probeSocketOption(options),
     capture: (request, during) => capturePackets(request, during, () => performance.now()),

@@ -22,6 +22,7 @@ export function recordingSystem(inner: SystemAccess): { system: SystemAccess; re
     exec: (file, args) => remember(recordKey.exec(file, args), inner.exec(file, args)),
     readFile: (path) => remember(recordKey.readFile(path), inner.readFile(path)),
     listDir: (path) => remember(recordKey.listDir(path), inner.listDir(path)),
+    loadSubnets: (path) => remember(recordKey.loadSubnets(path), inner.loadSubnets(path)),
     probeConnect: (options) => remember(recordKey.probeConnect(options), inner.probeConnect(options)),
     probeSocketOption: (options) => remember(recordKey.probeSocketOption(options), inner.probeSocketOption(options)),
     capture: (request, during) => remember(recordKey.capture(request), inner.capture(request, during)),

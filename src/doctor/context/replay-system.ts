@@ -25,6 +25,7 @@ export function replaySystem(recording: Recording, overrides: Recording = {}): S
     exec: (file, args) => answer(recordKey.exec(file, args)),
     readFile: (path) => answer(recordKey.readFile(path)),
     listDir: (path) => answer(recordKey.listDir(path)),
+    loadSubnets: (path) => answer(recordKey.loadSubnets(path)),
     probeConnect: (options) => answer(recordKey.probeConnect(options)),
     probeSocketOption: (options) => answer(recordKey.probeSocketOption(options)),
     // As for real: the probe runs only when the capture could be opened.

@@ -13,6 +13,9 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** The allowed-subnets file as the proxy reads it at start (src/config/allowed-subnets.ts). */
+export type SubnetFileRead = { ok: true; subnets: string[]; notes: string[] } | { ok: false; message: string };
+
 export interface SocketOptionProbe {
   family: 4 | 6;
   option: 'transparent' | 'mark';
@@ -25,6 +28,8 @@ export interface SystemAccess {
   readFile(path: string): Promise<string | null>;
   /** Entry names, or [] when the directory does not exist. */
   listDir(path: string): Promise<string[]>;
+  /** Reads an allowed-subnets file with the proxy's own reader: its list, or the message it refuses to start with. */
+  loadSubnets(path: string): Promise<SubnetFileRead>;
   probeConnect(options: ConnectProbeOptions): Promise<ConnectProbeResult>;
   probeSocketOption(options: SocketOptionProbe): Promise<SocketOptionProbeResult>;
   /** Captures on the given interfaces while `during` runs. */
@@ -37,6 +42,7 @@ export const recordKey = {
   exec: (file: string, args: string[]) => `exec ${[file, ...args].join(' ')}`,
   readFile: (path: string) => `read ${path}`,
   listDir: (path: string) => `list ${path}`,
+  loadSubnets: (path: string) => `loadSubnets ${path}`,
   probeConnect: (options: ConnectProbeOptions) => `probeConnect ${JSON.stringify(options)}`,
   probeSocketOption: (options: SocketOptionProbe) => `probeSocketOption ${JSON.stringify(options)}`,
   capture: (request: CaptureRequest) => `capture ${JSON.stringify(request)}`,
