@@ -88,4 +88,12 @@ export interface ProbeNative {
   probeSocketOption(options: { family: 4 | 6; option: 'transparent' | 'mark'; mark: number }): SocketOptionProbeResult;
 }
 
-export type NativeAddon = ErrorsNative & ProxyHeaderNative & DataPlaneNative & ProbeNative;
+/** native/src/systemd/: notifications to the service manager (sd_notify(3)'s protocol). */
+export interface ServiceManagerNative {
+  /** One datagram to $NOTIFY_SOCKET (a path, or @name for an abstract socket); throws NativeError on failure. */
+  notifyServiceManager(socketName: string, message: string): void;
+  /** The longest socket name that fits sockaddr_un. */
+  readonly maxNotifySocketName: number;
+}
+
+export type NativeAddon = ErrorsNative & ProxyHeaderNative & DataPlaneNative & ProbeNative & ServiceManagerNative;

@@ -8,7 +8,9 @@ import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
 import type { RawProxyFlags } from '../config/proxy-flags.js';
 import { createEventLog } from './log/event-log.js';
+import { stderrIsJournal } from './log/journal.js';
 import { createLogger } from './log/logger.js';
+import { createServiceNotifier } from './service/notify.js';
 import { LineRateLimiter } from './log/rate-limit.js';
 import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';
@@ -37,6 +39,7 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     format: options.logFormat,
     write: (line) => process.stderr.write(line),
     now: Date.now,
+    syslogPriority: stderrIsJournal(process.env['JOURNAL_STREAM']),
   });
   const eventLog = createEventLog({
     logger,
@@ -61,5 +64,12 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     eventLog,
     signals: process,
     loadSubnets: loadSubnetFile,
+    service: createServiceNotifier({
+      env: process.env,
+      pid: process.pid,
+      send: (socketName, message) => native().notifyServiceManager(socketName, message),
+      maxSocketName: native().maxNotifySocketName,
+      warn: (message) => logger.log('warn', 'systemd', message),
+    }),
   });
 }

@@ -14,6 +14,7 @@ import type { Logger } from './log/logger.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
 import { SubnetReloader } from './reload.js';
 import { ProxySignals, type SignalSource } from './signals.js';
+import type { ServiceNotifier } from './service/notify.js';
 import { startFailureMessage } from './start-errors.js';
 import type { SubnetList } from '../config/allowed-subnets.js';
 
@@ -25,6 +26,8 @@ export interface ProxyRuntime {
   eventLog: EventLog;
   signals: SignalSource;
   loadSubnets: (path: string) => Promise<SubnetList>;
+  /** systemd's notifications (./service/notify.ts); absent outside the CLI. */
+  service?: ServiceNotifier;
 }
 
 export const EXIT_STOPPED = 0;
@@ -96,16 +99,20 @@ export async function runProxy(
     config.allowedSubnets.length,
   );
   const signals = new ProxySignals(runtime.signals, () => reloader.request());
-  logger.log('info', 'listening', describeConfig(config, options.allowedSubnetsFile), {
+  const listening = describeConfig(config, options.allowedSubnetsFile);
+  logger.log('info', 'listening', listening, {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
     ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
   });
+  // Every listener is bound by now (data plane, stats socket, metrics): systemd may call the unit started.
+  runtime.service?.ready(listening, () => planeAnswers(plane));
   const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
 
   const signal = await signals.stopRequested;
   logger.log('info', 'stopping', `${signal}: shutting down`);
   await reloader.settled();
-  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced);
+  runtime.service?.stopping(`${signal}: draining`);
+  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced, runtime.service);
   const totals = lifetimeTotals(plane);
   await stats.close();
   plane.close();
@@ -113,6 +120,17 @@ export async function runProxy(
   signals.dispose();
   clearInterval(flushTimer);
   eventLog.flushSuppressed(Infinity);
+  runtime.service?.close();
   logger.log('info', 'stopped', 'all connections closed', totals);
   return EXIT_STOPPED;
+}
+
+/** The watchdog's test: the event loop runs (the ping's timer fired) and the data plane answers. */
+function planeAnswers(plane: DataPlane): boolean {
+  try {
+    plane.counters();
+    return true;
+  } catch {
+    return false;
+  }
 }

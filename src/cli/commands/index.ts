@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import type { FlagTable } from '../../config/proxy-flags.js';
 import { checkConfigCommand } from './check-config.js';
 import { DOCTOR_FLAGS, doctorCommand } from './doctor.js';
+import { installServiceCommand } from './install-service.js';
 import { proxyCommand } from './proxy.js';
 import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './setup-routing.js';
 import { topCommand } from './top.js';
@@ -19,7 +20,8 @@ export function withCommands(parser: Argv): Argv {
     .command(doctorCommand)
     .command(topCommand)
     .command(setupRoutingCommand)
-    .command(checkConfigCommand);
+    .command(checkConfigCommand)
+    .command(installServiceCommand);
 }
 
 /** The subcommands that take every flag of the proxy, with their own flags beside them. */

@@ -27,7 +27,7 @@ async function filesIn(ctx: DoctorContext, dir: string, suffix: string): Promise
   return (await ctx.system.listDir(dir)).filter((name) => name.endsWith(suffix)).map((name) => `${dir}/${name}`);
 }
 
-const SETUP_ROUTING = /^ExecStartPre=[^\n]*\bmmproxy\s+setup-routing\b/m;
+const SETUP_ROUTING = /^ExecStartPre=[^\n]*\bmmproxy(?:\.js)?\s+setup-routing\b/m;
 
 interface Persisted {
   /** Tables mentioned by boot-time configuration, with where each was found. */

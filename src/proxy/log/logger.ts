@@ -1,6 +1,7 @@
 /** Writes formatted log lines to a sink (stderr in the proxy, an array in tests). */
 import type { LogFormat } from '../../config/proxy-options.js';
 import { formatJson, formatText } from './format.js';
+import { withSyslogPriority } from './journal.js';
 import type { LogLevel, LogRecord, LogValue } from './record.js';
 
 export interface Logger {
@@ -11,14 +12,17 @@ export interface LoggerOptions {
   format: LogFormat;
   write: (line: string) => void;
   now: () => number;
+  /** Start each line with its syslog priority (`<3>`): when stderr is the journal (./journal.ts). */
+  syslogPriority?: boolean;
 }
 
-export function createLogger({ format, write, now }: LoggerOptions): Logger {
+export function createLogger({ format, write, now, syslogPriority = false }: LoggerOptions): Logger {
   const render = format === 'json' ? formatJson : formatText;
   return {
     log(level, kind, message, fields = {}) {
       const record: LogRecord = { timeMs: now(), level, kind, message, fields };
-      write(render(record));
+      const line = render(record);
+      write(syslogPriority ? withSyslogPriority(level, line) : line);
     },
   };
 }

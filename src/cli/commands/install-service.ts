@@ -1,0 +1,35 @@
+/** `mmproxy install-service`: the systemd unit written with this installation's own paths. */
+import type { Argv, CommandModule } from 'yargs';
+
+import { setExitCode } from './exit-code.js';
+
+const options = {
+  root: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'install under this directory instead of / (an image; systemd is not reloaded)',
+  },
+  'dry-run': { type: 'boolean', describe: 'print the files it would write, change nothing' },
+} as const;
+
+export const installServiceCommand: CommandModule<object, { root?: string; dryRun?: boolean }> = {
+  command: 'install-service',
+  describe: 'Write the systemd unit mmproxy@.service for this installation, verified, with its user (as root)',
+  builder: (yargs: Argv) =>
+    yargs
+      .options(options)
+      .example('$0 install-service', 'then: systemctl enable --now mmproxy@NAME, with /etc/mmproxy/NAME.conf')
+      .epilogue(
+        'Writes /etc/systemd/system/mmproxy@.service (ExecStart= runs this node and this mmproxy by their real ' +
+          'paths), /etc/sysusers.d/mmproxy.conf and, if absent, /etc/mmproxy/example.conf; checks the unit with ' +
+          'systemd-analyze verify; creates the user mmproxy (systemd-sysusers) and runs systemctl daemon-reload. ' +
+          'Run it again after moving node or mmproxy.',
+      ),
+  handler: async (argv) => {
+    const { runInstallService } = await import('../../install-service/install-service.js');
+    setExitCode(
+      argv,
+      await runInstallService({ root: argv.root, dryRun: argv.dryRun }, (line) => process.stdout.write(`${line}\n`)),
+    );
+  },
+};
