@@ -19,8 +19,9 @@ Napi::Value NotifyServiceManager(const Napi::CallbackInfo& info) {
   // Checked in TypeScript too: reject, never truncate, an address that does not fit.
   if (socket_name.empty() || socket_name.size() > kMaxNotifySocketName ||
       (socket_name[0] != '/' && socket_name[0] != '@')) {
-    throw CodedError(env, "ERR_INVALID_ARG", "NOTIFY_SOCKET must be a path or an @abstract name of at most " +
-                                                 std::to_string(kMaxNotifySocketName) + " bytes");
+    throw CodedError(env, "ERR_INVALID_ARG",
+                     "NOTIFY_SOCKET must be a path or an @abstract name of at most " +
+                         std::to_string(kMaxNotifySocketName) + " bytes");
   }
   const char* syscall = "";
   const int error = SendNotification(socket_name, message, &syscall);
