@@ -2,22 +2,25 @@
 # Speed and memory of mmproxy next to go-mmproxy and a direct connection, in
 # one run, inside a private network namespace (nothing leaves its loopback):
 #
-#   CPU 0                       CPU 1 (the "app host")
+#   CPU 0                       CPU 1 (the "app host", and lo's receive work: RPS)
 #   loadgen ──PROXY v2──▶ go-mmproxy | mmproxy ──spoofed 198.51.100.x──▶ backend
 #   loadgen ─────────────────── direct ─────────────────────────────────▶ backend
 #
 # The backend's replies to 198.51.100.x go back to the proxy over lo thanks to
-# the namespace's policy routing (table 123). Workloads: small messages over
-# 50 connections, bulk over 4, new connections/s over 50 slots, memory per
-# idle connection. A benchmark, not a test: it exits 0 whatever the figures,
-# non-zero only when the harness itself fails.
+# the namespace's policy routing (table 123). Workloads: a fresh process's
+# memory, small messages over 50 connections, bulk over 4, new connections/s
+# over 50 slots, a backend that stops reading (memory held per flow), memory
+# per idle connection. A benchmark, not a test: it exits 0 whatever the
+# figures, non-zero only when the harness itself fails.
 #
 # Settings (environment): BENCH_SECONDS (5), BENCH_ROUNDS (1; the report
 # shows each figure's median over the rounds), BENCH_IDLE_CONNS (10000),
 # BENCH_LISTENERS (1), BENCH_CLIENT_CPU (0), BENCH_SERVER_CPU (1),
-# BENCH_CONTENDERS ("direct go-mmproxy mmproxy"),
-# BENCH_WORKLOADS ("pingpong bulk connrate idle"), BENCH_MMPROXY (the mmproxy
-# command; default: node bin/mmproxy.js of this checkout).
+# BENCH_RPS (server: lo's receive work on the server CPU; off),
+# BENCH_CONTENDERS ("direct go-mmproxy mmproxy mmproxy-copy mmproxy-splice
+# mmproxy-fast"), BENCH_WORKLOADS ("rss pingpong bulk connrate stall idle"),
+# BENCH_MMPROXY (the mmproxy command; default: node bin/mmproxy.js of this
+# checkout).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -30,8 +33,9 @@ BENCH_IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 BENCH_LISTENERS=${BENCH_LISTENERS:-1}
 BENCH_CLIENT_CPU=${BENCH_CLIENT_CPU:-0}
 BENCH_SERVER_CPU=${BENCH_SERVER_CPU:-1}
-BENCH_CONTENDERS=${BENCH_CONTENDERS:-direct go-mmproxy mmproxy}
-BENCH_WORKLOADS=${BENCH_WORKLOADS:-pingpong bulk connrate idle}
+BENCH_RPS=${BENCH_RPS:-server}
+BENCH_CONTENDERS=${BENCH_CONTENDERS:-direct go-mmproxy mmproxy mmproxy-copy mmproxy-splice mmproxy-fast}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-rss pingpong bulk connrate stall idle}
 BENCH_OUT=$BENCH_REPO/bench-results/$(date -u +%Y%m%dT%H%M%SZ)
 
 # shellcheck source=/dev/null

@@ -8,7 +8,9 @@
  */
 import type { Endpoint } from './net/endpoint.js';
 
-export type RelayMode = 'auto' | 'splice' | 'copy';
+/** How established TCP flows move bytes (DataPlaneConfig.relayMode). */
+export const RELAY_MODES = ['auto', 'splice', 'copy'] as const;
+export type RelayMode = (typeof RELAY_MODES)[number];
 
 export const COLLISION_POLICIES = ['refuse', 'ephemeral-port'] as const;
 export type CollisionPolicy = (typeof COLLISION_POLICIES)[number];

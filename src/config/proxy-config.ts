@@ -5,7 +5,7 @@
  * number (./config-file.ts). Both are read by the same per-setting code
  * (./settings.ts).
  */
-import type { CollisionPolicy } from '../base/flows.js';
+import type { CollisionPolicy, RelayMode } from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
 import type { PortSpan } from '../base/net/port-span.js';
 import type { LogFormat, Verbosity } from './setting-values.js';
@@ -42,6 +42,8 @@ export interface ListenerOptions {
   maxConnections: number;
   maxSessions: number;
   collision: CollisionPolicy;
+  /** TCP: how established flows move bytes (auto, splice, copy). */
+  relayMode: RelayMode;
 }
 
 /** A listener of a config: its name and, from a file, subnets written inline. */

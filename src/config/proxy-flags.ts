@@ -133,6 +133,13 @@ export const PROXY_FLAGS = {
       "When the client's address:port is already connected to the target (two load balancers sent the same client): refuse (reset, count address_in_use) | ephemeral-port (connect from the client's address with another port)",
     group: MMPROXY_GROUP,
   },
+  'relay-mode': {
+    requiresArg: true,
+    default: 'auto',
+    describe:
+      'TCP: how established flows move bytes: auto (read/write for small messages, splice(2) once a read fills 32 KiB) | splice | copy (read/write only)',
+    group: MMPROXY_GROUP,
+  },
   'drain-timeout': {
     requiresArg: true,
     default: '10s',

@@ -117,6 +117,7 @@ export const LISTENER_VALUE_PARSERS = {
   'max-connections': (text: string) => values.integer(text, LIMITS.maxConnections),
   'max-sessions': (text: string) => values.integer(text, LIMITS.maxSessions),
   collision: values.collisionPolicy,
+  'relay-mode': values.relayMode,
 } as const satisfies Partial<Record<ListenerFlag, (text: string) => unknown>>;
 
 export type ListenerValueFlag = keyof typeof LISTENER_VALUE_PARSERS;
@@ -146,6 +147,7 @@ export function readListenerSettings(reader: SettingReader): ListenerOptions | u
     maxConnections: read(reader, 'max-connections', parse['max-connections']),
     maxSessions: read(reader, 'max-sessions', parse['max-sessions']),
     collision: read(reader, 'collision', parse.collision),
+    relayMode: read(reader, 'relay-mode', parse['relay-mode']),
   };
   // Checked even when another value is wrong, so that a file's every mistake is told at once.
   const consistent = checkListener(reader, fields);

@@ -25,6 +25,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     closeAfterSeconds: options.closeAfterSeconds,
     maxSessions: options.maxSessions,
     collision: options.collision,
+    relayMode: options.relayMode,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
     debugEvents: options.verbosity >= 2,
   };

@@ -1,8 +1,10 @@
 /*
- * backend echo|source --listen IP:PORT
+ * backend echo|source|stall --listen IP:PORT
  * The application behind the proxy. echo: sends back whatever arrives, and
  * closes when the peer does. source: sends as fast as the peer reads, and
- * discards what arrives. One thread, one epoll loop, until SIGTERM.
+ * discards what arrives. stall: accepts and never reads (an application that
+ * stopped reading: the backpressure workload). One thread, one epoll loop,
+ * until SIGTERM.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
@@ -21,7 +23,7 @@
 #define EPOLL_BATCH 256
 #define IO_CHUNK (256 * 1024)
 
-enum backend_mode { MODE_ECHO, MODE_SOURCE };
+enum backend_mode { MODE_ECHO, MODE_SOURCE, MODE_STALL };
 
 /* Echo only: bytes read but not yet written back because the peer's
  * receive window was full. Reading stops until they are gone. */
@@ -78,6 +80,8 @@ static void accept_all(int epfd, int listener, enum backend_mode mode) {
       return;
     }
     set_nodelay(fd);
+    /* Stall: the connection is held, unwatched, until the process ends. */
+    if (mode == MODE_STALL) continue;
     watch(epfd, EPOLL_CTL_ADD, fd, mode == MODE_SOURCE ? EPOLLIN | EPOLLOUT : EPOLLIN);
   }
 }
@@ -149,11 +153,11 @@ int main(int argc, char **argv) {
   int epfd, listener;
 
   if (argc != 4 || strcmp(argv[2], "--listen") != 0 ||
-      (strcmp(argv[1], "echo") != 0 && strcmp(argv[1], "source") != 0)) {
-    fprintf(stderr, "usage: backend echo|source --listen IP:PORT\n");
+      (strcmp(argv[1], "echo") != 0 && strcmp(argv[1], "source") != 0 && strcmp(argv[1], "stall") != 0)) {
+    fprintf(stderr, "usage: backend echo|source|stall --listen IP:PORT\n");
     return 2;
   }
-  mode = strcmp(argv[1], "echo") == 0 ? MODE_ECHO : MODE_SOURCE;
+  mode = strcmp(argv[1], "echo") == 0 ? MODE_ECHO : strcmp(argv[1], "source") == 0 ? MODE_SOURCE : MODE_STALL;
   addr = parse_endpoint(argv[3]);
   signal(SIGPIPE, SIG_IGN);
   epfd = epoll_create1(EPOLL_CLOEXEC);

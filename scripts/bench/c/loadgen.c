@@ -1,7 +1,7 @@
 /*
  * loadgen MODE --target IP:PORT [--conns N] [--seconds S] [--size BYTES]
  *         [--proxy-v2] [--hold S] [--count N] [--echo-at-end] [--first-client I]
- * MODE: pingpong | bulk | connrate | idle. Prints one JSON object on stdout.
+ * MODE: pingpong | bulk | connrate | idle | stall. Prints one JSON object on stdout.
  * connrate --count N makes N connections and stops, within --seconds.
  * idle --echo-at-end: after the hold, one more echo and a clean close each.
  * --first-client I: the PROXY headers claim spoofed clients from index I on.
@@ -15,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen pingpong|bulk|connrate|idle --target IP:PORT [--conns N]\n"
+          "usage: loadgen pingpong|bulk|connrate|idle|stall --target IP:PORT [--conns N]\n"
           "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n"
           "               [--echo-at-end] [--first-client I]\n");
   exit(2);
@@ -35,6 +36,16 @@ void send_all_or_die(int fd, const void *buf, size_t len) {
   ssize_t sent = send(fd, buf, len, MSG_NOSIGNAL);
   if (sent < 0) die_errno("send");
   if ((size_t)sent != len) die("short send on a connection that should have had room");
+}
+
+void hold_until_term(double hold_seconds) {
+  sigset_t stop;
+  struct timespec timeout = {.tv_sec = (time_t)hold_seconds};
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigprocmask(SIG_BLOCK, &stop, NULL);
+  sigtimedwait(&stop, NULL, &timeout);
 }
 
 static struct loadgen_config parse_args(int argc, char **argv) {
@@ -100,6 +111,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "bulk") == 0) return run_bulk(&config);
   if (strcmp(argv[1], "connrate") == 0) return run_connrate(&config);
   if (strcmp(argv[1], "idle") == 0) return run_idle(&config);
+  if (strcmp(argv[1], "stall") == 0) return run_stall(&config);
   usage();
   return 2;
 }

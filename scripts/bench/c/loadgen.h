@@ -1,4 +1,4 @@
-/* The load generator's configuration and its four workloads. Each workload
+/* The load generator's configuration and its five workloads. Each workload
  * is one epoll loop on one thread, bounded in time, and prints one JSON
  * object on stdout. */
 #ifndef MMPROXY_BENCH_LOADGEN_H
@@ -32,9 +32,14 @@ size_t client_preamble(const struct loadgen_config *config, uint64_t index, uint
  * fresh connection or one waiting for a reply); exits if it does not. */
 void send_all_or_die(int fd, const void *buf, size_t len);
 
+/* Waits for SIGTERM or SIGINT, at most hold_seconds: the runner measures
+ * while the connections are held, then ends the load generator. */
+void hold_until_term(double hold_seconds);
+
 int run_pingpong(const struct loadgen_config *config);
 int run_bulk(const struct loadgen_config *config);
 int run_connrate(const struct loadgen_config *config);
 int run_idle(const struct loadgen_config *config);
+int run_stall(const struct loadgen_config *config);
 
 #endif

@@ -8,13 +8,11 @@
  * after the hold.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "loadgen.h"
@@ -96,16 +94,6 @@ static void on_event(struct idle_state *state, uint32_t index, const struct load
   }
   conn->received += (size_t)n;
   if (conn->received == config->message_size) finish(state, conn, 1);
-}
-
-static void hold_until_term(double hold_seconds) {
-  sigset_t stop;
-  struct timespec timeout = {.tv_sec = (time_t)hold_seconds};
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  sigprocmask(SIG_BLOCK, &stop, NULL);
-  sigtimedwait(&stop, NULL, &timeout);
 }
 
 /* The last round (--echo-at-end) on connection `index`: its second message

@@ -12,3 +12,8 @@ bench_run() {
 json_string() {
   node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$1"
 }
+
+# A JSON list of strings from the arguments.
+json_list() {
+  node -e 'process.stdout.write(JSON.stringify(process.argv.slice(1)))' "$@"
+}

@@ -35,6 +35,9 @@ write_machine_json() {
   "listeners": $BENCH_LISTENERS,
   "client_cpu": $(json_string "$BENCH_CLIENT_CPU"),
   "server_cpu": $(json_string "$BENCH_SERVER_CPU"),
+  "rps": $(json_string "$BENCH_RPS"),
+  "contenders": $(json_list $BENCH_CONTENDERS),
+  "workloads": $(json_list $BENCH_WORKLOADS),
   "fd_limit": $(ulimit -n)
 }
 JSON

@@ -20,6 +20,28 @@ namespace_create() {
   # services' ports (2000 up) so no client socket ever holds one of them.
   # A sysctl of this namespace only.
   bench_run ip netns exec "$BENCH_NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65535"
+  steer_receive_work
+}
+
+# The fair placement (BENCH_RPS=server, the default): loopback's receive
+# processing (the softirq that runs TCP for every packet) is steered with RPS
+# onto the server CPU, where the proxy and the backend run, as on a real app
+# host where the NIC's interrupts and the app share the machine. Without it
+# the receive work runs on whichever CPU sent the packet, so the load
+# generator's core would do the proxy's TCP work for free. `ip netns exec`
+# mounts the namespace's own sysfs: this is the namespace's lo, never the
+# root namespace's. BENCH_RPS=off leaves it as the kernel does by default.
+steer_receive_work() {
+  local mask
+  case $BENCH_RPS in
+    off) return 0 ;;
+    server) mask=$(printf '%x' $((1 << BENCH_SERVER_CPU))) ;;
+    *)
+      bench_log "BENCH_RPS must be server or off, not '$BENCH_RPS'"
+      return 1
+      ;;
+  esac
+  bench_run ip netns exec "$BENCH_NS" sh -c "echo $mask > /sys/class/net/lo/queues/rx-0/rps_cpus"
 }
 
 # Runs a command inside the namespace.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# UDP mode side by side: go-mmproxy -p udp and mmproxy -p udp, one worker
-# each way, in a namespace of its own with loopback routing, at 1,200-byte
-# payloads from 100 spoofed clients. Prints one JSON line per contender.
+# UDP mode side by side: a direct run against the echo backend (no header),
+# go-mmproxy -p udp and mmproxy -p udp, one worker each way, in a namespace
+# of its own with loopback routing, at 1,200-byte payloads from 100 spoofed
+# clients. Prints one JSON line per contender and round, then each proxy's
+# median datagrams/s as a ratio of direct's.
 #   sudo bash scripts/bench/udp/run.sh [SECONDS] [ROUNDS]
 # Everything stays inside the namespace this script creates and deletes.
 set -euo pipefail
@@ -62,13 +64,33 @@ run_contender() {
   PIDS+=("$pid")
   wait_bound "$port"
   printf '{"contender":"%s","round":%d,"result":%s}\n' "$name" "$round" \
-    "$(in_ns "$BUILD/udp_bench" load "127.0.0.1:$port" "$CLIENTS" "$PAYLOAD" "$SECONDS_PER_RUN" "$WINDOW")"
+    "$(in_ns "$BUILD/udp_bench" load "127.0.0.1:$port" "$CLIENTS" "$PAYLOAD" "$SECONDS_PER_RUN" "$WINDOW")" |
+    tee -a "$BUILD/results.jsonl"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 }
 
+# The load generator straight at the echo: what the proxies are measured against.
+run_direct() {
+  printf '{"contender":"direct","round":%d,"result":%s}\n' "$1" \
+    "$(in_ns "$BUILD/udp_bench" load 127.0.0.1:2100 0 "$PAYLOAD" "$SECONDS_PER_RUN" "$WINDOW")" |
+    tee -a "$BUILD/results.jsonl"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
+  run_direct "$round"
   run_contender go-mmproxy "$round" 2201 go-mmproxy -p udp -l 127.0.0.1:2201 -4 127.0.0.1:2100 -6 '[::1]:2100' -close-after 60
   run_contender mmproxy "$round" 2202 node "$REPO/bin/mmproxy.js" -p udp -l 127.0.0.1:2202 -4 127.0.0.1:2100 \
     -6 '[::1]:2100' -close-after 60 -listeners 1 --stats-socket "$BUILD/stats.sock"
 done
+
+# Medians over the rounds, and each proxy against direct.
+node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const rate = (name) => median(lines.filter((l) => l.contender === name).map((l) => l.result.repliesPerSecond));
+  const direct = rate("direct");
+  for (const name of ["direct", "go-mmproxy", "mmproxy"]) {
+    console.log(`${name}: ${Math.round(rate(name))} datagrams/s (median), ${(rate(name) / direct).toFixed(2)}x direct`);
+  }
+' "$BUILD/results.jsonl"

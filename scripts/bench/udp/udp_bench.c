@@ -7,6 +7,7 @@
  *       each behind a PROXY v2 DGRAM header naming one of CLIENTS spoofed
  *       clients (198.51.100.0/24 and up), then waits for their replies (or
  *       200 ms), and again, for SECONDS. Prints one JSON line of figures.
+ *       CLIENTS 0: no header at all, for a direct run against the echo.
  * IPv4 only; everything stays on the namespace's loopback.
  */
 #define _GNU_SOURCE
@@ -101,7 +102,7 @@ static int load(char **argv) {
   struct sockaddr_in proxy = endpoint(argv[0]);
   int clients = atoi(argv[1]), size = atoi(argv[2]), window = atoi(argv[4]);
   double seconds = atof(argv[3]);
-  if (clients < 1 || size < 1 || size > 60000 || window < 1 || window > 4096 || seconds <= 0) {
+  if (clients < 0 || size < 1 || size > 60000 || window < 1 || window > 4096 || seconds <= 0) {
     fprintf(stderr, "usage: udp_bench load ADDR:PORT CLIENTS SIZE SECONDS WINDOW\n");
     return 2;
   }
@@ -115,6 +116,8 @@ static int load(char **argv) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
 
+  /* Direct (no clients to claim): the payload alone. */
+  const int header_len = clients == 0 ? 0 : HEADER_LEN;
   uint8_t *datagram = calloc(1, HEADER_LEN + size);
   uint8_t *reply = malloc(MAX_DATAGRAM);
   uint64_t sent = 0, received = 0, bytes = 0, next_client = 0;
@@ -124,10 +127,12 @@ static int load(char **argv) {
   while (now_s() < end) {
     int in_flight = 0;
     for (int i = 0; i < window; i++) {
-      uint64_t n = next_client++ % (uint64_t)clients;
-      /* 198.51.100.1 and up, a new port per 250 addresses: distinct clients. */
-      header(datagram, 0xC6336401u + (uint32_t)(n % 250), (uint16_t)(20000 + n / 250), &target);
-      if (send(fd, datagram, HEADER_LEN + size, 0) == HEADER_LEN + size) {
+      if (clients > 0) {
+        uint64_t n = next_client++ % (uint64_t)clients;
+        /* 198.51.100.1 and up, a new port per 250 addresses: distinct clients. */
+        header(datagram, 0xC6336401u + (uint32_t)(n % 250), (uint16_t)(20000 + n / 250), &target);
+      }
+      if (send(fd, datagram, header_len + size, 0) == header_len + size) {
         sent++;
         in_flight++;
       }

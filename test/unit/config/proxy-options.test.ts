@@ -33,6 +33,7 @@ describe('proxy options: every flag, alias and default', () => {
       maxConnections: 0,
       maxSessions: 10_000,
       collision: 'refuse',
+      relayMode: 'auto',
       drainTimeoutMs: 10_000,
       logFormat: 'text',
       statsSocket: null,
@@ -171,6 +172,12 @@ describe('proxy options: every flag, alias and default', () => {
       'ephemeral-port',
     ],
     [
+      'relay-mode',
+      [['--relay-mode', 'splice'], ['-relay-mode', 'splice'], ['--relay-mode=splice']],
+      (o) => o.relayMode,
+      'splice',
+    ],
+    [
       'drain-timeout',
       [
         ['--drain-timeout', '0'],
@@ -255,6 +262,7 @@ describe('proxy options: every flag, alias and default', () => {
     );
     usageError(['--drain-timeout', '-1'], /^--drain-timeout: /);
     usageError(['--collision', 'reuse'], /^--collision: "reuse" must be one of refuse, ephemeral-port/);
+    usageError(['--relay-mode', 'fast'], /^--relay-mode: "fast" must be one of auto, splice, copy/);
     usageError(['--log-format', 'xml'], /^--log-format: "xml" must be one of text, json/);
     usageError(['-allowed-subnets', ''], /^-allowed-subnets: needs a file path/);
     usageError(['--metrics-listen', '9100'], /^--metrics-listen: "9100": expected HOST:PORT, \[IPV6\]:PORT or :PORT/);

@@ -34,6 +34,8 @@ describe('data plane config from the options', () => {
       '20',
       '--collision',
       'ephemeral-port',
+      '--relay-mode',
+      'copy',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -53,6 +55,7 @@ describe('data plane config from the options', () => {
       closeAfterSeconds: 9,
       maxSessions: 500,
       collision: 'ephemeral-port',
+      relayMode: 'copy',
       debugEvents: false,
     });
   });
