@@ -145,7 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say.quote(doctor.stdout + doctor.stderr);
     summary.doctorFoundCause =
       doctor.code === 1 &&
-      /ip rule add from 127\.0\.0\.1\/\d+ iif lo table \d+/.test(doctor.stdout) &&
+      /ip rule add from 127\.0\.0\.1 iif lo ipproto tcp sport \d+ lookup \d+/.test(doctor.stdout) &&
       /aborted by the server side/.test(doctor.stdout);
 
     say.step('Letting the doctor fix it: mmproxy doctor --fix --yes');

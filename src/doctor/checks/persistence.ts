@@ -1,86 +1,87 @@
 /**
- * Rules added by hand vanish at the next reboot. Looks for the live mmproxy
- * tables (loopback and fwmark rules) in boot-time configuration:
- * systemd-networkd .network files, ifupdown's interfaces files and systemd
- * units' ExecStartPre lines: `ip rule add` ones, or `mmproxy setup-routing`
- * (scripts/systemd/mmproxy@.service), which re-creates at every start
- * whatever routing its proxy needs, in whichever table.
+ * Rules added by hand vanish at the next reboot. The live rules of mmproxy's
+ * routing (the loopback recipe's shape and -mark's fwmark rule, see
+ * ../routing/policy/loopback-rules.ts; WireGuard's and others' rules have
+ * other shapes and are left out) and their `local default dev lo` routes are
+ * looked for in boot-time configuration (../persistence/boot-config.ts),
+ * compared selector by selector. What is missing gets a systemd-networkd
+ * snippet with every selector, or the exact ip commands when networkd cannot
+ * express one.
  */
 import type { DoctorContext } from '../context/context.js';
-import type { IpRule } from '../context/ip-types.js';
-import { formatRule, isPlainLookup, isUserTable, ruleMatchesLocalOutput } from '../routing/tables.js';
+import type { IpRoute } from '../context/ip-types.js';
+import { type BootConfig, readBootConfig } from '../persistence/boot-config.js';
+import { localRouteSection, routingPolicyRuleSection } from '../persistence/networkd.js';
+import { changeCommand } from '../routing/policy/changes.js';
+import { isLoopbackRule, isMarkRule, loopbackTableOf } from '../routing/policy/loopback-rules.js';
+import { type Family, type PolicyRule, policyRules } from '../routing/policy/rule.js';
+import { describeRule, ruleCommand, ruleKey } from '../routing/policy/rule-text.js';
+import { isLocalDefaultViaLo, routeTable } from '../routing/tables.js';
 import type { Check, CheckResult } from '../types.js';
 
-const CONFIG_DIRS = {
-  networkd: ['/etc/systemd/network', '/run/systemd/network'],
-  ifupdown: ['/etc/network/interfaces.d'],
-  // Units an administrator wrote; packaged units in /lib never carry site routing.
-  units: ['/etc/systemd/system'],
-};
-
-function isMmproxyRule(rule: IpRule): boolean {
-  if (!isUserTable(rule.table) || rule.action !== undefined) return false;
-  return rule.fwmark !== undefined || (isPlainLookup(rule) && rule.iif === 'lo' && ruleMatchesLocalOutput(rule));
+interface Live {
+  rules: PolicyRule[];
+  /** "4/123": tables of those rules holding the local default route. */
+  localDefaults: { family: Family; table: string }[];
 }
 
-async function filesIn(ctx: DoctorContext, dir: string, suffix: string): Promise<string[]> {
-  return (await ctx.system.listDir(dir)).filter((name) => name.endsWith(suffix)).map((name) => `${dir}/${name}`);
+async function liveRouting(ctx: DoctorContext): Promise<Live> {
+  const live: Live = { rules: [], localDefaults: [] };
+  for (const family of [4, 6] as const) {
+    const [rows, routes] = await Promise.all([ctx.ip.rules(family), ctx.ip.routes(family)]);
+    const rules = policyRules(rows, family);
+    const ours = rules.filter((rule) => isLoopbackRule(rule, rules, routes) || isMarkRule(rule, routes));
+    live.rules.push(...ours);
+    const tables = new Set(ours.map((rule) => loopbackTableOf(rule) as string));
+    for (const table of tables) {
+      if (routes.some((route: IpRoute) => routeTable(route) === table && isLocalDefaultViaLo(route))) {
+        live.localDefaults.push({ family, table });
+      }
+    }
+  }
+  return live;
 }
 
-const SETUP_ROUTING = /^ExecStartPre=[^\n]*\bmmproxy(?:\.js)?\s+setup-routing\b/m;
-
-interface Persisted {
-  /** Tables mentioned by boot-time configuration, with where each was found. */
-  tables: Map<string, string>;
-  /** A unit running `mmproxy setup-routing` before its proxy, or null. */
-  setupRoutingUnit: string | null;
-}
-
-async function persistedTables(ctx: DoctorContext): Promise<Persisted> {
-  const found = new Map<string, string>();
-  let setupRoutingUnit: string | null = null;
-  const scan = async (path: string, pattern: RegExp) => {
-    const text = await ctx.system.readFile(path);
-    for (const match of text?.matchAll(pattern) ?? []) if (match[1]) found.set(match[1], path);
-  };
-  const networkd = (await Promise.all(CONFIG_DIRS.networkd.map((dir) => filesIn(ctx, dir, '.network')))).flat();
-  const ifupdown = [
-    '/etc/network/interfaces',
-    ...(await Promise.all(CONFIG_DIRS.ifupdown.map((dir) => filesIn(ctx, dir, '')))).flat(),
-  ];
-  const units = (await Promise.all(CONFIG_DIRS.units.map((dir) => filesIn(ctx, dir, '.service')))).flat();
-  const ipRule = /ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/g;
-  await Promise.all([
-    ...networkd.map((path) => scan(path, /\[RoutingPolicyRule\][^[]*?^Table=(\w+)/gms)),
-    ...ifupdown.map((path) =>
-      scan(path, /^\s*(?:post-)?up\s+[^\n]*?ip\s+(?:-6\s+)?rule\s+add\b[^\n]*?\b(?:table|lookup)\s+(\w+)/gm),
-    ),
-    ...units.map((path) => scan(path, new RegExp(`^ExecStartPre=[^\\n]*?${ipRule.source}`, 'gm'))),
-    ...units.map(async (path) => {
-      if (SETUP_ROUTING.test((await ctx.system.readFile(path)) ?? '')) setupRoutingUnit ??= path;
-    }),
-  ]);
-  return { tables: found, setupRoutingUnit };
-}
-
-function ruleSection(rule: IpRule, family: 4 | 6): string {
-  const from =
-    rule.src && rule.src !== 'all' ? `From=${rule.src}${rule.srclen !== undefined ? `/${rule.srclen}` : ''}\n` : '';
-  const mark = rule.fwmark !== undefined ? `FirewallMark=${Number(rule.fwmark)}\n` : '';
-  const iif = rule.iif ? `IncomingInterface=${rule.iif}\n` : '';
-  return `[RoutingPolicyRule]\n${from}${iif}${mark}Table=${rule.table}\n${family === 6 ? 'Family=ipv6\n' : ''}`;
-}
-
-function routeSection(table: string, family: 4 | 6): string {
-  return `[Route]\nType=local\nDestination=${family === 6 ? '::/0' : '0.0.0.0/0'}\nTable=${table}\n`;
-}
-
-/** One section per rule, and one local route per (family, table) however many rules share it. */
-function networkdSnippet(rules: { rule: IpRule; family: 4 | 6 }[]): string {
-  const routes = new Map(
-    rules.map(({ rule, family }) => [`${family}/${rule.table}`, routeSection(rule.table as string, family)]),
+function whereRule(rule: PolicyRule, boot: BootConfig): string | null {
+  const key = ruleKey(rule);
+  const found = boot.rules.find(
+    (configured) =>
+      ruleKey(configured.rule) === key && (configured.priority === null || configured.priority === rule.priority),
   );
-  return [...rules.map(({ rule, family }) => ruleSection(rule, family)), ...routes.values()].join('\n');
+  if (found) return `in ${found.where}`;
+  return boot.setupRoutingUnits.length
+    ? `re-created by mmproxy setup-routing in ${boot.setupRoutingUnits.join(', ')}`
+    : null;
+}
+
+function whereRoute(family: Family, table: string, boot: BootConfig): string | null {
+  const found = boot.localDefaults.get(`${family}/${table}`);
+  if (found) return `in ${found}`;
+  return boot.setupRoutingUnits.length
+    ? `re-created by mmproxy setup-routing in ${boot.setupRoutingUnits.join(', ')}`
+    : null;
+}
+
+function remedy(rules: PolicyRule[], routes: { family: Family; table: string }[]): CheckResult['remediation'] {
+  const ipLines = [
+    ...routes.map(({ family, table }) => changeCommand({ kind: 'add-route', family, table }).join(' ')),
+    ...rules.map((rule) => ruleCommand('add', rule).join(' ')),
+  ];
+  const sections = rules.map(routingPolicyRuleSection);
+  const alternative = `With ifupdown or a unit, put these in post-up lines or ExecStartPre=: ${ipLines.join('; ')}.`;
+  const setupRouting =
+    'Or run the proxy from scripts/systemd/mmproxy@.service, whose ExecStartPre=+mmproxy setup-routing adds them at every start.';
+  if (sections.some((section) => section === null)) {
+    return {
+      commands: ipLines,
+      text: `systemd-networkd cannot express every selector of these rules: put these commands in post-up lines or ExecStartPre=. ${setupRouting}`,
+    };
+  }
+  const body = [...sections, ...routes.map(({ family, table }) => localRouteSection(table, family))].join('\n');
+  return {
+    commands: [`cat >> /etc/systemd/network/10-mmproxy-lo.network <<'EOF'\n[Match]\nName=lo\n\n${body}EOF`],
+    text: `With systemd-networkd (then \`networkctl reload\`). ${alternative} ${setupRouting}`,
+  };
 }
 
 export const persistence: Check = {
@@ -88,35 +89,41 @@ export const persistence: Check = {
   title: 'Routing survives a reboot',
   groups: ['persistence'],
   async run(ctx): Promise<CheckResult> {
-    const live = [
-      ...(await ctx.ip.rules(4)).filter(isMmproxyRule).map((rule) => ({ rule, family: 4 as const })),
-      ...(await ctx.ip.rules(6)).filter(isMmproxyRule).map((rule) => ({ rule, family: 6 as const })),
-    ];
-    if (live.length === 0)
+    const live = await liveRouting(ctx);
+    if (live.rules.length === 0) {
       return { status: 'skip', summary: 'no mmproxy routing rules present to persist', evidence: [] };
-    const persisted = await persistedTables(ctx);
-    const where = (rule: IpRule): string | null => {
-      const file = persisted.tables.get(rule.table as string);
-      if (file) return `in ${file}`;
-      return persisted.setupRoutingUnit ? `re-created by mmproxy setup-routing in ${persisted.setupRoutingUnit}` : null;
-    };
-    const evidence = live.map(
-      ({ rule, family }) => `IPv${family} rule ${formatRule(rule)}: ${where(rule) ?? 'in no boot-time configuration'}`,
-    );
-    const missing = live.filter(({ rule }) => where(rule) === null);
-    if (missing.length === 0)
+    }
+    const boot = await readBootConfig(ctx);
+    const rules = live.rules.map((rule) => ({ rule, where: whereRule(rule, boot) }));
+    const routes = live.localDefaults.map((route) => ({
+      ...route,
+      where: whereRoute(route.family, route.table, boot),
+    }));
+    const evidence = [
+      ...rules.map(
+        ({ rule, where }) =>
+          `IPv${rule.family} rule ${describeRule(rule)}: ${where ?? 'in no boot-time configuration'}`,
+      ),
+      ...routes.map(
+        ({ family, table, where }) =>
+          `IPv${family} local route of table ${table}: ${where ?? 'in no boot-time configuration'}`,
+      ),
+    ];
+    const missingRules = rules.filter(({ where }) => where === null).map(({ rule }) => rule);
+    const missingRoutes = routes.filter(({ where }) => where === null);
+    if (missingRules.length + missingRoutes.length === 0) {
       return { status: 'ok', summary: 'the routing rules are in boot-time configuration', evidence };
-    const snippet = networkdSnippet(missing);
+    }
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const parts = [
+      ...(missingRules.length ? [count(missingRules.length, 'routing rule')] : []),
+      ...(missingRoutes.length ? [count(missingRoutes.length, 'local route')] : []),
+    ];
     return {
       status: 'warn',
-      summary: `${missing.length} routing rule${missing.length > 1 ? 's' : ''} present now but not in any boot-time configuration: gone after a reboot`,
+      summary: `${parts.join(' and ')} present now but not in any boot-time configuration: gone after a reboot`,
       evidence,
-      remediation: {
-        commands: [`cat >> /etc/systemd/network/10-mmproxy-lo.network <<'EOF'\n[Match]\nName=lo\n\n${snippet}EOF`],
-        text:
-          'With systemd-networkd (then `networkctl reload`); with ifupdown or a unit, put the same `ip rule`/`ip route` commands in post-up lines or ExecStartPre=, ' +
-          'or run the proxy from scripts/systemd/mmproxy@.service, whose ExecStartPre=+mmproxy setup-routing adds them at every start.',
-      },
+      remediation: remedy(missingRules, missingRoutes),
     };
   },
 };

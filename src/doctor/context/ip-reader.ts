@@ -14,6 +14,11 @@ export interface RouteQuery {
   /** Ask for an input lookup, of a packet arriving on this interface. */
   iif?: string;
   mark?: number;
+  /** The packet's own selectors, for rules that look at them (ipproto, sport, dport, uidrange). */
+  ipproto?: 'tcp' | 'udp';
+  sport?: number;
+  dport?: number;
+  uid?: number;
 }
 
 export interface IpReader {
@@ -41,6 +46,10 @@ export function routeGetArgs(query: RouteQuery): string[] {
   if (query.from !== undefined) args.push('from', query.from);
   if (query.iif !== undefined) args.push('iif', query.iif);
   if (query.mark) args.push('mark', String(query.mark));
+  if (query.ipproto !== undefined) args.push('ipproto', query.ipproto);
+  if (query.sport !== undefined) args.push('sport', String(query.sport));
+  if (query.dport !== undefined) args.push('dport', String(query.dport));
+  if (query.uid !== undefined) args.push('uid', String(query.uid));
   return args;
 }
 

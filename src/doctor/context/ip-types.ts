@@ -80,6 +80,8 @@ export interface IpAddrInfo {
 export interface IpLink {
   ifname: string;
   flags: string[];
+  /** Interface group, by name ("default") or number: what suppress_ifgroup compares. */
+  group?: string;
   addr_info: IpAddrInfo[];
 }
 

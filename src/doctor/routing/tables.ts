@@ -1,7 +1,7 @@
 /** Reading routing tables and rules as data, and choosing free numbers for fixes. */
 import type { IpRoute, IpRule } from '../context/ip-types.js';
-import { parseCidr, prefixContains } from '../../base/net/cidr.js';
-import { requireIp } from '../../base/net/ip.js';
+import { policyRule } from './policy/rule.js';
+import { describeRule } from './policy/rule-text.js';
 
 /** The rule `main` normally sits at; a loopback rule must come before it. */
 export const DEFAULT_MAIN_PRIORITY = 32766;
@@ -32,27 +32,12 @@ export function mainPriority(rules: IpRule[]): number {
   return rules.find((rule) => rule.table === 'main' && rule.src === 'all')?.priority ?? DEFAULT_MAIN_PRIORITY;
 }
 
-/** A plain lookup rule: no fwmark, no special action, not negated. */
-export function isPlainLookup(rule: IpRule): boolean {
-  return rule.action === undefined && rule.fwmark === undefined && !('not' in rule) && rule.table !== undefined;
-}
-
-/** True when the rule's source selector matches `address`. */
-export function ruleCoversSource(rule: IpRule, address: string, hostLength: number): boolean {
-  if (rule.src === undefined || rule.src === 'all') return true;
-  return prefixContains(parseCidr(`${rule.src}/${rule.srclen ?? hostLength}`), requireIp(address));
-}
-
-/** True when the rule can match locally generated packets (whose iif is lo). */
-export function ruleMatchesLocalOutput(rule: IpRule): boolean {
-  return rule.iif === undefined || rule.iif === 'lo';
-}
-
 export function isUserTable(table: string | undefined): table is string {
   return table !== undefined && !RESERVED_TABLES.has(table);
 }
 
-export function tablesInUse(rules: IpRule[], routes: IpRoute[]): Set<string> {
+/** Every table a rule looks up or a route lives in. */
+export function tablesInUse(rules: readonly { table?: string }[], routes: IpRoute[]): Set<string> {
   const used = new Set<string>();
   for (const rule of rules) if (rule.table) used.add(rule.table);
   for (const route of routes) used.add(routeTable(route));
@@ -94,25 +79,17 @@ export function tableForNewRouting(
   return { table: requested, needsRoute: present.length === 0 };
 }
 
-/** A free priority just before main, for moving a rule that sits after it. */
-export function freePriorityBefore(rules: IpRule[], limit: number): number {
+/** The highest free priority below `limit`, for moving a rule before the one that takes its packets. */
+export function freePriorityBefore(rules: readonly { priority: number }[], limit: number): number {
   const taken = new Set(rules.map((rule) => rule.priority));
   for (let priority = limit - 1; priority > 0; priority--) if (!taken.has(priority)) return priority;
-  throw new Error('no free rule priority before main');
+  throw new Error(`no free rule priority before ${limit}`);
 }
 
+/** A rule as `ip rule show` prints it, every selector included. */
 export function formatRule(rule: IpRule): string {
-  const parts = [`${rule.priority}:`];
-  if ('not' in rule) parts.push('not');
-  parts.push(
-    'from',
-    rule.src === undefined ? 'all' : rule.srclen !== undefined ? `${rule.src}/${rule.srclen}` : rule.src,
-  );
-  if (rule.fwmark !== undefined) parts.push('fwmark', rule.fwmask ? `${rule.fwmark}/${rule.fwmask}` : rule.fwmark);
-  if (rule.iif !== undefined) parts.push('iif', rule.iif);
-  if (rule.action !== undefined) parts.push(rule.action);
-  if (rule.table !== undefined) parts.push('lookup', rule.table);
-  return parts.join(' ');
+  const family = [rule.src, rule.dst].some((address) => address?.includes(':')) ? 6 : 4;
+  return describeRule(policyRule(rule, family));
 }
 
 export function formatRoute(route: IpRoute): string {

@@ -120,8 +120,8 @@ describe('mmproxy doctor --from-running, against the real proxy', function () {
     const v4 = report.checks.get('loopback-routing-v4')!;
     assert.equal(v4.status, 'fail');
     assert.deepEqual(v4.remediation?.commands, [
-      'ip rule add from 127.0.0.1/32 iif lo table 123',
       'ip route add local 0.0.0.0/0 dev lo table 123',
+      'ip rule add from 127.0.0.1 iif lo ipproto tcp sport 8080 lookup 123',
     ]);
     const cited = `the running proxy (pid ${proxy.pid}) has counted ${timeouts} connect timeout${timeouts === 1 ? '' : 's'}`;
     assert.ok(v4.evidence.includes(cited), v4.evidence.join('\n'));

@@ -57,8 +57,8 @@ describe('mmproxy setup-routing (ExecStartPre of the unit), in namespaces', func
     const host = await lab.host('table');
     const first = await setupRouting(host, [...TARGETS, '--table', '200']);
     assert.equal(first.code, 0, first.output);
-    assert.match(await rules(host, 4), /from 127\.0\.0\.1 iif lo lookup 200/);
-    assert.match(await rules(host, 6), /from ::1 iif lo lookup 200/);
+    assert.match(await rules(host, 4), /from 127\.0\.0\.1 iif lo ipproto tcp sport \d+ lookup 200/);
+    assert.match(await rules(host, 6), /from ::1 iif lo ipproto tcp sport \d+ lookup 200/);
     assert.match((await host.ip(['route', 'show', 'table', '200'])).stdout, /^local default dev lo/m);
     const after = await routing(host);
     const second = await setupRouting(host, [...TARGETS, '--table', '200']);

@@ -168,7 +168,7 @@ describe("the systemd unit's own command lines, in a namespace", function () {
     const before = await routing(app);
     assert.doesNotMatch(before, /"table":"123"/);
     const first = await startPre(app);
-    assert.match(first, /ran: ip rule add from 127\.0\.0\.1\/32 iif lo table 123/);
+    assert.match(first, /ran: ip rule add from 127\.0\.0\.1 iif lo ipproto tcp sport \d+ lookup 123/);
     assert.match(first, /ran: ip -6 route add local ::\/0 dev lo table 123/);
     const after = await routing(app);
     assert.notEqual(after, before);

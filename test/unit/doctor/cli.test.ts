@@ -203,7 +203,7 @@ describe('mmproxy doctor command line', function () {
     assert.equal(code, 1);
     assert.match(
       output,
-      /--fix will run:\n {2}ip rule add from 127\.0\.0\.1\/32 iif lo table 123\n {2}ip route add local 0\.0\.0\.0\/0 dev lo table 123\n {2}ip -6 rule add from ::1\/128 iif lo table 123\n {2}ip -6 route add local ::\/0 dev lo table 123\n/,
+      /--fix will run:\n {2}ip route add local 0\.0\.0\.0\/0 dev lo table 123\n {2}ip rule add from 127\.0\.0\.1 iif lo ipproto tcp sport 8080 lookup 123\n {2}ip -6 route add local ::\/0 dev lo table 123\n {2}ip -6 rule add from ::1 iif lo ipproto tcp sport 8080 lookup 123\n/,
     );
     assert.match(output, /--fix: not applied: stdin is not a terminal to confirm on; add --yes\.\n$/);
   });

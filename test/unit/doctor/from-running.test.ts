@@ -122,8 +122,8 @@ describe('mmproxy doctor --from-running', function () {
       v4.evidence.join('\n'),
     );
     assert.deepEqual(v4.remediation?.commands, [
-      'ip rule add from 127.0.0.1/32 iif lo table 123',
       'ip route add local 0.0.0.0/0 dev lo table 123',
+      'ip rule add from 127.0.0.1 iif lo ipproto tcp sport 8080 lookup 123',
     ]);
   });
 

@@ -1,4 +1,4 @@
-/** The small readers behind the checks: boot configuration, /proc tables, rules, limits, packets. */
+/** The small readers behind the checks: /proc tables, rules, limits, packets. */
 import assert from 'node:assert/strict';
 
 import { decodeTcpFrame } from '../../../src/doctor/capture/pcap-capture.js';
@@ -7,81 +7,8 @@ import { parseOpenFileLimit } from '../../../src/doctor/checks/file-limit.js';
 import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
 import { connmarkFromIptables } from '../../../src/doctor/routing/connmark.js';
 import { freeTable, tableForNewRouting } from '../../../src/doctor/routing/tables.js';
-import { recordKey } from '../../../src/doctor/context/system-access.js';
-import { replayJson } from './replay.js';
-
-const HEALTHY_ARGS = ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '127.0.0.1:8443', 'persistence'];
-
-async function persistenceWith(overrides: Record<string, unknown>) {
-  const report = await replayJson('healthy', HEALTHY_ARGS, overrides);
-  return report.checks[0]!;
-}
 
 describe('doctor readers', function () {
-  describe('persistence: the live rules (table 123) against boot-time configuration', function () {
-    it('warns with a ready systemd-networkd snippet when nothing persists them', async function () {
-      const check = await persistenceWith({});
-      assert.equal(check.status, 'warn');
-      assert.equal(
-        check.summary,
-        '2 routing rules present now but not in any boot-time configuration: gone after a reboot',
-      );
-      assert.match(
-        check.remediation?.commands[0] ?? '',
-        /\[RoutingPolicyRule\]\nFrom=127\.0\.0\.1\/8\nIncomingInterface=lo\nTable=123\n/,
-      );
-      assert.match(check.remediation?.commands[0] ?? '', /\[Route\]\nType=local\nDestination=::\/0\nTable=123\n/);
-    });
-
-    it('finds them in a systemd-networkd .network file', async function () {
-      const check = await persistenceWith({
-        [recordKey.listDir('/etc/systemd/network')]: ['10-lo.network'],
-        [recordKey.readFile('/etc/systemd/network/10-lo.network')]:
-          '[Match]\nName=lo\n\n[RoutingPolicyRule]\nFrom=127.0.0.1/8\nIncomingInterface=lo\nTable=123\n',
-      });
-      assert.equal(check.status, 'ok');
-      assert.ok(check.evidence.every((line) => line.endsWith('in /etc/systemd/network/10-lo.network')));
-    });
-
-    it('finds them in ifupdown post-up lines', async function () {
-      const check = await persistenceWith({
-        [recordKey.readFile('/etc/network/interfaces')]:
-          'auto lo\niface lo inet loopback\n  post-up ip rule add from 127.0.0.1/8 iif lo table 123\n',
-      });
-      assert.equal(check.status, 'ok');
-    });
-
-    it("finds them in a unit's ExecStartPre", async function () {
-      const check = await persistenceWith({
-        [recordKey.listDir('/etc/systemd/system')]: ['mmproxy.service'],
-        [recordKey.readFile('/etc/systemd/system/mmproxy.service')]:
-          '[Service]\nExecStartPre=-/sbin/ip rule add from 127.0.0.1/8 iif lo table 123\nExecStart=/usr/bin/mmproxy\n',
-      });
-      assert.equal(check.status, 'ok');
-    });
-
-    it('counts a unit whose ExecStartPre runs mmproxy setup-routing, whatever the table', async function () {
-      const check = await persistenceWith({
-        [recordKey.listDir('/etc/systemd/system')]: ['mmproxy@.service'],
-        [recordKey.readFile('/etc/systemd/system/mmproxy@.service')]:
-          '[Service]\nExecStartPre=+/usr/local/bin/mmproxy setup-routing $MMPROXY_ARGS\nExecStart=/usr/local/bin/mmproxy $MMPROXY_ARGS\n',
-      });
-      assert.equal(check.status, 'ok');
-      assert.match(
-        check.evidence[0] ?? '',
-        /re-created by mmproxy setup-routing in \/etc\/systemd\/system\/mmproxy@\.service/,
-      );
-    });
-
-    it('does not count a commented or unrelated table', async function () {
-      const check = await persistenceWith({
-        [recordKey.readFile('/etc/network/interfaces')]:
-          '# post-up ip rule add from 127.0.0.1/8 iif lo table 123\n  post-up ip rule add from 10.0.0.0/8 table 200\n',
-      });
-      assert.equal(check.status, 'warn');
-    });
-  });
-
   it('reads CONNMARK save/restore and the mark clear from iptables-save, by mark', function () {
     const save = [
       '*mangle',

@@ -34,12 +34,18 @@ const V6_OK: Expectation = { status: 'ok', summary: 'replies from ::1 to spoofed
 const V4_MISSING: Expectation = {
   status: 'fail',
   summary: 'no rule sends replies from 127.0.0.1 (iif lo) to a table with a local route',
-  commands: ['ip rule add from 127.0.0.1/32 iif lo table 123', 'ip route add local 0.0.0.0/0 dev lo table 123'],
+  commands: [
+    'ip route add local 0.0.0.0/0 dev lo table 123',
+    'ip rule add from 127.0.0.1 iif lo ipproto tcp sport 8080 lookup 123',
+  ],
 };
 const V6_MISSING: Expectation = {
   status: 'fail',
   summary: 'no rule sends replies from ::1 (iif lo) to a table with a local route',
-  commands: ['ip -6 rule add from ::1/128 iif lo table 123', 'ip -6 route add local ::/0 dev lo table 123'],
+  commands: [
+    'ip -6 route add local ::/0 dev lo table 123',
+    'ip -6 rule add from ::1 iif lo ipproto tcp sport 8080 lookup 123',
+  ],
 };
 const SPOOFED_TIMEOUT = /answers a plain connect but a spoofed one times out/;
 
@@ -96,8 +102,11 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       'loopback-routing-v4': {
         status: 'fail',
         summary: 'no rule sends replies from 127.0.0.1 (iif lo) to a table with a local route',
-        // Table 123 is taken by the IPv6 rule; the fix must not reuse a table number in use.
-        commands: ['ip rule add from 127.0.0.1/32 iif lo table 100', 'ip route add local 0.0.0.0/0 dev lo table 100'],
+        // Table 123 serves the IPv6 loopback rule only: the IPv4 rule joins it, as in the recipe.
+        commands: [
+          'ip route add local 0.0.0.0/0 dev lo table 123',
+          'ip rule add from 127.0.0.1 iif lo ipproto tcp sport 8080 lookup 123',
+        ],
       },
       'loopback-routing-v6': V6_OK,
       target: { status: 'fail', summary: /^127\.0\.0\.1:8080 answers a plain connect but a spoofed one times out/ },
@@ -111,7 +120,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       'loopback-routing-v6': {
         status: 'fail',
         summary: 'no rule sends replies from ::1 (iif lo) to a table with a local route',
-        commands: ['ip -6 rule add from ::1/128 iif lo table 100', 'ip -6 route add local ::/0 dev lo table 100'],
+        commands: [
+          'ip -6 route add local ::/0 dev lo table 123',
+          'ip -6 rule add from ::1 iif lo ipproto tcp sport 8080 lookup 123',
+        ],
       },
       target: { status: 'fail', summary: /^\[::1\]:8080 answers a plain connect but a spoofed one times out/ },
     },
@@ -138,7 +150,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
         status: 'fail',
         summary:
           'rule "40000: from 127.0.0.1/8 iif lo lookup 123" comes after main (priority 32766), so main\'s routes win',
-        commands: ['ip rule del priority 40000', 'ip rule add from 127.0.0.1/8 iif lo table 123 priority 32765'],
+        commands: [
+          'ip rule add priority 32765 from 127.0.0.1/8 iif lo lookup 123',
+          'ip rule del priority 40000 from 127.0.0.1/8 iif lo lookup 123',
+        ],
       },
       'loopback-routing-v6': V6_OK,
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },
@@ -152,7 +167,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
         status: 'fail',
         summary:
           'rule "32765: from 127.0.0.1 iif lo lookup 123" does not cover the target 127.0.0.2: replies from 127.0.0.2 miss it',
-        commands: ['ip rule add from 127.0.0.2/32 iif lo table 123'],
+        commands: ['ip rule add from 127.0.0.2 iif lo ipproto tcp sport 8080 lookup 123'],
       },
       'loopback-routing-v6': V6_OK,
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },

@@ -21,7 +21,18 @@ function matchedBecause(step: Step): string {
   return ` (it is inverted and ${failing.join('; ')})`;
 }
 
+/** A route as a table answered it (the table is said already). */
+function answered(route: IpRoute): string {
+  return formatRoute({ ...route, table: undefined });
+}
+
+/** The kernel's local rule misses every packet to another host: not worth a line. */
+function isLocalMiss(step: Step): boolean {
+  return step.outcome === 'miss' && step.table === 'local' && step.rule.from === null && !step.rule.not;
+}
+
 export function describeStep(step: Step, rules: PolicyRule[], routes: IpRoute[]): string | null {
+  if (isLocalMiss(step)) return null;
   const rule = quoteRule(step.rule, rules, routes);
   const because = matchedBecause(step);
   switch (step.outcome) {
@@ -38,11 +49,11 @@ export function describeStep(step: Step, rules: PolicyRule[], routes: IpRoute[])
     case 'miss':
       return `${rule} matches${because}; table ${step.table} has no route for it${step.answer.route ? ` (a throw route)` : ''}, next rule`;
     case 'suppressed':
-      return `${rule} matches${because}; table ${step.table} answers ${formatRoute(step.route)}, but ${step.why}; next rule`;
+      return `${rule} matches${because}; table ${step.table} answers ${answered(step.route)}, but ${step.why}; next rule`;
     case 'taken':
       return step.answer.kind === 'route'
-        ? `${rule} takes it${because}: table ${step.table} answers ${formatRoute(step.answer.route)}`
-        : `${rule} takes it${because}: table ${step.table} answers ${formatRoute(step.answer.route)}, which ends the lookup (${step.answer.error})`;
+        ? `${rule} takes it${because}: table ${step.table} answers ${answered(step.answer.route)}`
+        : `${rule} takes it${because}: table ${step.table} answers ${answered(step.answer.route)}, which ends the lookup (${step.answer.error})`;
     case 'refused':
       return `${rule} takes it${because} and ends the lookup (${step.error})`;
   }

@@ -12,12 +12,12 @@
  */
 import type { IpRoute } from '../../context/ip-types.js';
 import type { PolicyRule } from './rule.js';
-import { routeTable } from './table.js';
+import { routeTable } from '../tables.js';
 
 export interface Owner {
   /** Who: "WireGuard (wg-quick)", "the kernel". */
   who: string;
-  /** What the rule is for, in their terms. */
+  /** The rule in their terms, naming them: "the kernel's default rule for the main table". */
   what: string;
 }
 
@@ -64,7 +64,7 @@ export function ownerOf(rule: PolicyRule, rules: PolicyRule[], routes: IpRoute[]
     const dev = defaultDevice(routes, action.table);
     return {
       who: 'WireGuard (wg-quick)',
-      what: `sends every packet not marked ${rule.fwmark?.value ?? ''} (the tunnel's own) into the tunnel${dev ? ` ${dev}` : ''}`,
+      what: `wg-quick's rule for WireGuard: every packet not marked 0x${(rule.fwmark?.value ?? 0).toString(16)} (the tunnel's own) goes into the tunnel${dev ? ` ${dev}` : ''}`,
     };
   }
   if (
@@ -75,14 +75,14 @@ export function ownerOf(rule: PolicyRule, rules: PolicyRule[], routes: IpRoute[]
   ) {
     const wg = rules.some((other) => other.family === rule.family && isWgQuickFwmarkRule(other));
     return {
-      who: wg ? 'WireGuard (wg-quick)' : 'a VPN client (wg-quick adds this rule)',
-      what: "lets main's specific routes win over the tunnel, but not main's default route",
+      who: wg ? 'WireGuard (wg-quick)' : 'a VPN client',
+      what: `${wg ? "wg-quick's rule for WireGuard" : "a VPN client's rule (wg-quick adds one like it)"}: main's routes win over the tunnel, except its default route`,
     };
   }
   const tailscaleMark =
     rule.fwmark !== null && rule.fwmark.value === TAILSCALE_MARK.value && rule.fwmark.mask === TAILSCALE_MARK.mask;
   if (tailscaleMark || (action.kind === 'lookup' && action.table === TAILSCALE_TABLE)) {
-    return { who: 'Tailscale', what: 'routes traffic into the tailnet (table 52, tailscale0)' };
+    return { who: 'Tailscale', what: "Tailscale's rule: traffic to the tailnet goes by table 52 (tailscale0)" };
   }
   if (action.kind === 'lookup' && hasOnlySelectors(rule, [])) {
     const defaults: Record<string, string> = {
@@ -92,13 +92,13 @@ export function ownerOf(rule: PolicyRule, rules: PolicyRule[], routes: IpRoute[]
     };
     const known = defaults[action.table];
     if (known && action.suppressPrefixLength === null && action.suppressIfgroup === null) {
-      return { who: 'the kernel', what: `its default rule for ${known}` };
+      return { who: 'the kernel', what: `the kernel's default rule for ${known}` };
     }
   }
   return null;
 }
 
-/** `rule "32764: …" (WireGuard (wg-quick): …)` or just the quoted rule. */
+/** ` (wg-quick's rule for WireGuard: …)`, or nothing for a rule of no known owner. */
 export function ownerNote(owner: Owner | null): string {
-  return owner ? ` (${owner.who}: ${owner.what})` : '';
+  return owner ? ` (${owner.what})` : '';
 }

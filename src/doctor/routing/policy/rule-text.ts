@@ -4,7 +4,7 @@
  * `ip rule add <args>` re-creates it with nothing lost. The same words are
  * used to show rules in the report.
  */
-import { formatPrefix } from './prefix.js';
+import { type RulePrefix } from './prefix.js';
 import type { PolicyRule, PortSelector } from './rule.js';
 
 export type SelectorName =
@@ -24,6 +24,12 @@ export type SelectorName =
 
 const hex = (value: number) => `0x${value.toString(16)}`;
 
+/** As ip prints it: a host prefix as the bare address. */
+function prefix(value: RulePrefix): string {
+  const host = value.address.includes(':') ? 128 : 32;
+  return value.length === host ? value.address : `${value.address}/${value.length}`;
+}
+
 function port(selector: PortSelector): string {
   if ('mask' in selector) return `${selector.value}/${hex(selector.mask)}`;
   return selector.start === selector.end ? String(selector.start) : `${selector.start}-${selector.end}`;
@@ -33,8 +39,8 @@ function port(selector: PortSelector): string {
 export function selectorArgs(rule: PolicyRule): { name: SelectorName; args: string[] }[] {
   const out: { name: SelectorName; args: string[] }[] = [];
   const add = (name: SelectorName, ...args: string[]) => out.push({ name, args });
-  add('from', rule.from ? formatPrefix(rule.from) : 'all');
-  if (rule.to) add('to', formatPrefix(rule.to));
+  add('from', rule.from ? prefix(rule.from) : 'all');
+  if (rule.to) add('to', prefix(rule.to));
   if (rule.tos !== null) add('tos', hex(rule.tos));
   if (rule.dscp)
     add('dscp', rule.dscp.mask === 0x3f ? String(rule.dscp.value) : `${rule.dscp.value}/${hex(rule.dscp.mask)}`);
@@ -106,4 +112,16 @@ export function describeRule(rule: PolicyRule): string {
 /** `ip rule del …` (or add) for this rule, as argv. */
 export function ruleCommand(verb: 'add' | 'del', rule: PolicyRule, withPriority = true): string[] {
   return ['ip', ...(rule.family === 6 ? ['-6'] : []), 'rule', verb, ...ruleArgs(rule, withPriority)];
+}
+
+/**
+ * What makes two rules the same rule, their priority aside: the family, the
+ * inversion, every selector and the action, in one canonical text (a
+ * protocol by number, marks in hex, host prefixes bare).
+ */
+export function ruleKey(rule: PolicyRule): string {
+  const selectors = selectorArgs(rule).map(({ name, args }) =>
+    name === 'ipproto' ? `ipproto ${rule.ipproto?.number ?? args[0]}` : [name, ...args].join(' '),
+  );
+  return [`-${rule.family}`, ...(rule.not ? ['not'] : []), ...selectors, ...actionArgs(rule)].join(' ');
 }

@@ -8,6 +8,7 @@
  * RT6_LOOKUP_F_IFACE) is not modelled: the doctor's flows have no oif.
  */
 import type { IpRoute } from '../../context/ip-types.js';
+import { routeTable } from '../tables.js';
 import type { Flow } from './flow.js';
 import { parsePrefix, prefixHas, type RulePrefix } from './prefix.js';
 
@@ -16,11 +17,6 @@ export type TableAnswer =
   | { kind: 'error'; route: IpRoute; prefix: RulePrefix; error: 'unreachable' | 'prohibit' | 'blackhole' }
   /** No route, or a `throw` route: the next rule is tried. */
   | { kind: 'miss'; route?: IpRoute };
-
-/** Routes of the main table carry no "table" field in `ip -j route show table all`. */
-export function routeTable(route: IpRoute): string {
-  return route.table ?? 'main';
-}
 
 export function routePrefix(route: IpRoute, family: 4 | 6): RulePrefix | null {
   if (route.dst === 'default') return { address: family === 4 ? '0.0.0.0' : '::', length: 0 };

@@ -42,3 +42,8 @@ export async function runDoctorJson(
     rootCause: document.rootCause,
   };
 }
+
+/** `mmproxy setup-routing` with the proxy's flags, inside the namespace, as ExecStartPre runs it. */
+export function runSetupRouting(srv: Host, flags: string[]): Promise<ExecResult> {
+  return srv.exec([process.execPath, MMPROXY_BIN, 'setup-routing', ...flags], { timeoutMs: DOCTOR_TIMEOUT_MS });
+}

@@ -73,7 +73,7 @@ describe('policy rules read from ip -j rule show', function () {
   });
 
   it('writes each rule back with all its selectors, as ip rule show prints them', function () {
-    assert.equal(describeRule(ruleAt(rules, 100)), '100: from 127.0.0.1/32 iif lo ipproto tcp sport 7000 lookup 123');
+    assert.equal(describeRule(ruleAt(rules, 100)), '100: from 127.0.0.1 iif lo ipproto tcp sport 7000 lookup 123');
     assert.equal(describeRule(ruleAt(rules, 200)), '200: not from all fwmark 0xca6c lookup 51820');
     assert.equal(
       describeRule(ruleAt(rules, 300)),
@@ -110,7 +110,7 @@ describe('policy rules read from ip -j rule show', function () {
       'priority',
       '100',
       'from',
-      '::1/128',
+      '::1',
       'iif',
       'lo',
       'ipproto',

@@ -62,10 +62,10 @@ describe('the rule walk', function () {
     const result = walk([199, 200, 406]);
     assert.equal(decided(result), '200 → table 51820: unicast default dev wg0');
     const story = tellWalk(result, policyRules(ALL, 4), ROUTES);
-    assert.match(story[1] ?? '', /suppress_prefixlength 0 refuses routes that short; next rule$/);
+    assert.match(story[0] ?? '', /suppress_prefixlength 0 refuses routes that short; next rule$/);
     assert.match(
-      story[2] ?? '',
-      /^rule "200: not from all fwmark 0xca6c lookup 51820" \(WireGuard \(wg-quick\): .*\) takes it \(it is inverted and fwmark 0xca6c does not hold: the packet carries mark 0x0\)/,
+      story[1] ?? '',
+      /^rule "200: not from all fwmark 0xca6c lookup 51820" \(wg-quick's rule for WireGuard: .*\) takes it \(it is inverted and fwmark 0xca6c does not hold: the packet carries mark 0x0\): table 51820 answers default dev wg0$/,
     );
     // The tunnel's own packets carry the mark: they skip the rule and follow main.
     assert.equal(
