@@ -15,6 +15,7 @@
  *   network. An existing rule that does exactly that is replaced.
  * Every fix is applied to the model and walked again before it is offered.
  */
+import { addressBits } from '../../../base/net/ip.js';
 import type { IpRoute } from '../../context/ip-types.js';
 import { type AppliedModel, applyChanges, type PolicyModel, type RoutingChange } from './changes.js';
 import { deliversLocally, quoteRule, tellWalk } from './explain.js';
@@ -22,7 +23,7 @@ import { IPPROTO, type Flow } from './flow.js';
 import { addressesCutOff, deadBecause, isLoopbackRule, loopbackTableOf, tableKind } from './loopback-rules.js';
 import { matchRule } from './match.js';
 import { ownerOf } from './owners.js';
-import { prefixHas } from './prefix.js';
+import { isLoopbackText, prefixHas } from './prefix.js';
 import { type Family, type PolicyRule, ruleTable } from './rule.js';
 import { formatRoute, freePriorityBefore, routeTable, freeTable, isUserTable, tablesInUse } from '../tables.js';
 import { describeRule } from './rule-text.js';
@@ -67,19 +68,11 @@ interface Planner {
   quote(rule: PolicyRule): string;
 }
 
-function hostLength(family: Family): number {
-  return family === 4 ? 32 : 128;
-}
-
-function protocolName(input: LoopbackInput): string {
-  return input.protocol === 'udp' ? 'udp' : 'tcp';
-}
-
 /** The rule narrowed to the app's replies: its protocol, and its port unless replies may come from any. */
 function scoped(rule: PolicyRule, input: LoopbackInput): PolicyRule {
   return {
     ...rule,
-    ipproto: rule.ipproto ?? { number: IPPROTO[input.protocol], name: protocolName(input) },
+    ipproto: rule.ipproto ?? { number: IPPROTO[input.protocol], name: input.protocol },
     sport: rule.sport ?? (input.anyPort ? null : { start: input.target.port, end: input.target.port }),
   };
 }
@@ -91,7 +84,7 @@ function replyRule(input: LoopbackInput, table: string): PolicyRule {
       family: input.target.family,
       priority: 0,
       not: false,
-      from: { address: input.target.address, length: hostLength(input.target.family) },
+      from: { address: input.target.address, length: addressBits(input.target.family) },
       to: null,
       iif: LO,
       oif: null,
@@ -115,7 +108,7 @@ function replyRule(input: LoopbackInput, table: string): PolicyRule {
 /** Why the added rule names a protocol and port, said with every fix that adds or rewrites a rule. */
 function scopeNote(input: LoopbackInput): string {
   const { address, port } = input.target;
-  const proto = protocolName(input).toUpperCase();
+  const proto = input.protocol.toUpperCase();
   if (input.anyPort) {
     return `With -dynamic-destination the replies may come from any port, so the rule names only the protocol (${proto}).`;
   }
@@ -130,7 +123,7 @@ function scopeNote(input: LoopbackInput): string {
 }
 
 function isLoopback(input: LoopbackInput): boolean {
-  return input.target.family === 4 ? input.target.address.startsWith('127.') : input.target.address === '::1';
+  return isLoopbackText(input.target.address);
 }
 
 // ---------------------------------------------------------------- tables

@@ -5,6 +5,7 @@
  * understands, so a selector added to iproute2 after it (and therefore not
  * evaluated) is noticed instead of silently read as "matches everything".
  */
+import { addressBits } from '../../../base/net/ip.js';
 import type { IpRule } from '../../context/ip-types.js';
 import { type RulePrefix, parsePrefix } from './prefix.js';
 
@@ -138,13 +139,9 @@ function number(value: string | number): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-function hostLength(family: Family): number {
-  return family === 4 ? 32 : 128;
-}
-
 function prefixOf(family: Family, address: string | undefined, length: number | undefined): RulePrefix | null {
   if (address === undefined || address === 'all') return null;
-  return parsePrefix(`${address}/${length ?? hostLength(family)}`);
+  return parsePrefix(`${address}/${length ?? addressBits(family)}`);
 }
 
 function interfaceOf(name: string | undefined, detached: null | undefined): InterfaceSelector | null {
