@@ -130,6 +130,14 @@ describe('persistence: the live routing against boot-time configuration', functi
       check.evidence[0] ?? '',
       /re-created by mmproxy setup-routing in \/etc\/systemd\/system\/mmproxy@\.service/,
     );
+    // As `mmproxy install-service` writes it: this node and the real path of bin/mmproxy.js.
+    const installed = await persistenceWith(
+      unit(
+        'mmproxy@.service',
+        '[Service]\nExecStartPre=+/usr/bin/node /opt/mmproxy/bin/mmproxy.js setup-routing $MMPROXY_ARGS\nExecStart=/usr/bin/node /opt/mmproxy/bin/mmproxy.js $MMPROXY_ARGS\n',
+      ),
+    );
+    assert.equal(installed.status, 'ok', installed.evidence.join('\n'));
   });
 
   it('finds them in a NetworkManager dispatcher script and in a connection profile', async function () {
