@@ -38,6 +38,10 @@ OptionResult SetBindAddressNoPort(int fd) {
 
 OptionResult SetNoDelay(int fd) { return SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY"); }
 
+OptionResult SetDeferAccept(int fd, unsigned seconds) {
+  return SetInt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, static_cast<int>(seconds), "TCP_DEFER_ACCEPT");
+}
+
 OptionResult SetResetOnClose(int fd) {
   linger value{1, 0};
   int rc = ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, sizeof value);

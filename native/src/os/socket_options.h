@@ -34,6 +34,11 @@ OptionResult SetMark(int fd, unsigned mark);
 // picks a port that is free for this very target (IPv6 sockets too).
 OptionResult SetBindAddressNoPort(int fd);
 OptionResult SetNoDelay(int fd);
+// TCP_DEFER_ACCEPT on a listener: a connection is handed to accept() only once
+// its first data has arrived (or, silent, after about `seconds`, when the
+// kernel's SYN-ACK retransmission draws a last ACK). A client that resets
+// before sending anything never reaches accept() at all.
+OptionResult SetDeferAccept(int fd, unsigned seconds);
 // SO_LINGER {1, 0}: the next close() sends a reset instead of a FIN.
 OptionResult SetResetOnClose(int fd);
 // SO_KEEPALIVE on, with its three TCP_KEEP* parameters (see keepalive.h).

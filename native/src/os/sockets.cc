@@ -58,6 +58,9 @@ SocketFailure OpenListener(const Address& address, const ListenOptions& options,
     if (options.keepalive.enabled()) {
       if (auto r = ApplyKeepAlive(fd.get(), options.keepalive); !r) return FromOption(r);
     }
+    if (options.defer_accept_s != 0) {
+      if (auto r = SetDeferAccept(fd.get(), options.defer_accept_s); !r) return FromOption(r);
+    }
     if (::listen(fd.get(), kListenBacklog) != 0) return FromErrno("listen");
   }
   *out = std::move(fd);

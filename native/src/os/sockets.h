@@ -21,6 +21,8 @@ struct ListenOptions {
   bool transparent = false;
   bool datagram = false;  // a UDP socket (bound, no listen) instead of TCP
   KeepAlive keepalive;    // TCP: set on the listener, inherited by accepted sockets
+  // TCP: TCP_DEFER_ACCEPT seconds (socket_options.h); 0 leaves it off.
+  unsigned defer_accept_s = 0;
 };
 
 // A non-blocking SO_REUSEPORT listener; IPv6 listeners are dual stack

@@ -94,6 +94,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     std::vector<UniqueFd> listeners;
     Address address = config.listen;
     ListenOptions options{config.listen_transparent, config.protocol == Protocol::kUdp, config.keepalive};
+    if (config.protocol == Protocol::kTcp) options.defer_accept_s = Worker::kDeferAcceptSeconds;
     if (!config.reuse_port && address.port() != 0) {
       if (SocketFailure failure = CheckPortFree(address, options)) {
         throw SystemError(env, failure.step, failure.error, "cannot listen on " + address.ToString());

@@ -19,6 +19,7 @@ struct Flow;
 struct Half {
   UniqueFd fd;
   Flow* flow = nullptr;  // epoll hands us the Half; this finds the flow
+  bool watched = false;  // in the worker's epoll set
 
   // Readiness: set by epoll events, cleared when a call says the socket is
   // drained (EAGAIN or a short read) or full (EAGAIN or a short write).

@@ -36,6 +36,14 @@ class Worker final : public WorkerThread {
 
   void Start() override;
 
+  // TCP listeners wait this long (TCP_DEFER_ACCEPT) for a connection's first
+  // bytes before accept() hands it over: a load balancer sends its PROXY
+  // header at once, so the header is usually read straight after accept4,
+  // with no epoll round for the client socket before it. A connection that
+  // stays silent is accepted after about this long, then the header timeout
+  // runs; one that resets before a byte costs us nothing at all.
+  static constexpr unsigned kDeferAcceptSeconds = 1;
+
  private:
   // The loop (worker.cc).
   void Run();
@@ -53,6 +61,7 @@ class Worker final : public WorkerThread {
 
   // The PROXY header and the upstream connect (worker_header.cc).
   void OnHeaderReadable(Flow& flow);
+  void WatchForHeader(Flow& flow);
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
   bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options,

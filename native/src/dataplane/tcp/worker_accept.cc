@@ -87,14 +87,15 @@ bool Worker::AcceptOne() {
   flow->deadline_ms = now_ms_ + shared_.config.header_timeout_ms;
   flow->client.fd = std::move(connection);
   flow->client.flow = flow->target.flow = flow.get();
-  if (!Watch(flow->client)) {
-    shared_.active.fetch_sub(1, std::memory_order_relaxed);
-    Bump(counters_.accept_errors);
-    return true;
-  }
   registry_.Insert(&flow->info);
   header_deadlines_.Add(flow->deadline_ms, flow->info.id);
+  Flow& accepted = *flow;
   flows_.emplace(flow->info.id, std::move(flow));
+  // The listener defers accepting until bytes arrive (kDeferAcceptSeconds),
+  // so the header is usually here already: read it now. The client socket
+  // joins the epoll set once drained (OnHeaderReadable), so no event reports
+  // bytes this read already took.
+  OnHeaderReadable(accepted);
   return true;
 }
 

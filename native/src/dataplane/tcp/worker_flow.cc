@@ -78,11 +78,13 @@ void Worker::Account(Flow& flow, bool to_target, uint64_t moved) {
 }
 
 bool Worker::Watch(Half& half) {
+  if (half.watched) return true;
   // Edge-triggered, registered once for reads and writes: backpressure needs
   // no epoll_ctl (see relay.cc).
   epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {}};
   event.data.ptr = &half;
-  return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, half.fd.get(), &event) == 0;
+  half.watched = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, half.fd.get(), &event) == 0;
+  return half.watched;
 }
 
 void Worker::SetState(Flow& flow, FlowState state) {

@@ -37,7 +37,10 @@ Failure ConnectFailure(int error) {
 // brings whatever the load balancer sent right behind it. Those bytes go into
 // the client half's chunk, which the relay writes to the target before it
 // reads anything else. A header that arrives in pieces is collected in
-// flow.partial_header until it parses.
+// flow.partial_header until it parses. The first call comes straight from
+// accept (the socket not yet in the epoll set); whenever it must wait for
+// more bytes, the socket joins the set, whose edge-triggered registration
+// reports bytes that came in between.
 void Worker::OnHeaderReadable(Flow& flow) {
   std::vector<uint8_t>& partial = flow.partial_header;
   for (;;) {
@@ -48,7 +51,10 @@ void Worker::OnHeaderReadable(Flow& flow) {
     do {
       got = ::recv(flow.client.fd.get(), tools_.scratch, room, 0);
     } while (got < 0 && errno == EINTR);
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // new bytes bring an edge
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      WatchForHeader(flow);  // new bytes bring an edge
+      return;
+    }
     if (got <= 0) {
       CloseBeforeHeader(flow, partial.size(), got < 0 ? errno : 0);
       return;
@@ -76,7 +82,11 @@ void Worker::OnHeaderReadable(Flow& flow) {
       // for them); a short one drained the socket, and only a FIN already
       // queued means no more bytes will come.
       if (static_cast<size_t>(got) == room) continue;
-      if (flow.client.fin_pending) CloseBeforeHeader(flow, length, 0);
+      if (flow.client.fin_pending) {
+        CloseBeforeHeader(flow, length, 0);
+        return;
+      }
+      WatchForHeader(flow);
       return;
     }
     // As in the relay: a short read drained the socket, so the next bytes
@@ -94,6 +104,14 @@ void Worker::OnHeaderReadable(Flow& flow) {
     OnHeaderParsed(flow, header);
     return;
   }
+}
+
+// Waits for more of the header: the client socket joins the epoll set, if it
+// has not yet. Failing that (out of memory), the connection is given up.
+void Worker::WatchForHeader(Flow& flow) {
+  if (Watch(flow.client)) return;
+  Bump(counters_.accept_errors);
+  Close(flow);
 }
 
 // The load balancer closed (or failed) before sending a whole header. With
@@ -158,6 +176,13 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   // The reset came with the header (edge-triggered: no event will repeat it).
   if (flow.client.error_pending) {
     AbortConnecting(flow);
+    return;
+  }
+  // Read straight after accept: from here on epoll reports the client's
+  // bytes, FIN or reset (a reset while connecting ends the flow at once).
+  if (!Watch(flow.client)) {
+    Bump(counters_.accept_errors);
+    Close(flow);
     return;
   }
 

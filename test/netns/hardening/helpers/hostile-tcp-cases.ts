@@ -1,6 +1,6 @@
 /**
  * The hostile TCP inputs, one class per way of attacking the header reader, each with the counters it must
- * move. Every connection also counts once in `accepted`.
+ * move. Every connection also counts once in `accepted`, unless it never reaches accept() (`neverAccepted`).
  */
 import { v1, v2, v2Raw } from '../../dataplane/harness/headers.js';
 import {
@@ -32,6 +32,11 @@ export interface TcpConnection {
   echo?: Buffer;
   /** The counters this connection moves, besides `accepted`. */
   counts: string[];
+  /**
+   * Reset before sending a byte: the listener's TCP_DEFER_ACCEPT keeps it in the kernel, which drops it on the
+   * reset, so it is never accepted and moves no counter at all.
+   */
+  neverAccepted?: boolean;
 }
 
 export interface TcpCase {
@@ -194,9 +199,9 @@ export function tcpCases(): TcpCase[] {
       ],
     },
     {
-      name: 'nothing, then a reset: a health check gone wrong, counted only as accepted',
+      name: 'nothing, then a reset: a health check gone wrong, never accepted (TCP_DEFER_ACCEPT)',
       delivery: 'reset',
-      connections: times(20, () => ({ bytes: Buffer.alloc(0), counts: [] })),
+      connections: times(20, () => ({ bytes: Buffer.alloc(0), counts: [], neverAccepted: true })),
     },
     {
       name: 'v2 length lie: declares 100 bytes, sends 28, then FIN',
