@@ -2,13 +2,13 @@
  * Class 3 of issue #13: the doctor's fixes never change how other traffic of
  * the host is routed. Each setup is built from a published recipe
  * (go-mmproxy's and cloudflare/mmproxy's READMEs) or from wg-quick's rules,
- * broken the way operators break it; the doctor CLI must name the cause
- * (exit 1), and its fix, applied once by `mmproxy doctor --fix --yes` and
- * once (from the same broken state) by `mmproxy setup-routing`, must heal a
- * real connection through mmproxy while an unrelated service on the host's
- * own address (sshd's stand-in, reached from the network) and the traffic of
- * WireGuard's table keep working. A second setup-routing adds nothing.
- * Topology: ./helpers/app-host.ts.
+ * broken the way operators break it, one behind an nftables-native firewall.
+ * The doctor CLI must name the cause (exit 1), and its fix, applied once by
+ * `mmproxy doctor --fix --yes` and once (from the same broken state) by
+ * `mmproxy setup-routing`, must heal a real connection through mmproxy while
+ * an unrelated service on the host's own address (sshd's stand-in, reached
+ * from the network) and the traffic of WireGuard's table keep working. A
+ * second setup-routing adds nothing. Topology: ./helpers/app-host.ts.
  */
 import assert from 'node:assert/strict';
 
@@ -54,6 +54,34 @@ const SETUPS: Setup[] = [
     name: 'a target on the host address, no routing yet',
     target: HOST_TARGET,
     routing: async () => undefined,
+    cause: 'no rule sends replies from 198.51.100.2 (iif lo) to a table with a local route',
+    commands: [
+      'ip route add local 0.0.0.0/0 dev lo table 123',
+      'ip rule add from 198.51.100.2 iif lo ipproto tcp sport 7000 lookup 123',
+    ],
+    before: { spoofed: false, ssh: true },
+  },
+  {
+    name: 'a host address target behind an nftables-native firewall (input policy drop, sshd and mmproxy open)',
+    target: HOST_TARGET,
+    routing: async ({ srv }) => {
+      // The firewall is not routing: resetRouting leaves it, so it is added once.
+      const present = await srv.exec(['nft', 'list', 'table', 'inet', 'filter']);
+      if (present.code === 0) return;
+      await srv.run(['nft', 'add', 'table', 'inet', 'filter']);
+      await srv.run([
+        'nft',
+        'add',
+        'chain',
+        'inet',
+        'filter',
+        'input',
+        '{ type filter hook input priority 0; policy drop; }',
+      ]);
+      await srv.run(['nft', 'add', 'rule', 'inet', 'filter', 'input', 'iif', 'lo', 'accept']);
+      await srv.run(['nft', 'add', 'rule', 'inet', 'filter', 'input', 'ct', 'state', 'established,related', 'accept']);
+      await srv.run(['nft', 'add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '{ 22, 8443 }', 'accept']);
+    },
     cause: 'no rule sends replies from 198.51.100.2 (iif lo) to a table with a local route',
     commands: [
       'ip route add local 0.0.0.0/0 dev lo table 123',
