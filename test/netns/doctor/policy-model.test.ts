@@ -15,12 +15,15 @@
  *   └──────────────────────────────────────────────────┘
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { assertNoLeaks, type Host, Lab } from '../../../lab/index.js';
 import type { IpRoute, IpRule } from '../../../src/doctor/context/ip-types.js';
 import type { Flow } from '../../../src/doctor/routing/policy/flow.js';
 import { policyRules } from '../../../src/doctor/routing/policy/rule.js';
+import { ruleCommand } from '../../../src/doctor/routing/policy/rule-text.js';
 import { walkRules, type Decision } from '../../../src/doctor/routing/policy/walk.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 
@@ -34,6 +37,9 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Listings recorded from `ip -j rule show`, one rule of every kind (test/unit/doctor/fixtures/policy/). */
+const POLICY_FIXTURES = fileURLToPath(new URL('../../../../test/unit/doctor/fixtures/policy/', import.meta.url));
 
 const SEED = 20261126;
 const RULE_SETS = 20;
@@ -290,4 +296,49 @@ describe('the policy-routing model agrees with the kernel', function () {
       assert.deepEqual(disagreements.slice(0, 5), [], `${disagreements.length} of ${compared} disagree`);
     });
   }
+
+  it('ip rule add with every selector re-creates a rule as listed; del with them removes it, not another of its priority', async function () {
+    for (const [name, family] of [
+      ['rules-every-selector', 4],
+      ['rules-every-selector-v6', 6],
+    ] as const) {
+      const listed = JSON.parse(readFileSync(join(POLICY_FIXTURES, `${name}.json`), 'utf8')) as IpRule[];
+      const rules = policyRules(listed, family).filter((rule) => ![0, 32766, 32767].includes(rule.priority));
+      const ip = (argv: string[]) => argv.slice(1);
+      const list = [`-${family}`, '-j', 'rule', 'show'];
+      // A twin at each priority, added first: a delete by priority alone would take it instead.
+      const twins = rules.map((rule) => [
+        `-${family}`,
+        'rule',
+        'add',
+        'priority',
+        String(rule.priority),
+        'lookup',
+        '999',
+      ]);
+      const reset = resetRules(family);
+      const adds = [...twins, ...rules.map((rule) => ip(ruleCommand('add', rule)))];
+      const dels = rules.map((rule) => ip(ruleCommand('del', rule)));
+      const results = await ipMany(srv, [...reset, ...adds, list, ...dels, list]);
+      const failed = results.filter((result) => result.code !== 0).map((result) => result.output);
+      assert.deepEqual(failed, []);
+      const listing = (at: number) => JSON.parse(results[at]?.output ?? '[]') as IpRule[];
+      const added = listing(reset.length + adds.length);
+      const deleted = listing(reset.length + adds.length + 1 + dels.length);
+      const custom = (rows: IpRule[] | undefined) =>
+        (rows ?? []).filter((row) => ![0, 32766, 32767].includes(row.priority));
+      const isTwin = (row: IpRule) => row.table === '999' && Object.keys(row).length === 3;
+      assert.deepEqual(
+        custom(added).filter((row) => !isTwin(row)),
+        custom(listed),
+        're-added with every selector, as listed before',
+      );
+      assert.deepEqual(
+        custom(deleted),
+        rules.map((rule) => ({ priority: rule.priority, src: 'all', table: '999' })),
+        'each delete took its rule and left the twin',
+      );
+    }
+    await ipMany(srv, [...resetRules(4), ...resetRules(6)]);
+  });
 });
