@@ -7,7 +7,7 @@
  * header and payload, or anything else) in order, then collects replies
  * until N arrived or the timeout passed. --lockstep waits for one reply
  * after each datagram before sending the next (every datagram must get one). Prints one JSON line: its own port
- * and every reply with its sender and text.
+ * and every reply with its sender, text and bytes.
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -18,6 +18,8 @@ export interface SenderReply {
   address: string;
   port: number;
   text: string;
+  /** The same bytes in hex, for replies that are not text (an SPP header in front). */
+  hex: string;
 }
 
 export interface SenderResult {
@@ -48,7 +50,12 @@ function finish(): void {
 
 const timer = setTimeout(finish, timeoutMs);
 socket.on('message', (message, rinfo) => {
-  replies.push({ address: rinfo.address, port: rinfo.port, text: message.toString('utf8') });
+  replies.push({
+    address: rinfo.address,
+    port: rinfo.port,
+    text: message.toString('utf8'),
+    hex: message.toString('hex'),
+  });
   replyArrived?.();
   if (replies.length >= expected) finish();
 });

@@ -15,6 +15,16 @@ export type RelayMode = (typeof RELAY_MODES)[number];
 export const COLLISION_POLICIES = ['refuse', 'ephemeral-port'] as const;
 export type CollisionPolicy = (typeof COLLISION_POLICIES)[number];
 
+/**
+ * UDP: where the load balancer puts the client's address. `every`: a PROXY
+ * v2 header on every datagram; `first`: on the first datagram of a flow,
+ * bare datagrams after it; `spp`: Cloudflare's Simple Proxy Protocol header
+ * on every datagram (replies get one too); `auto`: PROXY v2 or SPP on every
+ * datagram, told apart by their magic (docs/proxy.md, "Header modes").
+ */
+export const UDP_HEADER_MODES = ['every', 'first', 'spp', 'auto'] as const;
+export type UdpHeaderMode = (typeof UDP_HEADER_MODES)[number];
+
 /** Reasons a connection ended before or during relaying; stable label values. */
 export const FAILURE_REASONS = [
   'not_allowed',
@@ -58,6 +68,20 @@ export interface DataPlaneCounters {
   datagramsDropped: number;
   /** Flows whose client address:port was taken for their target, connected from an ephemeral port instead. */
   collisionFallbacks: number;
+  /** UDP: the headers in front of the datagrams (zero for TCP). */
+  udpHeaders: UdpHeaderCounters;
+}
+
+/** UDP: what the headers in front of the datagrams were, and what --udp-header refused for them. */
+export interface UdpHeaderCounters {
+  /** Datagrams relayed, by the header in front of them: `bare` ones went as their flow's client (`first`). */
+  datagrams: { proxyV2: number; spp: number; bare: number };
+  /** `first`: bare datagrams dropped for want of a session (also `badHeaders.ERR_HEADERLESS_NO_SESSION`). */
+  headerlessDropped: number;
+  /** Sessions opened by an SPP header. */
+  sppSessions: number;
+  /** `first`: flows refused because a header named another client mid-flow. */
+  headerChanges: number;
 }
 
 /**

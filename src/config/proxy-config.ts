@@ -5,7 +5,7 @@
  * number (./config-file.ts). Both are read by the same per-setting code
  * (./settings.ts).
  */
-import type { CollisionPolicy, RelayMode } from '../base/flows.js';
+import type { CollisionPolicy, RelayMode, UdpHeaderMode } from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
 import type { PortSpan } from '../base/net/port-span.js';
 import type { LogFormat, Verbosity } from './setting-values.js';
@@ -44,6 +44,8 @@ export interface ListenerOptions {
   collision: CollisionPolicy;
   /** TCP: how established flows move bytes (auto, splice, copy). */
   relayMode: RelayMode;
+  /** UDP: where the load balancer puts the client's address (every, first, spp, auto). */
+  udpHeader: UdpHeaderMode;
 }
 
 /** A listener of a config: its name and, from a file, subnets written inline. */

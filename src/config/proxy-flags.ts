@@ -140,6 +140,13 @@ export const PROXY_FLAGS = {
       'TCP: how established flows move bytes: auto (read/write for small messages, splice(2) once a read fills 32 KiB) | splice | copy (read/write only)',
     group: MMPROXY_GROUP,
   },
+  'udp-header': {
+    requiresArg: true,
+    default: 'every',
+    describe:
+      "UDP: where the load balancer puts the client's address: every (a PROXY v2 header on each datagram) | first (on a flow's first datagram only, bare ones after it) | spp (Cloudflare's Simple Proxy Protocol on each datagram; replies get one too) | auto (PROXY v2 or SPP on each, told apart by their magic)",
+    group: MMPROXY_GROUP,
+  },
   'drain-timeout': {
     requiresArg: true,
     default: '10s',

@@ -6,7 +6,14 @@
  * where it was written (`-mark: ...`, `mmproxy.toml:7:8: mark: ...`).
  */
 import { DATA_PLANE_LIMITS, type IntegerRange } from '../base/dataplane-limits.js';
-import { COLLISION_POLICIES, RELAY_MODES, type CollisionPolicy, type RelayMode } from '../base/flows.js';
+import {
+  COLLISION_POLICIES,
+  RELAY_MODES,
+  UDP_HEADER_MODES,
+  type CollisionPolicy,
+  type RelayMode,
+  type UdpHeaderMode,
+} from '../base/flows.js';
 import { EndpointError, parseListenAddress } from '../base/net/endpoint.js';
 import { parsePortSpan, spanSize, type PortSpan } from '../base/net/port-span.js';
 import { formatDurationMs, parseDurationMs, parseGoInteger } from '../base/numbers.js';
@@ -80,6 +87,7 @@ export function oneOf<T extends string>(written: string, choices: readonly T[]):
 
 export const collisionPolicy = (written: string): CollisionPolicy => oneOf(written, COLLISION_POLICIES);
 export const relayMode = (written: string): RelayMode => oneOf(written, RELAY_MODES);
+export const udpHeaderMode = (written: string): UdpHeaderMode => oneOf(written, UDP_HEADER_MODES);
 
 /** Like go-mmproxy, any level above 2 means "everything". */
 export function verbosity(written: string): Verbosity {

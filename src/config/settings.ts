@@ -118,6 +118,7 @@ export const LISTENER_VALUE_PARSERS = {
   'max-sessions': (text: string) => values.integer(text, LIMITS.maxSessions),
   collision: values.collisionPolicy,
   'relay-mode': values.relayMode,
+  'udp-header': values.udpHeaderMode,
 } as const satisfies Partial<Record<ListenerFlag, (text: string) => unknown>>;
 
 export type ListenerValueFlag = keyof typeof LISTENER_VALUE_PARSERS;
@@ -148,6 +149,7 @@ export function readListenerSettings(reader: SettingReader): ListenerOptions | u
     maxSessions: read(reader, 'max-sessions', parse['max-sessions']),
     collision: read(reader, 'collision', parse.collision),
     relayMode: read(reader, 'relay-mode', parse['relay-mode']),
+    udpHeader: read(reader, 'udp-header', parse['udp-header']),
   };
   // Checked even when another value is wrong, so that a file's every mistake is told at once.
   const consistent = checkListener(reader, fields);

@@ -5,7 +5,14 @@
  * The vocabulary both sides speak (flows, failure reasons, counters) is the
  * ground floor's: src/base/flows.ts.
  */
-import type { CollisionPolicy, DataPlaneCounters, DataPlaneEvent, FlowRecord, RelayMode } from '../base/flows.js';
+import type {
+  CollisionPolicy,
+  DataPlaneCounters,
+  DataPlaneEvent,
+  FlowRecord,
+  RelayMode,
+  UdpHeaderMode,
+} from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
 import type { Endpoint } from '../base/net/endpoint.js';
 
@@ -48,6 +55,8 @@ export interface DataPlaneConfig {
    * kernel picks, counted in `collisionFallbacks`.
    */
   collision?: CollisionPolicy;
+  /** UDP only: where the load balancer puts the client's address; 'every' when absent. */
+  udpHeader?: UdpHeaderMode;
   /**
    * How established flows move bytes. 'auto' (default): read/write for small
    * messages, splice(2) once a read fills the 32 KiB buffer; 'splice': splice

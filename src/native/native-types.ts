@@ -31,6 +31,7 @@ export interface DataPlaneEnums {
   readonly protocols: readonly string[];
   readonly relayModes: readonly string[];
   readonly collisionPolicies: readonly string[];
+  readonly udpHeaderModes: readonly string[];
   readonly failureReasons: readonly string[];
   readonly flowStates: readonly string[];
   readonly eventLevels: readonly string[];

@@ -26,6 +26,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     maxSessions: options.maxSessions,
     collision: options.collision,
     relayMode: options.relayMode,
+    udpHeader: options.udpHeader,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
     debugEvents: options.verbosity >= 2,
   };
@@ -38,11 +39,13 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
         config.target6 ? format(config.target6) : 'nowhere'
       }`;
+  // UDP only: where it expects the client's address; `every` is go-mmproxy's way, said all the same.
+  const headers = config.protocol === 'udp' ? `, --udp-header ${config.udpHeader ?? 'every'}` : '';
   const peers = subnetsFile
     ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}`
     : 'any peer';
   return (
-    `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}), ` +
+    `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
 }

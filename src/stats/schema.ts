@@ -4,7 +4,14 @@
  * reader that sees another `version` must refuse rather than guess.
  * Documented for users in README.md ("Live stats").
  */
-import type { ConnectDurations, DataPlaneCounters, FailureReason, FlowState } from '../base/flows.js';
+import type {
+  ConnectDurations,
+  DataPlaneCounters,
+  FailureReason,
+  FlowState,
+  UdpHeaderCounters,
+  UdpHeaderMode,
+} from '../base/flows.js';
 import type { Endpoint } from '../base/net/endpoint.js';
 import type { Cidr } from '../base/net/cidr.js';
 import type { BuildInfo } from '../base/package-info.js';
@@ -26,6 +33,8 @@ export interface ConfigSummary {
   closeAfterSeconds: number;
   /** UDP only; 0 means no limit. */
   maxSessions: number;
+  /** UDP only: --udp-header. Added within version 1: proxies from before it leave it out (they read `every`). */
+  udpHeader?: UdpHeaderMode;
 }
 
 export interface ProxyInfo {
@@ -52,9 +61,14 @@ export interface Throughput {
  * (fields readers may ignore): proxies from before them leave them out, so
  * they are optional here.
  */
-export interface CountersSnapshot extends Omit<DataPlaneCounters, 'connectDurations' | 'collisionFallbacks'> {
+export interface CountersSnapshot extends Omit<
+  DataPlaneCounters,
+  'connectDurations' | 'collisionFallbacks' | 'udpHeaders'
+> {
   connectDurations?: ConnectDurations;
   collisionFallbacks?: number;
+  /** UDP: the headers in front of the datagrams. Added within version 1, like the two above. */
+  udpHeaders?: UdpHeaderCounters;
   /** Every reason is present, zero included, so readers need no defaults. */
   failures: Record<FailureReason, number>;
   /** Throughput over the last sampling window. */

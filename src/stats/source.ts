@@ -30,6 +30,7 @@ export function summarizeConfig(config: DataPlaneConfig): ConfigSummary {
     maxConnections: config.maxConnections,
     closeAfterSeconds: config.closeAfterSeconds,
     maxSessions: config.maxSessions,
+    ...(config.protocol === 'udp' ? { udpHeader: config.udpHeader ?? 'every' } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ export function recordedCounters(overrides: Partial<DataPlaneCounters> = {}): Da
     collisionFallbacks: 0,
     eventsDropped: 0,
     connectDurations: recordedConnectDurations(),
+    udpHeaders: { datagrams: { proxyV2: 0, spp: 0, bare: 0 }, headerlessDropped: 0, sppSessions: 0, headerChanges: 0 },
     ...overrides,
   };
 }

@@ -52,7 +52,7 @@ describe('mmproxy -p udp (the CLI, in a namespace)', function () {
       '-listeners',
       '2',
     ]);
-    assert.match(proxy.stderr, /listening on 127\.0\.0\.1:8110 \(udp, 2 listeners\)/);
+    assert.match(proxy.stderr, /listening on 127\.0\.0\.1:8110 \(udp, 2 listeners, --udp-header every\)/);
     assert.doesNotMatch(proxy.stderr, /udp_target/);
     const client = { address: '192.0.2.77', port: 4777 };
     const result = await sendDatagrams(app, {

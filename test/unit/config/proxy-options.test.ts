@@ -34,6 +34,7 @@ describe('proxy options: every flag, alias and default', () => {
       maxSessions: 10_000,
       collision: 'refuse',
       relayMode: 'auto',
+      udpHeader: 'every',
       drainTimeoutMs: 10_000,
       logFormat: 'text',
       statsSocket: null,

@@ -142,6 +142,13 @@ describe('DataPlane config checks', () => {
     );
     rejects({ ...base, collision: 'reuse' }, TypeError, value, /collision must be 'refuse' or 'ephemeral-port'/);
     rejects({ ...base, collision: 1 }, TypeError, type, /collision must be .*, got a number$/);
+    rejects(
+      { ...base, udpHeader: 'sometimes' },
+      TypeError,
+      value,
+      /udpHeader must be 'every', 'first', 'spp' or 'auto', got 'sometimes'$/,
+    );
+    rejects({ ...base, protocol: 'tcp', udpHeader: 'first ' }, TypeError, value, /udpHeader must be/);
     rejects({ ...base, listenTransparent: 1 }, TypeError, type, /listenTransparent must be a boolean, got a number$/);
     rejects({ ...base, listen: { family: 4, address: 'localhost', port: 1 } }, TypeError, value, /listen\.address/);
     rejects({ ...base, listen: null }, TypeError, type, /listen must be an endpoint/);

@@ -26,6 +26,12 @@ describe('DataPlane life cycle', function () {
     assert.equal(counters.active, 0);
     assert.equal(counters.sessionsEvicted, 0);
     assert.equal(counters.datagramsDropped, 0);
+    assert.deepEqual(counters.udpHeaders, {
+      datagrams: { proxyV2: 0, spp: 0, bare: 0 },
+      headerlessDropped: 0,
+      sppSessions: 0,
+      headerChanges: 0,
+    });
     assert.deepEqual(plane.flows(), []);
     plane.stopAccepting();
     plane.close();

@@ -12,6 +12,7 @@ import {
   COLLISION_POLICIES,
   FAILURE_REASONS,
   RELAY_MODES,
+  UDP_HEADER_MODES,
   type DataPlaneEventKind,
   type DataPlaneEventLevel,
   type FailureReason,
@@ -55,10 +56,11 @@ describe('the TypeScript/C++ contract', () => {
     }
   });
 
-  it('lists the failure reasons, collision policies and relay modes in the same order on both sides', () => {
+  it('lists the failure reasons, collision policies, relay modes and UDP header modes in the same order on both sides', () => {
     deepStrictEqual([...enums.failureReasons], [...FAILURE_REASONS]);
     deepStrictEqual([...enums.collisionPolicies], [...COLLISION_POLICIES]);
     deepStrictEqual([...enums.relayModes], [...RELAY_MODES]);
+    deepStrictEqual([...enums.udpHeaderModes], [...UDP_HEADER_MODES]);
   });
 
   it("has every literal-union type equal to the addon's list", () => {

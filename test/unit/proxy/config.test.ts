@@ -36,6 +36,8 @@ describe('data plane config from the options', () => {
       'ephemeral-port',
       '--relay-mode',
       'copy',
+      '--udp-header',
+      'first',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -56,6 +58,7 @@ describe('data plane config from the options', () => {
       maxSessions: 500,
       collision: 'ephemeral-port',
       relayMode: 'copy',
+      udpHeader: 'first',
       debugEvents: false,
     });
   });

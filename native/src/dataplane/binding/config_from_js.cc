@@ -183,9 +183,12 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   if (config.protocol == Protocol::kUdp) {
     config.close_after_ms = static_cast<int64_t>(Integer(env, object, kCloseAfterLimit)) * 1000;
     config.max_sessions = static_cast<unsigned>(Integer(env, object, kMaxSessionsLimit));
+    config.udp_header =
+        Choice(env, object, "udpHeader", kUdpHeaderModeNames, std::optional(UdpHeaderMode::kEvery));
   } else {
     OptionalInteger(env, object, kCloseAfterLimit, 0);
     OptionalInteger(env, object, kMaxSessionsLimit, 0);
+    Choice(env, object, "udpHeader", kUdpHeaderModeNames, std::optional(UdpHeaderMode::kEvery));
   }
   return config;
 }

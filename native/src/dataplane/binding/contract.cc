@@ -55,6 +55,7 @@ void InitContract(Napi::Env env, Napi::Object exports) {
   enums.Set("protocols", NameList(env, kProtocolNames));
   enums.Set("relayModes", NameList(env, kRelayModeNames));
   enums.Set("collisionPolicies", NameList(env, kCollisionPolicyNames));
+  enums.Set("udpHeaderModes", NameList(env, kUdpHeaderModeNames));
   enums.Set("failureReasons", FailureReasons(env));
   enums.Set("flowStates", NameList(env, kFlowStateNames));
   enums.Set("eventLevels", NameList(env, kLevelNames));

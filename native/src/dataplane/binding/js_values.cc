@@ -28,6 +28,23 @@ Napi::Object ConnectDurationsObject(Napi::Env env, const ConnectDurationTotals& 
   return object;
 }
 
+// The datagrams by the header in front of them, and what --udp-header
+// refused: headerlessDropped is the ERR_HEADERLESS_NO_SESSION count, here
+// beside the others of its kind.
+Napi::Object UdpHeadersObject(Napi::Env env, const CounterTotals& totals) {
+  const UdpHeaderTotals& udp = totals.udp_headers;
+  Napi::Object datagrams = Napi::Object::New(env);
+  datagrams.Set("proxyV2", Number(udp.proxy_v2));
+  datagrams.Set("spp", Number(udp.spp));
+  datagrams.Set("bare", Number(udp.bare));
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("datagrams", datagrams);
+  object.Set("headerlessDropped", Number(totals.bad_headers[kHeaderlessSlot]));
+  object.Set("sppSessions", Number(udp.spp_sessions));
+  object.Set("headerChanges", Number(udp.header_changes));
+  return object;
+}
+
 }  // namespace
 
 Napi::Value EndpointValue(Napi::Env env, const std::optional<Address>& address) {
@@ -79,6 +96,7 @@ Napi::Object CountersObject(Napi::Env env, const CounterTotals& totals, int64_t 
   object.Set("sessionsEvicted", Number(totals.sessions_evicted));
   object.Set("datagramsDropped", Number(totals.datagrams_dropped));
   object.Set("collisionFallbacks", Number(totals.collision_fallbacks));
+  object.Set("udpHeaders", UdpHeadersObject(env, totals));
   return object;
 }
 

@@ -37,6 +37,18 @@ enum class CollisionPolicy : uint8_t {
 inline constexpr EnumNames<CollisionPolicy, 2> kCollisionPolicyNames{{"refuse", "ephemeral-port"}};
 static_assert(static_cast<size_t>(CollisionPolicy::kEphemeralPort) + 1 == kCollisionPolicyNames.names.size());
 
+// UDP: where the load balancer puts the client's address
+// (dataplane/udp/datagram_header.h).
+enum class UdpHeaderMode : uint8_t {
+  kEvery,  // a PROXY v2 header on every datagram
+  kFirst,  // a PROXY v2 header on the first datagram of a flow, bare datagrams after it
+  kSpp,    // Cloudflare's Simple Proxy Protocol header on every datagram
+  kAuto,   // PROXY v2 or SPP on every datagram, told apart per datagram by their magic
+};
+// UdpHeaderMode in src/base/flows.ts.
+inline constexpr EnumNames<UdpHeaderMode, 4> kUdpHeaderModeNames{{"every", "first", "spp", "auto"}};
+static_assert(static_cast<size_t>(UdpHeaderMode::kAuto) + 1 == kUdpHeaderModeNames.names.size());
+
 struct Config {
   Protocol protocol = Protocol::kTcp;
   Address listen;
@@ -59,6 +71,7 @@ struct Config {
   int64_t close_after_ms = 60000;
   unsigned max_sessions = 0;  // UDP; 0: no limit
   CollisionPolicy collision = CollisionPolicy::kRefuse;
+  UdpHeaderMode udp_header = UdpHeaderMode::kEvery;
   // Debug-level events (one per closed flow); off spares the work per flow.
   bool debug_events = false;
 };

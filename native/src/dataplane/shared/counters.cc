@@ -26,9 +26,19 @@ void WorkerCounters::AddTo(CounterTotals* totals) const {
   totals->sessions_evicted += load(sessions_evicted);
   totals->datagrams_dropped += load(datagrams_dropped);
   totals->collision_fallbacks += load(collision_fallbacks);
+  udp_headers.AddTo(&totals->udp_headers);
   for (size_t i = 0; i < kFailureCount; ++i) totals->failures[i] += load(failures[i]);
   for (size_t i = 0; i < bad_headers.size(); ++i) totals->bad_headers[i] += load(bad_headers[i]);
   connect_durations.AddTo(&totals->connect_durations);
+}
+
+void UdpHeaderCounters::AddTo(UdpHeaderTotals* totals) const {
+  auto load = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
+  totals->proxy_v2 += load(proxy_v2);
+  totals->spp += load(spp);
+  totals->bare += load(bare);
+  totals->spp_sessions += load(spp_sessions);
+  totals->header_changes += load(header_changes);
 }
 
 void ConnectDurations::Observe(uint64_t duration_us) {
@@ -50,6 +60,9 @@ const char* BadHeaderCode(size_t index) {
   if (index == kV1OverUdpSlot) return kV1OverUdpCode;
   if (index == kWrongTransportSlot) return kWrongTransportCode;
   if (index == kClientNotUnicastSlot) return kClientNotUnicastCode;
+  if (index == kNotSppSlot) return kNotSppCode;
+  if (index == kHeaderlessSlot) return kHeaderlessCode;
+  if (index == kHeaderChangedSlot) return kHeaderChangedCode;
   return pp::ErrorCodeName(static_cast<pp::ErrorCode>(index));
 }
 

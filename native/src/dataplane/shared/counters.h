@@ -52,7 +52,20 @@ constexpr size_t kWrongTransportSlot = pp::kErrorCodeCount + 2;
 // unspecified, multicast or broadcast, or whose port is 0 (header_client.h).
 constexpr const char* kClientNotUnicastCode = "ERR_CLIENT_NOT_UNICAST";
 constexpr size_t kClientNotUnicastSlot = pp::kErrorCodeCount + 3;
-constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 4;
+// UDP, --udp-header spp: a datagram that does not start with the SPP magic.
+constexpr const char* kNotSppCode = "ERR_NOT_SPP";
+constexpr size_t kNotSppSlot = pp::kErrorCodeCount + 4;
+// UDP, --udp-header first: a bare datagram from a load balancer address:port
+// with no session, so no header has said whose it is (its flow's first
+// datagram was lost or came later, or the session expired).
+constexpr const char* kHeaderlessCode = "ERR_HEADERLESS_NO_SESSION";
+constexpr size_t kHeaderlessSlot = pp::kErrorCodeCount + 5;
+// UDP, --udp-header first: a header naming another client than the one the
+// flow's first datagram named, and every datagram of that flow after it
+// until it has been silent for closeAfter (dataplane/udp/udp_worker_first.cc).
+constexpr const char* kHeaderChangedCode = "ERR_HEADER_CHANGED";
+constexpr size_t kHeaderChangedSlot = pp::kErrorCodeCount + 6;
+constexpr size_t kBadHeaderSlots = pp::kErrorCodeCount + 7;
 
 using Counter = std::atomic<uint64_t>;
 
@@ -79,6 +92,25 @@ struct ConnectDurationTotals {
   uint64_t sum_us = 0;
 };
 
+// UDP: what the headers in front of the datagrams were (--udp-header).
+struct UdpHeaderTotals {
+  uint64_t proxy_v2 = 0;        // datagrams relayed under a PROXY v2 header
+  uint64_t spp = 0;             // under an SPP header
+  uint64_t bare = 0;            // without one, as the client their flow's first header named
+  uint64_t spp_sessions = 0;    // sessions opened by an SPP header
+  uint64_t header_changes = 0;  // flows refused for naming a new client mid-flow
+};
+
+struct UdpHeaderCounters {
+  Counter proxy_v2{0};
+  Counter spp{0};
+  Counter bare{0};
+  Counter spp_sessions{0};
+  Counter header_changes{0};
+
+  void AddTo(UdpHeaderTotals* totals) const;
+};
+
 // Plain sums over all workers, for one counters() call.
 struct CounterTotals {
   uint64_t accepted = 0;
@@ -92,6 +124,7 @@ struct CounterTotals {
   uint64_t sessions_evicted = 0;
   uint64_t datagrams_dropped = 0;
   uint64_t collision_fallbacks = 0;
+  UdpHeaderTotals udp_headers;
   std::array<uint64_t, kFailureCount> failures{};
   std::array<uint64_t, kBadHeaderSlots> bad_headers{};
   ConnectDurationTotals connect_durations;
@@ -124,8 +157,9 @@ struct WorkerCounters {
   // Flows whose client address:port was taken for their target, connected
   // from an ephemeral port instead (CollisionPolicy::kEphemeralPort).
   Counter collision_fallbacks{0};
+  UdpHeaderCounters udp_headers;
   std::array<Counter, kFailureCount> failures{};
-  // Indexed by pp::ErrorCode, then the two slots above.
+  // Indexed by pp::ErrorCode, then the slots above.
   std::array<Counter, kBadHeaderSlots> bad_headers{};
   ConnectDurations connect_durations;
 

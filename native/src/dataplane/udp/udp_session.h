@@ -3,6 +3,7 @@
 // address and port, until closeAfter of silence.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -10,8 +11,10 @@
 #include <string>
 
 #include "dataplane/shared/flow_info.h"
+#include "dataplane/udp/datagram_header.h"
 #include "os/address.h"
 #include "os/unique_fd.h"
+#include "proxy_header/spp.h"
 
 namespace mmproxy::dataplane {
 
@@ -27,6 +30,11 @@ struct UdpSession {
   // collision. None for LOCAL sessions (our own address).
   std::optional<Address> source;
   int64_t last_active_ms = 0;
+  // The kind of header that last named its client (kNone until one has).
+  HeaderKind header_kind = HeaderKind::kNone;
+  // SPP sessions: the header of the client's last datagram, put in front of
+  // each reply (the load balancer strips it and knows whose reply it is).
+  std::array<uint8_t, pp::kSppLength> spp_header{};
   bool closed = false;  // socket closed; memory freed after this loop turn
   // Its place in the worker's list, oldest activity first.
   std::list<std::unique_ptr<UdpSession>>::iterator position;

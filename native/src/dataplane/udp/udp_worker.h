@@ -14,6 +14,7 @@
 #include "dataplane/shared/subnets.h"
 #include "dataplane/shared/worker_thread.h"
 #include "dataplane/udp/datagram_batch.h"
+#include "dataplane/udp/datagram_header.h"
 #include "dataplane/udp/udp_session.h"
 #include "os/sockets.h"
 #include "proxy_header/parser.h"
@@ -59,6 +60,19 @@ class UdpWorker final : public WorkerThread {
   void SessionFailed(const Address& peer, const std::optional<Address>& client, const Address& target,
                      Failure reason, std::string message, int error);
 
+  // What --udp-header changes (udp_worker_headers.cc): counts the header,
+  // keeps an SPP header for the replies; frames a reply for its session.
+  void NoteHeader(UdpSession& session, const DatagramHeader& read, const uint8_t* data);
+  static size_t ReplyHeaderRoom(const UdpSession& session);
+  static void FrameReply(const UdpSession& session, uint8_t* reply);
+  // --udp-header first (udp_worker_first.cc): the session a bare datagram
+  // belongs to; the session when a header names its flow's client again
+  // (else the flow is refused); whether a refused flow is still refused.
+  UdpSession* BareDatagramSession(const Address& peer);
+  UdpSession* SameFlowOrRefuse(UdpSession& session, const Address& peer, const std::optional<Address>& client,
+                               const pp::Header& header);
+  bool InRefusedFlow(const Address& peer);
+
   // Replies from the targets (udp_worker_replies.cc).
   void ReadUpstream(UdpSession& session);
   void FlushReplies();
@@ -66,6 +80,9 @@ class UdpWorker final : public WorkerThread {
   SessionList sessions_;  // least recently active first
   std::unordered_map<std::string, UdpSession*> by_key_;
   std::vector<std::unique_ptr<UdpSession>> closed_;  // freed at the end of a loop turn
+  // --udp-header first: load balancer address:port keys of flows refused
+  // for a changed header, and when each last sent a datagram.
+  std::unordered_map<std::string, int64_t> refused_flows_;
   DatagramBatch inbound_;
   DatagramBatch replies_;
   unsigned pending_replies_ = 0;

@@ -1,6 +1,7 @@
-// Datagrams from the load balancer: check the peer, parse the PROXY v2
-// header that starts each one, find or open the client's session, and send
-// the payload to the target from the client's address.
+// Datagrams from the load balancer: check the peer, read the header in
+// front of each one as --udp-header says (datagram_header.h), find or open
+// the client's session, and send the payload to the target from the
+// client's address.
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -10,6 +11,7 @@
 #include "dataplane/shared/address_collision.h"
 #include "dataplane/shared/clock.h"
 #include "dataplane/shared/header_client.h"
+#include "dataplane/udp/session_key.h"
 #include "dataplane/udp/udp_worker.h"
 #include "os/sockets.h"
 
@@ -64,45 +66,35 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
     Emit(std::move(event));
     return;
   }
-  pp::Header header;
-  pp::ParseResult result = pp::Parse(data, length, &header);
-  if (result.status == pp::Status::kError) {
-    RejectHeader(peer, static_cast<size_t>(result.error), pp::ErrorCodeName(result.error),
-                 pp::ErrorMessage(result.error));
+  const UdpHeaderMode mode = shared_.config.udp_header;
+  if (mode == UdpHeaderMode::kFirst && InRefusedFlow(peer)) return;
+  DatagramHeader read;
+  if (std::optional<HeaderRejection> rejection = ReadDatagramHeader(mode, data, length, &read)) {
+    RejectHeader(peer, rejection->slot, rejection->code, rejection->why);
     return;
   }
-  // Header and payload travel in one datagram: an incomplete header will
-  // never be completed.
-  if (result.status == pp::Status::kNeedMore) {
-    RejectHeader(peer, kTruncatedHeaderSlot, kTruncatedHeaderCode,
-                 "the datagram ends inside its PROXY header (" + std::to_string(length) + " bytes)");
-    return;
+  UdpSession* session = nullptr;
+  if (read.kind == HeaderKind::kNone) {
+    session = BareDatagramSession(peer);
+  } else {
+    std::optional<Address> client = HeaderClient(read.header);
+    if (client && !IsUnicastClient(*client)) {
+      RejectHeader(peer, kClientNotUnicastSlot, kClientNotUnicastCode, NotUnicastReason(*client));
+      return;
+    }
+    session = SessionFor(peer, from, read.header, client);
+    if (session != nullptr) NoteHeader(*session, read, data);
   }
-  if (header.version != 2) {
-    RejectHeader(peer, kV1OverUdpSlot, kV1OverUdpCode,
-                 "PROXY v1 cannot carry a datagram; configure the load balancer to send v2");
-    return;
-  }
-  // LOCAL ignores the address block, transport included (spec 2.2).
-  if (header.command == pp::Command::kProxy && header.transport == pp::Transport::kStream) {
-    RejectHeader(peer, kWrongTransportSlot, kWrongTransportCode,
-                 "the PROXY v2 header describes a STREAM (TCP) connection, not a datagram; configure the "
-                 "load balancer to send DGRAM headers over UDP");
-    return;
-  }
-  std::optional<Address> client = HeaderClient(header);
-  if (client && !IsUnicastClient(*client)) {
-    RejectHeader(peer, kClientNotUnicastSlot, kClientNotUnicastCode, NotUnicastReason(*client));
-    return;
-  }
-  UdpSession* session = SessionFor(peer, from, header, client);
   if (session == nullptr) return;
   Touch(*session);
-  size_t payload = length - header.length;
+  size_t payload = length - read.length;
+  // A datagram that is all header opens or renews a `first` flow: the
+  // load balancer (Cloudflare Spectrum) sends it apart from the payload.
+  if (payload == 0 && read.kind != HeaderKind::kNone && mode == UdpHeaderMode::kFirst) return;
   // A connected UDP socket: the datagram goes whole or not at all. EAGAIN
   // (socket buffer full) and ECONNREFUSED (the target's last ICMP
   // unreachable, reported once) lose this datagram only, as UDP may.
-  if (::send(session->upstream.get(), data + header.length, payload, MSG_DONTWAIT) < 0) {
+  if (::send(session->upstream.get(), data + read.length, payload, MSG_DONTWAIT) < 0) {
     Bump(counters_.datagrams_dropped);
     return;
   }
@@ -122,10 +114,9 @@ void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code,
 
 UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
                                   const std::optional<Address>& client) {
-  std::string key;
-  peer.AppendKey(&key);
-  if (client) client->AppendKey(&key);
-  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
+  std::string key = SessionKey(shared_.config.udp_header, peer, client);
+  if (auto it = by_key_.find(key); it != by_key_.end())
+    return SameFlowOrRefuse(*it->second, peer, client, header);
 
   std::optional<Address> target;
   if (client && shared_.config.dynamic_destination) {

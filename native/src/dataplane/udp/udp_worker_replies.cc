@@ -1,7 +1,8 @@
 // Replies from the targets: read from each session's upstream socket and
 // sent back through the listener to the load balancer the session came
 // from, as the bare payload (go-mmproxy does the same: a reply carries no
-// PROXY header), batched into sendmmsg calls.
+// PROXY header) or, for SPP sessions, behind an SPP header
+// (udp_worker_headers.cc), batched into sendmmsg calls.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -22,13 +23,22 @@ void UdpWorker::ReadUpstream(UdpSession& session) {
   for (int i = 0; i < kMaxRepliesPerRead; ++i) {
     if (pending_replies_ == DatagramBatch::kSize) FlushReplies();
     unsigned slot = pending_replies_;
-    ssize_t got = ::recv(session.upstream.get(), replies_.buffer(slot), DatagramBatch::kBytes, MSG_DONTWAIT);
+    const size_t room = ReplyHeaderRoom(session);
+    // MSG_TRUNC: the datagram's real length, even past the buffer.
+    ssize_t got = ::recv(session.upstream.get(), replies_.buffer(slot) + room, DatagramBatch::kBytes - room,
+                         MSG_DONTWAIT | MSG_TRUNC);
     // EAGAIN: nothing more for now. ECONNREFUSED: an ICMP unreachable for an
     // earlier datagram (no service on the target port); the session stays,
     // the target may come back.
     if (got < 0) return;
+    // Only with a header in front: 65,536 bytes hold any UDP payload.
+    if (static_cast<size_t>(got) > DatagramBatch::kBytes - room) {
+      Bump(counters_.datagrams_dropped);
+      continue;
+    }
+    FrameReply(session, replies_.buffer(slot));
     replies_.SetOutgoing(slot, session.reply_to.sockaddr_ptr(), session.reply_to.length(),
-                         static_cast<size_t>(got));
+                         room + static_cast<size_t>(got));
     ++pending_replies_;
     Bump(counters_.bytes_to_client, static_cast<uint64_t>(got));
     session.info.bytes_to_client.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);

@@ -42,6 +42,8 @@ export async function eventually<T>(
 }
 
 export class DataPlaneDriver {
+  private closing: Promise<{ fdsBefore: number; fdsAfter: number }> | undefined;
+
   private constructor(
     readonly process: HostProcess,
     private readonly control: Socket,
@@ -93,11 +95,14 @@ export class DataPlaneDriver {
     return this.command('flows');
   }
 
-  /** Closes the data plane; resolves with the driver's descriptor counts around it. */
-  async close(): Promise<{ fdsBefore: number; fdsAfter: number }> {
-    const fds = await this.command<{ fdsBefore: number; fdsAfter: number }>('close');
-    this.control.destroy();
-    await this.process.stop();
-    return fds;
+  /** Closes the data plane; resolves with the driver's descriptor counts around it. Idempotent. */
+  close(): Promise<{ fdsBefore: number; fdsAfter: number }> {
+    this.closing ??= (async () => {
+      const fds = await this.command<{ fdsBefore: number; fdsAfter: number }>('close');
+      this.control.destroy();
+      await this.process.stop();
+      return fds;
+    })();
+    return this.closing;
   }
 }
