@@ -24,12 +24,18 @@ export function loopbackTableOf(rule: PolicyRule): string | null {
   return isUserTable(action.table) ? action.table : null;
 }
 
-/** A rule of the recipe's shape (see the top of this file); `routes` are those of the rule's family. */
+/**
+ * A rule of the recipe's shape (see the top of this file); `routes` are
+ * those of the rule's family. Into an empty table only with `iif lo`: an
+ * empty table says nothing of its purpose, and a rule that also matches
+ * forwarded packets is someone else's.
+ */
 export function isLoopbackRule(rule: PolicyRule, rules: PolicyRule[], routes: IpRoute[]): boolean {
   const table = loopbackTableOf(rule);
   if (table === null || rule.not || rule.fwmark !== null || rule.from === null) return false;
   if (rule.unknownKeys.length || ownerOf(rule, rules, routes) !== null) return false;
-  return tableKind(routes, table) !== 'other';
+  const kind = tableKind(routes, table);
+  return kind === 'loopback' || (kind === 'empty' && rule.iif?.name === 'lo' && !rule.iif.detached);
 }
 
 /**
