@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { BUILD_INFO_FILE, packageRoot } from '../../../src/base/package-info.js';
 import { assertNoLeaks, type Host, type HostProcess, Lab, startPeerService } from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
-import { installGlobally, type Installed, packOnce, type Packed, pathWithoutCompilers } from './helpers/packed.js';
+import { proxiedExchange } from './helpers/proxy-client.js';
+import { installOnce, type Installed, packOnce, type Packed } from './helpers/packed.js';
 
 const LISTEN_PORT = 8400;
 const SERVICE_PORT = 7000;
@@ -29,18 +30,6 @@ const CLIENT = { address: '198.51.100.7', port: 40001 };
 /** What a package may hold: what runs, the addon's sources for a build where no prebuilt fits, docs. */
 const SHIPPED =
   /^(package\.json|README\.md|LICENSE|binding\.gyp|bin\/mmproxy\.js|dist\/src\/.+\.js|dist\/src\/build-info\.json|prebuilds\/linux-x64\/mmproxy\.napi\.glibc\.node|native\/src\/.+\.(cc|h|md)|scripts\/systemd\/[^/]+|docs\/[^/]+\.md)$/;
-
-/** Connects to the proxy, sends a PROXY v1 header naming CLIENT, and prints what the service saw. */
-const PROXY_CLIENT = `
-const net = require('node:net');
-const [port, client, clientPort, target] = process.argv.slice(1);
-const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () =>
-  socket.write('PROXY TCP4 ' + client + ' 127.0.0.1 ' + clientPort + ' ' + target + '\\r\\nhello\\n'));
-let got = '';
-socket.setTimeout(10000, () => { console.log('TIMEOUT ' + JSON.stringify(got)); process.exit(1); });
-socket.on('data', (chunk) => { got += chunk; if (got.includes('hello\\n')) { console.log(got.split('\\n')[0]); socket.end(); } });
-socket.on('error', (error) => { console.log('ERROR ' + error.message); process.exit(1); });
-`;
 
 describe('the npm package: packed, installed without a compiler, run', function () {
   this.timeout(20 * 60_000);
@@ -53,9 +42,8 @@ describe('the npm package: packed, installed without a compiler, run', function 
   before(async function () {
     requireNetns(this);
     packed = await packOnce();
+    installed = await installOnce();
     work = await mkdtemp(join(tmpdir(), 'mmproxy-install-'));
-    const path = await pathWithoutCompilers(work);
-    installed = await installGlobally(packed.tarball, join(work, 'prefix'), path);
     console.log(
       `      packed ${packed.files.length} files, ${packed.size} bytes; ` +
         `installed in ${(installed.elapsedMs / 1000).toFixed(1)}s (timing noted, not asserted)`,
@@ -138,16 +126,8 @@ describe('the npm package: packed, installed without a compiler, run', function 
     });
 
     it("relays a connection from the client's own address", async () => {
-      const { stdout } = await app.run([
-        process.execPath,
-        '-e',
-        PROXY_CLIENT,
-        String(LISTEN_PORT),
-        CLIENT.address,
-        String(CLIENT.port),
-        String(SERVICE_PORT),
-      ]);
-      assert.equal(stdout.trim(), `PEER ${CLIENT.address} ${CLIENT.port}`);
+      const seen = await proxiedExchange(app, LISTEN_PORT, CLIENT, SERVICE_PORT);
+      assert.equal(seen, `PEER ${CLIENT.address} ${CLIENT.port}`);
     });
 
     it('top --once shows the proxy, read from its stats socket', async () => {

@@ -3,7 +3,8 @@
  * the prebuilt addon included), once per test process, shared by the package suites.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, symlink, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +39,8 @@ export function packOnce(): Promise<Packed> {
 
 async function pack(): Promise<Packed> {
   const directory = await mkdtemp(join(tmpdir(), 'mmproxy-pack-'));
+  // Shared by the suites of this run: removed when the test process ends.
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', directory], {
     cwd: packageRoot(),
     timeout: PACK_TIMEOUT_MS,
@@ -49,10 +52,15 @@ async function pack(): Promise<Packed> {
   return { tarball: join(directory, result.filename), size: result.size, files: result.files, directory };
 }
 
-export async function removePacked(): Promise<void> {
-  const packed = await packing?.catch(() => undefined);
-  packing = undefined;
-  if (packed) await rm(packed.directory, { recursive: true, force: true });
+let installing: Promise<Installed> | undefined;
+
+/** The packed tarball installed once per test process into a prefix beside it, without compilers on PATH. */
+export function installOnce(): Promise<Installed> {
+  installing ??= packOnce().then(async (packed) => {
+    const path = await pathWithoutCompilers(packed.directory);
+    return installGlobally(packed.tarball, join(packed.directory, 'prefix'), path);
+  });
+  return installing;
 }
 
 /** The programs an install may use, and nothing else: no g++, make or python3 (nor cc, node-gyp's python). */
