@@ -80,6 +80,7 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
         .map(([code, value]) => ({ labels: { code }, value })),
     },
     connectDurationHistogram(counters),
+    ...(summary.protocol === 'udp' ? udpHeaderFamilies(summary, counters) : []),
     counter(
       'mmproxy_accept_errors_total',
       'accept() failures such as EMFILE; accepting backs off and resumes.',
@@ -89,6 +90,46 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
       'mmproxy_events_dropped_total',
       'Log events dropped because JavaScript did not read them fast enough.',
       counters.eventsDropped,
+    ),
+  ];
+}
+
+/** UDP: the listener's --udp-header and what came in under it. */
+function udpHeaderFamilies(summary: ProxySummary, counters: DataPlaneCounters): MetricFamily[] {
+  const { datagrams, headerlessDropped, sppSessions, headerChanges } = counters.udpHeaders;
+  const counter = (name: string, help: string, value: number): MetricFamily => ({
+    name,
+    help,
+    type: 'counter',
+    samples: [{ value }],
+  });
+  return [
+    {
+      name: 'mmproxy_udp_header_mode',
+      help: "Where the load balancer puts the client's address (--udp-header); always 1.",
+      type: 'gauge',
+      samples: [{ labels: { mode: summary.config.udpHeader ?? 'every' }, value: 1 }],
+    },
+    {
+      name: 'mmproxy_udp_datagrams_total',
+      help: 'Datagrams relayed, by the header in front of them (bare: as the client their flow first named).',
+      type: 'counter',
+      samples: [
+        { labels: { header: 'proxy_v2' }, value: datagrams.proxyV2 },
+        { labels: { header: 'spp' }, value: datagrams.spp },
+        { labels: { header: 'bare' }, value: datagrams.bare },
+      ],
+    },
+    counter(
+      'mmproxy_udp_headerless_dropped_total',
+      'Bare datagrams dropped for want of a session (--udp-header first: the flow header was lost or late).',
+      headerlessDropped,
+    ),
+    counter('mmproxy_udp_spp_sessions_total', 'UDP sessions opened by an SPP header.', sppSessions),
+    counter(
+      'mmproxy_udp_header_changes_total',
+      'Flows refused because a header named another client mid-flow (--udp-header first).',
+      headerChanges,
     ),
   ];
 }

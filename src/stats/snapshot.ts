@@ -96,8 +96,11 @@ export class SnapshotBuilder {
   }
 
   private countersSnapshot(counters: DataPlaneCounters, atMs: number): CountersSnapshot {
+    const { udpHeaders, ...rest } = counters;
     return {
-      ...counters,
+      ...rest,
+      // Only where they mean something: a TCP proxy has no datagrams.
+      ...(this.source.summary.protocol === 'udp' ? { udpHeaders } : {}),
       failures: fullFailures(counters),
       badHeaders: { ...counters.badHeaders },
       rate: this.totalRate(counters, atMs),

@@ -9,8 +9,21 @@ import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import { formatRoute } from '../routing/tables.js';
 import type { Check, CheckResult } from '../types.js';
+import type { UdpHeaderMode } from '../../base/flows.js';
 
 const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/** Which headers the proxy expects, and what the mode asks of the load balancer (docs/proxy.md, "Header modes"). */
+function udpHeaderNote(mode: UdpHeaderMode): string {
+  const asks: Record<UdpHeaderMode, string> = {
+    every: 'a PROXY v2 header on every datagram',
+    first:
+      'a PROXY v2 header on the first datagram of each flow; a flow whose first datagram is lost gets nothing through, so keep --close-after at least the load balancer idle timeout',
+    spp: 'an SPP header on every datagram; replies carry one back',
+    auto: 'a PROXY v2 or SPP header on every datagram',
+  };
+  return `--udp-header ${mode}: the load balancer must send ${asks[mode]}`;
+}
 
 export const udpWildcard: Check = {
   id: 'udp-wildcard',
@@ -23,7 +36,7 @@ export const udpWildcard: Check = {
       ...parseProcNetSockets((await ctx.system.readFile('/proc/net/udp6')) ?? '', 6),
     ];
     const targets = [ctx.setup.target4, ctx.setup.target6].filter((entry): entry is Endpoint => entry !== null);
-    const evidence: string[] = [];
+    const evidence: string[] = [udpHeaderNote(ctx.setup.udpHeader ?? 'every')];
     const wildcard: Endpoint[] = [];
     const absent: Endpoint[] = [];
     for (const entry of targets) {

@@ -34,6 +34,7 @@ export function proxySetupFromSnapshot(snapshot: StatsSnapshot, expectedConnecti
     connectTimeoutMs: config.connectTimeoutMs,
     expectedConnections: expectedConnections ?? expectedConnectionsFor(config.maxConnections),
     dynamicDestination: config.dynamicDestination,
+    ...(config.udpHeader ? { udpHeader: config.udpHeader } : {}),
   };
 }
 

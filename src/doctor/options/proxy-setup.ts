@@ -4,6 +4,7 @@
  * those a running proxy reports (./from-running.ts), plus what the doctor
  * needs to size its checks.
  */
+import type { UdpHeaderMode } from '../../base/flows.js';
 import type { Endpoint } from '../../base/net/endpoint.js';
 import { firstEndpoint } from '../../base/net/port-span.js';
 import type { ProxyOptions } from '../../config/proxy-options.js';
@@ -24,6 +25,8 @@ export interface ProxySetup {
   expectedConnections: number;
   /** -dynamic-destination: the real targets come from the headers; only -4/-6 can be checked. */
   dynamicDestination: boolean;
+  /** UDP: --udp-header (where the load balancer puts the client's address); absent reads as `every`. */
+  udpHeader?: UdpHeaderMode;
 }
 
 const DEFAULT_EXPECTED_CONNECTIONS = 1000;
@@ -46,5 +49,7 @@ export function setupFromOptions(options: ProxyOptions, expectedConnections?: nu
     connectTimeoutMs: options.connectTimeoutMs,
     expectedConnections: expectedConnections ?? expectedConnectionsFor(options.maxConnections),
     dynamicDestination: options.dynamicDestination,
+    // As a running UDP proxy reports it (../options/from-running.ts); TCP has none.
+    ...(options.protocol === 'udp' ? { udpHeader: options.udpHeader } : {}),
   };
 }

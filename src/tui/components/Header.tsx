@@ -11,7 +11,17 @@ function Throughput({ label, rate, total, sparkline }: ThroughputLine) {
   );
 }
 
-export function Header({ proxy, paused, active, accepted, established, failed, toTarget, toClient }: HeaderModel) {
+export function Header({
+  proxy,
+  paused,
+  active,
+  accepted,
+  established,
+  failed,
+  datagrams,
+  toTarget,
+  toClient,
+}: HeaderModel) {
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -24,6 +34,7 @@ export function Header({ proxy, paused, active, accepted, established, failed, t
       <Text wrap="truncate">
         flows <Text bold>{active}</Text> active · {accepted} accepted · {established} established ·{' '}
         {failed > 0 ? <Text color="red">{failed} failed</Text> : '0 failed'}
+        {datagrams ? ` · ${datagrams}` : ''}
       </Text>
       <Throughput {...toTarget} />
       <Throughput {...toClient} />

@@ -9,7 +9,7 @@ import type { RecentActivity } from '../../stats/schema.js';
 export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   not_allowed: 'load balancer not in -allowed-subnets',
   header_timeout: 'no complete PROXY header in time',
-  bad_header: 'malformed PROXY header',
+  bad_header: 'bad PROXY/SPP header',
   connect_timeout: 'upstream connect timed out; replies lost?',
   connect_refused: 'target refused: is the app listening?',
   address_in_use: "client's address:port taken (two LBs? --collision)",

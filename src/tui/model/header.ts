@@ -29,6 +29,8 @@ export interface HeaderModel {
   readonly accepted: number;
   readonly established: number;
   readonly failed: number;
+  /** UDP: "datagrams v2 12 · spp 3 · bare 40", the kinds of header seen (and the headerless dropped); null for TCP. */
+  readonly datagrams: string | null;
   readonly toTarget: ThroughputLine;
   readonly toClient: ThroughputLine;
 }
@@ -37,6 +39,27 @@ function targetsText(proxy: ProxyInfo): string {
   if (proxy.config.dynamicDestination) return "each header's destination";
   const targets = [proxy.targets.ipv4, proxy.targets.ipv6].filter((target) => target !== null);
   return targets.length > 0 ? targets.map(formatEndpoint).join(', ') : 'no target';
+}
+
+/** UDP: where the load balancer puts the client's address, from proxies that say (`every` before they did). */
+function listenText(proxy: ProxyInfo): string {
+  const listen = formatEndpoint(proxy.listen);
+  return proxy.protocol === 'udp' ? `${listen} (${proxy.config.udpHeader ?? 'every'} headers)` : listen;
+}
+
+/** The kinds seen, the mode's own always shown (zero too); null for TCP or a proxy from before the counts. */
+function datagramsText(snapshot: StatsSnapshot): string | null {
+  const headers = snapshot.counters.udpHeaders;
+  if (snapshot.proxy.protocol !== 'udp' || !headers) return null;
+  const mode = snapshot.proxy.config.udpHeader ?? 'every';
+  const kinds = [
+    ['v2', headers.datagrams.proxyV2, mode !== 'spp'],
+    ['spp', headers.datagrams.spp, mode === 'spp' || mode === 'auto'],
+    ['bare', headers.datagrams.bare, mode === 'first'],
+  ] as const;
+  const shown = kinds.filter(([, count, own]) => own || count > 0).map(([name, count]) => `${name} ${count}`);
+  const dropped = headers.headerlessDropped > 0 ? ` · ${headers.headerlessDropped} headerless dropped` : '';
+  return `datagrams ${shown.join(' · ')}${dropped}`;
 }
 
 function throughputLine(label: string, rate: number, total: number, history: number[], width: number): ThroughputLine {
@@ -50,13 +73,14 @@ export function headerModel(snapshot: StatsSnapshot, width: number, paused: bool
   const { proxy, counters, recent } = snapshot;
   return {
     proxy:
-      `${proxy.protocol} ${formatEndpoint(proxy.listen)} → ${targetsText(proxy)} · pid ${proxy.pid}` +
+      `${proxy.protocol} ${listenText(proxy)} → ${targetsText(proxy)} · pid ${proxy.pid}` +
       ` · up ${formatAge(proxy.uptimeSeconds)}`,
     paused,
     active: counters.active,
     accepted: counters.accepted,
     established: counters.established,
     failed: Object.values(counters.failures).reduce((sum, count) => sum + count, 0),
+    datagrams: datagramsText(snapshot),
     toTarget: throughputLine(
       '→ target',
       counters.rate.toTarget,

@@ -83,7 +83,7 @@ describe('mmproxy doctor --from-running', function () {
   it('a UDP proxy without an IPv6 target and with the default limits reads like the flags too', async function () {
     await serve(({ summary }) => {
       summary.protocol = 'udp';
-      Object.assign(summary.config, { mark: 0, connectTimeoutMs: 5000, maxConnections: 0 });
+      Object.assign(summary.config, { mark: 0, connectTimeoutMs: 5000, maxConnections: 0, udpHeader: 'every' });
     });
     const { setup } = await readRunningProxy(path);
     assert.deepEqual(setup, setupFromArgs(await parseDoctorArgs(['-p', 'udp', '-4', '127.0.0.1:8080', '-6', 'none'])));

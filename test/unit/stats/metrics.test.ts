@@ -54,6 +54,26 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('a UDP proxy also says its --udp-header mode and the datagrams by header; a TCP one does not', () => {
+    const source = trafficSource();
+    source.summary = { ...source.summary, protocol: 'udp', config: { ...source.summary.config, udpHeader: 'first' } };
+    source.current.counters.udpHeaders = {
+      datagrams: { proxyV2: 7, spp: 0, bare: 70 },
+      headerlessDropped: 2,
+      sppSessions: 0,
+      headerChanges: 1,
+    };
+    const families = parseExposition(renderMetrics(source));
+    assert.equal(sampleValue(families, 'mmproxy_udp_header_mode', { mode: 'first' }), 1);
+    assert.equal(sampleValue(families, 'mmproxy_udp_datagrams_total', { header: 'proxy_v2' }), 7);
+    assert.equal(sampleValue(families, 'mmproxy_udp_datagrams_total', { header: 'bare' }), 70);
+    assert.equal(sampleValue(families, 'mmproxy_udp_headerless_dropped_total'), 2);
+    assert.equal(sampleValue(families, 'mmproxy_udp_header_changes_total'), 1);
+    assert.equal(sampleValue(families, 'mmproxy_udp_spp_sessions_total'), 0);
+    const tcp = parseExposition(renderMetrics(trafficSource()));
+    assert.ok(![...tcp.keys()].some((name) => name.startsWith('mmproxy_udp_')), 'no UDP families for TCP');
+  });
+
   describe('mmproxy_connect_duration_seconds', () => {
     // 2 connects within 0.1 ms, 3 within 1 ms, 1 at 2.5 ms, 1 beyond 5 s
     const counts = [2, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];

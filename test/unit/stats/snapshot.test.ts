@@ -26,6 +26,24 @@ describe('stats snapshot builder', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(snapshot)), snapshot, 'the snapshot is plain JSON');
   });
 
+  it('carries the UDP header counts for a UDP proxy only (added within version 1)', () => {
+    const { builder, source } = given();
+    assert.equal(builder.build().counters.udpHeaders, undefined, 'a TCP proxy has no datagrams');
+    source.summary = { ...source.summary, protocol: 'udp', config: { ...source.summary.config, udpHeader: 'spp' } };
+    source.current.counters = recordedCounters({
+      udpHeaders: {
+        datagrams: { proxyV2: 0, spp: 9, bare: 0 },
+        headerlessDropped: 0,
+        sppSessions: 3,
+        headerChanges: 0,
+      },
+    });
+    const snapshot = builder.build();
+    assert.equal(snapshot.proxy.config.udpHeader, 'spp');
+    assert.equal(snapshot.counters.udpHeaders?.sppSessions, 3);
+    assert.equal(snapshot.counters.udpHeaders?.datagrams.spp, 9);
+  });
+
   it('gives a flow seen once its average rate, then the rate between two samples', () => {
     // Given a flow that started 10 s ago and has moved 10 000 bytes to the target
     const { clock, source, builder } = given();

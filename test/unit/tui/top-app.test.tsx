@@ -152,7 +152,7 @@ describe('mmproxy top screen', () => {
     it('explains failures, with the meaning of each reason and the bad header codes', async () => {
       const { lastFrame } = show(fakeFeed({ connection: 'live', snapshot: busySnapshot(5) }));
       const frame = await waitForContent(lastFrame, 'Failures');
-      assert.match(frame, /bad_header +0 \/ +2 malformed PROXY header \(ERR_V1_TOO_LONG 2\)/);
+      assert.match(frame, /bad_header +0 \/ +2 bad PROXY\/SPP header \(ERR_V1_TOO_LONG 2\)/);
       assert.match(frame, /connect_refused +0 \/ +1 target refused: is the app listening\?/);
       assert.ok(!frame.includes('mmproxy doctor'));
     });
