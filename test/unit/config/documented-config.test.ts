@@ -1,11 +1,11 @@
-/** The config documented in docs/config.md, and the one the systemd unit starts from, are valid configs. */
+/** The config documented in docs/config.md is a valid config, with a port range and a UDP listener. */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { parseConfigText } from '../../../src/config/config-file.js';
 
 describe('the documented config', () => {
-  it("docs/config.md: its complete example is a valid config, and so is the unit's", async () => {
+  it('docs/config.md: its complete example is a valid config', async () => {
     const markdown = await readFile('docs/config.md', 'utf8');
     const example = /```toml\n([\s\S]*?)```/.exec(markdown)?.[1];
     assert.ok(example, 'docs/config.md has a ```toml example');
@@ -18,7 +18,5 @@ describe('the documented config', () => {
       config.listeners.some((listener) => listener.protocol === 'udp'),
       'shows a UDP listener',
     );
-    const unit = await readFile('scripts/systemd/mmproxy.toml', 'utf8');
-    assert.deepEqual(parseConfigText(unit, 'mmproxy.toml').config.listeners.length > 0, true);
   });
 });
