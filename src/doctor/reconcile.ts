@@ -7,7 +7,8 @@
  * the report as a warning, says why, and offers nothing for --fix to apply.
  * A finding whose probes were not run (a check run alone) keeps its status.
  */
-import type { CheckReport, Observation, ProbeKey } from './types.js';
+import type { Observation, ProbeKey } from './observation.js';
+import type { CheckReport } from './types.js';
 
 const keyOf = (probe: ProbeKey) => `${probe.protocol} ${probe.target}`;
 

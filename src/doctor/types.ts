@@ -4,6 +4,7 @@
  * system only through the DoctorContext, so unit tests run them on fixtures.
  */
 import type { DoctorContext } from './context/context.js';
+import type { Observation, ProbeKey } from './observation.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip' | 'crash';
 
@@ -27,18 +28,6 @@ export interface Symptom {
   of: 'reply-routing';
   /** HAProxy server names showing it, when known. */
   servers?: string[];
-}
-
-/** One spoofed probe, as the proxy would connect: to a target, over TCP or UDP. */
-export interface ProbeKey {
-  protocol: 'tcp' | 'udp';
-  /** The target as formatEndpoint writes it. */
-  target: string;
-}
-
-/** What a spoofed probe really did: the ground truth static findings are held against. */
-export interface Observation extends ProbeKey {
-  outcome: 'passed' | 'failed' | 'inconclusive';
 }
 
 export interface CheckResult {

@@ -20,7 +20,8 @@ import { narrowAcceptCommand } from '../firewall/narrow-fix.js';
 import { walkProbePath, type ProbeFlow } from '../firewall/path.js';
 import type { Drop, LegResult } from '../firewall/walk.js';
 import { deliveredLocally, replyRouteQuery, targetIsLocal } from '../routing/reply-route.js';
-import type { Check, CheckResult, ProbeKey } from '../types.js';
+import type { ProbeKey } from '../observation.js';
+import type { Check, CheckResult } from '../types.js';
 
 /** The probe's packets as they cross this host: which interfaces, which mark. */
 async function flowFor(ctx: DoctorContext, probe: TargetProbes): Promise<ProbeFlow> {

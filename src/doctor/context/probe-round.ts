@@ -13,7 +13,7 @@ import { readKernelCounters, type KernelCounters } from '../firewall/kernel-coun
 import type { Ruleset } from '../firewall/model.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
-import type { Observation } from '../types.js';
+import type { Observation } from '../observation.js';
 import type { SystemAccess } from './system-access.js';
 
 export interface TargetProbes {
