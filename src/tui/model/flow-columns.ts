@@ -7,7 +7,7 @@
 import type { FlowSnapshot } from '../../stats/schema.js';
 import type { FlowState } from '../../base/flows.js';
 import type { SortKey } from './flow-view.js';
-import { formatAge, formatBytes, formatEndpoint, formatRate } from './format.js';
+import { formatAge, formatBytes, endpointCell, formatRate } from './format.js';
 
 export interface FlowColumn {
   id: string;
@@ -38,7 +38,7 @@ const COLUMNS_BY_PRIORITY: FlowColumn[] = [
     width: 21,
     maxWidth: ADDRESS_MAX,
     align: 'left',
-    cell: (f) => formatEndpoint(f.client),
+    cell: (f) => endpointCell(f.client),
   },
   { id: 'rate', title: 'RATE', width: 6, align: 'right', cell: (f) => formatRate(f.rate.toTarget + f.rate.toClient) },
   { id: 'toTarget', title: '→TARGET', width: 7, align: 'right', cell: (f) => formatBytes(f.bytesToTarget) },
@@ -51,7 +51,7 @@ const COLUMNS_BY_PRIORITY: FlowColumn[] = [
     width: 15,
     maxWidth: ADDRESS_MAX,
     align: 'left',
-    cell: (f) => formatEndpoint(f.target),
+    cell: (f) => endpointCell(f.target),
   },
   {
     id: 'lb',
@@ -59,7 +59,7 @@ const COLUMNS_BY_PRIORITY: FlowColumn[] = [
     width: 15,
     maxWidth: ADDRESS_MAX,
     align: 'left',
-    cell: (f) => formatEndpoint(f.loadBalancer),
+    cell: (f) => endpointCell(f.loadBalancer),
   },
 ];
 

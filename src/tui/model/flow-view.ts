@@ -5,7 +5,7 @@
  * grouping by listener (issue #17) is a step that fits between the two.
  */
 import type { FlowSnapshot } from '../../stats/schema.js';
-import { formatEndpoint } from './format.js';
+import { endpointCell } from './format.js';
 
 export const SORT_KEYS = ['rate', 'bytes', 'age', 'client'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -85,8 +85,8 @@ export function filterFlows(flows: readonly FlowSnapshot[], filter: string): Flo
   const needle = filter.trim().toLowerCase();
   if (needle === '') return [...flows];
   return flows.filter((flow) =>
-    [formatEndpoint(flow.client), formatEndpoint(flow.loadBalancer), formatEndpoint(flow.target), flow.state].some(
-      (text) => text.toLowerCase().includes(needle),
+    [endpointCell(flow.client), endpointCell(flow.loadBalancer), endpointCell(flow.target), flow.state].some((text) =>
+      text.toLowerCase().includes(needle),
     ),
   );
 }

@@ -2,7 +2,7 @@
  * Numbers and addresses as `mmproxy top` prints them: compact enough that
  * a flow fits on one line of an 80-column terminal.
  */
-import { formatEndpoint as endpointText, type Endpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 
 const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
 
@@ -33,8 +33,8 @@ export function formatAge(seconds: number): string {
 }
 
 /** As the command line writes it; "-" where a flow has none yet (no header parsed, no target chosen). */
-export function formatEndpoint(endpoint: Endpoint | null): string {
-  return endpoint ? endpointText(endpoint) : '-';
+export function endpointCell(endpoint: Endpoint | null): string {
+  return endpoint ? formatEndpoint(endpoint) : '-';
 }
 
 const BARS = '▁▂▃▄▅▆▇█';

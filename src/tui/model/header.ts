@@ -3,7 +3,7 @@
  * way with a sparkline as wide as the line leaves room for.
  */
 import type { ProxyInfo, StatsSnapshot } from '../../stats/schema.js';
-import { fit, formatAge, formatBytes, formatEndpoint, formatRate, sparkline } from './format.js';
+import { fit, formatAge, formatBytes, endpointCell, formatRate, sparkline } from './format.js';
 
 /** The header draws the proxy line, the counts line and two throughput lines. */
 export const HEADER_LINES = 4;
@@ -38,12 +38,12 @@ export interface HeaderModel {
 function targetsText(proxy: ProxyInfo): string {
   if (proxy.config.dynamicDestination) return "each header's destination";
   const targets = [proxy.targets.ipv4, proxy.targets.ipv6].filter((target) => target !== null);
-  return targets.length > 0 ? targets.map(formatEndpoint).join(', ') : 'no target';
+  return targets.length > 0 ? targets.map(endpointCell).join(', ') : 'no target';
 }
 
 /** UDP: where the load balancer puts the client's address, from proxies that say (`every` before they did). */
 function listenText(proxy: ProxyInfo): string {
-  const listen = formatEndpoint(proxy.listen);
+  const listen = endpointCell(proxy.listen);
   return proxy.protocol === 'udp' ? `${listen} (${proxy.config.udpHeader ?? 'every'} headers)` : listen;
 }
 

@@ -5,7 +5,7 @@ import {
   fitMiddle,
   formatAge,
   formatBytes,
-  formatEndpoint,
+  endpointCell,
   formatRate,
   sparkline,
 } from '../../../src/tui/model/format.js';
@@ -36,9 +36,9 @@ describe('top formatting', () => {
   });
 
   it('brackets IPv6 endpoints and dashes missing ones', () => {
-    assert.equal(formatEndpoint({ family: 4, address: '192.0.2.1', port: 80 }), '192.0.2.1:80');
-    assert.equal(formatEndpoint({ family: 6, address: '2001:db8::1', port: 443 }), '[2001:db8::1]:443');
-    assert.equal(formatEndpoint(null), '-');
+    assert.equal(endpointCell({ family: 4, address: '192.0.2.1', port: 80 }), '192.0.2.1:80');
+    assert.equal(endpointCell({ family: 6, address: '2001:db8::1', port: 443 }), '[2001:db8::1]:443');
+    assert.equal(endpointCell(null), '-');
   });
 
   it('draws sparklines scaled to their maximum, as wide as asked at most', () => {
