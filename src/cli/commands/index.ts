@@ -10,6 +10,7 @@ import { checkConfigCommand } from './check-config.js';
 import { DOCTOR_FLAGS, doctorCommand } from './doctor.js';
 import { installServiceCommand } from './install-service.js';
 import { proxyCommand } from './proxy.js';
+import { sendCommand } from './send.js';
 import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './setup-routing.js';
 import { topCommand } from './top.js';
 
@@ -21,6 +22,7 @@ export function withCommands(parser: Argv): Argv {
     .command(topCommand)
     .command(setupRoutingCommand)
     .command(checkConfigCommand)
+    .command(sendCommand)
     .command(installServiceCommand);
 }
 
