@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # UDP mode side by side: a direct run against the echo backend (no header),
-# go-mmproxy -p udp and mmproxy -p udp, one worker each way, in a namespace
+# go-mmproxy -p udp and mmproxy -p udp (once per --udp-header mode: every,
+# first, spp; go-mmproxy has only every), one worker each way, in a namespace
 # of its own with loopback routing, at 1,200-byte payloads from 100 spoofed
 # clients. Prints one JSON line per contender and round, then each proxy's
 # median datagrams/s as a ratio of direct's.
@@ -54,17 +55,17 @@ wait_bound() {
 ip netns exec "$NS" "$BUILD/udp_bench" echo 127.0.0.1:2100 & PIDS+=($!)
 wait_bound 2100
 
-# run_contender NAME ROUND PORT COMMAND...: a fresh proxy per round, so no
+# run_contender NAME ROUND PORT MODE COMMAND...: a fresh proxy per round, so no
 # session of an earlier round (another load balancer port, same clients)
 # still holds the client addresses.
 run_contender() {
-  local name=$1 round=$2 port=$3 pid
-  shift 3
+  local name=$1 round=$2 port=$3 mode=$4 pid
+  shift 4
   ip netns exec "$NS" "$@" >"$BUILD/$name.log" 2>&1 & pid=$!
   PIDS+=("$pid")
   wait_bound "$port"
   printf '{"contender":"%s","round":%d,"result":%s}\n' "$name" "$round" \
-    "$(in_ns "$BUILD/udp_bench" load "127.0.0.1:$port" "$CLIENTS" "$PAYLOAD" "$SECONDS_PER_RUN" "$WINDOW")" |
+    "$(in_ns "$BUILD/udp_bench" load "127.0.0.1:$port" "$CLIENTS" "$PAYLOAD" "$SECONDS_PER_RUN" "$WINDOW" "$mode")" |
     tee -a "$BUILD/results.jsonl"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
@@ -79,9 +80,14 @@ run_direct() {
 
 for round in $(seq 1 "$ROUNDS"); do
   run_direct "$round"
-  run_contender go-mmproxy "$round" 2201 go-mmproxy -p udp -l 127.0.0.1:2201 -4 127.0.0.1:2100 -6 '[::1]:2100' -close-after 60
-  run_contender mmproxy "$round" 2202 node "$REPO/bin/mmproxy.js" -p udp -l 127.0.0.1:2202 -4 127.0.0.1:2100 \
-    -6 '[::1]:2100' -close-after 60 -listeners 1 --stats-socket "$BUILD/stats.sock"
+  run_contender go-mmproxy "$round" 2201 every go-mmproxy -p udp -l 127.0.0.1:2201 -4 127.0.0.1:2100 -6 '[::1]:2100' -close-after 60
+  # mmproxy once per --udp-header mode; go-mmproxy has only `every`.
+  for mode in every first spp; do
+    name=mmproxy; [ "$mode" = every ] || name=mmproxy-$mode
+    run_contender "$name" "$round" 2202 "$mode" node "$REPO/bin/mmproxy.js" -p udp -l 127.0.0.1:2202 \
+      -4 127.0.0.1:2100 -6 '[::1]:2100' -close-after 60 -listeners 1 --udp-header "$mode" \
+      --stats-socket "$BUILD/stats.sock"
+  done
 done
 
 # Medians over the rounds, and each proxy against direct.
@@ -90,7 +96,7 @@ node -e '
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const rate = (name) => median(lines.filter((l) => l.contender === name).map((l) => l.result.repliesPerSecond));
   const direct = rate("direct");
-  for (const name of ["direct", "go-mmproxy", "mmproxy"]) {
+  for (const name of ["direct", "go-mmproxy", "mmproxy", "mmproxy-first", "mmproxy-spp"]) {
     console.log(`${name}: ${Math.round(rate(name))} datagrams/s (median), ${(rate(name) / direct).toFixed(2)}x direct`);
   }
 ' "$BUILD/results.jsonl"
