@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 # systemd: only its systemd-analyze, which verifies scripts/systemd/mmproxy@.service
 # (installing it in a container starts nothing); util-linux: setpriv;
 # patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh);
-# clang-format: `npm run lint` checks the C++ layout.
+# clang-format: `npm run lint` checks the C++ layout; dnsdist: a real sender of PROXY v2 over UDP.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 
