@@ -105,7 +105,8 @@ static void v2_header(uint8_t *out, uint32_t client, uint16_t client_port, const
 }
 
 /* Cloudflare's SPP: magic, client and proxy as IPv4-mapped IPv6, client port, proxy port. */
-static void spp_header(uint8_t *out, uint32_t client, uint16_t client_port, const struct sockaddr_in *target) {
+static void spp_header(uint8_t *out, uint32_t client, uint16_t client_port,
+                       const struct sockaddr_in *target) {
   static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
   out[0] = 0x56;
   out[1] = 0xEC;
@@ -139,7 +140,9 @@ static int load(char **argv, int argc) {
   int clients = atoi(argv[1]), size = atoi(argv[2]), window = atoi(argv[4]);
   double seconds = atof(argv[3]);
   const char *mode_name = argc > 5 ? argv[5] : "every";
-  enum mode mode = strcmp(mode_name, "first") == 0 ? MODE_FIRST : strcmp(mode_name, "spp") == 0 ? MODE_SPP : MODE_EVERY;
+  enum mode mode = strcmp(mode_name, "first") == 0 ? MODE_FIRST
+                   : strcmp(mode_name, "spp") == 0 ? MODE_SPP
+                                                   : MODE_EVERY;
   if (clients < 0 || size < 1 || size > 60000 || window < 1 || window > 4096 || seconds <= 0 ||
       (mode == MODE_EVERY && strcmp(mode_name, "every") != 0)) {
     fprintf(stderr, "usage: udp_bench load ADDR:PORT CLIENTS SIZE SECONDS WINDOW [every|first|spp]\n");
@@ -205,7 +208,8 @@ static int load(char **argv, int argc) {
   }
   double elapsed = now_s() - start;
   printf(
-      "{\"mode\":\"%s\",\"clients\":%d,\"payload\":%d,\"window\":%d,\"seconds\":%.2f,\"sent\":%llu,\"replies\":%llu,"
+      "{\"mode\":\"%s\",\"clients\":%d,\"payload\":%d,\"window\":%d,\"seconds\":%.2f,\"sent\":%llu,"
+      "\"replies\":%llu,"
       "\"repliesPerSecond\":%.0f,\"replyMbitPerSecond\":%.1f,\"lost\":%llu}\n",
       clients == 0 ? "none" : mode_name, clients, size, window, elapsed, (unsigned long long)sent,
       (unsigned long long)received, received / elapsed, bytes * 8 / elapsed / 1e6,
@@ -216,6 +220,7 @@ static int load(char **argv, int argc) {
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "echo") == 0) echo(argv[2]);
   if ((argc == 7 || argc == 8) && strcmp(argv[1], "load") == 0) return load(argv + 2, argc - 2);
-  fprintf(stderr, "usage: udp_bench echo ADDR:PORT | load ADDR:PORT CLIENTS SIZE SECONDS WINDOW [every|first|spp]\n");
+  fprintf(stderr,
+          "usage: udp_bench echo ADDR:PORT | load ADDR:PORT CLIENTS SIZE SECONDS WINDOW [every|first|spp]\n");
   return 2;
 }
