@@ -6,7 +6,8 @@ import yargs, { type Argv } from 'yargs';
 
 import { normaliseGoFlags } from '../config/go-flags.js';
 import { goFlagSpec } from '../config/proxy-flags.js';
-import { PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
+import { COMMAND_NAMES, PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
+import { helpHint, usageMessage } from './usage-message.js';
 import { UsageError } from '../base/errors.js';
 import { versionLine } from '../base/package-info.js';
 
@@ -34,27 +35,40 @@ export function buildParser(args: string[]): Argv {
     // -V, not -v: -v is go-mmproxy's verbosity.
     .version('version', 'Show the version, the commit it was built from and the node running it', versionLine())
     .alias('V', 'version')
+    // `mmproxy completion >> ~/.bashrc` (bash, or zsh): commands and flags complete on Tab.
+    .completion('completion', 'Print a shell completion script for bash or zsh (mmproxy completion >> ~/.bashrc)')
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   return withCommands(parser);
 }
 
 export async function main(args: string[]): Promise<number> {
+  // yargs prints the script for its completion command and then, with exitProcess(false), goes on to parse
+  // `completion` as the proxy's stray word; printing it here is all the command does.
+  if (args.length === 1 && args[0] === 'completion') {
+    buildParser([]).showCompletionScript();
+    return EXIT_OK;
+  }
   let exitCode = EXIT_OK;
   const parser = buildParser(args)
     .exitProcess(false)
-    .fail((message: string | undefined, error: Error | undefined) => {
+    .fail((message: string | undefined, error: Error | undefined, usage: unknown) => {
       // yargs' own validation errors (YError) are usage errors too. Throwing,
       // not just recording, keeps yargs from running the handler after all.
       if (error instanceof UsageError) throw error;
       if (error && error.name !== 'YError') throw error;
-      throw new UsageError(error?.message ?? message ?? 'invalid usage');
+      // yargs hands its usage object here (typed as the parser): its descriptions are the flags of the
+      // command being parsed. Read defensively: without them there is no suggestion, nothing worse.
+      const described = (usage as { getDescriptions?: () => object } | undefined)?.getDescriptions?.() ?? {};
+      const known = Object.keys(described);
+      throw new UsageError(usageMessage(error?.message ?? message ?? 'invalid usage', known, args));
     });
   try {
     const result = (await parser.parseAsync()) as { exitCode?: unknown };
     if (typeof result.exitCode === 'number') exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`mmproxy: ${error.message}\nRun 'mmproxy --help' for usage.\n`);
+      const lines = error.message.split('\n').map((line) => `mmproxy: ${line}\n`);
+      process.stderr.write(`${lines.join('')}${helpHint(args, COMMAND_NAMES)}\n`);
       return EXIT_USAGE;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -5,6 +5,7 @@
  * (./settings.ts). Every mistake is collected with its line and column, and
  * all of them are reported together: nothing runs from a file with one.
  */
+import { closestNames, editDistance } from '../base/did-you-mean.js';
 import { readFile } from 'node:fs/promises';
 
 import { readFailure } from '../base/read-failure.js';
@@ -97,23 +98,8 @@ function describe(value: TomlValue): string {
   }
 }
 
-/** Edit distance, for "did you mean" on a misspelt key. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 function suggestion(key: string, known: Iterable<string>): string {
-  const close = [...known].filter((name) => distance(key, name) <= 2);
+  const close = closestNames(key, known).filter((name) => editDistance(key, name) <= 2);
   return close.length > 0 ? `; did you mean ${close.map((name) => `"${name}"`).join(' or ')}?` : '';
 }
 

@@ -10,6 +10,26 @@ export interface GoFlagSpec {
   valueFlags: ReadonlySet<string>;
   /** Names yargs cannot take as written, e.g. { '4': 'target4' }. */
   renames: Readonly<Record<string, string>>;
+  /**
+   * Value flags that may also be counted, by their one-letter name: { v: 'verbose' } reads `-vv` as
+   * `--verbose 2` and a bare `-v` (no number after it) as `--verbose 1`, the habit of most Unix tools.
+   */
+  counted?: Readonly<Record<string, string>>;
+}
+
+const REPEATED_LETTER = /^-([A-Za-z])\1*$/;
+const NEGATIVE_NUMBER = /^-[0-9]/;
+
+/** `-vv` → ['--verbose', '2']; `-v` before a non-number → ['--verbose', '1']; else null. */
+function countedFlag(token: string, next: string | undefined, spec: GoFlagSpec): string[] | null {
+  const match = REPEATED_LETTER.exec(token);
+  const name = match && spec.counted?.[match[1]!];
+  if (!name) return null;
+  const count = token.length - 1;
+  // `-v 2` is go-mmproxy's; `-v loud` or `-v -1` is a bad value for the parser to name. Only a -v with nothing
+  // after it, or another flag, is counted.
+  if (count === 1 && next !== undefined && !(FLAG.test(next) && !NEGATIVE_NUMBER.test(next))) return null;
+  return [`--${name}`, String(count)];
 }
 
 const FLAG = /^(--?)([A-Za-z0-9][A-Za-z0-9_-]*)(=.*)?$/s;
@@ -27,6 +47,11 @@ export function normaliseGoFlags(args: readonly string[], spec: GoFlagSpec): str
     if (token === '--') {
       out.push(...args.slice(i));
       break;
+    }
+    const counted = countedFlag(token, args[i + 1], spec);
+    if (counted) {
+      out.push(...counted);
+      continue;
     }
     const match = FLAG.exec(token);
     if (!match) {

@@ -211,7 +211,11 @@ function valueFlagNames(tables: FlagTable[]): Set<string> {
  * (see ./go-flags.ts): `-4` and `-6` are renamed, since yargs reads them as numbers.
  */
 export function goFlagSpec(...extras: FlagTable[]): GoFlagSpec {
-  return { valueFlags: valueFlagNames([PROXY_FLAGS, ...extras]), renames: { '4': 'target4', '6': 'target6' } };
+  return {
+    valueFlags: valueFlagNames([PROXY_FLAGS, ...extras]),
+    renames: { '4': 'target4', '6': 'target6' },
+    counted: { v: 'verbose' },
+  };
 }
 
 /** A flag as go-mmproxy's users write it (`-l`, `-4`, `-mark`), or `--name` for mmproxy's additions. */
@@ -220,6 +224,28 @@ export function flagLabel(name: keyof typeof PROXY_FLAGS): string {
   const flag: Options = PROXY_FLAGS[name];
   if (flag.group !== GO_MMPROXY_GROUP) return `--${name}`;
   return typeof flag.alias === 'string' ? `-${flag.alias}` : `-${name}`;
+}
+
+/** Flags that mean something for one protocol only (go-mmproxy's -close-after is UDP's, as there). */
+export const ONE_PROTOCOL_FLAGS: Readonly<Partial<Record<keyof typeof PROXY_FLAGS, 'tcp' | 'udp'>>> = {
+  'header-timeout': 'tcp',
+  'connect-timeout': 'tcp',
+  keepalive: 'tcp',
+  'max-connections': 'tcp',
+  'relay-mode': 'tcp',
+  'close-after': 'udp',
+  'max-sessions': 'udp',
+  'udp-header': 'udp',
+};
+
+/** For each given flag that does nothing under `protocol`, a line saying so (start-up warns, never refuses). */
+export function flagsWithoutEffect(given: readonly (keyof typeof PROXY_FLAGS)[], protocol: 'tcp' | 'udp'): string[] {
+  return given
+    .filter((name) => (ONE_PROTOCOL_FLAGS[name] ?? protocol) !== protocol)
+    .map(
+      (name) =>
+        `${flagLabel(name)} is a ${ONE_PROTOCOL_FLAGS[name]!.toUpperCase()} setting and does nothing with -p ${protocol}`,
+    );
 }
 
 /** The names of the proxy's flags given in `raw` (yargs' camel-case copies aside). */

@@ -6,7 +6,7 @@
 import { UsageError } from '../base/errors.js';
 import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
-import type { RawProxyFlags } from '../config/proxy-flags.js';
+import { flagsWithoutEffect, givenProxyFlags, type RawProxyFlags } from '../config/proxy-flags.js';
 import { createEventLog } from './log/event-log.js';
 import { stderrIsJournal } from './log/journal.js';
 import { createLogger } from './log/logger.js';
@@ -51,6 +51,9 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
   if (denied) {
     logger.log('error', 'start_failed', denied);
     return EXIT_START_FAILED;
+  }
+  for (const line of flagsWithoutEffect(givenProxyFlags(raw), options.protocol)) {
+    logger.log('warn', 'flag_ignored', line);
   }
   if (options.protocol === 'udp' && !options.dynamicDestination) {
     const targets = [options.target4, options.target6].filter((target) => target !== null);

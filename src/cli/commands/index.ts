@@ -26,6 +26,16 @@ export function withCommands(parser: Argv): Argv {
     .command(installServiceCommand);
 }
 
+/** The subcommands' names, as typed after `mmproxy`. */
+export const COMMAND_NAMES: readonly string[] = [
+  doctorCommand,
+  topCommand,
+  setupRoutingCommand,
+  checkConfigCommand,
+  sendCommand,
+  installServiceCommand,
+].map((module) => String(module.command).split(' ')[0]!);
+
 /** The subcommands that take every flag of the proxy, with their own flags beside them. */
 export const PROXY_FLAG_SUBCOMMANDS: Readonly<Record<string, FlagTable>> = {
   doctor: DOCTOR_FLAGS,

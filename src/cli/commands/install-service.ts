@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 
 import { setExitCode } from './exit-code.js';
 
-const options = {
+export const INSTALL_SERVICE_FLAGS = {
   root: {
     type: 'string',
     requiresArg: true,
@@ -17,7 +17,7 @@ export const installServiceCommand: CommandModule<object, { root?: string; dryRu
   describe: 'Write the systemd unit mmproxy@.service for this installation, verified, with its user (as root)',
   builder: (yargs: Argv) =>
     yargs
-      .options(options)
+      .options(INSTALL_SERVICE_FLAGS)
       .example('$0 install-service', 'then: systemctl enable --now mmproxy@NAME, with /etc/mmproxy/NAME.conf')
       .epilogue(
         'Writes /etc/systemd/system/mmproxy@.service (ExecStart= runs this node and this mmproxy by their real ' +

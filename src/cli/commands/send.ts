@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { setExitCode } from './exit-code.js';
 import type { SendArguments } from '../../send/send-options.js';
 
-const options = {
+export const SEND_FLAGS = {
   protocol: { alias: 'p', type: 'string', default: 'tcp', describe: "tcp or udp, as the proxy's -p" },
   client: {
     type: 'string',
@@ -43,7 +43,7 @@ export const sendCommand: CommandModule<object, SendArguments> = {
   builder: (yargs: Argv) =>
     yargs
       .positional('to', { type: 'string', demandOption: true, describe: "ADDR:PORT, mmproxy's listen address" })
-      .options(options)
+      .options(SEND_FLAGS)
       .example("$0 send 127.0.0.1:8443 --client 192.0.2.7:5000 --data 'hello'", 'TCP with a PROXY v2 header')
       .example(
         'echo ping | $0 send -p udp --header first --count 3 127.0.0.1:8443 --client 192.0.2.7:5000',

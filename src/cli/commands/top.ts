@@ -7,7 +7,7 @@ import { setExitCode } from './exit-code.js';
 const MIN_INTERVAL_SECONDS = 0.1;
 const MAX_INTERVAL_SECONDS = 60;
 
-const options = {
+export const TOP_FLAGS = {
   // Spelled as the proxy's flag, so the path can be copied from its command line; --socket is the older name.
   'stats-socket': {
     type: 'string',
@@ -30,7 +30,7 @@ const options = {
 export const topCommand: CommandModule<object, { 'stats-socket'?: string; once: boolean; interval: number }> = {
   command: 'top',
   describe: "Live view of a running proxy's flows (? keys, q quit, s sort, r reverse, p pause, / filter)",
-  builder: (yargs: Argv) => yargs.options(options),
+  builder: (yargs: Argv) => yargs.options(TOP_FLAGS),
   handler: async (argv) => {
     // Checked here rather than in .check(): a failed check must not still run the view.
     if (!(argv.interval >= MIN_INTERVAL_SECONDS && argv.interval <= MAX_INTERVAL_SECONDS)) {

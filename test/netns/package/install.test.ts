@@ -29,7 +29,7 @@ const SERVICE_PORT = 7000;
 const CLIENT = { address: '198.51.100.7', port: 40001 };
 /** What a package may hold: what runs, the addon's sources for a build where no prebuilt fits, docs. */
 const SHIPPED =
-  /^(package\.json|README\.md|LICENSE|binding\.gyp|bin\/mmproxy\.js|dist\/src\/.+\.js|dist\/src\/build-info\.json|prebuilds\/linux-x64\/mmproxy\.napi\.glibc\.node|native\/src\/.+\.(cc|h|md)|scripts\/systemd\/[^/]+|docs\/[^/]+\.md)$/;
+  /^(package\.json|README\.md|LICENSE|binding\.gyp|bin\/mmproxy\.js|dist\/src\/.+\.js|dist\/src\/build-info\.json|prebuilds\/linux-x64\/mmproxy\.napi\.glibc\.node|native\/src\/.+\.(cc|h|md)|scripts\/systemd\/[^/]+|docs\/[^/]+\.md|man\/mmproxy\.1)$/;
 
 describe('the npm package: packed, installed without a compiler, run', function () {
   this.timeout(20 * 60_000);
@@ -84,8 +84,13 @@ describe('the npm package: packed, installed without a compiler, run', function 
       'prebuilds/linux-x64/mmproxy.napi.glibc.node',
       'binding.gyp',
       'scripts/systemd/mmproxy@.service',
+      'man/mmproxy.1',
     ])
       assert.ok(paths.includes(needed), `${needed} is in the package`);
+  });
+
+  it('installs its manual where man finds it (npm links the package.json "man" entry)', () => {
+    assert.ok(existsSync(join(installed.prefix, 'share', 'man', 'man1', 'mmproxy.1')), installed.output);
   });
 
   it('installed without compiling: no build/, the prebuilt addon, no cap (it needs a compiler)', () => {

@@ -74,8 +74,8 @@ describe('mmproxy (the proxy command) through main()', () => {
   });
 
   it('an unknown flag, in either dash form', async () => {
-    await usageError(['-bogus'], /^mmproxy: Unknown argument: bogus$/);
-    await usageError(['--bogus', '1'], /^mmproxy: Unknown argument: bogus$/);
+    await usageError(['-bogus'], /^mmproxy: unknown flag -bogus$/);
+    await usageError(['--bogus', '1'], /^mmproxy: unknown flag --bogus$/);
   });
 
   it('a flag without its value', async () => {

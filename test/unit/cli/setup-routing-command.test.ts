@@ -45,6 +45,6 @@ describe('mmproxy setup-routing through main()', () => {
     await usageError(['-4', 'nonsense'], /^mmproxy: -4: "nonsense" has no port/);
     await usageError(['-mark', 'x'], /^mmproxy: -mark: "x" must be a whole number/);
     await usageError(['-p', 'sctp'], /^mmproxy: -p/);
-    await usageError(['--nope'], /Unknown argument: nope/);
+    await usageError(['--nope'], /unknown flag --nope/);
   });
 });

@@ -87,3 +87,17 @@ describe('normaliseGoFlags: go-mmproxy spellings into what yargs reads', () => {
     deepStrictEqual(normaliseGoFlags(['-6', '[::1]:22'], goFlagSpec()), ['--target6', '[::1]:22']);
   });
 });
+
+describe('normaliseGoFlags: -v counted, as most Unix tools take it', () => {
+  const counted = goFlagSpec();
+  it('-vv is --verbose 2, -vvv --verbose 3', () => {
+    deepStrictEqual(normaliseGoFlags(['-vv', '-l', 'x'], counted), ['--verbose', '2', '-l', 'x']);
+    deepStrictEqual(normaliseGoFlags(['-vvv'], counted), ['--verbose', '3']);
+  });
+  it("-v alone, or before another flag, is --verbose 1; -v with a number is go-mmproxy's -v N", () => {
+    deepStrictEqual(normaliseGoFlags(['-v'], counted), ['--verbose', '1']);
+    deepStrictEqual(normaliseGoFlags(['-v', '-l', 'x'], counted), ['--verbose', '1', '-l', 'x']);
+    deepStrictEqual(normaliseGoFlags(['-v', '2', '-l', 'x'], counted), ['-v', '2', '-l', 'x']);
+    deepStrictEqual(normaliseGoFlags(['-v=0'], counted), ['-v', '0']);
+  });
+});

@@ -132,7 +132,7 @@ describe('mmproxy doctor command line', function () {
     [['doctor', '--connect-timeout', 'soon'], /--connect-timeout: "soon" must be a duration like 5, 2.5s, 500ms or 1m/],
     [['doctor', '-4', 'none', '-6', 'none'], /there is nowhere to forward to/],
     [['doctor', 'no-such-check'], /unknown check no-such-check; see 'mmproxy doctor --list-checks'/],
-    [['doctor', '--no-such-flag'], /Unknown argument/],
+    [['doctor', '--no-such-flag'], /unknown flag --no-such-flag\n/],
   ] as const) {
     it(`exits 2 with a clear message: ${args.slice(1).join(' ')}`, async function () {
       const { result, stderr } = await captureStdio(() => main([...args]));
