@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # systemd: only its systemd-analyze, which verifies scripts/systemd/mmproxy@.service
 # (installing it in a container starts nothing); util-linux: setpriv;
 # patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh);
-# clang-format: `npm run lint` checks the C++ layout; dnsdist: a real sender of PROXY v2 over UDP.
+# clang-format: `npm run lint` checks the C++ layout; dnsdist: a real sender of PROXY v2 over UDP;
+# groff-base: the manual page is checked with groff.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist groff-base)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 
