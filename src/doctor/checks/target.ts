@@ -85,7 +85,7 @@ export const target: Check = {
       summary: worstOnes.map(({ verdict }) => verdict.summary).join('; '),
       ...(results.some(({ verdict }) => verdict.replyLost) ? { symptom: { of: 'reply-routing' } } : {}),
       evidence: results.flatMap((result) => result.evidence),
-      observed: observations(round),
+      observed: observations(round, 'tcp'),
     };
   },
 };

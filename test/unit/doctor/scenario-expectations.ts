@@ -310,7 +310,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       'udp-wildcard': {
         status: 'fail',
         summary:
-          "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing",
+          "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing (a plain datagram was answered, the spoofed one was not)",
       },
       'loopback-routing-v4': V4_OK,
     },
