@@ -26,7 +26,7 @@ export interface MarkPath {
   saved: MarkChange | null;
   /** A remote target's SYN: the mark the kernel routes it with once OUTPUT has run. */
   synRoutedWith: number;
-  /** The reply's mark where the kernel routes it (OUTPUT's re-route, or the end of PREROUTING). */
+  /** The reply's mark where the kernel routes it (OUTPUT's re-route, or the end of PREROUTING), had the save worked. */
   replyRoutedWith: number;
   /** The rule that gave the reply that mark, if any. */
   restored: MarkChange | null;
@@ -96,7 +96,8 @@ export function traceMark(ruleset: Ruleset, flow: ProbeFlow): MarkPath {
     );
   }
   const connectionMark = synLegs.at(-1)!.packet.ct?.mark ?? 0;
-  const answered: Connection = { state: 'established', direction: 'reply', mark: connectionMark };
+  // The reply is walked as if the save had worked, so that a missing save and a missing restore are told apart.
+  const answered: Connection = { state: 'established', direction: 'reply', mark: flow.mark };
   const reply = walkLeg(ruleset, {
     name: 'the reply',
     packet: replyPacket(flow, 0),

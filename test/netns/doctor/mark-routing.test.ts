@@ -73,6 +73,82 @@ async function nftables(srv: Host, outputType: 'route' | 'filter'): Promise<void
   await fwmarkRouting(srv);
 }
 
+/** The save in one more hook the looped SYN passes (iptables mangle INPUT, or an nft postrouting chain). */
+async function saveElsewhere(srv: Host, where: 'iptables-input' | 'nft-postrouting'): Promise<void> {
+  if (where === 'iptables-input') {
+    await srv.run([
+      'iptables',
+      '-t',
+      'mangle',
+      '-A',
+      'INPUT',
+      '-m',
+      'mark',
+      '--mark',
+      MARK,
+      '-j',
+      'CONNMARK',
+      '--save-mark',
+    ]);
+    await srv.run([
+      'iptables',
+      '-t',
+      'mangle',
+      '-A',
+      'OUTPUT',
+      '-m',
+      'connmark',
+      '--mark',
+      MARK,
+      '-j',
+      'CONNMARK',
+      '--restore-mark',
+    ]);
+  } else {
+    const nft = (...args: string[]) => srv.run(['nft', ...args]);
+    await nft('add', 'table', 'inet', 'mmproxy');
+    await nft('add', 'chain', 'inet', 'mmproxy', 'postrouting', '{ type filter hook postrouting priority mangle; }');
+    await nft(
+      'add',
+      'rule',
+      'inet',
+      'mmproxy',
+      'postrouting',
+      'meta',
+      'mark',
+      MARK,
+      'ct',
+      'mark',
+      'set',
+      'meta',
+      'mark',
+    );
+    await nft('add', 'chain', 'inet', 'mmproxy', 'output', '{ type route hook output priority mangle; }');
+    await nft('add', 'rule', 'inet', 'mmproxy', 'output', 'ct', 'mark', MARK, 'meta', 'mark', 'set', 'ct', 'mark');
+  }
+  await fwmarkRouting(srv);
+}
+
+/** The save in the raw table: before conntrack in OUTPUT (nothing to save on), after it for the looped SYN. */
+async function saveInRaw(srv: Host, chain: 'PREROUTING' | 'OUTPUT'): Promise<void> {
+  await srv.run(['iptables', '-t', 'raw', '-A', chain, '-m', 'mark', '--mark', MARK, '-j', 'CONNMARK', '--save-mark']);
+  await srv.run([
+    'iptables',
+    '-t',
+    'mangle',
+    '-A',
+    'OUTPUT',
+    '-m',
+    'connmark',
+    '--mark',
+    MARK,
+    '-j',
+    'CONNMARK',
+    '--restore-mark',
+  ]);
+  await fwmarkRouting(srv);
+}
+
 const SETUPS: Setup[] = [
   {
     name: "cloudflare/mmproxy's README recipe: --save-mark in PREROUTING, --restore-mark in mangle OUTPUT",
@@ -87,6 +163,36 @@ const SETUPS: Setup[] = [
     build: (srv) => nftables(srv, 'route'),
     saved:
       /^the SYN's mark 123 is saved on its connection in PREROUTING by `.*ct mark set meta mark` \(nftables ip mmproxy prerouting handle \d+\)$/,
+  },
+  {
+    name: 'iptables: --save-mark in mangle INPUT (the looped SYN passes it on its way to the app)',
+    target: '198.51.100.2:7000',
+    build: (srv) => saveElsewhere(srv, 'iptables-input'),
+    saved: /^the SYN's mark 123 is saved on its connection in INPUT by .*\(iptables -t mangle INPUT rule 1/,
+  },
+  {
+    name: 'nftables-native (inet): ct mark set meta mark in a filter chain on postrouting',
+    target: '127.0.0.1:7000',
+    build: async (srv) => {
+      await srv.sysctl('net.ipv4.conf.eth0.route_localnet', 1);
+      await saveElsewhere(srv, 'nft-postrouting');
+    },
+    saved:
+      /^the SYN's mark 123 is saved on its connection in POSTROUTING by .*\(nftables inet mmproxy postrouting handle \d+\)$/,
+  },
+  {
+    name: 'iptables: --save-mark in raw PREROUTING (the looped SYN brings its connection from OUTPUT)',
+    target: '198.51.100.2:7000',
+    build: (srv) => saveInRaw(srv, 'PREROUTING'),
+    saved: /^the SYN's mark 123 is saved on its connection in PREROUTING by .*\(iptables -t raw PREROUTING rule 1/,
+  },
+  {
+    name: 'iptables: --save-mark in raw OUTPUT only (before conntrack: no connection to save on)',
+    target: '198.51.100.2:7000',
+    build: (srv) => saveInRaw(srv, 'OUTPUT'),
+    cause:
+      /^no rule saves mark 123 on the connection where the SYN passes \(OUTPUT, POSTROUTING, PREROUTING or INPUT\)$/,
+    fix: /^iptables -t mangle -A OUTPUT -m mark --mark 123 -j CONNMARK --save-mark$/,
   },
   {
     name: 'nftables-native: the restore in a chain of type filter hook output (does not re-route)',
@@ -149,7 +255,7 @@ describe('doctor mark routing: where the mark is saved and restored, against the
         return;
       }
 
-      it('carries no traffic, and the doctor names the rule that restores too late and the fix (exit 1)', async function () {
+      it('carries no traffic, and the doctor names the cause and the fix (exit 1)', async function () {
         assert.equal(await spoofedClient(host), null, 'a connection through mmproxy before the fix');
         const report = await runDoctorJson(host.srv, args());
         const mark = report.checks.get('mark-routing');
