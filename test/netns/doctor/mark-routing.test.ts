@@ -20,7 +20,15 @@ import assert from 'node:assert/strict';
 import { assertNoLeaks, type Host, Lab, startPeerService } from '../../../lab/index.js';
 import { startMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
-import { type AppHost, buildAppHost, CLIENT, MMPROXY_LISTEN, spoofedClient, sshWorks } from './helpers/app-host.js';
+import {
+  type AppHost,
+  buildAppHost,
+  CLIENT,
+  MMPROXY_LISTEN,
+  spoofedClient,
+  SRV,
+  sshWorks,
+} from './helpers/app-host.js';
 import { runDoctorJson } from './helpers/run-doctor.js';
 
 const MARK = '123';
@@ -28,6 +36,8 @@ const MARK = '123';
 interface Setup {
   name: string;
   target: string;
+  /** The app runs on gw (a target on another host, which routes the clients back through srv). */
+  remote?: boolean;
   build(srv: Host): Promise<void>;
   /** Working setups: the evidence line that says where the mark is saved. */
   saved?: RegExp;
@@ -149,6 +159,38 @@ async function saveInRaw(srv: Host, chain: 'PREROUTING' | 'OUTPUT'): Promise<voi
   await fwmarkRouting(srv);
 }
 
+/**
+ * A target on another host, nftables-native: the SYN's mark saved and cleared in a route chain on output (so
+ * it is routed again, unmarked, toward the target), the replies' mark restored in a filter chain on prerouting.
+ */
+async function nftablesRemote(srv: Host): Promise<void> {
+  const nft = (...args: string[]) => srv.run(['nft', ...args]);
+  await nft('add', 'table', 'ip', 'mmproxy');
+  await nft('add', 'chain', 'ip', 'mmproxy', 'output', '{ type route hook output priority mangle; }');
+  await nft(
+    'add',
+    'rule',
+    'ip',
+    'mmproxy',
+    'output',
+    'meta',
+    'mark',
+    MARK,
+    'ct',
+    'mark',
+    'set',
+    'meta',
+    'mark',
+    'meta',
+    'mark',
+    'set',
+    '0',
+  );
+  await nft('add', 'chain', 'ip', 'mmproxy', 'prerouting', '{ type filter hook prerouting priority mangle; }');
+  await nft('add', 'rule', 'ip', 'mmproxy', 'prerouting', 'ct', 'mark', MARK, 'meta', 'mark', 'set', 'ct', 'mark');
+  await fwmarkRouting(srv);
+}
+
 const SETUPS: Setup[] = [
   {
     name: "cloudflare/mmproxy's README recipe: --save-mark in PREROUTING, --restore-mark in mangle OUTPUT",
@@ -195,6 +237,13 @@ const SETUPS: Setup[] = [
     fix: /^iptables -t mangle -A OUTPUT -m mark --mark 123 -j CONNMARK --save-mark$/,
   },
   {
+    name: 'nftables-native, a target on another host: saved and cleared in a route chain on output, restored on prerouting',
+    target: '198.51.100.1:7000',
+    remote: true,
+    build: nftablesRemote,
+    saved: /^the SYN's mark 123 is saved on its connection in OUTPUT by .*\(nftables ip mmproxy output handle \d+\)$/,
+  },
+  {
     name: 'nftables-native: the restore in a chain of type filter hook output (does not re-route)',
     target: '198.51.100.2:7000',
     build: (srv) => nftables(srv, 'filter'),
@@ -227,7 +276,11 @@ describe('doctor mark routing: where the mark is saved and restored, against the
         lab = Lab.create('drmark');
         host = await buildAppHost(lab);
         await setup.build(host.srv);
-        await startPeerService(host.srv, setup.target);
+        // gw answers the clients (mmproxy's, and the doctor's probe client in 192.0.2.0/24) through srv.
+        if (setup.remote)
+          for (const client of [`${CLIENT.address}/32`, '192.0.2.0/24'])
+            await host.gw.ip(['route', 'add', client, 'via', SRV]);
+        await startPeerService(setup.remote ? host.gw : host.srv, setup.target);
         host.mmproxy = await startMmproxy(host.srv, args());
       });
       afterEach(function () {
