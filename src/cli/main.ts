@@ -26,6 +26,22 @@ export function normaliseArgs(args: readonly string[]): string[] {
   return extras ? [first, ...normaliseGoFlags(rest, goFlagSpec(extras))] : [...args];
 }
 
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders a subcommand's whole help text before it runs the handler,
+ * in case the handler asks for it (yargs/build/lib/command.js,
+ * cacheHelpMessage). No handler here does (a usage error prints one line, see
+ * main below), and for doctor's options the rendering costs 0.1 to 0.3 s of
+ * CPU, as much as the doctor's own checks: skip it. --help renders on demand.
+ */
+function skipHelpCache(parser: Argv): void {
+  const usage = (parser as unknown as YargsInternals).getInternalMethods?.().getUsageInstance();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
+}
+
 export function buildParser(args: string[]): Argv {
   const parser = yargs(normaliseArgs(args))
     .scriptName('mmproxy')
@@ -38,6 +54,7 @@ export function buildParser(args: string[]): Argv {
     // `mmproxy completion >> ~/.bashrc` (bash, or zsh): commands and flags complete on Tab.
     .completion('completion', 'Print a shell completion script for bash or zsh (mmproxy completion >> ~/.bashrc)')
     .wrap(Math.min(100, process.stdout.columns ?? 100));
+  skipHelpCache(parser);
   return withCommands(parser);
 }
 

@@ -54,6 +54,12 @@ export interface ProbeEndpoint {
 }
 
 export interface ConnectProbeOptions {
+  /**
+   * tcp (the default): a connect. udp: a connected datagram socket sends one
+   * datagram (native/src/probe/datagram_probe.h) and waits for one back from
+   * the target's address and port: `connected` then means "answered".
+   */
+  protocol?: 'tcp' | 'udp';
   /** Bind here first; with `transparent` it may be an address this host does not own. */
   source: ProbeEndpoint | null;
   target: ProbeEndpoint;

@@ -1,5 +1,6 @@
 // JavaScript face of the probes: probeConnect (a Promise, run off the main
-// thread because it may wait for a timeout) and probeSocketOption
+// thread because it may wait for a timeout; a TCP connect, or with protocol
+// 'udp' one datagram and its reply) and probeSocketOption
 // (synchronous: one setsockopt on a throw-away socket). TypeScript validates
 // the arguments (src/doctor/context/native-probes.ts).
 #include <napi.h>
@@ -13,6 +14,7 @@
 #include "os/socket_options.h"
 #include "os/unique_fd.h"
 #include "probe/connect_probe.h"
+#include "probe/datagram_probe.h"
 
 namespace mmproxy::probe {
 namespace {
@@ -25,12 +27,15 @@ Napi::Value ErrnoName(Napi::Env env, int errnum) {
 
 class ConnectWorker : public Napi::AsyncWorker {
  public:
-  ConnectWorker(Napi::Env env, ConnectRequest request)
-      : Napi::AsyncWorker(env), request_(std::move(request)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  ConnectWorker(Napi::Env env, ConnectRequest request, bool datagram)
+      : Napi::AsyncWorker(env),
+        request_(std::move(request)),
+        datagram_(datagram),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  void Execute() override { result_ = RunConnectProbe(request_); }
+  void Execute() override { result_ = datagram_ ? RunDatagramProbe(request_) : RunConnectProbe(request_); }
 
   void OnOK() override {
     Napi::Env env = Env();
@@ -46,6 +51,7 @@ class ConnectWorker : public Napi::AsyncWorker {
 
  private:
   ConnectRequest request_;
+  bool datagram_;  // UDP: one datagram out, one reply back
   Napi::Promise::Deferred deferred_;
   ConnectResult result_;
 };
@@ -74,7 +80,8 @@ Napi::Value ProbeConnect(const Napi::CallbackInfo& info) {
   request.transparent = options.Get("transparent").ToBoolean().Value();
   request.mark = options.Get("mark").ToNumber().Uint32Value();
   request.timeout_ms = IntField(options, "timeoutMs");
-  auto* worker = new ConnectWorker(info.Env(), std::move(request));  // AsyncWorker deletes itself
+  const bool datagram = StringField(options, "protocol") == "udp";
+  auto* worker = new ConnectWorker(info.Env(), std::move(request), datagram);  // AsyncWorker deletes itself
   worker->Queue();
   return worker->Promise();
 }

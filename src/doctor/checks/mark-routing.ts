@@ -6,14 +6,21 @@
  * unmarked, which the kernel refuses for a loopback source unless
  * route_localnet is on. With a target on another host the outgoing packets
  * must lose the mark once it is saved, or the fwmark rule would deliver the
- * proxy's own SYN locally. Each requirement was confirmed in a namespace
- * (test/netns/doctor.test.ts, scenarios mark-*).
+ * proxy's own SYN locally. Where the mark is saved and restored is walked
+ * through the host's netfilter rules (../routing/mark-path.ts): a save in
+ * any hook the SYN passes counts, a restore only where the reply is routed
+ * again. Each requirement was confirmed in a namespace
+ * (test/netns/doctor/scenarios.test.ts, mark-*; test/netns/doctor/mark-routing.test.ts).
  */
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
 import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { isLoopback, requireIp } from '../../base/net/ip.js';
-import { connmarkFromIptables, connmarkFromNftables, type ConnmarkRule } from '../routing/connmark.js';
+import { formatRule as formatNetfilterRule } from '../firewall/format.js';
+import { describeChain, describeRuleRef } from '../firewall/model.js';
+import type { ProbeFlow } from '../firewall/path.js';
+import type { MarkChange } from '../firewall/walk.js';
+import { traceMark } from '../routing/mark-path.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import {
   deliveredLocally,
@@ -39,22 +46,6 @@ function fwmarkRule(rules: IpRule[], mark: number): IpRule | undefined {
     const mask = rule.fwmask === undefined ? 0xffffffff : Number(rule.fwmask);
     return (Number(rule.fwmark) & mask) === (mark & mask);
   });
-}
-
-async function readConnmark(
-  ctx: DoctorContext,
-  family: 4 | 6,
-  mark: number,
-): Promise<{ rules: ConnmarkRule[]; notes: string[] }> {
-  const notes: string[] = [];
-  const rules: ConnmarkRule[] = [];
-  const save = await ctx.system.exec(family === 6 ? 'ip6tables-save' : 'iptables-save', ['-t', 'mangle']);
-  if (save.code === 0) rules.push(...connmarkFromIptables(save.stdout, mark));
-  else notes.push(`cannot read iptables: ${save.stderr.trim().split('\n')[0]}`);
-  const nft = await ctx.system.exec('nft', ['-j', 'list', 'ruleset']);
-  if (nft.code === 0) rules.push(...connmarkFromNftables(nft.stdout, mark));
-  else notes.push(`cannot read nftables: ${nft.stderr.trim().split('\n')[0]}`);
-  return { rules, notes };
 }
 
 /** The interface the unmarked reply would leave by: where route_localnet is consulted. */
@@ -107,47 +98,103 @@ async function routingParts(ctx: DoctorContext, target: Endpoint, local: boolean
   return parts;
 }
 
-/** CONNMARK save (and, for a remote target, the clear after it) in OUTPUT; restore where replies pass. */
+/** The flow mark-path walks: the probe's client and the proxy's mark, the interfaces the kernel picks. */
+async function markFlow(ctx: DoctorContext, target: Endpoint, local: boolean): Promise<ProbeFlow> {
+  const { family, address, port } = target;
+  const toward = await ctx.ip.routeGet({ family, destination: address });
+  const targetInterface = (toward.ok ? toward.route.dev : undefined) ?? 'lo';
+  return {
+    family,
+    protocol: ctx.setup.protocol,
+    client: requireIp(PROBE_CLIENT[family]),
+    clientPort: null,
+    target: requireIp(address),
+    targetPort: port,
+    mark: ctx.setup.mark,
+    targetLocal: local,
+    // Local: the reply is routed unmarked first, by the default route; remote: it arrives facing the target.
+    replyInterface: local ? ((await egressInterface(ctx, family)) ?? 'lo') : targetInterface,
+    targetInterface,
+  };
+}
+
+const ruleName = (change: MarkChange) =>
+  `\`${formatNetfilterRule(change.rule)}\` (${describeRuleRef(change.rule.ref)})`;
+
+/** Why a rule that gives the reply its mark does not re-route it, and the chain that would. */
+function tooLatePart(change: MarkChange, mark: number, tables: string): Part {
+  const base = change.baseChain;
+  const where = `${describeChain(base)}, a chain of type ${base.base?.type ?? 'filter'} hook ${change.hook}`;
+  const missing = `${ruleName(change)} restores mark ${mark} on the reply in ${where}: only a chain of type route in OUTPUT makes the kernel route the reply again, so it keeps the route it got unmarked`;
+  if (base.backend !== 'nftables') {
+    return {
+      missing,
+      commands: [`${tables} -t mangle -A OUTPUT -m connmark --mark ${mark} -j CONNMARK --restore-mark`],
+    };
+  }
+  const { family, table } = base;
+  const chain = `${base.name}_route`;
+  return {
+    missing,
+    commands: [
+      `nft add chain ${family} ${table} ${chain} '{ type route hook output priority mangle; }'`,
+      `nft add rule ${family} ${table} ${chain} ct mark ${mark} meta mark set ct mark`,
+      ...(change.rule.ref.handle !== undefined
+        ? [`nft delete rule ${family} ${table} ${change.rule.ref.chain} handle ${change.rule.ref.handle}`]
+        : []),
+    ],
+  };
+}
+
+/**
+ * The mark's way through netfilter (../routing/mark-path.ts): saved on the
+ * connection in any hook the SYN passes, cleared before a remote target's SYN
+ * is routed again, restored where the reply is routed.
+ */
 async function netfilterParts(
   ctx: DoctorContext,
   target: Endpoint,
   local: boolean,
   evidence: string[],
 ): Promise<Part[]> {
-  const { family, address } = target;
   const mark = ctx.setup.mark;
-  const tables = family === 6 ? 'ip6tables' : 'iptables';
-  const connmark = await readConnmark(ctx, family, mark);
-  evidence.push(...connmark.notes, ...connmark.rules.map((found) => `${found.source}: ${found.text}`));
+  const tables = target.family === 6 ? 'ip6tables' : 'iptables';
+  const ruleset = await ctx.firewall();
+  evidence.push(...ruleset.notes);
+  const path = traceMark(ruleset, await markFlow(ctx, target, local));
   const parts: Part[] = [];
-  const save = connmark.rules.find((found) => found.kind === 'save' && found.chain === 'OUTPUT');
-  if (!save) {
+  const synHooks = local ? 'OUTPUT, POSTROUTING, PREROUTING or INPUT' : 'OUTPUT or POSTROUTING';
+  if (path.connectionMark === mark && path.saved) {
+    evidence.push(
+      `the SYN's mark ${mark} is saved on its connection in ${path.saved.hook.toUpperCase()} by ${ruleName(path.saved)}`,
+    );
+  } else {
     parts.push({
-      missing: `no CONNMARK --save-mark for mark ${mark} in OUTPUT`,
+      missing: `no rule saves mark ${mark} on the connection where the SYN passes (${synHooks})`,
       commands: [`${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j CONNMARK --save-mark`],
     });
   }
-  const clearedAfterSave = connmark.rules.some(
-    (found) =>
-      found.kind === 'clear' &&
-      found.chain === 'OUTPUT' &&
-      save !== undefined &&
-      found.source === save.source &&
-      found.position > save.position,
-  );
-  if (!local && !clearedAfterSave) {
+  if (!local && path.synRoutedWith === mark) {
     parts.push({
-      missing: `packets marked ${mark} keep their mark after the save: the fwmark rule delivers the proxy's own SYN to ${address} locally`,
+      missing: `packets marked ${mark} keep their mark after the save: the fwmark rule delivers the proxy's own SYN to ${target.address} locally`,
       commands: [
         `${tables} -t mangle -A OUTPUT -m mark --mark ${mark} -j MARK --set-mark 0   # after the --save-mark rule`,
       ],
     });
   }
-  // Locally generated replies (local target) pass OUTPUT; replies from a remote target arrive through PREROUTING.
-  const restoreChain = local ? 'OUTPUT' : 'PREROUTING';
-  if (!connmark.rules.some((found) => found.kind === 'restore' && found.chain === restoreChain)) {
+  if (path.restored) {
+    evidence.push(
+      `the reply gets mark ${mark} back in ${path.restored.hook.toUpperCase()} from ${ruleName(path.restored)}, before the kernel routes it`,
+    );
+  } else if (path.tooLate.length) {
+    parts.push(...path.tooLate.map((change) => tooLatePart(change, mark, tables)));
+  } else if (path.replyRoutedWith !== mark) {
+    // Locally generated replies (local target) are routed again after OUTPUT; replies from a remote target after PREROUTING.
+    const restoreChain = local ? 'OUTPUT' : 'PREROUTING';
     parts.push({
-      missing: `no CONNMARK --restore-mark for mark ${mark} in ${restoreChain}`,
+      missing: local
+        ? `no rule restores mark ${mark} on the reply in an OUTPUT chain that routes again (iptables' mangle, nftables type route)`
+        : `no rule restores mark ${mark} on the reply in PREROUTING`,
       commands: [`${tables} -t mangle -A ${restoreChain} -m connmark --mark ${mark} -j CONNMARK --restore-mark`],
     });
   }
@@ -174,11 +221,15 @@ async function localnetParts(ctx: DoctorContext, target: Endpoint, evidence: str
 
 async function diagnose(ctx: DoctorContext, target: Endpoint, evidence: string[]): Promise<Part[]> {
   const local = await targetIsLocal(ctx, target.family, target.address);
-  return [
-    ...(await routingParts(ctx, target, local, evidence)),
-    ...(await netfilterParts(ctx, target, local, evidence)),
-    ...(await localnetParts(ctx, target, evidence)),
-  ];
+  // Each part keeps its own evidence, in this order, whichever finishes first.
+  const notes: string[][] = [[], [], []];
+  const parts = await Promise.all([
+    routingParts(ctx, target, local, notes[0]!),
+    netfilterParts(ctx, target, local, notes[1]!),
+    localnetParts(ctx, target, notes[2]!),
+  ]);
+  evidence.push(...notes.flat());
+  return parts.flat();
 }
 
 export const markRouting: Check = {
@@ -204,9 +255,14 @@ export const markRouting: Check = {
         },
       };
     }
-    const evidence: string[] = [];
-    const parts: Part[] = [];
-    for (const target of targets) parts.push(...(await diagnose(ctx, target, evidence)));
+    const perTarget = await Promise.all(
+      targets.map(async (target) => {
+        const evidence: string[] = [];
+        return { evidence, parts: await diagnose(ctx, target, evidence) };
+      }),
+    );
+    const evidence = perTarget.flatMap((entry) => entry.evidence);
+    const parts = perTarget.flatMap((entry) => entry.parts);
     if (parts.length === 0)
       return { status: 'ok', summary: `replies to connections marked ${mark} are routed back locally`, evidence };
     const apply = parts.flatMap((part) => part.apply ?? []);

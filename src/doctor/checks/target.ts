@@ -71,7 +71,7 @@ export const target: Check = {
   groups: ['target'],
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol === 'udp')
-      return { status: 'skip', summary: 'UDP target: no connection to probe (see udp-wildcard)', evidence: [] };
+      return { status: 'skip', summary: 'UDP target: probed with datagrams by udp-wildcard', evidence: [] };
     const round = await ctx.probeRound();
     const results = round.targets.map((probe) => describeTarget(probe, ctx.options.probeTimeoutMs));
     const worst = results.reduce<Verdict | null>(
@@ -85,7 +85,7 @@ export const target: Check = {
       summary: worstOnes.map(({ verdict }) => verdict.summary).join('; '),
       ...(results.some(({ verdict }) => verdict.replyLost) ? { symptom: { of: 'reply-routing' } } : {}),
       evidence: results.flatMap((result) => result.evidence),
-      observed: observations(round),
+      observed: observations(round, 'tcp'),
     };
   },
 };

@@ -2,7 +2,9 @@
  * The run's probes, once for every check that needs them: for each target a
  * plain connect and a spoofed one (from a documentation-range client, with
  * IP_TRANSPARENT and the proxy's mark, exactly as the proxy connects), all at
- * once. The firewall's rules and the kernel's drop counters are read just
+ * once. With -p udp each probe is one datagram and the wait for its reply
+ * (native/src/probe/datagram_probe.h): an app that ignores the datagram
+ * answers neither probe, which makes the round inconclusive, not failed. The firewall's rules and the kernel's drop counters are read just
  * before; when a spoofed probe fails they are read again just after, with the
  * probe's conntrack entry, so the report can say which rule's counter moved.
  */
@@ -52,9 +54,12 @@ export async function runProbeRound(
     targets.map(async (target): Promise<TargetProbes> => {
       const endpoint = { address: target.address, port: target.port };
       const client = PROBE_CLIENT[target.family];
+      // TCP probes keep the options they were recorded with before UDP had probes.
+      const protocol = setup.protocol === 'udp' ? { protocol: 'udp' as const } : {};
       const [plain, spoofed] = await Promise.all([
-        system.probeConnect({ source: null, target: endpoint, transparent: false, mark: 0, timeoutMs }),
+        system.probeConnect({ ...protocol, source: null, target: endpoint, transparent: false, mark: 0, timeoutMs }),
         system.probeConnect({
+          ...protocol,
           source: { address: client, port: 0 },
           target: endpoint,
           transparent: true,
@@ -87,9 +92,9 @@ export async function runProbeRound(
 }
 
 /** The spoofed probes' outcomes, as the report's ground truth. */
-export function observations(round: ProbeRound): Observation[] {
+export function observations(round: ProbeRound, protocol: 'tcp' | 'udp'): Observation[] {
   return round.targets.map((probe) => ({
-    protocol: 'tcp',
+    protocol,
     target: formatEndpoint(probe.target),
     outcome:
       probe.spoofed.outcome === 'connected'

@@ -55,6 +55,17 @@ export interface Uncertain {
   effect: string;
 }
 
+/** A rule that changed the packet's mark or its connection's mark, where it ran. */
+export interface MarkChange {
+  hook: Hook;
+  /** The base chain it ran under (its type says whether OUTPUT routes again). */
+  baseChain: Chain;
+  rule: Rule;
+  target: 'meta' | 'ct';
+  before: number;
+  after: number;
+}
+
 export interface RouteMarkChange {
   chain: Chain;
   before: number;
@@ -70,6 +81,8 @@ export interface LegResult {
   /** The mark the kernel routes the packet with after OUTPUT's route chains (re-route), or null when unchanged. */
   rerouteMark: number | null;
   routeMarkChanges: RouteMarkChange[];
+  /** Every change of the packet's or the connection's mark, in order. */
+  markChanges: MarkChange[];
   nat: Rule[];
   /** Base chains the packet went through, with the verdict of each (evidence). */
   visited: { hook: Hook; chain: Chain; outcome: string }[];
@@ -187,8 +200,19 @@ function runStatements(
       }
       case 'set-mark': {
         const value = evaluateMark(statement.value, state.packet);
+        const before = statement.target === 'meta' ? state.packet.mark : state.packet.ct?.mark;
         if (statement.target === 'meta') state.packet.mark = value;
         else if (state.packet.ct) state.packet.ct = { ...state.packet.ct, mark: value };
+        // Without a connection yet (raw, before conntrack) a CONNMARK save changes nothing.
+        if (before !== undefined && before !== value)
+          state.result.markChanges.push({
+            hook: state.hook,
+            baseChain: state.base,
+            rule,
+            target: statement.target,
+            before,
+            after: value,
+          });
         break;
       }
       case 'notrack':
@@ -240,6 +264,7 @@ export function walkLeg(ruleset: Ruleset, leg: Leg, witness: CounterWitness = ()
     packet,
     rerouteMark: null,
     routeMarkChanges: [],
+    markChanges: [],
     nat: [],
     visited: [],
   };

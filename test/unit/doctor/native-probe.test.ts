@@ -3,6 +3,7 @@
  * probes run in namespaces: test/netns/doctor*.test.ts).
  */
 import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 
 import { native } from '../../../src/native/addon.js';
@@ -14,7 +15,51 @@ function listen(): Promise<{ server: Server; port: number }> {
   });
 }
 
+/** A UDP echo server on loopback; `answer: false` reads and stays silent. */
+function udpServer(answer: boolean): Promise<{ socket: Socket; port: number }> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.on('message', (message, peer) => {
+      if (answer) socket.send(message, peer.port, peer.address);
+    });
+    socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port }));
+  });
+}
+
+const udpProbe = (port: number, timeoutMs = 2000) =>
+  native().probeConnect({
+    protocol: 'udp',
+    source: null,
+    target: { address: '127.0.0.1', port },
+    transparent: false,
+    mark: 0,
+    timeoutMs,
+  });
+
 describe('native doctor probes', function () {
+  it('UDP: a datagram answered by the target is "connected"', async function () {
+    const { socket, port } = await udpServer(true);
+    try {
+      const result = await udpProbe(port);
+      assert.equal(result.outcome, 'connected');
+      assert.equal(typeof result.localPort, 'number');
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('UDP: a silent app is a timeout, a closed port refused (ICMP port unreachable)', async function () {
+    const { socket, port } = await udpServer(false);
+    try {
+      assert.equal((await udpProbe(port, 200)).outcome, 'timeout');
+    } finally {
+      socket.close();
+    }
+    const refused = await udpProbe(port);
+    assert.equal(refused.outcome, 'refused');
+    assert.equal(refused.code, 'ECONNREFUSED');
+  });
+
   it('connects to a listening port', async function () {
     const { server, port } = await listen();
     try {

@@ -5,29 +5,9 @@ import { decodeTcpFrame } from '../../../src/doctor/capture/pcap-capture.js';
 import { sysctlPath } from '../../../src/doctor/context/context.js';
 import { parseOpenFileLimit } from '../../../src/doctor/checks/file-limit.js';
 import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
-import { connmarkFromIptables } from '../../../src/doctor/routing/connmark.js';
 import { freeTable, tableForNewRouting } from '../../../src/doctor/routing/tables.js';
 
 describe('doctor readers', function () {
-  it('reads CONNMARK save/restore and the mark clear from iptables-save, by mark', function () {
-    const save = [
-      '*mangle',
-      '-A OUTPUT -m mark --mark 0x7 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
-      '-A PREROUTING -m connmark --mark 0x8 -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff',
-      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x0/0xffffffff',
-      '-A OUTPUT -m mark --mark 0x7 -j MARK --set-xmark 0x9/0xffffffff',
-      'COMMIT',
-    ].join('\n');
-    assert.deepEqual(
-      connmarkFromIptables(save, 7).map(({ kind, chain }) => `${kind} ${chain}`),
-      ['save OUTPUT', 'clear OUTPUT'],
-    );
-    assert.deepEqual(
-      connmarkFromIptables(save, 8).map(({ kind, chain }) => `${kind} ${chain}`),
-      ['restore PREROUTING'],
-    );
-  });
-
   it('picks 123 when free, else the first free table from 100', function () {
     assert.equal(freeTable(new Set(['main', 'local'])), '123');
     assert.equal(freeTable(new Set(['123', '100', '101'])), '102');

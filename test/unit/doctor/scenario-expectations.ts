@@ -179,7 +179,8 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'mark-routing': {
         status: 'fail',
-        summary: 'no CONNMARK --save-mark for mark 7 in OUTPUT; no CONNMARK --restore-mark for mark 7 in OUTPUT',
+        summary:
+          "no rule saves mark 7 on the connection where the SYN passes (OUTPUT, POSTROUTING, PREROUTING or INPUT); no rule restores mark 7 on the reply in an OUTPUT chain that routes again (iptables' mangle, nftables type route)",
         commands: [
           'iptables -t mangle -A OUTPUT -m mark --mark 7 -j CONNMARK --save-mark',
           'iptables -t mangle -A OUTPUT -m connmark --mark 7 -j CONNMARK --restore-mark',
@@ -241,7 +242,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
     checks: {
       'mark-routing': {
         status: 'fail',
-        summary: 'no CONNMARK --restore-mark for mark 7 in PREROUTING',
+        summary: 'no rule restores mark 7 on the reply in PREROUTING',
         commands: ['iptables -t mangle -A PREROUTING -m connmark --mark 7 -j CONNMARK --restore-mark'],
       },
       target: { status: 'fail', summary: /^198\.51\.100\.1:8080 answers a plain connect but a spoofed one times out/ },
@@ -264,7 +265,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
   'mark-remote-no-restore-capture': {
     args: [...REMOTE_ARGS, '--capture'],
     checks: {
-      'mark-routing': { status: 'fail', summary: 'no CONNMARK --restore-mark for mark 7 in PREROUTING' },
+      'mark-routing': { status: 'fail', summary: 'no rule restores mark 7 on the reply in PREROUTING' },
       'packet-capture': {
         status: 'fail',
         summary: 'the SYN-ACK from 198.51.100.1 arrived on eth0 but never reached the spoofed socket',
@@ -309,7 +310,7 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
       'udp-wildcard': {
         status: 'fail',
         summary:
-          "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing",
+          "the app's UDP socket for 127.0.0.1:5353 is bound to a wildcard address: its replies miss the loopback routing (a plain datagram was answered, the spoofed one was not)",
       },
       'loopback-routing-v4': V4_OK,
     },
