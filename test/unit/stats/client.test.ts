@@ -15,6 +15,7 @@ import { StatsClientError } from '../../../src/stats/client-errors.js';
 import { findProxySocket } from '../../../src/stats/discover.js';
 import type { StatsSnapshot } from '../../../src/stats/schema.js';
 import { startStatsServer, type StatsServer } from '../../../src/stats/server.js';
+import { requirePrerequisite } from '../../support/prerequisite.js';
 import { recordedFlow, recordedSource } from '../../support/recorded-source.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -57,10 +58,12 @@ describe('stats client', () => {
   });
 
   it('says the socket is not readable when permission is denied (EACCES)', function () {
-    if (process.getuid?.() !== 0) {
-      console.log('      skipped: needs root to run the client as another user');
-      this.skip();
-    }
+    requirePrerequisite(
+      this,
+      process.getuid?.() === 0
+        ? null
+        : 'needs root to run the client as another user: run the tests as root (sudo npm test)',
+    );
     // Given a socket in a 0700 directory, when user nobody (65534) tries to read it
     const clientModule = fileURLToPath(new URL('../../../src/stats/client.js', import.meta.url));
     const script = `import(${JSON.stringify(clientModule)}).then((m) => m.requestSnapshot(${JSON.stringify(path)})).then(() => console.log('read'), (e) => console.log(e.code))`;
