@@ -100,6 +100,22 @@ describe('HAProxy log streaming', function () {
       });
     }
 
+    it('reads a broken UTF-8 sequence as Buffer#toString does, wherever the chunks are cut', async function () {
+      const session = (server: string) =>
+        Buffer.from(`10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/${server} 0/0/5004 0 SD 1/1/0/0/0 0/0\n`, 'latin1');
+      // 0xc3 starts a two-byte character that never comes: U+FFFD, then the ASCII that follows.
+      const bytes = Buffer.concat([session('a\xc3b'), session('plain'), session('\xc3')]);
+      for (const size of [1, 2, 5]) {
+        const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+          bytes.subarray(i * size, (i + 1) * size),
+        );
+        assert.deepEqual(
+          summaryOf(await tallyHaproxyLog(Readable.from(chunks))),
+          summaryOf(HaproxyLogTally.ofText(bytes.toString('utf8'))),
+        );
+      }
+    });
+
     it('cuts a line longer than it needs, keeping the session fields at its front', async function () {
       const session = '10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/web1 0/0/5004 0 SD 1/1/0/0/0 0/0 ';
       const huge = session + 'x'.repeat(4 * MAX_LINE_CHARS);
