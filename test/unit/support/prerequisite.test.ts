@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,9 +74,10 @@ describe('missing test prerequisites', function () {
     assert.equal(report.stats.pending, 1);
   });
 
-  it('are never allowed to skip in CI: .ci/run unsets the variable', async function () {
-    const { readFile } = await import('node:fs/promises');
-    const ci = await readFile(new URL('../../../../.ci/run', import.meta.url), 'utf8');
+  it('are never allowed to skip in CI: .ci/run unsets the variable and forbids pending tests', function () {
+    const ci = readFileSync(new URL('../../../../.ci/run', import.meta.url), 'utf8');
     assert.match(ci, new RegExp(`^unset ${ALLOW_SKIP_VARIABLE}$`, 'm'));
+    assert.match(ci, /^npm test -- --forbid-pending$/m);
+    assert.match(ci, /^bash scripts\/asan-netns\.sh --forbid-pending$/m);
   });
 });
