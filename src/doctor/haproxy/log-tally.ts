@@ -6,7 +6,7 @@ import { parseHaproxyLine } from './parse-log.js';
 import { ServerTally } from './server-tally.js';
 
 // A log names a handful of servers; past this many, a line naming a new one is counted but not analysed.
-export const MAX_SERVERS = 4096;
+export const MAX_SERVERS = 1024;
 
 export class HaproxyLogTally {
   sessions = 0;
