@@ -4,6 +4,8 @@
  * (npm run bench:haproxy-log) prints the 1 GB figures.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { Readable } from 'node:stream';
 
 import { fieldLogLines, writeRepeatedLog } from '../../../scripts/bench/haproxy-log/make-log.js';
 import { measureDoctor } from '../../../scripts/bench/haproxy-log/measure.js';
-import { HaproxyLogTally } from '../../../src/doctor/haproxy/log-tally.js';
+import { HaproxyLogTally, MAX_SERVERS } from '../../../src/doctor/haproxy/log-tally.js';
 import { MAX_LINE_CHARS, tallyHaproxyLog } from '../../../src/doctor/haproxy/read-log.js';
 import { progressLine, terminalProgress } from '../../../src/doctor/haproxy/read-progress.js';
 import type { JsonReport } from './replay.js';
@@ -75,6 +77,51 @@ describe('HAProxy log streaming', function () {
       ]);
       assert.ok(check?.evidence.includes(`${14 * r} sessions read`), check?.evidence.join('\n'));
       assert.deepEqual(check?.evidence.slice(-2), [`aaa, e.g. line 1: ${lines[0]}`, `aaa, e.g. line 2: ${lines[1]}`]);
+    });
+  });
+
+  describe('the worst log for its tally: many servers, stuck times spread over a day', function () {
+    this.timeout(180_000);
+    let directory: string;
+
+    before(async function () {
+      directory = await mkdtemp(join(tmpdir(), 'mmproxy-haproxy-log-'));
+    });
+
+    after(async function () {
+      await rm(directory, { recursive: true, force: true });
+    });
+
+    it(`stays under a ${HEAP_CAP_MIB} MiB heap: histograms coarsen, servers past MAX_SERVERS are only counted`, async function () {
+      // Given 1,100 servers, each with 400 stuck sessions at distinct times over a day (more than MAX_DISTINCT in all)
+      const servers = MAX_SERVERS + 76;
+      const rounds = 400;
+      const log = join(directory, 'spread.log');
+      const out = createWriteStream(log);
+      let state = 1;
+      for (let round = 0; round < rounds; round++) {
+        const lines: string[] = [];
+        for (let server = 0; server < servers; server++) {
+          state = (state * 1103515245 + 12345) % 2 ** 31;
+          lines.push(
+            `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/s${server} 0/0/${state % 86_400_000} 0 SD 1/1/0/0/0 0/0\n`,
+          );
+        }
+        if (!out.write(lines.join(''))) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      // When the doctor reads it with its heap capped
+      const run = await measureDoctor(log, HEAP_CAP_MIB);
+      // Then it finishes, counting what it could not analyse
+      assert.equal(run.code, 0, run.stderr);
+      const check = (JSON.parse(run.stdout) as JsonReport).checks.find((c) => c.id === 'haproxy-log');
+      assert.equal(check?.status, 'warn');
+      assert.ok(check?.evidence.includes(`${servers * rounds} sessions read`), check?.evidence.join('\n'));
+      assert.ok(
+        check?.evidence.includes(`${76 * rounds} sessions of servers beyond the first ${MAX_SERVERS} not analysed`),
+        check?.evidence.join('\n'),
+      );
     });
   });
 
