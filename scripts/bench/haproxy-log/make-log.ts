@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 // About 1 MiB per write: few system calls, little memory.
 const BLOCK_BYTES = 1024 * 1024;
 
-// This file runs from dist/scripts/bench/haproxy-log/.
+// HAProxy's log of a real deployment, shared beside the clone (/work/shared/fixtures); this file runs from
+// dist/scripts/bench/haproxy-log/.
 export const FIELD_LOG = fileURLToPath(new URL('../../../../../shared/fixtures/haproxy-field.log', import.meta.url));
 
 /** The field log's lines, each of them a real HAProxy session. */
