@@ -18,9 +18,10 @@ BINARY=$RUN/proxy_header_fuzz
 LOG=$RUN/fuzz.log
 SEEDS=native/fuzz/corpus
 CXX=${FUZZ_CXX:-clang++}
-# A v2 header is at most 65551 bytes, but inputs past a few KiB only add
-# length to NOOP-style TLVs; keeping them short keeps executions fast.
-MAX_LEN=2048
+# A v2 header is at most 65551 bytes (16 + a 16-bit length); the limit lets
+# inputs reach that size and a few bytes of payload past it, so the largest
+# headers and the longest TLV chains (the max-size seeds) are fuzzed, not cut.
+MAX_LEN=65600
 SANITIZE=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 
 log() { printf 'fuzz: %s\n' "$*" >&2; }
@@ -51,6 +52,8 @@ status=0
 
 grep -aE '^#[0-9]+[[:space:]]+(INITED|DONE)' "$LOG" | tail -n 2 >&2 || true
 grep -aE '^stat::' "$LOG" >&2 || true
+grep -aE '^INFO: seed corpus:' "$LOG" | tail -n 1 >&2 || true
+grep -aE '^reach: ' "$LOG" | tail -n 1 >&2 || true
 if [ "$status" -ne 0 ]; then
   tail -n 40 "$LOG" >&2
   cp "$BINARY" "$WORK/proxy_header_fuzz"

@@ -84,7 +84,12 @@ export const doctorCommand: CommandModule = {
       ),
   handler: async (argv) => {
     const { runDoctor } = await import('../../doctor/doctor.js');
-    const code = await runDoctor(argv as never, { stdout: process.stdout, stdin: process.stdin, env: process.env });
+    const code = await runDoctor(argv as never, {
+      stdout: process.stdout,
+      stdin: process.stdin,
+      stderr: process.stderr,
+      env: process.env,
+    });
     setExitCode(argv, code);
   },
 };

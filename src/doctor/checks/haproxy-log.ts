@@ -1,29 +1,34 @@
 /** Reads HAProxy's log (--haproxy-log) and names the servers whose proxy cannot connect upstream. */
-import { analyseSessions, explainClusterTime } from '../haproxy/analyse-log.js';
-import { parseHaproxyLog } from '../haproxy/parse-log.js';
+import { analyseLog, explainClusterTime, type ServerFinding } from '../haproxy/analyse-log.js';
+import { MAX_SERVERS } from '../haproxy/log-tally.js';
 import { explainTerminationState } from '../haproxy/termination-state.js';
 import type { Check, CheckResult } from '../types.js';
+
+/** "aaa, e.g. line 12: <the line>" for a server with a problem, so it can be found in the log. */
+function exampleEvidence(finding: ServerFinding): string[] {
+  return finding.examples.map((example) => `${finding.name}, e.g. line ${example.line}: ${example.text}`);
+}
 
 export const haproxyLog: Check = {
   id: 'haproxy-log',
   title: 'HAProxy log',
   groups: ['haproxy'],
   async run(ctx): Promise<CheckResult> {
-    const text = ctx.options.haproxyLog;
-    if (text === null)
+    const log = ctx.options.haproxyLog;
+    if (log === null)
       return { status: 'skip', summary: 'no log given (--haproxy-log FILE, or - for stdin)', evidence: [] };
-    const { sessions, skippedLines } = parseHaproxyLog(text);
-    if (sessions.length === 0) {
+    const { sessions, skippedLines, untrackedSessions } = log;
+    if (sessions === 0) {
       return {
         status: 'warn',
         summary: `no HAProxy session lines found (${skippedLines} other lines skipped); is it \`option tcplog\` or \`option httplog\`?`,
         evidence: [],
       };
     }
-    const findings = analyseSessions(sessions);
+    const findings = analyseLog(log);
     const order = ['broken', 'unreachable', 'suspect', 'healthy'] as const;
     const ordered = order.flatMap((verdict) => findings.filter((finding) => finding.verdict === verdict));
-    const states = [...new Set(sessions.map((session) => session.state))].sort();
+    const states = [...log.states].sort();
     // The worst servers' conclusions are the summary; the evidence contrasts them with the rest.
     const worst = ordered[0]?.verdict;
     const evidence = [
@@ -32,7 +37,11 @@ export const haproxyLog: Check = {
         .map((finding) => finding.conclusion),
       ...ordered.flatMap((finding) => explainClusterTime(finding) ?? []),
       ...states.map((state) => `${state}: ${explainTerminationState(state)}`),
-      `${sessions.length} sessions read${skippedLines ? `, ${skippedLines} other lines skipped` : ''}`,
+      `${sessions} sessions read${skippedLines ? `, ${skippedLines} other lines skipped` : ''}`,
+      ...(untrackedSessions
+        ? [`${untrackedSessions} sessions of servers beyond the first ${MAX_SERVERS} not analysed`]
+        : []),
+      ...ordered.flatMap(exampleEvidence),
     ];
     const broken = ordered.filter((finding) => finding.verdict === 'broken');
     const unreachable = ordered.filter((finding) => finding.verdict === 'unreachable');

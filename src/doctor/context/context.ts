@@ -2,6 +2,7 @@
  * What every check receives: the proxy setup under examination, the run's
  * options and read access to the machine. Built once per run.
  */
+import type { HaproxyLogTally } from '../haproxy/log-tally.js';
 import type { Ruleset } from '../firewall/model.js';
 import { readFirewall } from '../firewall/read-firewall.js';
 import type { RunningProxy } from '../options/from-running.js';
@@ -13,8 +14,8 @@ import type { SystemAccess } from './system-access.js';
 export interface RunOptions {
   /** Capture packets during the spoofed probe (--capture). */
   capture: boolean;
-  /** HAProxy log text (--haproxy-log), or null. */
-  haproxyLog: string | null;
+  /** The HAProxy log (--haproxy-log), read into its tally, or null. */
+  haproxyLog: HaproxyLogTally | null;
   /** Give-up time of each connect probe. */
   probeTimeoutMs: number;
   /** The proxy the setup was read from (--from-running); its counters back up the findings. */

@@ -5,11 +5,9 @@
  * data phase with nothing sent back, and the total times cluster at the
  * proxy's connect give-up time. Healthy servers are listed for contrast.
  */
-import { isServerSideEnd } from './termination-state.js';
-import type { HaproxySession } from './parse-log.js';
+import type { HaproxyLogTally } from './log-tally.js';
+import type { ExampleLine, ServerTally } from './server-tally.js';
 
-// Connecting to a local proxy takes milliseconds; a slow connect is another fault.
-const QUICK_CONNECT_MS = 1000;
 const CLUSTER_ABSOLUTE_MS = 500;
 const CLUSTER_RELATIVE = 0.1;
 
@@ -28,74 +26,56 @@ export interface ServerFinding {
   conclusion: string;
   /** broken: the upstream-connect signature; unreachable: HAProxy could not even connect. */
   verdict: 'broken' | 'unreachable' | 'suspect' | 'healthy';
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function isSignature(session: HaproxySession): boolean {
-  if (!isServerSideEnd(session.state) || session.connectMs < 0 || session.connectMs >= QUICK_CONNECT_MS) return false;
-  if (session.mode === 'tcp') return session.state[1] === 'D' && session.bytesRead === 0;
-  // In HTTP mode the same fault ends before any response header, and HAProxy answers 502/504 itself.
-  return session.state[1] === 'H' && (session.httpStatus === 502 || session.httpStatus === 504);
+  /** A few lines of the log showing what the conclusion is about (none for a healthy server). */
+  examples: ExampleLine[];
 }
 
 function seconds(ms: number): string {
   return `~${(ms / 1000).toFixed(1)} s`;
 }
 
-function countStates(sessions: HaproxySession[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const session of sessions) counts.set(session.state, (counts.get(session.state) ?? 0) + 1);
-  return counts;
-}
-
-function analyseServer(name: string, sessions: HaproxySession[]): ServerFinding {
-  const stuck = sessions.filter(isSignature);
-  const stateCounts = countStates(sessions);
+function analyseServer(name: string, tally: ServerTally): ServerFinding {
+  const { sessions, stateCounts, stuck, connectFailed } = tally;
   const states = [...stateCounts].map(([state, count]) => `${count} × ${state}`).join(', ');
-  const base = { name, sessions: sessions.length, stateCounts, stuckMedianMs: null, clustered: false, timedOut: false };
-  // SC / sC: HAProxy's own connection to the server was refused or timed out.
-  const connectFailed = sessions.filter((session) => isServerSideEnd(session.state) && session.state[1] === 'C');
-  if (stuck.length === 0 && connectFailed.length * 2 >= sessions.length) {
+  const base = { name, sessions, stateCounts, stuckMedianMs: null, clustered: false, timedOut: false };
+  if (stuck === 0 && connectFailed * 2 >= sessions) {
     return {
       ...base,
       stuck: 0,
       verdict: 'unreachable',
-      conclusion: `server ${name}: ${connectFailed.length}/${sessions.length} sessions could not connect to the server at all (${states}) — mmproxy on ${name} is not listening where HAProxy connects, or a firewall drops it`,
+      examples: tally.exampleLines,
+      conclusion: `server ${name}: ${connectFailed}/${sessions} sessions could not connect to the server at all (${states}) — mmproxy on ${name} is not listening where HAProxy connects, or a firewall drops it`,
     };
   }
-  if (stuck.length === 0) {
+  if (stuck === 0) {
     return {
       ...base,
       stuck: 0,
       verdict: 'healthy',
-      conclusion: `server ${name}: ${sessions.length} session${sessions.length === 1 ? '' : 's'}, healthy (${states})`,
+      examples: [],
+      conclusion: `server ${name}: ${sessions} session${sessions === 1 ? '' : 's'}, healthy (${states})`,
     };
   }
-  const times = stuck.map((session) => session.totalMs);
-  const middle = median(times);
+  const times = tally.stuckTimes;
+  const middle = times.median() as number;
   const tolerance = Math.max(CLUSTER_ABSOLUTE_MS, middle * CLUSTER_RELATIVE);
-  const clustered = times.every((time) => Math.abs(time - middle) <= tolerance);
-  const timedOut = stuck.every((session) => session.state[0] === 's');
-  const nothing = stuck.every((session) => session.mode === 'tcp') ? 'with 0 bytes' : 'with no response';
+  // Every time lies within the tolerance of the median when the two extremes do.
+  const clustered = times.max - middle <= tolerance && middle - times.min <= tolerance;
+  const timedOut = tally.stuckAllTimedOut;
+  const nothing = tally.stuckAllTcp ? 'with 0 bytes' : 'with no response';
   const how = timedOut ? 'timed out on the server side' : 'aborted by the server side';
-  const share = `${stuck.length}/${sessions.length} sessions ${how} after ${seconds(middle)} ${nothing}`;
-  const broken = clustered && stuck.length * 2 >= sessions.length;
+  const share = `${stuck}/${sessions} sessions ${how} after ${seconds(middle)} ${nothing}`;
+  const broken = clustered && stuck * 2 >= sessions;
   return {
     name,
-    sessions: sessions.length,
-    stuck: stuck.length,
+    sessions,
+    stuck,
     stateCounts,
     stuckMedianMs: middle,
     clustered,
     timedOut,
     verdict: broken ? 'broken' : 'suspect',
+    examples: tally.exampleLines,
     conclusion: broken
       ? `server ${name}: ${share} — mmproxy on ${name} could not complete its upstream connect; run \`mmproxy doctor\` on ${name}`
       : `server ${name}: ${share}${clustered ? '' : ' (times spread out)'}; the others ended normally — an intermittent fault on ${name}`,
@@ -115,16 +95,13 @@ export function explainClusterTime(finding: ServerFinding): string | null {
   return `${seconds(ms)} is the proxy's upstream connect give-up time (mmproxy: --connect-timeout; go-mmproxy: ~7.1 s)`;
 }
 
-export function analyseSessions(sessions: HaproxySession[]): ServerFinding[] {
-  const byServer = new Map<string, HaproxySession[]>();
-  for (const session of sessions) {
-    const key = `${session.backend}/${session.server}`;
-    byServer.set(key, [...(byServer.get(key) ?? []), session]);
-  }
-  const serverNames = [...byServer.keys()].map((key) => key.split('/')[1]);
-  return [...byServer].map(([key, group]) => {
-    const server = group[0]?.server ?? key;
-    const ambiguous = serverNames.filter((name) => name === server).length > 1;
-    return analyseServer(ambiguous ? key : server, group);
+/** A finding per server of the log, in the order the servers first appear. */
+export function analyseLog(log: HaproxyLogTally): ServerFinding[] {
+  const servers = [...log.servers.values()];
+  const namesake = new Map<string, number>();
+  for (const { server } of servers) namesake.set(server, (namesake.get(server) ?? 0) + 1);
+  return servers.map((tally) => {
+    const ambiguous = (namesake.get(tally.server) ?? 0) > 1;
+    return analyseServer(ambiguous ? `${tally.backend}/${tally.server}` : tally.server, tally);
   });
 }

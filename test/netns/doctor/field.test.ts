@@ -27,7 +27,7 @@ import {
   startPeerService,
   tcpProxyConfig,
 } from '../../../lab/index.js';
-import { printLabLogOnFailure, requireNetns } from '../support/index.js';
+import { printLabLogOnFailure, requireNetns, requirePrerequisite } from '../support/index.js';
 import { MMPROXY_BIN, REPO_ROOT, runDoctor, runDoctorJson } from './helpers/run-doctor.js';
 import { buildTopology } from './helpers/scenarios.js';
 
@@ -53,17 +53,16 @@ const PROXIES: ProxyUnderTest[] = [
   {
     name: 'go-mmproxy',
     argv: [GO_MMPROXY, ...PROXY_ARGS, '-v', '2'],
-    missing: () => (existsSync(GO_MMPROXY) ? null : `${GO_MMPROXY} is not installed (apt-get install go-mmproxy)`),
+    missing: () => (existsSync(GO_MMPROXY) ? null : `${GO_MMPROXY} is not installed: apt-get install go-mmproxy`),
     giveUp: /TCP_SYNCNT=2 sends SYNs at 0, 1 and 3 s/,
   },
   {
     name: 'mmproxy',
     argv: [process.execPath, MMPROXY_BIN, ...PROXY_ARGS, '-v', '2'],
-    // The proxy command lands with the CLI and data plane branches.
     missing: () =>
       existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'commands', 'proxy.js'))
         ? null
-        : 'the mmproxy proxy command is not in this build yet',
+        : 'the mmproxy proxy command is not built: npm run build',
     giveUp: /mmproxy's default --connect-timeout of 5 s/,
   },
 ];
@@ -94,11 +93,7 @@ for (const proxy of PROXIES)
 
     before(async function () {
       requireNetns(this);
-      const missing = proxy.missing();
-      if (missing) {
-        console.log(`skipping: ${missing}`);
-        this.skip();
-      }
+      requirePrerequisite(this, proxy.missing());
       lab = Lab.create('drfield');
       ({ srv, gw } = await buildTopology(lab));
       await startPeerService(srv, '127.0.0.1:8080');

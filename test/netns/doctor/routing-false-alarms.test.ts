@@ -12,14 +12,18 @@
  *   └─────────────────────────────────────────────┘
  */
 import assert from 'node:assert/strict';
+import { basename, dirname, join } from 'node:path';
 
 import { assertNoLeaks, type Host, Lab, services, startPeerService } from '../../../lab/index.js';
+import { readableCopy, type ReadableCopy } from '../../support/readable-copy.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 import { addWgQuickRules } from './helpers/app-host.js';
 import { runDoctorJson } from './helpers/run-doctor.js';
 import { buildTopology } from './helpers/scenarios.js';
 
 const APP_UID = 1000;
+// The app runs as APP_UID, which cannot load code from a clone only root can read (/root): it runs a copy.
+let appServices: ReadableCopy | undefined;
 
 interface Setup {
   name: string;
@@ -79,7 +83,7 @@ const SETUPS: Setup[] = [
         `--regid=${APP_UID}`,
         '--clear-groups',
         process.execPath,
-        services.peerService,
+        join(appServices!.directory, basename(services.peerService)),
         '--listen',
         '127.0.0.1:7000',
       ]);
@@ -129,6 +133,10 @@ describe('doctor routing: no false alarm on working setups with more selectors (
   this.timeout(60_000);
   before(function () {
     requireNetns(this);
+    appServices = readableCopy(dirname(services.peerService));
+  });
+  after(function () {
+    appServices?.remove();
   });
 
   for (const setup of SETUPS) {

@@ -17,7 +17,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -57,10 +56,7 @@ describe('the systemd unit (scripts/systemd/mmproxy@.service)', function () {
   this.timeout(60_000);
 
   it('passes systemd-analyze verify without a warning', async function () {
-    if (!existsSync(SYSTEMD_ANALYZE)) {
-      console.log(`      skipping: ${SYSTEMD_ANALYZE} not found: apt-get install systemd`);
-      this.skip();
-    }
+    requireProgram(this, SYSTEMD_ANALYZE, 'systemd');
     // verify insists the programs exist: an instance copy with this checkout's CLI as the program.
     const dir = await mkdtemp(join(tmpdir(), 'mmproxy-unit-'));
     try {

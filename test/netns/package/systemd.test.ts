@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { assertNoLeaks, type Host, type HostProcess, Lab, scaled, startPeerService } from '../../../lab/index.js';
-import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
+import { printLabLogOnFailure, requireNetns, requirePrerequisite, requireProgram } from '../support/index.js';
 import { installOnce, packOnce } from './helpers/packed.js';
 import { heldConnection, proxiedExchange } from './helpers/proxy-client.js';
 import { cgroup2Root, SystemdContainer } from './helpers/systemd-container.js';
@@ -70,10 +70,12 @@ describe('the unit under systemd as PID 1 (installed from the package)', functio
     requireNetns(this);
     requireProgram(this, '/lib/systemd/systemd', 'systemd');
     requireProgram(this, '/usr/bin/nsenter', 'util-linux');
-    if (!cgroup2Root()) {
-      console.log('      skipping: no cgroup v2 hierarchy is mounted (systemd in the container needs one)');
-      this.skip();
-    }
+    requirePrerequisite(
+      this,
+      cgroup2Root()
+        ? null
+        : 'no cgroup v2 hierarchy is mounted (systemd in the container needs one): mount -t cgroup2 none /sys/fs/cgroup',
+    );
     // The tarball, and npm's cache filled by an install on the host: the container has no network.
     const packed = await packOnce();
     await installOnce();

@@ -21,8 +21,8 @@ export interface SuiteNetwork {
 }
 
 /**
- * The hooks every suite on one network needs: `require` (which skips the suite, saying why, when root or a
- * program is missing) and `build` before it, stopping each test's processes (with the lab log when it failed)
+ * The hooks every suite on one network needs: `require` (which fails the suite, saying why, when root or a
+ * program is missing; skips it with MMPROXY_ALLOW_SKIP=1) and `build` before it, stopping each test's processes (with the lab log when it failed)
  * after each, destroying the network after it. Returns the network for the tests, which only run once it is built.
  */
 export function useSuiteNetwork<Network extends SuiteNetwork>(

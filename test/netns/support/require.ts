@@ -1,23 +1,22 @@
-/** Skipping a namespace suite when this machine cannot run it, saying why. */
+/** A namespace suite's prerequisites: missing, it fails saying why, or is skipped with MMPROXY_ALLOW_SKIP=1. */
 import { existsSync } from 'node:fs';
 
 import { netnsUnavailableReason } from '../../../lab/index.js';
+import { requirePrerequisite } from '../../support/prerequisite.js';
 
 /**
- * In a mocha `before`: skips the suite, printing why, when namespaces cannot be used.
+ * In a mocha `before`: fails the suite, saying why, when namespaces cannot be used (skips it, saying why,
+ * with MMPROXY_ALLOW_SKIP=1).
  *   before(function () { requireNetns(this); });
  */
 export function requireNetns(context: Mocha.Context): void {
-  skipIf(context, netnsUnavailableReason());
+  requirePrerequisite(context, netnsUnavailableReason());
 }
 
-/** In a mocha `before`: skips, printing why, when a program the suite runs is missing. */
+/** In a mocha `before`: the same when a program the suite runs is missing. */
 export function requireProgram(context: Mocha.Context, path: string, debianPackage: string): void {
-  skipIf(context, existsSync(path) ? null : `${path} not found: install it with apt-get install ${debianPackage}`);
-}
-
-function skipIf(context: Mocha.Context, reason: string | null): void {
-  if (reason === null) return;
-  console.log(`      skipping "${context.test?.parent?.fullTitle() ?? ''}": ${reason}`);
-  context.skip();
+  requirePrerequisite(
+    context,
+    existsSync(path) ? null : `${path} not found: install it with apt-get install ${debianPackage}`,
+  );
 }

@@ -34,7 +34,7 @@ import {
   startPeerService,
   tcpProxyConfig,
 } from '../../../lab/index.js';
-import { printLabLogOnFailure, requireNetns, requireProgram } from '../support/index.js';
+import { printLabLogOnFailure, requireNetns, requirePrerequisite, requireProgram } from '../support/index.js';
 import { shownFlows } from './helpers/once-frame.js';
 
 const MMPROXY_BIN = fileURLToPath(new URL('../../../../bin/mmproxy.js', import.meta.url));
@@ -116,12 +116,10 @@ describe('mmproxy top and /metrics on a live proxy (network namespaces)', functi
   before(async function () {
     requireNetns(this);
     requireProgram(this, HAPROXY, 'haproxy');
-    if (!existsSync(DATA_PLANE_MODULE)) {
-      console.log(
-        `      skipping: ${DATA_PLANE_MODULE} is missing (the data plane is not merged into this branch yet)`,
-      );
-      this.skip();
-    }
+    requirePrerequisite(
+      this,
+      existsSync(DATA_PLANE_MODULE) ? null : `${DATA_PLANE_MODULE} is missing: build it with npm run build:ts`,
+    );
     lab = Lab.create('top');
     [client, lb, app] = [await lab.host('client'), await lab.host('lb'), await lab.host('app')];
     await lab.link(client, lb, {

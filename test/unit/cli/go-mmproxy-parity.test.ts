@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { PROXY_FLAGS } from '../../../src/config/proxy-flags.js';
 import { parseFlags } from '../config/parse-flags.js';
 
+import { requirePrerequisite } from '../../support/prerequisite.js';
+
 /** go-mmproxy's flag name → ours. */
 const OUR_NAME: Record<string, keyof typeof PROXY_FLAGS> = {
   '4': 'target4',
@@ -49,10 +51,10 @@ describe('parity with the installed go-mmproxy', function () {
 
   before(function () {
     const run = spawnSync('go-mmproxy', ['-h'], { encoding: 'utf8', timeout: 5000 });
-    if (run.error) {
-      console.log(`    skipped: go-mmproxy is not installed (${run.error.message}); apt-get install go-mmproxy`);
-      this.skip();
-    }
+    requirePrerequisite(
+      this,
+      run.error ? `go-mmproxy is not installed (${run.error.message}): apt-get install go-mmproxy` : null,
+    );
     flags = goFlags(run.stderr + run.stdout);
   });
 

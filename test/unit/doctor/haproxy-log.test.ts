@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { analyseSessions, explainClusterTime } from '../../../src/doctor/haproxy/analyse-log.js';
+import { analyseLog, explainClusterTime } from '../../../src/doctor/haproxy/analyse-log.js';
+import { HaproxyLogTally } from '../../../src/doctor/haproxy/log-tally.js';
 import { parseHaproxyLog } from '../../../src/doctor/haproxy/parse-log.js';
 import { explainTerminationState } from '../../../src/doctor/haproxy/termination-state.js';
 import { FIELD_LOG } from './replay.js';
@@ -13,7 +14,7 @@ const AAA_CONCLUSION =
 describe('HAProxy log analysis', function () {
   describe('the field log', function () {
     const parsed = parseHaproxyLog(readFileSync(FIELD_LOG, 'utf8'));
-    const findings = analyseSessions(parsed.sessions);
+    const findings = analyseLog(HaproxyLogTally.ofText(readFileSync(FIELD_LOG, 'utf8')));
     const byName = new Map(findings.map((finding) => [finding.name, finding]));
 
     it('reads every line as a TCP session', function () {
@@ -89,16 +90,16 @@ describe('HAProxy log analysis', function () {
       `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/${server} 0/0/${total} ${bytes} ${state} 1/1/0/0/0 0/0`;
 
     it("attributes a ~5 s cluster to mmproxy's --connect-timeout", function () {
-      const [finding] = analyseSessions(
-        parseHaproxyLog([line('m', 5003, 0, 'SD'), line('m', 5004, 0, 'SD')].join('\n')).sessions,
+      const [finding] = analyseLog(
+        HaproxyLogTally.ofText([line('m', 5003, 0, 'SD'), line('m', 5004, 0, 'SD')].join('\n')),
       );
       assert.equal(finding?.verdict, 'broken');
       assert.match(explainClusterTime(finding) ?? '', /mmproxy's default --connect-timeout of 5 s/);
     });
 
     it("reads sD at HAProxy's timeout server as the same fault", function () {
-      const [finding] = analyseSessions(
-        parseHaproxyLog([line('t', 3000, 0, 'sD'), line('t', 3001, 0, 'sD')].join('\n')).sessions,
+      const [finding] = analyseLog(
+        HaproxyLogTally.ofText([line('t', 3000, 0, 'sD'), line('t', 3001, 0, 'sD')].join('\n')),
       );
       assert.equal(
         finding?.conclusion,
@@ -108,10 +109,10 @@ describe('HAProxy log analysis', function () {
     });
 
     it('does not call a server broken for SD with bytes, or for spread-out times', function () {
-      const withData = analyseSessions(parseHaproxyLog(line('d', 7100, 512, 'SD')).sessions)[0];
+      const withData = analyseLog(HaproxyLogTally.ofText(line('d', 7100, 512, 'SD')))[0];
       assert.equal(withData?.verdict, 'healthy');
-      const spread = analyseSessions(
-        parseHaproxyLog([line('s', 1000, 0, 'SD'), line('s', 60000, 0, 'SD')].join('\n')).sessions,
+      const spread = analyseLog(
+        HaproxyLogTally.ofText([line('s', 1000, 0, 'SD'), line('s', 60000, 0, 'SD')].join('\n')),
       )[0];
       assert.equal(spread?.verdict, 'suspect');
     });
@@ -120,7 +121,7 @@ describe('HAProxy log analysis', function () {
   it('names a server HAProxy could not connect to at all (SC), not healthy', function () {
     const line = (state: string) =>
       `10.0.0.1:4000 [30/May/2024:16:47:19.349] fe be/down 0/-1/3 0 ${state} 1/1/0/0/3 0/0`;
-    const [finding] = analyseSessions(parseHaproxyLog([line('SC'), line('SC'), line('sC')].join('\n')).sessions);
+    const [finding] = analyseLog(HaproxyLogTally.ofText([line('SC'), line('SC'), line('sC')].join('\n')));
     assert.equal(finding?.verdict, 'unreachable');
     assert.equal(
       finding?.conclusion,

@@ -12,9 +12,11 @@ import { normaliseArgs } from '../../../src/cli/main.js';
 import { parseProxyOptions } from '../../../src/config/proxy-options.js';
 import { setupFromOptions, type ProxySetup } from '../../../src/doctor/options/proxy-setup.js';
 
+/** The field log, one definition for the tests and the benchmark. */
+export { FIELD_LOG } from '../../../scripts/bench/haproxy-log/make-log.js';
+
 /** Fixtures stay in the source tree; this file runs from dist/test/unit/doctor/. */
 export const FIXTURES = fileURLToPath(new URL('../../../../test/unit/doctor/fixtures/', import.meta.url));
-export const FIELD_LOG = fileURLToPath(new URL('../../../../../shared/fixtures/haproxy-field.log', import.meta.url));
 
 export function loadFixture(name: string): Recording {
   return JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Recording;

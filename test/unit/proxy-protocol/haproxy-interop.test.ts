@@ -16,6 +16,8 @@ import tls from 'node:tls';
 import { parseProxyHeader } from '../../../src/native/proxy-header.js';
 import type { ProxyParseResult } from '../../../src/proxy-protocol/types.js';
 
+import { requirePrerequisite } from '../../support/prerequisite.js';
+
 interface Received {
   result: ProxyParseResult;
   /** What followed the header (empty when the header was rejected). */
@@ -93,9 +95,9 @@ async function waitForPort(host: string, port: number, haproxy: ChildProcess): P
   throw new Error(`haproxy did not listen on ${host}:${port}`);
 }
 
-function haproxyAvailable(): string | undefined {
+function haproxyMissing(): string | null {
   const probe = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : 'haproxy is not installed (apt-get install haproxy)';
+  return probe.status === 0 ? null : 'haproxy is not installed: apt-get install haproxy';
 }
 
 /** A self-signed certificate for the TLS frontend, or undefined without the openssl CLI. */
@@ -154,11 +156,7 @@ describe('PROXY headers from a real HAProxy', function () {
   let withTls = false;
 
   before(async function () {
-    const missing = haproxyAvailable();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    requirePrerequisite(this, haproxyMissing());
     directory = mkdtempSync(join(tmpdir(), `mmproxy-haproxy-${process.pid}-`));
     const backendPort = await backend.listen();
     ports.v1 = await freePort('127.0.0.1');
@@ -250,10 +248,7 @@ describe('PROXY headers from a real HAProxy', function () {
   }
 
   it('v2 behind a TLS frontend: the SSL TLV with version and cipher, the SNI as AUTHORITY', async function () {
-    if (!withTls) {
-      console.log('      skipped: no openssl CLI to make a test certificate');
-      this.skip();
-    }
+    requirePrerequisite(this, withTls ? null : 'no openssl CLI to make a test certificate: apt-get install openssl');
     const client = tls.connect({
       host: '127.0.0.1',
       port: ports.tls,

@@ -15,6 +15,8 @@ import { StatsClientError } from '../../../src/stats/client-errors.js';
 import { findProxySocket } from '../../../src/stats/discover.js';
 import type { StatsSnapshot } from '../../../src/stats/schema.js';
 import { startStatsServer, type StatsServer } from '../../../src/stats/server.js';
+import { requirePrerequisite } from '../../support/prerequisite.js';
+import { readableCopy } from '../../support/readable-copy.js';
 import { recordedFlow, recordedSource } from '../../support/recorded-source.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -57,19 +59,30 @@ describe('stats client', () => {
   });
 
   it('says the socket is not readable when permission is denied (EACCES)', function () {
-    if (process.getuid?.() !== 0) {
-      console.log('      skipped: needs root to run the client as another user');
-      this.skip();
-    }
-    // Given a socket in a 0700 directory, when user nobody (65534) tries to read it
-    const clientModule = fileURLToPath(new URL('../../../src/stats/client.js', import.meta.url));
+    requirePrerequisite(
+      this,
+      process.getuid?.() === 0
+        ? null
+        : 'needs root to run the client as another user: run the tests as root (sudo npm test)',
+    );
+    // Given a socket in a 0700 directory, when user nobody (65534) tries to read it, with a copy of the client it
+    // can load: the clone may sit where only root can read (/root), and then nobody could not load its code
+    const code = readableCopy(fileURLToPath(new URL('../../../src', import.meta.url)));
+    const clientModule = join(code.directory, 'stats', 'client.js');
     const script = `import(${JSON.stringify(clientModule)}).then((m) => m.requestSnapshot(${JSON.stringify(path)})).then(() => console.log('read'), (e) => console.log(e.code))`;
-    return startStatsServer({ path, source: recordedSource() }).then((started) => {
-      server = started;
-      const child = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
-      // Then the error says so
-      assert.equal(child.stdout.trim(), 'not_readable', child.stderr);
-    });
+    return startStatsServer({ path, source: recordedSource() })
+      .then((started) => {
+        server = started;
+        const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          uid: 65534,
+          gid: 65534,
+          cwd: code.directory,
+          encoding: 'utf8',
+        });
+        // Then the error says so
+        assert.equal(child.stdout.trim(), 'not_readable', child.stderr);
+      })
+      .finally(() => code.remove());
   });
 
   it('reconnects a subscription when the proxy goes away and comes back', async () => {
