@@ -2,6 +2,8 @@
 import type { DataPlaneConfig } from '../native/dataplane-types.js';
 import type { Cidr } from '../base/net/cidr.js';
 import { formatEndpoint as format } from '../base/net/endpoint.js';
+import { isLoopback, requireIp } from '../base/net/ip.js';
+import { anyPeerWarning } from '../config/allowed-subnets.js';
 import { firstEndpoint } from '../base/net/port-span.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
 import { plural } from './log/plural.js';
@@ -20,6 +22,8 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     keepAliveSeconds: options.keepAliveSeconds,
     maxConnections: options.maxConnections,
     dynamicDestination: options.dynamicDestination,
+    ...(options.dynamicDestinationAllow && { dynamicDestinationAllow: options.dynamicDestinationAllow }),
+    allowLocalClients: options.allowLocalClients,
     listenTransparent: options.listenTransparent,
     reusePort: options.reusePort,
     closeAfterSeconds: options.closeAfterSeconds,
@@ -48,4 +52,14 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
+}
+
+/**
+ * The start-up warning when any peer may send headers (no -allowed-subnets,
+ * listening beyond loopback), in the doctor's words; null otherwise.
+ */
+export function anyPeerExposure(config: DataPlaneConfig, subnetsFile: string | null): string | null {
+  if (subnetsFile !== null || config.allowedSubnets.length > 0) return null;
+  if (isLoopback(requireIp(config.listen.address))) return null;
+  return anyPeerWarning(format(config.listen));
 }
