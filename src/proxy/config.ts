@@ -1,6 +1,7 @@
 /** The data plane's configuration, built from checked options (see src/native/dataplane-types.ts). */
 import type { DataPlaneConfig } from '../native/dataplane-types.js';
 import type { Cidr } from '../base/net/cidr.js';
+import { formatDestinationRule } from '../base/net/destination-rule.js';
 import { formatEndpoint as format } from '../base/net/endpoint.js';
 import { isLoopback, requireIp } from '../base/net/ip.js';
 import { anyPeerWarning } from '../config/allowed-subnets.js';
@@ -38,8 +39,11 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
 
 /** The startup line: where it listens and where each family goes. */
 export function describeConfig(config: DataPlaneConfig, subnetsFile: string | null): string {
+  const allowed = config.dynamicDestinationAllow?.length
+    ? config.dynamicDestinationAllow.map(formatDestinationRule).join(', ')
+    : 'this host';
   const destinations = config.dynamicDestination
-    ? "to each PROXY header's destination"
+    ? `to each PROXY header's destination in ${allowed}`
     : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
         config.target6 ? format(config.target6) : 'nowhere'
       }`;

@@ -99,8 +99,20 @@ describe('data plane config from the options', () => {
     const dynamic = parseFlags(['-dynamic-destination', '-listeners', '1']);
     strictEqual(
       describeConfig(toDataPlaneConfig(dynamic, ['192.0.2.0/24']), '/etc/lbs.txt'),
-      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination; " +
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination in this host; " +
         'accepting 1 allowed subnet from /etc/lbs.txt',
+    );
+    const limited = parseFlags([
+      '-dynamic-destination',
+      '--dynamic-destination-allow',
+      '192.0.2.0/24:443',
+      '-listeners',
+      '1',
+    ]);
+    strictEqual(
+      describeConfig(toDataPlaneConfig(limited, []), null),
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination in 192.0.2.0/24:443; " +
+        'accepting any peer',
     );
   });
 
