@@ -149,15 +149,16 @@ std::vector<DestinationRule> DestinationRulesFromJs(Napi::Env env, const Napi::O
   std::vector<DestinationRule> rules;
   if (value.IsUndefined()) return rules;
   if (!value.IsArray()) {
-    throw InvalidArgType(env, kPrefix + key + " must be an array of { prefix, firstPort, lastPort }, got " +
-                                  TypeName(value));
+    throw InvalidArgType(
+        env, kPrefix + key + " must be an array of { prefix, firstPort, lastPort }, got " + TypeName(value));
   }
   const Napi::Array array = value.As<Napi::Array>();
   for (uint32_t i = 0; i < array.Length(); ++i) {
     const std::string name = std::string(key) + "[" + std::to_string(i) + "]";
     const Napi::Value item = array.Get(i);
     if (!item.IsObject()) {
-      throw InvalidArgType(env, kPrefix + name + " must be { prefix, firstPort, lastPort }, got " + TypeName(item));
+      throw InvalidArgType(
+          env, kPrefix + name + " must be { prefix, firstPort, lastPort }, got " + TypeName(item));
     }
     const Napi::Object rule_object = item.As<Napi::Object>();
     DestinationRule rule;

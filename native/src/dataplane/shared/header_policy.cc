@@ -8,8 +8,8 @@ bool RefusesLocalClient(const Config& config, LocalAddresses& local, const Addre
 
 std::string LocalClientReason(const Address& client) {
   return "its client " + client.ToString() +
-         " is this host (loopback or one of its own addresses): the target would see a local connection, which "
-         "apps often trust; refused (--allow-local-clients relays such clients)";
+         " is this host (loopback or one of its own addresses): the target would see a local "
+         "connection, which apps often trust; refused (--allow-local-clients relays such clients)";
 }
 
 bool DestinationAllowed(const Config& config, LocalAddresses& local, const Address& destination) {
@@ -24,11 +24,11 @@ bool DestinationAllowed(const Config& config, LocalAddresses& local, const Addre
 }
 
 std::string DestinationRefusedReason(const Config& config, const Address& destination) {
-  return "its destination " + destination.ToString() +
-         (config.destination_allow.empty()
-              ? " is not this host, and -dynamic-destination relays only to this host's own addresses without "
-                "--dynamic-destination-allow"
-              : " is not in --dynamic-destination-allow");
+  const std::string what = "its destination " + destination.ToString();
+  if (!config.destination_allow.empty()) return what + " is not in --dynamic-destination-allow";
+  return what +
+         " is not this host, and without --dynamic-destination-allow -dynamic-destination relays "
+         "only to this host's own addresses";
 }
 
 }  // namespace mmproxy::dataplane

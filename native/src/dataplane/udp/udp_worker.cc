@@ -89,7 +89,8 @@ UdpSession* UdpWorker::LongestIdle() const {
 // Both lists are ordered by last activity, so the idle ones are at their fronts.
 void UdpWorker::ExpireIdle() {
   for (UdpSession* idle = LongestIdle();
-       idle != nullptr && now_ms_ - idle->last_active_ms >= shared_.config.close_after_ms; idle = LongestIdle()) {
+       idle != nullptr && now_ms_ - idle->last_active_ms >= shared_.config.close_after_ms;
+       idle = LongestIdle()) {
     UdpSession& session = *idle;
     Bump(counters_.completed);
     if (shared_.config.debug_events) {

@@ -52,8 +52,8 @@ class UdpWorker final : public WorkerThread {
   void OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t length, bool oversize);
   void RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why);
   // A well-formed header this host will not serve (header_policy.h): dropped, counted as `reason`.
-  void RefuseSession(const Address& peer, const std::optional<Address>& client, Failure reason, const char* code,
-                     const std::string& why);
+  void RefuseSession(const Address& peer, const std::optional<Address>& client, Failure reason,
+                     const char* code, const std::string& why);
   // `client`: HeaderClient(header); none for LOCAL and UNSPEC/UNIX headers,
   // whose session is the load balancer's own, from its address (as TCP).
   UdpSession* SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
