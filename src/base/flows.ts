@@ -38,6 +38,10 @@ export const FAILURE_REASONS = [
   'too_many_connections',
   'no_target',
   'peer_timeout',
+  /** The header named this host (loopback or one of its addresses) as the client; see --allow-local-clients. */
+  'local_client',
+  /** -dynamic-destination: the header's destination is not in --dynamic-destination-allow (or not this host). */
+  'destination_not_allowed',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

@@ -26,6 +26,19 @@ export function subnetFileRefusal(error: SubnetFileError | string): string {
   return `-allowed-subnets: ${typeof error === 'string' ? error : error.message}`;
 }
 
+/**
+ * What the proxy logs at start (level warn) and the doctor's security check
+ * reports (status warn), in the same words, when a listener beyond loopback
+ * has no -allowed-subnets: every peer that reaches the port is trusted.
+ */
+export function anyPeerWarning(listen: string): string {
+  return (
+    `listening on ${listen} with no -allowed-subnets: anyone who reaches the port can send a PROXY header ` +
+    'naming any client address, and the app will see that address as the client ' +
+    '(list the load balancers with -allowed-subnets FILE)'
+  );
+}
+
 export interface SubnetList {
   /** Canonical, de-duplicated, in file order. */
   subnets: Cidr[];

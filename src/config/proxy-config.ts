@@ -7,6 +7,7 @@
  */
 import type { CollisionPolicy, RelayMode, UdpHeaderMode } from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
+import type { DestinationRule } from '../base/net/destination-rule.js';
 import type { PortSpan } from '../base/net/port-span.js';
 import type { LogFormat, Verbosity } from './setting-values.js';
 
@@ -34,6 +35,10 @@ export interface ListenerOptions {
   allowedSubnetsFile: string | null;
   closeAfterSeconds: number;
   dynamicDestination: boolean;
+  /** Where -dynamic-destination may relay; null: this host's own addresses only. */
+  dynamicDestinationAllow: DestinationRule[] | null;
+  /** Relay clients a header names as this host (loopback, its addresses); refused by default. */
+  allowLocalClients: boolean;
   listenTransparent: boolean;
   reusePort: boolean;
   headerTimeoutMs: number;

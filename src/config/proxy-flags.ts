@@ -80,6 +80,21 @@ export const PROXY_FLAGS = {
     describe: 'Forward to the destination in the PROXY header instead of -4/-6',
     group: GO_MMPROXY_GROUP,
   },
+  'dynamic-destination-allow': {
+    requiresArg: true,
+    describe:
+      'With -dynamic-destination (no effect without it): the only destinations a header may name, PREFIX[:PORTS] separated by commas ' +
+      "(192.0.2.0/24:443,[2001:db8::/32]:8000-8100) [default: this host's own addresses only]",
+    group: MMPROXY_GROUP,
+  },
+  'allow-local-clients': {
+    type: 'boolean',
+    default: false,
+    describe:
+      "Relay clients a PROXY header names as this host (127.0.0.0/8, ::1, the host's own addresses); " +
+      'off, they are refused as local_client, since apps often trust local connections',
+    group: MMPROXY_GROUP,
+  },
   'listen-transparent': {
     type: 'boolean',
     default: false,

@@ -14,6 +14,7 @@ import {
   type RelayMode,
   type UdpHeaderMode,
 } from '../base/flows.js';
+import { DestinationRuleError, parseDestinationRules, type DestinationRule } from '../base/net/destination-rule.js';
 import { EndpointError, parseListenAddress } from '../base/net/endpoint.js';
 import { parsePortSpan, spanSize, type PortSpan } from '../base/net/port-span.js';
 import { formatDurationMs, parseDurationMs, parseGoInteger } from '../base/numbers.js';
@@ -127,4 +128,14 @@ export function path(written: string): string {
 export function metricsAddress(written: string): string {
   asSettingError(() => parseListenAddress(written));
   return written;
+}
+
+/** --dynamic-destination-allow: "PREFIX[:PORTS],..." (../base/net/destination-rule.ts). */
+export function destinationRules(written: string): DestinationRule[] {
+  try {
+    return parseDestinationRules(written);
+  } catch (error) {
+    if (error instanceof DestinationRuleError) throw new SettingError(error.message);
+    throw error;
+  }
 }

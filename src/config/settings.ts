@@ -119,6 +119,7 @@ export const LISTENER_VALUE_PARSERS = {
   collision: values.collisionPolicy,
   'relay-mode': values.relayMode,
   'udp-header': values.udpHeaderMode,
+  'dynamic-destination-allow': values.destinationRules,
 } as const satisfies Partial<Record<ListenerFlag, (text: string) => unknown>>;
 
 export type ListenerValueFlag = keyof typeof LISTENER_VALUE_PARSERS;
@@ -140,6 +141,8 @@ export function readListenerSettings(reader: SettingReader): ListenerOptions | u
     allowedSubnetsFile: optionalText(reader, 'allowed-subnets', parse['allowed-subnets']),
     closeAfterSeconds: read(reader, 'close-after', parse['close-after']),
     dynamicDestination: reader.switch('dynamic-destination') === true,
+    dynamicDestinationAllow: optionalText(reader, 'dynamic-destination-allow', parse['dynamic-destination-allow']),
+    allowLocalClients: reader.switch('allow-local-clients') === true,
     listenTransparent: reader.switch('listen-transparent') === true,
     reusePort: reader.switch('reuse-port') === true,
     headerTimeoutMs: read(reader, 'header-timeout', parse['header-timeout']),

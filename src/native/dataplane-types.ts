@@ -14,6 +14,7 @@ import type {
   UdpHeaderMode,
 } from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
+import type { DestinationRule } from '../base/net/destination-rule.js';
 import type { Endpoint } from '../base/net/endpoint.js';
 
 export interface DataPlaneConfig {
@@ -35,6 +36,18 @@ export interface DataPlaneConfig {
   maxConnections: number;
   /** Use the header's destination address instead of target4/target6. */
   dynamicDestination: boolean;
+  /**
+   * With dynamicDestination: the destinations a header may name; absent or
+   * empty, this host's own addresses only (loopback included). Others fail
+   * as 'destination_not_allowed'.
+   */
+  dynamicDestinationAllow?: DestinationRule[];
+  /**
+   * Relay clients a header names as this host (127.0.0.0/8, ::1,
+   * ::ffff:127.0.0.0/104, any address of an interface in this namespace).
+   * Off or absent, they fail as 'local_client'.
+   */
+  allowLocalClients?: boolean;
   /** IP_TRANSPARENT on the listener (to accept for non-local addresses). */
   listenTransparent: boolean;
   /**

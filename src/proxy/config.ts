@@ -1,7 +1,10 @@
 /** The data plane's configuration, built from checked options (see src/native/dataplane-types.ts). */
 import type { DataPlaneConfig } from '../native/dataplane-types.js';
 import type { Cidr } from '../base/net/cidr.js';
+import { formatDestinationRule } from '../base/net/destination-rule.js';
 import { formatEndpoint as format } from '../base/net/endpoint.js';
+import { isLoopback, requireIp } from '../base/net/ip.js';
+import { anyPeerWarning } from '../config/allowed-subnets.js';
 import { firstEndpoint } from '../base/net/port-span.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
 import { plural } from './log/plural.js';
@@ -20,6 +23,8 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     keepAliveSeconds: options.keepAliveSeconds,
     maxConnections: options.maxConnections,
     dynamicDestination: options.dynamicDestination,
+    ...(options.dynamicDestinationAllow && { dynamicDestinationAllow: options.dynamicDestinationAllow }),
+    allowLocalClients: options.allowLocalClients,
     listenTransparent: options.listenTransparent,
     reusePort: options.reusePort,
     closeAfterSeconds: options.closeAfterSeconds,
@@ -34,8 +39,11 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
 
 /** The startup line: where it listens and where each family goes. */
 export function describeConfig(config: DataPlaneConfig, subnetsFile: string | null): string {
+  const allowed = config.dynamicDestinationAllow?.length
+    ? config.dynamicDestinationAllow.map(formatDestinationRule).join(', ')
+    : 'this host';
   const destinations = config.dynamicDestination
-    ? "to each PROXY header's destination"
+    ? `to each PROXY header's destination in ${allowed}`
     : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
         config.target6 ? format(config.target6) : 'nowhere'
       }`;
@@ -48,4 +56,14 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
+}
+
+/**
+ * The start-up warning when any peer may send headers (no -allowed-subnets,
+ * listening beyond loopback), in the doctor's words; null otherwise.
+ */
+export function anyPeerExposure(config: DataPlaneConfig, subnetsFile: string | null): string | null {
+  if (subnetsFile !== null || config.allowedSubnets.length > 0) return null;
+  if (isLoopback(requireIp(config.listen.address))) return null;
+  return anyPeerWarning(format(config.listen));
 }

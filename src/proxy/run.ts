@@ -7,7 +7,7 @@ import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor } from '../stats/source.js';
-import { describeConfig, toDataPlaneConfig } from './config.js';
+import { anyPeerExposure, describeConfig, toDataPlaneConfig } from './config.js';
 import { drain, lifetimeTotals } from './drain.js';
 import type { EventLog } from './log/event-log.js';
 import type { Logger } from './log/logger.js';
@@ -100,6 +100,8 @@ export async function runProxy(
   );
   const signals = new ProxySignals(runtime.signals, () => reloader.request());
   const listening = describeConfig(config, options.allowedSubnetsFile);
+  const exposure = anyPeerExposure(config, options.allowedSubnetsFile);
+  if (exposure) logger.log('warn', 'any_peer', exposure);
   logger.log('info', 'listening', listening, {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
     ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),

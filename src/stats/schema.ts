@@ -69,7 +69,10 @@ export interface CountersSnapshot extends Omit<
   collisionFallbacks?: number;
   /** UDP: the headers in front of the datagrams. Added within version 1, like the two above. */
   udpHeaders?: UdpHeaderCounters;
-  /** Every reason is present, zero included, so readers need no defaults. */
+  /**
+   * Every reason is present, zero included. `local_client` and `destination_not_allowed` were added within
+   * version 1: a proxy from before them leaves them out, which means zero.
+   */
   failures: Record<FailureReason, number>;
   /** Throughput over the last sampling window. */
   rate: Throughput;

@@ -7,7 +7,7 @@
  */
 import { formatEndpoint } from '../../base/net/endpoint.js';
 import { isLoopback, requireIp } from '../../base/net/ip.js';
-import { subnetFileRefusal } from '../../config/allowed-subnets.js';
+import { anyPeerWarning, subnetFileRefusal } from '../../config/allowed-subnets.js';
 import type { Check, CheckResult } from '../types.js';
 
 /** Judges the allowed subnets, wherever they were read from (`from` names it). */
@@ -57,7 +57,7 @@ export const security: Check = {
       return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
     return {
       status: 'warn',
-      summary: `listening on ${name} with no -allowed-subnets: anyone who reaches the port can pose as any client`,
+      summary: anyPeerWarning(name),
       evidence: [],
       remediation: {
         commands: [

@@ -18,6 +18,8 @@ export const FAILURE_MEANINGS: Record<FailureReason, string> = {
   too_many_connections: 'over the connection limit, closed at once',
   no_target: 'no target for this family (-4 / -6 unset)',
   peer_timeout: 'a peer went silent (keepalive), flow ended',
+  local_client: 'header named this host as client (--allow-local-clients)',
+  destination_not_allowed: 'destination not in --dynamic-destination-allow',
 };
 
 /** A run this long is not bad luck. */

@@ -35,6 +35,7 @@ describe('data plane behind HAProxy', function () {
   let app: Host;
   let haproxy: Haproxy;
   let plane: DataPlaneDriver;
+  let service: StreamService;
 
   before(async function () {
     requireNetns(this);
@@ -46,7 +47,7 @@ describe('data plane behind HAProxy', function () {
     await lab.link(client, lb, { a: { v4: '192.0.2.1/24' }, b: { v4: '192.0.2.2/24' } });
     await lab.link(lb, app, { a: { v4: '198.51.100.1/24' }, b: { v4: '198.51.100.2/24' } });
     await app.addLoopbackRouting();
-    await StreamService.start(app, '127.0.0.1:7400');
+    service = await StreamService.start(app, '127.0.0.1:7400');
     plane = await DataPlaneDriver.start(
       app,
       dataPlaneConfig({
@@ -91,14 +92,23 @@ describe('data plane behind HAProxy', function () {
     );
   });
 
-  it('HAProxy health checks with check-send-proxy pass', async function () {
-    // v2 checks arrive as LOCAL headers: connected from our own address.
+  it("HAProxy health checks with check-send-proxy pass, and reach the app from the load balancer's address", async function () {
+    // v2 checks arrive as LOCAL headers: connected from the real connection's endpoint, the load balancer.
     await eventually('LOCAL health checks', async () =>
       (await plane.counters()).localHeaders >= 2 ? true : undefined,
     );
     const counters = await plane.counters();
     assert.equal(counters.failures.bad_header, 0, JSON.stringify(counters.badHeaders));
+    assert.equal(counters.failures.local_client, 0);
     assert.ok(!haproxy.logLines().some((line) => /is DOWN/.test(line)), haproxy.logLines().join('\n'));
+    const peers = new Set(
+      service.process.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('ACCEPTED '))
+        .map((line) => line.split(' ')[1]),
+    );
+    assert.ok(peers.has('198.51.100.1'), `the checks came from the load balancer: ${[...peers].join(', ')}`);
+    assert.ok(!peers.has('127.0.0.1') && !peers.has('198.51.100.2'), `never from this host: ${[...peers].join(', ')}`);
   });
 
   it('without loopback routing: the connect times out, HAProxy logs SD with 0 bytes, the event names the cause', async function () {

@@ -182,7 +182,7 @@ describe('data plane: spoofing relay in one namespace', function () {
     assert.match(event.message, /no complete PROXY header within 1500 ms/);
   });
 
-  it('a v2 LOCAL and a v1 UNKNOWN header connect from our own address', async function () {
+  it('a v2 LOCAL and a v1 UNKNOWN header from a load balancer on this host connect from our own address', async function () {
     const before = await plane.counters();
     const local = await runClient(app, { connect: LISTEN, header: v2Local(), sendBytes: 10 });
     assert.equal(local.peer?.address, '127.0.0.1', 'not spoofed: the data plane connected from its own address');

@@ -15,6 +15,8 @@ export const SAMPLES: Record<FlagName, { value: string | null; bad?: string }> =
   'close-after': { value: '30', bad: 'soon' },
   verbose: { value: '2', bad: '-1' },
   'dynamic-destination': { value: null },
+  'dynamic-destination-allow': { value: '192.0.2.0/24:443,[2001:db8::/32]:8000-8100', bad: '192.0.2.0/33' },
+  'allow-local-clients': { value: null },
   'listen-transparent': { value: null },
   'reuse-port': { value: null },
   'header-timeout': { value: '2s', bad: '0' },

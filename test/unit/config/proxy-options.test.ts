@@ -25,6 +25,8 @@ describe('proxy options: every flag, alias and default', () => {
       closeAfterSeconds: 60,
       verbosity: 0,
       dynamicDestination: false,
+      dynamicDestinationAllow: null,
+      allowLocalClients: false,
       listenTransparent: false,
       reusePort: false,
       headerTimeoutMs: 5000,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 
 import { recordKey } from '../../../src/doctor/context/system-access.js';
+import { anyPeerWarning } from '../../../src/config/allowed-subnets.js';
 import { replayJson } from './replay.js';
 
 const ARGS = [
@@ -37,5 +38,15 @@ describe('doctor security check', function () {
     });
     assert.equal(report.checks[0]?.status, 'warn');
     assert.equal(report.checks[0]?.summary, '/etc/lb allows ::/0: anyone may pose as any client');
+  });
+
+  it('warns without -allowed-subnets in the words the proxy logs at start', async function () {
+    const report = await replayJson(
+      'healthy',
+      ['-4', '127.0.0.1:8080', '-6', '[::1]:8080', '-l', '0.0.0.0:8443', 'security'],
+      {},
+    );
+    assert.equal(report.checks[0]?.status, 'warn');
+    assert.equal(report.checks[0]?.summary, anyPeerWarning('0.0.0.0:8443'));
   });
 });

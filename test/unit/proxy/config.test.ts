@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, strictEqual } from 'node:assert/strict';
 
-import { describeConfig, toDataPlaneConfig } from '../../../src/proxy/config.js';
+import { anyPeerExposure, describeConfig, toDataPlaneConfig } from '../../../src/proxy/config.js';
 import { startFailureMessage } from '../../../src/proxy/start-errors.js';
 import { parseFlags } from '../config/parse-flags.js';
 
@@ -38,6 +38,9 @@ describe('data plane config from the options', () => {
       'copy',
       '--udp-header',
       'first',
+      '--dynamic-destination-allow',
+      '192.0.2.0/24:443, [2001:db8::7]:8000-8100',
+      '--allow-local-clients',
     ]);
     deepStrictEqual(toDataPlaneConfig(options, ['192.0.2.0/24']), {
       protocol: 'tcp',
@@ -52,6 +55,11 @@ describe('data plane config from the options', () => {
       keepAliveSeconds: 20,
       maxConnections: 100,
       dynamicDestination: true,
+      dynamicDestinationAllow: [
+        { prefix: '192.0.2.0/24', firstPort: 443, lastPort: 443 },
+        { prefix: '2001:db8::7/128', firstPort: 8000, lastPort: 8100 },
+      ],
+      allowLocalClients: true,
       listenTransparent: true,
       reusePort: true,
       closeAfterSeconds: 9,
@@ -61,6 +69,19 @@ describe('data plane config from the options', () => {
       udpHeader: 'first',
       debugEvents: false,
     });
+  });
+
+  it("warns at start, in the doctor's words, when any peer may send headers beyond loopback", () => {
+    const open = toDataPlaneConfig(parseFlags(['-l', '0.0.0.0:2222']), []);
+    strictEqual(
+      anyPeerExposure(open, null),
+      'listening on 0.0.0.0:2222 with no -allowed-subnets: anyone who reaches the port can send a PROXY header ' +
+        'naming any client address, and the app will see that address as the client ' +
+        '(list the load balancers with -allowed-subnets FILE)',
+    );
+    strictEqual(anyPeerExposure(open, '/etc/lbs.txt'), null);
+    strictEqual(anyPeerExposure(toDataPlaneConfig(parseFlags(['-l', '127.0.0.1:2222']), []), null), null);
+    strictEqual(anyPeerExposure(toDataPlaneConfig(parseFlags(['-l', '[::1]:2222']), []), null), null);
   });
 
   it('asks for debug events only when -v 2 shows them', () => {
@@ -78,8 +99,20 @@ describe('data plane config from the options', () => {
     const dynamic = parseFlags(['-dynamic-destination', '-listeners', '1']);
     strictEqual(
       describeConfig(toDataPlaneConfig(dynamic, ['192.0.2.0/24']), '/etc/lbs.txt'),
-      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination; " +
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination in this host; " +
         'accepting 1 allowed subnet from /etc/lbs.txt',
+    );
+    const limited = parseFlags([
+      '-dynamic-destination',
+      '--dynamic-destination-allow',
+      '192.0.2.0/24:443',
+      '-listeners',
+      '1',
+    ]);
+    strictEqual(
+      describeConfig(toDataPlaneConfig(limited, []), null),
+      "listening on 0.0.0.0:8443 (tcp, 1 listener), forwarding to each PROXY header's destination in 192.0.2.0/24:443; " +
+        'accepting any peer',
     );
   });
 

@@ -141,6 +141,45 @@ std::optional<Address> EndpointFromJs(Napi::Env env, const Napi::Object& object,
   return address;
 }
 
+// dynamicDestinationAllow: [{ prefix: "ip/len", firstPort, lastPort }, ...];
+// absent: none (this host's own addresses only).
+std::vector<DestinationRule> DestinationRulesFromJs(Napi::Env env, const Napi::Object& object) {
+  const char* key = "dynamicDestinationAllow";
+  const Napi::Value value = object.Get(key);
+  std::vector<DestinationRule> rules;
+  if (value.IsUndefined()) return rules;
+  if (!value.IsArray()) {
+    throw InvalidArgType(
+        env, kPrefix + key + " must be an array of { prefix, firstPort, lastPort }, got " + TypeName(value));
+  }
+  const Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const std::string name = std::string(key) + "[" + std::to_string(i) + "]";
+    const Napi::Value item = array.Get(i);
+    if (!item.IsObject()) {
+      throw InvalidArgType(
+          env, kPrefix + name + " must be { prefix, firstPort, lastPort }, got " + TypeName(item));
+    }
+    const Napi::Object rule_object = item.As<Napi::Object>();
+    DestinationRule rule;
+    const Napi::Value prefix = rule_object.Get("prefix");
+    if (!prefix.IsString() || !IpPrefix::Parse(prefix.As<Napi::String>().Utf8Value(), &rule.prefix)) {
+      throw InvalidArgValue(env, kPrefix + name + ".prefix must be a prefix like '192.0.2.0/24', got " +
+                                     (prefix.IsString() ? "'" + prefix.As<Napi::String>().Utf8Value() + "'"
+                                                        : std::string(TypeName(prefix))));
+    }
+    rule.first_port = static_cast<uint16_t>(
+        CheckedInteger(env, rule_object.Get("firstPort"), kPortLimit, name + ".firstPort"));
+    rule.last_port = static_cast<uint16_t>(
+        CheckedInteger(env, rule_object.Get("lastPort"), kPortLimit, name + ".lastPort"));
+    if (rule.first_port > rule.last_port) {
+      throw OutOfRange(env, kPrefix + name + ".firstPort must not be above its lastPort");
+    }
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
 }  // namespace
 
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what) {
@@ -171,6 +210,8 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.connect_timeout_ms = static_cast<unsigned>(Integer(env, object, kConnectTimeoutLimit));
   config.max_connections = static_cast<unsigned>(Integer(env, object, kMaxConnectionsLimit));
   config.dynamic_destination = Boolean(env, object, "dynamicDestination");
+  config.destination_allow = DestinationRulesFromJs(env, object);
+  config.allow_local_clients = Boolean(env, object, "allowLocalClients");
   config.listen_transparent = Boolean(env, object, "listenTransparent");
   config.reuse_port = Boolean(env, object, "reusePort");
   config.relay_mode = Choice(env, object, "relayMode", kRelayModeNames, std::optional(RelayMode::kAuto));

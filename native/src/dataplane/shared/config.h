@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/shared/enum_names.h"
+#include "dataplane/shared/subnets.h"
 #include "os/address.h"
 #include "os/keepalive.h"
 
@@ -49,6 +50,14 @@ enum class UdpHeaderMode : uint8_t {
 inline constexpr EnumNames<UdpHeaderMode, 4> kUdpHeaderModeNames{{"every", "first", "spp", "auto"}};
 static_assert(static_cast<size_t>(UdpHeaderMode::kAuto) + 1 == kUdpHeaderModeNames.names.size());
 
+// -dynamic-destination: destinations a header may name
+// (--dynamic-destination-allow), a prefix and a range of ports.
+struct DestinationRule {
+  IpPrefix prefix;
+  uint16_t first_port = 1;
+  uint16_t last_port = 65535;
+};
+
 struct Config {
   Protocol protocol = Protocol::kTcp;
   Address listen;
@@ -61,6 +70,12 @@ struct Config {
   unsigned connect_timeout_ms = 5000;
   unsigned max_connections = 0;  // 0: no limit
   bool dynamic_destination = false;
+  // -dynamic-destination: where a header may send; empty: this host's own
+  // addresses only (shared/local_addresses.h), so the proxy is no open relay.
+  std::vector<DestinationRule> destination_allow;
+  // Relay clients a header names as this host (loopback, its own
+  // addresses); refused as local_client by default.
+  bool allow_local_clients = false;
   bool listen_transparent = false;
   // Join a port another process already listens on with SO_REUSEPORT.
   bool reuse_port = false;

@@ -23,7 +23,9 @@ namespace mmproxy::dataplane {
   X(kRelayError, "relay_error")                  \
   X(kTooManyConnections, "too_many_connections") \
   X(kNoTarget, "no_target")                      \
-  X(kPeerTimeout, "peer_timeout")
+  X(kPeerTimeout, "peer_timeout")                \
+  X(kLocalClient, "local_client")                \
+  X(kDestinationNotAllowed, "destination_not_allowed")
 
 enum class Failure : uint8_t {
 #define MMPROXY_FAILURE_ENUM(name, label) name,

@@ -17,23 +17,32 @@ bool PrefixMatches(const uint8_t* prefix, const uint8_t* address, unsigned bits)
 
 }  // namespace
 
+bool IpPrefix::Parse(const std::string& cidr, IpPrefix* out) {
+  size_t slash = cidr.find('/');
+  Address address;
+  if (slash == std::string::npos || !Address::FromIp(cidr.substr(0, slash), 0, &address)) return false;
+  unsigned max_bits = address.is_v4() ? 32 : 128;
+  unsigned long bits = std::strtoul(cidr.c_str() + slash + 1, nullptr, 10);
+  if (bits > max_bits) return false;
+  out->family = address.family();
+  out->bits = static_cast<unsigned>(bits);
+  out->bytes = {};
+  std::memcpy(out->bytes.data(), address.ip_bytes(), max_bits / 8);
+  return true;
+}
+
+bool IpPrefix::Contains(const Address& address) const {
+  return family == address.family() && PrefixMatches(bytes.data(), address.ip_bytes(), bits);
+}
+
 bool SubnetList::Parse(const std::vector<std::string>& cidrs, SubnetList* out, std::string* bad) {
   out->prefixes_.clear();
   for (const std::string& cidr : cidrs) {
-    size_t slash = cidr.find('/');
-    Address address;
-    if (slash == std::string::npos || !Address::FromIp(cidr.substr(0, slash), 0, &address)) {
+    IpPrefix prefix;
+    if (!IpPrefix::Parse(cidr, &prefix)) {
       *bad = cidr;
       return false;
     }
-    unsigned max_bits = address.is_v4() ? 32 : 128;
-    unsigned long bits = std::strtoul(cidr.c_str() + slash + 1, nullptr, 10);
-    if (bits > max_bits) {
-      *bad = cidr;
-      return false;
-    }
-    Prefix prefix{address.family(), {}, static_cast<unsigned>(bits)};
-    std::memcpy(prefix.bytes.data(), address.ip_bytes(), max_bits / 8);
     out->prefixes_.push_back(prefix);
   }
   return true;
@@ -41,11 +50,8 @@ bool SubnetList::Parse(const std::vector<std::string>& cidrs, SubnetList* out, s
 
 bool SubnetList::Allows(const Address& peer) const {
   if (prefixes_.empty()) return true;
-  const uint8_t* bytes = peer.ip_bytes();
-  for (const Prefix& prefix : prefixes_) {
-    if (prefix.family == peer.family() && PrefixMatches(prefix.bytes.data(), bytes, prefix.bits)) {
-      return true;
-    }
+  for (const IpPrefix& prefix : prefixes_) {
+    if (prefix.Contains(peer)) return true;
   }
   return false;
 }

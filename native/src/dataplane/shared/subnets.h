@@ -14,6 +14,18 @@
 
 namespace mmproxy::dataplane {
 
+// One prefix in binary form ("192.0.2.0/24"), validated by TypeScript.
+struct IpPrefix {
+  sa_family_t family = AF_INET;
+  std::array<uint8_t, 16> bytes{};
+  unsigned bits = 0;
+
+  // "ip/len"; false when it is not one.
+  static bool Parse(const std::string& cidr, IpPrefix* out);
+  // `address` must already be normalised (IPv4-mapped turned into IPv4).
+  bool Contains(const Address& address) const;
+};
+
 class SubnetList {
  public:
   // Each entry is "ip/len", validated by TypeScript; returns false and names
@@ -24,12 +36,7 @@ class SubnetList {
   bool Allows(const Address& peer) const;
 
  private:
-  struct Prefix {
-    sa_family_t family;
-    std::array<uint8_t, 16> bytes;
-    unsigned bits;
-  };
-  std::vector<Prefix> prefixes_;
+  std::vector<IpPrefix> prefixes_;
 };
 
 // Hands the current list to workers. A worker keeps its own shared_ptr and

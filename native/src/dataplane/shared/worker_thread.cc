@@ -60,6 +60,7 @@ void WorkerThread::Stop() {
   listener_.Reset();
   wake_.Reset();
   epoll_.Reset();
+  local_addresses_.Close();
 }
 
 void WorkerThread::Wake() {

@@ -14,6 +14,7 @@
 #include "dataplane/shared/counters.h"
 #include "dataplane/shared/event.h"
 #include "dataplane/shared/flow_registry.h"
+#include "dataplane/shared/local_addresses.h"
 #include "dataplane/shared/shared_state.h"
 #include "dataplane/shared/subnets.h"
 #include "os/unique_fd.h"
@@ -65,6 +66,8 @@ class WorkerThread {
   UniqueFd epoll_;
   UniqueFd wake_;
   UniqueFd listener_;
+  // This host's addresses, for the header checks (shared/header_policy.h).
+  LocalAddresses local_addresses_;
   std::thread thread_;
 
  private:

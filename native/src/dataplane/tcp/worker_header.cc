@@ -10,6 +10,7 @@
 #include "dataplane/shared/address_collision.h"
 #include "dataplane/shared/clock.h"
 #include "dataplane/shared/header_client.h"
+#include "dataplane/shared/header_policy.h"
 #include "dataplane/tcp/worker.h"
 #include "os/socket_options.h"
 #include "os/sockets.h"
@@ -145,24 +146,34 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
     return;
   }
   // LOCAL (v2), UNKNOWN (v1) and UNIX-socket clients have no IP address to
-  // spoof: connect from our own address, to the target for the family of
-  // the real connection (as go-mmproxy does).
+  // spoof: the spec says to use the real connection's endpoints, so the
+  // target sees the load balancer's address:port (HAProxy's check-send-proxy
+  // health checks connect like any client, and no header makes the app see
+  // a local client). A load balancer on this host is local already: that
+  // connection goes from our own address, as go-mmproxy's always do.
   std::optional<Address> client = HeaderClient(header);
   std::optional<Address> target;
+  const std::string refused = "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": ";
   if (client && !IsUnicastClient(*client)) {
     Bump(counters_.bad_headers[kClientNotUnicastSlot]);
-    Fail(flow, Failure::kBadHeader, Level::kWarn,
-         "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": " +
-             NotUnicastReason(*client),
-         kClientNotUnicastCode);
+    Fail(flow, Failure::kBadHeader, Level::kWarn, refused + NotUnicastReason(*client), kClientNotUnicastCode);
     return;
   }
-  if (client) {
+  if (client && RefusesLocalClient(shared_.config, local_addresses_, *client)) {
+    Fail(flow, Failure::kLocalClient, Level::kWarn, refused + LocalClientReason(*client), kLocalClientCode);
+    return;
+  }
+  const bool named = client.has_value();  // else LOCAL/UNKNOWN: the load balancer's own flow
+  if (named) {
     target = shared_.config.dynamic_destination ? Address::FromKernel(header.destination)
                                                 : TargetFor(shared_.config, client->family());
   } else {
-    flow.local = true;
     Bump(counters_.local_headers);
+    if (local_addresses_.Contains(flow.info.load_balancer)) {
+      flow.local = true;
+    } else {
+      client = flow.info.load_balancer;
+    }
     target = TargetFor(shared_.config, flow.info.load_balancer.family());
   }
   if (!target) {
@@ -170,6 +181,12 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
     Fail(flow, Failure::kNoTarget, Level::kWarn,
          std::string("no target for ") + (v4 ? "IPv4 clients (set -4)" : "IPv6 clients (set -6)") +
              "; closed the connection");
+    return;
+  }
+  if (named && shared_.config.dynamic_destination &&
+      !DestinationAllowed(shared_.config, local_addresses_, *target)) {
+    Fail(flow, Failure::kDestinationNotAllowed, Level::kWarn,
+         refused + DestinationRefusedReason(shared_.config, *target), kDestinationNotAllowedCode);
     return;
   }
   registry_.SetEndpoints(&flow.info, client, *target);

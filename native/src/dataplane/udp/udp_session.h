@@ -30,13 +30,21 @@ struct UdpSession {
   // collision. None for LOCAL sessions (our own address).
   std::optional<Address> source;
   int64_t last_active_ms = 0;
+  // Opened by a LOCAL header: `info.client` is the load balancer's address
+  // (or none), not a client a header named.
+  bool local_header = false;
   // The kind of header that last named its client (kNone until one has).
   HeaderKind header_kind = HeaderKind::kNone;
   // SPP sessions: the header of the client's last datagram, put in front of
   // each reply (the load balancer strips it and knows whose reply it is).
   std::array<uint8_t, pp::kSppLength> spp_header{};
   bool closed = false;  // socket closed; memory freed after this loop turn
-  // Its place in the worker's list, oldest activity first.
+  // The target has replied; once the client sends again after that, the
+  // session is confirmed: it exchanges traffic, and a new session does not
+  // evict it (udp_worker.h, probation_ and confirmed_).
+  bool replied = false;
+  bool confirmed = false;
+  // Its place in the worker's list (ListOf), oldest activity first.
   std::list<std::unique_ptr<UdpSession>>::iterator position;
 };
 

@@ -72,17 +72,26 @@ void UdpWorker::Run() {
 
 int UdpWorker::EpollTimeoutMs() const {
   int64_t next = NextFlushMs();
-  if (!sessions_.empty()) {
-    next = std::min(next, sessions_.front()->last_active_ms + shared_.config.close_after_ms);
+  if (const UdpSession* idle = LongestIdle()) {
+    next = std::min(next, idle->last_active_ms + shared_.config.close_after_ms);
   }
   if (next == INT64_MAX) return -1;
   return static_cast<int>(std::clamp<int64_t>(next - now_ms_, 0, INT32_MAX));
 }
 
-// The list is ordered by last activity, so the idle ones are at its front.
+UdpSession* UdpWorker::LongestIdle() const {
+  UdpSession* probation = probation_.empty() ? nullptr : probation_.front().get();
+  UdpSession* confirmed = confirmed_.empty() ? nullptr : confirmed_.front().get();
+  if (probation == nullptr || confirmed == nullptr) return probation != nullptr ? probation : confirmed;
+  return probation->last_active_ms <= confirmed->last_active_ms ? probation : confirmed;
+}
+
+// Both lists are ordered by last activity, so the idle ones are at their fronts.
 void UdpWorker::ExpireIdle() {
-  while (!sessions_.empty() && now_ms_ - sessions_.front()->last_active_ms >= shared_.config.close_after_ms) {
-    UdpSession& session = *sessions_.front();
+  for (UdpSession* idle = LongestIdle();
+       idle != nullptr && now_ms_ - idle->last_active_ms >= shared_.config.close_after_ms;
+       idle = LongestIdle()) {
+    UdpSession& session = *idle;
     Bump(counters_.completed);
     if (shared_.config.debug_events) {
       Emit(SessionEvent(session, Level::kDebug, EventKind::kFlowClosed,
@@ -95,14 +104,21 @@ void UdpWorker::ExpireIdle() {
 
 void UdpWorker::CloseListener() {
   FlushReplies();
-  while (!sessions_.empty()) CloseSession(*sessions_.front());
+  while (UdpSession* session = LongestIdle()) CloseSession(*session);
   listener_.Reset();
   MarkListenerClosed();
 }
 
-void UdpWorker::Touch(UdpSession& session) {
+void UdpWorker::Touch(UdpSession& session, bool inbound) {
   session.last_active_ms = now_ms_;
-  sessions_.splice(sessions_.end(), sessions_, session.position);
+  SessionList& from = ListOf(session);
+  if (!inbound) {
+    session.replied = true;
+  } else if (session.replied) {
+    session.confirmed = true;
+  }
+  SessionList& to = ListOf(session);
+  to.splice(to.end(), from, session.position);
 }
 
 void UdpWorker::CloseSession(UdpSession& session) {
@@ -115,7 +131,7 @@ void UdpWorker::CloseSession(UdpSession& session) {
   if (session.source) shared_.udp_tuples.Release(*session.source, *session.info.target);
   shared_.active.fetch_sub(1, std::memory_order_relaxed);
   closed_.push_back(std::move(*session.position));
-  sessions_.erase(session.position);
+  ListOf(session).erase(session.position);
 }
 
 Event UdpWorker::SessionEvent(const UdpSession& session, Level level, Kind kind, std::string message) const {

@@ -39,7 +39,11 @@ class UdpWorker final : public WorkerThread {
   int EpollTimeoutMs() const;
   void ExpireIdle();
   void CloseListener();
-  void Touch(UdpSession& session);
+  // Activity: `inbound` for a datagram from the load balancer, else a reply.
+  void Touch(UdpSession& session, bool inbound);
+  SessionList& ListOf(const UdpSession& session) { return session.confirmed ? confirmed_ : probation_; }
+  // The session that has been silent longest, of both lists; null when none.
+  UdpSession* LongestIdle() const;
   void CloseSession(UdpSession& session);
   Event SessionEvent(const UdpSession& session, Level level, Kind kind, std::string message) const;
 
@@ -47,8 +51,11 @@ class UdpWorker final : public WorkerThread {
   void ReadListener();
   void OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t length, bool oversize);
   void RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why);
+  // A well-formed header this host will not serve (header_policy.h): dropped, counted as `reason`.
+  void RefuseSession(const Address& peer, const std::optional<Address>& client, Failure reason,
+                     const char* code, const std::string& why);
   // `client`: HeaderClient(header); none for LOCAL and UNSPEC/UNIX headers,
-  // whose session is the load balancer's own, from our own address (as TCP).
+  // whose session is the load balancer's own, from its address (as TCP).
   UdpSession* SessionFor(const Address& peer, const sockaddr_storage& from, const pp::Header& header,
                          const std::optional<Address>& client);
   UdpSession* OpenSession(const Address& peer, const sockaddr_storage& from, std::string key,
@@ -77,7 +84,12 @@ class UdpWorker final : public WorkerThread {
   void ReadUpstream(UdpSession& session);
   void FlushReplies();
 
-  SessionList sessions_;  // least recently active first
+  // Two lists, each least recently active first: sessions that have not yet
+  // exchanged traffic (the client has not sent again after a reply), and
+  // those that have. At maxSessions the first make room before the second
+  // (MakeRoom), so a flood of new forged clients cannot push out live ones.
+  SessionList probation_;
+  SessionList confirmed_;
   std::unordered_map<std::string, UdpSession*> by_key_;
   std::vector<std::unique_ptr<UdpSession>> closed_;  // freed at the end of a loop turn
   // --udp-header first: load balancer address:port keys of flows refused

@@ -60,7 +60,8 @@ UdpSession* UdpWorker::BareDatagramSession(const Address& peer) {
 UdpSession* UdpWorker::SameFlowOrRefuse(UdpSession& session, const Address& peer,
                                         const std::optional<Address>& client, const pp::Header& header) {
   if (KeysByClient(shared_.config.udp_header)) return &session;
-  bool same = SameAddress(session.info.client, client);
+  const std::optional<Address> named = session.local_header ? std::nullopt : session.info.client;
+  bool same = SameAddress(named, client);
   if (same && client && shared_.config.dynamic_destination) {
     same = SameAddress(session.info.target, Address::FromKernel(header.destination));
   }
@@ -72,7 +73,7 @@ UdpSession* UdpWorker::SameFlowOrRefuse(UdpSession& session, const Address& peer
   Event event = SessionEvent(
       session, Level::kWarn, Failure::kBadHeader,
       "dropped a datagram from " + peer.ToString() + ": its PROXY header names client " + Describe(client) +
-          ", but the flow's first header named " + Describe(session.info.client) +
+          ", but the flow's first header named " + Describe(named) +
           "; a header after the first may be the client's own bytes, so the session is closed and this "
           "address:port refused until it has been silent for " +
           std::to_string(quiet_s) + " s (--close-after)");

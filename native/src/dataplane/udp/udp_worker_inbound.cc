@@ -11,6 +11,7 @@
 #include "dataplane/shared/address_collision.h"
 #include "dataplane/shared/clock.h"
 #include "dataplane/shared/header_client.h"
+#include "dataplane/shared/header_policy.h"
 #include "dataplane/udp/session_key.h"
 #include "dataplane/udp/udp_worker.h"
 #include "os/sockets.h"
@@ -20,6 +21,11 @@ namespace {
 
 // recvmmsg calls per loop turn: 8 × 32 datagrams, then the replies get a turn.
 constexpr int kMaxBatchesPerTurn = 8;
+// At maxSessions, a session that exchanges traffic is closed for a new one
+// only after this long without a datagram either way: voice, games and
+// tunnels send several a second, so one silent this long is idle, and a
+// second is short enough that new clients get in once the table idles.
+constexpr int64_t kMinIdleToEvictMs = 1000;
 
 // The address exactly as the kernel gave it (no IPv4-mapped unwrapping):
 // sendto() on a dual-stack socket needs the IPv6 form back.
@@ -86,7 +92,7 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
     if (session != nullptr) NoteHeader(*session, read, data);
   }
   if (session == nullptr) return;
-  Touch(*session);
+  Touch(*session, true);
   size_t payload = length - read.length;
   // A datagram that is all header opens or renews a `first` flow: the
   // load balancer (Cloudflare Spectrum) sends it apart from the payload.
@@ -100,6 +106,16 @@ void UdpWorker::OnDatagram(const sockaddr_storage& from, uint8_t* data, size_t l
   }
   Bump(counters_.bytes_to_target, payload);
   session->info.bytes_to_target.fetch_add(payload, std::memory_order_relaxed);
+}
+
+void UdpWorker::RefuseSession(const Address& peer, const std::optional<Address>& client, Failure reason,
+                              const char* code, const std::string& why) {
+  counters_.Fail(reason);
+  Event event = NewEvent(Level::kWarn, reason, "dropped a datagram from " + peer.ToString() + ": " + why);
+  event.load_balancer = peer;
+  event.client = client;
+  event.code = code;
+  Emit(std::move(event));
 }
 
 void UdpWorker::RejectHeader(const Address& peer, size_t slot, const char* code, const std::string& why) {
@@ -118,6 +134,11 @@ UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& f
   if (auto it = by_key_.find(key); it != by_key_.end())
     return SameFlowOrRefuse(*it->second, peer, client, header);
 
+  // Checked once per session: a datagram of an open one names the same client.
+  if (client && RefusesLocalClient(shared_.config, local_addresses_, *client)) {
+    RefuseSession(peer, client, Failure::kLocalClient, kLocalClientCode, LocalClientReason(*client));
+    return nullptr;
+  }
   std::optional<Address> target;
   if (client && shared_.config.dynamic_destination) {
     target = Address::FromKernel(header.destination);
@@ -136,32 +157,56 @@ UdpSession* UdpWorker::SessionFor(const Address& peer, const sockaddr_storage& f
     Emit(std::move(event));
     return nullptr;
   }
-  if (!client) Bump(counters_.local_headers);
+  if (client && shared_.config.dynamic_destination &&
+      !DestinationAllowed(shared_.config, local_addresses_, *target)) {
+    RefuseSession(peer, client, Failure::kDestinationNotAllowed, kDestinationNotAllowedCode,
+                  DestinationRefusedReason(shared_.config, *target));
+    return nullptr;
+  }
+  // LOCAL (and UNSPEC/UNIX) headers: from the load balancer's own address,
+  // the real endpoint, as TCP does (tcp/worker_header.cc says why); from
+  // ours when the load balancer is this host.
+  std::optional<Address> source = client;
+  if (!client) {
+    Bump(counters_.local_headers);
+    if (!local_addresses_.Contains(peer)) source = peer;
+  }
   if (!MakeRoom()) return nullptr;
-  return OpenSession(peer, from, std::move(key), client, *target);
+  UdpSession* session = OpenSession(peer, from, std::move(key), source, *target);
+  if (session != nullptr) session->local_header = !client;
+  return session;
 }
 
-// Under maxSessions (counted over every worker), closes this worker's
-// longest-idle session for the new one. False, counted, when this worker
-// has none to give up.
+// Under maxSessions (counted over every worker), closes one of this
+// worker's sessions for the new one: the longest idle of those that have not
+// exchanged traffic yet, else the longest idle confirmed one if it has been
+// silent kMinIdleToEvictMs. Otherwise the new session waits: this datagram
+// is dropped and counted (too_many_connections), so a flood from new forged
+// clients pushes out only sessions like its own. False when dropped.
 bool UdpWorker::MakeRoom() {
   unsigned cap = shared_.config.max_sessions;
   if (cap == 0 || shared_.active.load(std::memory_order_relaxed) < static_cast<int64_t>(cap)) return true;
-  if (sessions_.empty()) {
+  UdpSession* victim = nullptr;
+  if (!probation_.empty()) {
+    victim = probation_.front().get();
+  } else if (!confirmed_.empty() && now_ms_ - confirmed_.front()->last_active_ms >= kMinIdleToEvictMs) {
+    victim = confirmed_.front().get();
+  }
+  if (victim == nullptr) {
     counters_.Fail(Failure::kTooManyConnections);
     Emit(NewEvent(Level::kWarn, Failure::kTooManyConnections,
                   "dropped a datagram for a new session: " + std::to_string(cap) +
-                      " sessions are open (--max-sessions) on other workers"));
+                      " sessions are open (--max-sessions), and none of this worker's is new or silent for " +
+                      std::to_string(kMinIdleToEvictMs) + " ms"));
     return false;
   }
-  UdpSession& oldest = *sessions_.front();
   Bump(counters_.sessions_evicted);
   if (shared_.config.debug_events) {
-    Emit(SessionEvent(oldest, Level::kDebug, EventKind::kSessionEvicted,
-                      "closed the longest-idle UDP session to open a new one (--max-sessions " +
-                          std::to_string(cap) + ")"));
+    Emit(SessionEvent(*victim, Level::kDebug, EventKind::kSessionEvicted,
+                      std::string("closed the longest-idle ") + (victim->confirmed ? "" : "new ") +
+                          "UDP session to open a new one (--max-sessions " + std::to_string(cap) + ")"));
   }
-  CloseSession(oldest);
+  CloseSession(*victim);
   return true;
 }
 
@@ -222,7 +267,7 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   shared_.active.fetch_add(1, std::memory_order_relaxed);
   Bump(counters_.established);
   by_key_.emplace(session.key, &session);
-  session.position = sessions_.insert(sessions_.end(), std::move(owned));
+  session.position = probation_.insert(probation_.end(), std::move(owned));
   registry_.Insert(&session.info);
   return &session;
 }

@@ -42,7 +42,7 @@ void UdpWorker::ReadUpstream(UdpSession& session) {
     ++pending_replies_;
     Bump(counters_.bytes_to_client, static_cast<uint64_t>(got));
     session.info.bytes_to_client.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
-    Touch(session);
+    Touch(session, false);
   }
 }
 
