@@ -63,6 +63,7 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     logger,
     eventLog,
     signals: process,
+    uncaught: process,
     loadSubnets: loadSubnetFile,
     service: createServiceNotifier({
       env: process.env,

@@ -12,7 +12,7 @@ function endpointText(endpoint: { family: 4 | 6; address: string; port: number }
   return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
 }
 
-export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounters): MetricFamily[] {
+export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounters, internalErrors = 0): MetricFamily[] {
   const counter = (name: string, help: string, value: number): MetricFamily => ({
     name,
     help,
@@ -88,6 +88,11 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
       'Log events dropped because JavaScript did not read them fast enough.',
       counters.eventsDropped,
     ),
+    counter(
+      'mmproxy_internal_errors_total',
+      'Exceptions nothing caught, logged and survived by the last-resort handler: each is a bug to report.',
+      internalErrors,
+    ),
   ];
 }
 
@@ -157,5 +162,8 @@ export function buildInfoFamily(info: BuildInfo): MetricFamily {
 }
 
 export function renderMetrics(source: StatsSource): string {
-  return renderExposition([buildInfoFamily(buildInfo()), ...metricFamilies(source.summary, source.counters())]);
+  return renderExposition([
+    buildInfoFamily(buildInfo()),
+    ...metricFamilies(source.summary, source.counters(), source.internalErrors?.() ?? 0),
+  ]);
 }

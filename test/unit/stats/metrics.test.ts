@@ -57,6 +57,13 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('counts the errors the last-resort handler survived, 0 without one (issue 14)', () => {
+    const source = trafficSource();
+    assert.equal(sampleValue(parseExposition(renderMetrics(source)), 'mmproxy_internal_errors_total'), 0);
+    source.internalErrors = () => 2;
+    assert.equal(sampleValue(parseExposition(renderMetrics(source)), 'mmproxy_internal_errors_total'), 2);
+  });
+
   it('a UDP proxy also says its --udp-header mode and the datagrams by header; a TCP one does not', () => {
     const source = trafficSource();
     source.summary = { ...source.summary, protocol: 'udp', config: { ...source.summary.config, udpHeader: 'first' } };
