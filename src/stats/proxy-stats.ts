@@ -60,7 +60,7 @@ async function startSocket(
 ): Promise<StatsServer | null> {
   const path = requested ?? defaultSocketPath();
   try {
-    return await startStatsServer({ path, source, createDirectory: requested === null });
+    return await startStatsServer({ path, source, createDirectory: requested === null, warn });
   } catch (error) {
     if (requested !== null) throw new Error(`--stats-socket ${requested}: ${reason(error)}`);
     warn(defaultSocketWarning(error));

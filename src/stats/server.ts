@@ -35,6 +35,8 @@ export interface StatsServerOptions {
   idleTimeoutMs?: number;
   /** Create the socket's directory if it is missing: for the default path only; a named path is taken as given. */
   createDirectory?: boolean;
+  /** Errors of the listening socket once bound (accept failing with EMFILE, …): reported, never thrown. */
+  warn?: (message: string) => void;
 }
 
 export interface StatsServer {
@@ -119,6 +121,7 @@ export async function startStatsServer(options: StatsServerOptions): Promise<Sta
   });
 
   const inode = await bindPrivately(server, path);
+  server.on('error', (error) => options.warn?.(`stats socket: ${error.message}`));
   const history = setInterval(() => {
     try {
       builder.recordHistory();
