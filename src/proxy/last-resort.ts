@@ -1,14 +1,16 @@
 /**
  * The proxy's last resort: an exception nothing caught, or a promise
  * rejected with nobody waiting, would otherwise end the process and every
- * flow it relays. Each is logged (error, kind internal_error, with its
- * stack), counted (counters.internalErrors, mmproxy_internal_errors_total)
- * and survived: the event loop goes on serving.
+ * flow it relays. Each is counted (counters.internalErrors,
+ * mmproxy_internal_errors_total), logged (error, kind internal_error, with
+ * its stack; at most LOG_BURST lines per LOG_WINDOW_MS, the rest counted on
+ * the next line) and survived: the event loop goes on serving.
  *
- * Except in a truly fatal state: errors arriving faster than FATAL_BURST in
- * FATAL_WINDOW_MS mean something fails on every turn (a timer, a listener),
- * and serving on would only hide it. Then `fatal` resolves, and the proxy
- * stops at once with its own exit code, for the service manager to restart.
+ * Except in a truly fatal state: the data plane no longer answers (its
+ * `healthy` check fails), so there is nothing left to serve. Then `fatal`
+ * resolves, and the proxy stops at once with its own exit code, for the
+ * service manager to restart it. A burst of errors alone is not fatal: were a
+ * peer able to trigger one, stopping would hand it every relayed flow.
  */
 import type { Logger } from './log/logger.js';
 
@@ -20,9 +22,9 @@ export interface UncaughtErrorSource {
   off(event: 'unhandledRejection', listener: (reason: unknown) => void): unknown;
 }
 
-/** More errors than this within FATAL_WINDOW_MS: the process is failing, not having a bad moment. */
-export const FATAL_BURST = 50;
-export const FATAL_WINDOW_MS = 10_000;
+/** Lines logged per window; the errors beyond are counted, and the count goes on the next line. */
+export const LOG_BURST = 10;
+export const LOG_WINDOW_MS = 10_000;
 
 function describe(error: unknown): { message: string; stack: string } {
   if (error instanceof Error) return { message: error.message, stack: error.stack ?? error.message };
@@ -35,12 +37,15 @@ export class LastResort {
   readonly fatal: Promise<unknown>;
   private count = 0;
   private isFatal = false;
-  private readonly recent: number[] = [];
+  private suppressed = 0;
+  private readonly logged: number[] = [];
   private readonly remove: () => void;
 
   constructor(
     source: UncaughtErrorSource,
     private readonly logger: Logger,
+    /** False once the data plane no longer answers: the fatal state. */
+    private readonly healthy: () => boolean,
     private readonly now: () => number = Date.now,
   ) {
     let resolveFatal: (error: unknown) => void = () => undefined;
@@ -66,27 +71,32 @@ export class LastResort {
 
   private handle(what: string, error: unknown, fatal: (error: unknown) => void): void {
     this.count++;
-    const at = this.now();
-    this.recent.push(at);
-    while (this.recent.length > 0 && this.recent[0]! <= at - FATAL_WINDOW_MS) this.recent.shift();
     const { message, stack } = describe(error);
-    if (!this.isFatal && this.recent.length > FATAL_BURST) {
+    if (!this.isFatal && !this.healthy()) {
       this.isFatal = true;
       this.logger.log(
         'error',
         'fatal',
-        `${this.recent.length} internal errors within ${FATAL_WINDOW_MS / 1000}s, the last: ${message}; ` +
-          'stopping, for the service manager to restart mmproxy. This is a bug in mmproxy: please report it with these lines',
+        `${what}: ${message}, and the data plane no longer answers; closing every flow and stopping, for the ` +
+          'service manager to restart mmproxy. This is a bug in mmproxy: please report it with this line',
         { stack },
       );
       fatal(error);
       return;
     }
+    const at = this.now();
+    while (this.logged.length > 0 && this.logged[0]! <= at - LOG_WINDOW_MS) this.logged.shift();
+    if (this.logged.length >= LOG_BURST) {
+      this.suppressed++;
+      return;
+    }
+    this.logged.push(at);
     this.logger.log(
       'error',
       'internal_error',
       `${what}: ${message}; the proxy keeps serving. This is a bug in mmproxy: please report it with this line`,
-      { stack, total: this.count },
+      { stack, total: this.count, ...(this.suppressed > 0 ? { suppressed: this.suppressed } : {}) },
     );
+    this.suppressed = 0;
   }
 }

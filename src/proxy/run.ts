@@ -35,7 +35,7 @@ export interface ProxyRuntime {
 
 export const EXIT_STOPPED = 0;
 export const EXIT_START_FAILED = 1;
-/** Internal errors came too fast to keep serving (./last-resort.ts); sysexits' EX_SOFTWARE. */
+/** An internal error left the data plane unable to answer (./last-resort.ts); sysexits' EX_SOFTWARE. */
 export const EXIT_INTERNAL_ERRORS = 70;
 
 /** How often rate-limited log lines are summarised. */
@@ -85,7 +85,7 @@ export async function runProxy(
 
   const plane = startDataPlane(config, runtime);
   if (!plane) return EXIT_START_FAILED;
-  const lastResort = runtime.uncaught ? new LastResort(runtime.uncaught, logger) : null;
+  const lastResort = runtime.uncaught ? new LastResort(runtime.uncaught, logger, () => planeAnswers(plane)) : null;
   // Before the 'listening' line, so that line means `mmproxy top` can connect too.
   const source = statsSourceFor(plane, config, Date.now(), () => lastResort?.errors ?? 0);
   const stats = await startProxyStats(options, source, (message) => logger.log('warn', 'stats', message)).catch(
@@ -118,7 +118,7 @@ export async function runProxy(
 
   const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
   const signal = await Promise.race([signals.stopRequested, fatal]);
-  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal errors' : signal}: shutting down`);
+  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
   await reloader.settled();
   runtime.service?.stopping(`${signal}: draining`);
   // After a fatal state nothing is waited for: open flows are closed at once.
