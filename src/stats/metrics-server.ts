@@ -102,6 +102,13 @@ function handle(request: IncomingMessage, response: ServerResponse, source: Stat
   }
 }
 
+/** The status line for a request Node's parser refused, or that came too slowly. */
+function clientErrorStatus(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
+}
+
 export function metricsHost(listen: string): { host: string; port: number } {
   const { host, port } = parseListenAddress(listen);
   return { host: host ?? DEFAULT_METRICS_HOST, port };
@@ -121,9 +128,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   );
   server.maxConnections = MAX_CONNECTIONS;
   server.setTimeout(SOCKET_IDLE_MS, (socket) => socket.destroy());
-  // Malformed requests, oversized heads, timeouts, resets: a 400 where the socket still takes it, then it goes.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  // Malformed requests, oversized heads, timeouts, resets: a status where the socket still takes one, then it goes.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(error)}\r\nconnection: close\r\n\r\n`);
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
