@@ -181,7 +181,9 @@ export const PROXY_FLAGS = {
   },
   'metrics-listen': {
     requiresArg: true,
-    describe: 'Serve Prometheus metrics at http://HOST:PORT/metrics (off by default)',
+    describe:
+      'Serve Prometheus metrics at http://HOST:PORT/metrics (off by default); :PORT alone is loopback only, ' +
+      '0.0.0.0:PORT or [::]:PORT exposes it',
     group: MMPROXY_GROUP,
   },
 } as const;

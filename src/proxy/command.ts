@@ -17,6 +17,7 @@ import { missingPrivilege } from './privilege.js';
 import { EXIT_START_FAILED, runProxy } from './run.js';
 import { loadSubnetFile, SubnetFileError, subnetFileRefusal, type SubnetList } from '../config/allowed-subnets.js';
 import { udpTargetWarnings } from './udp-target.js';
+import { proxySignalSource, releaseEarlySignals } from './early-signals.js';
 
 /** Per kind of line, this many a second before the rest are summarised. */
 const LOG_BURST = 20;
@@ -32,6 +33,14 @@ async function loadSubnetsForStart(path: string): Promise<SubnetList> {
 }
 
 export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
+  try {
+    return await parseAndRun(raw);
+  } finally {
+    releaseEarlySignals();
+  }
+}
+
+async function parseAndRun(raw: RawProxyFlags): Promise<number> {
   const options = parseProxyOptions(raw);
   const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
 
@@ -65,7 +74,9 @@ export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
     createDataPlane,
     logger,
     eventLog,
-    signals: process,
+    // Held since bin/mmproxy.js started: a signal sent while starting is delivered once the proxy listens.
+    signals: proxySignalSource(),
+    uncaught: process,
     loadSubnets: loadSubnetFile,
     service: createServiceNotifier({
       env: process.env,

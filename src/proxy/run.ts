@@ -12,6 +12,7 @@ import { drain, lifetimeTotals } from './drain.js';
 import type { EventLog } from './log/event-log.js';
 import type { Logger } from './log/logger.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
+import { LastResort, type UncaughtErrorSource } from './last-resort.js';
 import { SubnetReloader } from './reload.js';
 import { ProxySignals, type SignalSource } from './signals.js';
 import type { ServiceNotifier } from './service/notify.js';
@@ -28,10 +29,14 @@ export interface ProxyRuntime {
   loadSubnets: (path: string) => Promise<SubnetList>;
   /** systemd's notifications (./service/notify.ts); absent outside the CLI. */
   service?: ServiceNotifier;
+  /** Where uncaught errors surface (`process` in the CLI; ./last-resort.ts); absent: not caught here. */
+  uncaught?: UncaughtErrorSource;
 }
 
 export const EXIT_STOPPED = 0;
 export const EXIT_START_FAILED = 1;
+/** An internal error left the data plane unable to answer (./last-resort.ts); sysexits' EX_SOFTWARE. */
+export const EXIT_INTERNAL_ERRORS = 70;
 
 /** How often rate-limited log lines are summarised. */
 const SUPPRESSED_FLUSH_MS = 1000;
@@ -80,14 +85,17 @@ export async function runProxy(
 
   const plane = startDataPlane(config, runtime);
   if (!plane) return EXIT_START_FAILED;
+  const lastResort = runtime.uncaught ? new LastResort(runtime.uncaught, logger, () => planeAnswers(plane)) : null;
   // Before the 'listening' line, so that line means `mmproxy top` can connect too.
-  const stats = await startProxyStats(options, statsSourceFor(plane, config), (message) =>
-    logger.log('warn', 'stats', message),
-  ).catch((error: Error) => {
-    plane.close();
-    logger.log('error', 'start_failed', error.message);
-    return null;
-  });
+  const source = statsSourceFor(plane, config, Date.now(), () => lastResort?.errors ?? 0);
+  const stats = await startProxyStats(options, source, (message) => logger.log('warn', 'stats', message)).catch(
+    (error: Error) => {
+      plane.close();
+      lastResort?.dispose();
+      logger.log('error', 'start_failed', error.message);
+      return null;
+    },
+  );
   if (!stats) return EXIT_START_FAILED;
   // Handlers first: whoever reads the 'listening' line may signal at once, and
   // a SIGTERM before process.on('SIGTERM') would kill the process outright.
@@ -110,11 +118,13 @@ export async function runProxy(
   runtime.service?.ready(listening, () => planeAnswers(plane));
   const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
 
-  const signal = await signals.stopRequested;
-  logger.log('info', 'stopping', `${signal}: shutting down`);
+  const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
+  const signal = await Promise.race([signals.stopRequested, fatal]);
+  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
   await reloader.settled();
   runtime.service?.stopping(`${signal}: draining`);
-  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced, runtime.service);
+  // After a fatal state nothing is waited for: open flows are closed at once.
+  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced || signal === 'fatal', runtime.service);
   const totals = lifetimeTotals(plane);
   await stats.close();
   plane.close();
@@ -123,8 +133,9 @@ export async function runProxy(
   clearInterval(flushTimer);
   eventLog.flushSuppressed(Infinity);
   runtime.service?.close();
+  lastResort?.dispose();
   logger.log('info', 'stopped', 'all connections closed', totals);
-  return EXIT_STOPPED;
+  return signal === 'fatal' ? EXIT_INTERNAL_ERRORS : EXIT_STOPPED;
 }
 
 /** The watchdog's test: the event loop runs (the ping's timer fired) and the data plane answers. */

@@ -4,8 +4,9 @@
  * after which the process's default behaviour returns.
  */
 
-/** Where signals come from: `process` in the CLI. */
-export type SignalSource = Pick<NodeJS.Process, 'on' | 'off'>;
+import type { SignalSource } from './early-signals.js';
+
+export type { SignalSource } from './early-signals.js';
 
 export class ProxySignals {
   /** Resolves with the first stop signal. */

@@ -1,21 +1,18 @@
 /**
  * `--metrics-listen ADDR`: the proxy's counters at http://ADDR/metrics in
- * Prometheus text format, read from the source on every scrape.
+ * Prometheus text format, read from the source on every scrape. The HTTP
+ * server that serves them is ./metrics-server.ts.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { FAILURE_REASONS, type DataPlaneCounters } from '../base/flows.js';
-import { parseListenAddress } from '../base/net/endpoint.js';
 import { buildInfo, type BuildInfo } from '../base/package-info.js';
-import { CONTENT_TYPE, histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
+import { histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
 import type { ProxySummary, StatsSource } from './source.js';
 
 function endpointText(endpoint: { family: 4 | 6; address: string; port: number }): string {
   return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
 }
 
-export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounters): MetricFamily[] {
+export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounters, internalErrors = 0): MetricFamily[] {
   const counter = (name: string, help: string, value: number): MetricFamily => ({
     name,
     help,
@@ -91,6 +88,11 @@ export function metricFamilies(summary: ProxySummary, counters: DataPlaneCounter
       'Log events dropped because JavaScript did not read them fast enough.',
       counters.eventsDropped,
     ),
+    counter(
+      'mmproxy_internal_errors_total',
+      'Exceptions nothing caught, logged and survived by the last-resort handler: each is a bug to report.',
+      internalErrors,
+    ),
   ];
 }
 
@@ -160,53 +162,8 @@ export function buildInfoFamily(info: BuildInfo): MetricFamily {
 }
 
 export function renderMetrics(source: StatsSource): string {
-  return renderExposition([buildInfoFamily(buildInfo()), ...metricFamilies(source.summary, source.counters())]);
-}
-
-export interface MetricsServer {
-  /** The bound address, useful with port 0. */
-  address: AddressInfo;
-  close(): Promise<void>;
-}
-
-export async function startMetricsServer(options: { listen: string; source: StatsSource }): Promise<MetricsServer> {
-  const { host, port } = parseListenAddress(options.listen);
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://metrics');
-    if (url.pathname !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('mmproxy serves Prometheus metrics at /metrics\n');
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('use GET\n');
-      return;
-    }
-    let body: string;
-    try {
-      body = renderMetrics(options.source);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      response
-        .writeHead(503, { 'content-type': 'text/plain' })
-        .end(`the proxy's counters are unavailable: ${message}\n`);
-      return;
-    }
-    response.writeHead(200, { 'content-type': CONTENT_TYPE });
-    response.end(request.method === 'HEAD' ? undefined : body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return renderExposition([
+    buildInfoFamily(buildInfo()),
+    ...metricFamilies(source.summary, source.counters(), source.internalErrors?.() ?? 0),
+  ]);
 }

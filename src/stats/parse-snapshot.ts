@@ -1,10 +1,12 @@
 /**
  * Reading a line from the stats socket: a snapshot of the version this
- * build understands, or the server's error, or a protocol error.
+ * build understands whose proxy part and failure counters passed
+ * ./validate-snapshot.ts, or the server's error, or a protocol error.
  */
 import { StatsClientError } from './client-errors.js';
 import { isErrorReply } from './protocol.js';
 import { SNAPSHOT_VERSION, type StatsSnapshot } from './schema.js';
+import { validateSnapshotFields } from './validate-snapshot.js';
 
 export function parseSnapshotLine(line: string): StatsSnapshot {
   let value: unknown;
@@ -33,5 +35,6 @@ export function parseSnapshotLine(line: string): StatsSnapshot {
       'the stats snapshot is incomplete (missing proxy, counters, recent or flows)',
     );
   }
-  return candidate as StatsSnapshot;
+  // Only checked fields reach the caller's `proxy`: nothing else of it survives.
+  return { ...(candidate as StatsSnapshot), proxy: validateSnapshotFields(candidate) };
 }

@@ -15,7 +15,7 @@
  * without it and says so; a path or address the user asked for that fails
  * is an error, thrown with what to do.
  */
-import { startMetricsServer, type MetricsServer } from './metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { startStatsServer, type StatsServer } from './server.js';
 import { defaultSocketDir, defaultSocketPath } from './socket-path.js';
 import type { StatsSource } from './source.js';
@@ -60,7 +60,7 @@ async function startSocket(
 ): Promise<StatsServer | null> {
   const path = requested ?? defaultSocketPath();
   try {
-    return await startStatsServer({ path, source, createDirectory: requested === null });
+    return await startStatsServer({ path, source, createDirectory: requested === null, warn });
   } catch (error) {
     if (requested !== null) throw new Error(`--stats-socket ${requested}: ${reason(error)}`);
     warn(defaultSocketWarning(error));
@@ -77,7 +77,7 @@ export async function startProxyStats(
   let metrics: MetricsServer | null = null;
   if (options.metricsListen !== null) {
     try {
-      metrics = await startMetricsServer({ listen: options.metricsListen, source });
+      metrics = await startMetricsServer({ listen: options.metricsListen, source, warn });
     } catch (error) {
       await socket?.close();
       throw new Error(`--metrics-listen ${options.metricsListen}: ${reason(error)}`);

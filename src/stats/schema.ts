@@ -69,6 +69,8 @@ export interface CountersSnapshot extends Omit<
   collisionFallbacks?: number;
   /** UDP: the headers in front of the datagrams. Added within version 1, like the two above. */
   udpHeaders?: UdpHeaderCounters;
+  /** Errors the proxy's last-resort handler caught and survived. Added within version 1, like the three above. */
+  internalErrors?: number;
   /**
    * Every reason is present, zero included. `local_client` and `destination_not_allowed` were added within
    * version 1: a proxy from before them leaves them out, which means zero.

@@ -20,6 +20,8 @@ export const DEFAULT_MAX_CLIENTS = 16;
 const HISTORY_INTERVAL_MS = 1000;
 const IDLE_TIMEOUT_MS = 10_000;
 const SLOW_CLIENT_MS = 15_000;
+/** How long a refused client's error line may take to leave before its socket is destroyed anyway. */
+const REFUSED_LINGER_MS = 1000;
 /** Clients asking within this window share one snapshot: flows() is read once, not once per client. */
 const SHARED_SNAPSHOT_MS = 50;
 
@@ -33,6 +35,8 @@ export interface StatsServerOptions {
   idleTimeoutMs?: number;
   /** Create the socket's directory if it is missing: for the default path only; a named path is taken as given. */
   createDirectory?: boolean;
+  /** Errors of the listening socket once bound (accept failing with EMFILE, …): reported, never thrown. */
+  warn?: (message: string) => void;
 }
 
 export interface StatsServer {
@@ -69,6 +73,22 @@ async function bindPrivately(server: Server, path: string): Promise<number> {
   }
 }
 
+/**
+ * Sends too_many_clients and closes the socket fully once the line is handed
+ * to the kernel: a refused client is never read, so a request it sends cannot
+ * hold the socket (and a shutdown) open waiting for it to finish.
+ */
+function refuse(socket: Socket, refused: Set<Socket>, maxClients: number): void {
+  refused.add(socket);
+  socket.on('close', () => refused.delete(socket));
+  socket.on('error', () => socket.destroy());
+  socket.end(errorLine('too_many_clients', `at most ${maxClients} stats clients at once; try again later`), () =>
+    socket.destroy(),
+  );
+  // A client that does not read even the one line is not waited for.
+  setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+}
+
 export async function startStatsServer(options: StatsServerOptions): Promise<StatsServer> {
   const { path, source } = options;
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
@@ -85,10 +105,11 @@ export async function startStatsServer(options: StatsServerOptions): Promise<Sta
   };
 
   const connections = new Set<StatsConnection>();
+  /** Clients turned away, until their socket is gone: shutdown closes them too. */
+  const refused = new Set<Socket>();
   const server = createServer((socket: Socket) => {
     if (connections.size >= maxClients) {
-      socket.on('error', () => socket.destroy());
-      socket.end(errorLine('too_many_clients', `at most ${maxClients} stats clients at once; try again later`));
+      refuse(socket, refused, maxClients);
       return;
     }
     const connection = new StatsConnection(socket, snapshotLine, {
@@ -100,6 +121,7 @@ export async function startStatsServer(options: StatsServerOptions): Promise<Sta
   });
 
   const inode = await bindPrivately(server, path);
+  server.on('error', (error) => options.warn?.(`stats socket: ${error.message}`));
   const history = setInterval(() => {
     try {
       builder.recordHistory();
@@ -117,6 +139,7 @@ export async function startStatsServer(options: StatsServerOptions): Promise<Sta
       closing ??= (async () => {
         clearInterval(history);
         for (const connection of connections) connection.close();
+        for (const socket of refused) socket.destroy();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         const current = await stat(path).catch(() => undefined);
         if (current?.ino === inode) await unlink(path).catch(() => undefined);

@@ -101,6 +101,7 @@ export class SnapshotBuilder {
       ...rest,
       // Only where they mean something: a TCP proxy has no datagrams.
       ...(this.source.summary.protocol === 'udp' ? { udpHeaders } : {}),
+      internalErrors: this.source.internalErrors?.() ?? 0,
       failures: fullFailures(counters),
       badHeaders: { ...counters.badHeaders },
       rate: this.totalRate(counters, atMs),

@@ -16,6 +16,8 @@ export interface StatsSource {
   summary: ProxySummary;
   counters(): DataPlaneCounters;
   flows(): FlowRecord[];
+  /** Errors the proxy's last-resort handler caught and survived (src/proxy/last-resort.ts); absent: none. */
+  internalErrors?(): number;
 }
 
 export function summarizeConfig(config: DataPlaneConfig): ConfigSummary {
@@ -39,6 +41,7 @@ export function statsSourceFor(
   dataPlane: Pick<DataPlane, 'counters' | 'flows'>,
   config: DataPlaneConfig,
   startedAtMs: number = Date.now(),
+  internalErrors: () => number = () => 0,
 ): StatsSource {
   return {
     summary: {
@@ -52,5 +55,6 @@ export function statsSourceFor(
     },
     counters: () => dataPlane.counters(),
     flows: () => dataPlane.flows(),
+    internalErrors,
   };
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 
 import { buildInfo } from '../../../src/base/package-info.js';
-import { renderMetrics, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics.js';
+import { renderMetrics } from '../../../src/stats/metrics.js';
+import { MAX_CONNECTIONS, startMetricsServer, type MetricsServer } from '../../../src/stats/metrics-server.js';
 import { escapeLabelValue, histogramSamples, renderExposition } from '../../../src/stats/prometheus.js';
 import { parseExposition, sampleValue, type ParsedFamily } from '../../support/prometheus-parser.js';
 import {
@@ -10,6 +12,7 @@ import {
   recordedSource,
   zeroFailures,
 } from '../../support/recorded-source.js';
+import { waitFor } from '../../support/wait-for.js';
 
 describe('Prometheus metrics', () => {
   function trafficSource(): ReturnType<typeof recordedSource> {
@@ -52,6 +55,13 @@ describe('Prometheus metrics', () => {
         name === 'mmproxy_connect_duration_seconds' ? 'histogram' : name.endsWith('_total') ? 'counter' : 'gauge';
       assert.equal(family.type, expected, `${name} TYPE`);
     }
+  });
+
+  it('counts the errors the last-resort handler survived, 0 without one (issue 14)', () => {
+    const source = trafficSource();
+    assert.equal(sampleValue(parseExposition(renderMetrics(source)), 'mmproxy_internal_errors_total'), 0);
+    source.internalErrors = () => 2;
+    assert.equal(sampleValue(parseExposition(renderMetrics(source)), 'mmproxy_internal_errors_total'), 2);
   });
 
   it('a UDP proxy also says its --udp-header mode and the datagrams by header; a TCP one does not', () => {
@@ -205,6 +215,84 @@ describe('Prometheus metrics', () => {
       const failed = await fetch(`${base}/metrics`);
       assert.equal(failed.status, 503);
       assert.match(await failed.text(), /data plane closed/);
+    });
+
+    describe('for whoever can reach it (issue 14)', () => {
+      /** Sends `text` as is on a new connection; resolves with all the server sent before it closed. */
+      function raw(text: string | Buffer, keepOpen = false): Promise<string> {
+        return new Promise((resolve, reject) => {
+          const socket = connect(server!.address.port, '127.0.0.1');
+          let received = '';
+          socket.setEncoding('latin1');
+          socket.on('data', (chunk: string) => {
+            received += chunk;
+            if (!keepOpen && /\r\n\r\n/.test(received)) socket.end();
+          });
+          // A reset is the server closing on a request it did not read: what it sent before still counts.
+          socket.on('error', (error: NodeJS.ErrnoException) =>
+            error.code === 'ECONNRESET' ? resolve(received) : reject(error),
+          );
+          socket.on('close', () => resolve(received));
+          socket.write(text);
+        });
+      }
+      const status = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+      it('answers GET // with 404 and keeps serving (it used to throw and kill the process)', async () => {
+        server = await startMetricsServer({ listen: '127.0.0.1:0', source: trafficSource() });
+        assert.equal(status(await raw('GET // HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')), 404);
+        assert.equal(status(await raw('GET //x:y@ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')), 404);
+        assert.equal(status(await raw('GET * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')), 404);
+        assert.equal(status(await raw('GET /metrics?x=%zz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')), 200);
+        assert.equal((await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).status, 200);
+      });
+
+      it('turns away garbage, oversized heads and bodies, and still serves', async () => {
+        server = await startMetricsServer({ listen: '127.0.0.1:0', source: trafficSource() });
+        assert.equal(status(await raw(Buffer.from([0, 1, 2, 0xff, 13, 10, 13, 10]))), 400);
+        assert.equal(status(await raw(`GET /metrics HTTP/1.1\r\nx: ${'a'.repeat(20_000)}\r\n\r\n`)), 431);
+        const withBody = 'GET /metrics HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello';
+        assert.equal(status(await raw(withBody)), 413);
+        assert.equal(status(await raw('DELETE /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')), 405);
+        assert.equal((await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).status, 200);
+      });
+
+      it(`holds at most ${MAX_CONNECTIONS} connections: the next is closed at once, and serving resumes after`, async () => {
+        server = await startMetricsServer({ listen: '127.0.0.1:0', source: trafficSource() });
+        const held = await Promise.all(
+          Array.from(
+            { length: MAX_CONNECTIONS },
+            () =>
+              new Promise<Socket>((resolve, reject) => {
+                const socket = connect(server!.address.port, '127.0.0.1', () => resolve(socket));
+                socket.on('error', reject);
+              }),
+          ),
+        );
+        // Accepted in order: this one comes after the held ones and finds the server full.
+        assert.equal(await raw('GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n', true), '');
+        for (const socket of held) socket.destroy();
+        await waitFor(
+          'a scrape to get through again',
+          async () =>
+            (await fetch(`http://127.0.0.1:${server!.address.port}/metrics`).catch(() => undefined))?.status === 200,
+        );
+      });
+
+      it('answers a request head that never ends with 408 and closes it within seconds (Node waits 60 s)', async function () {
+        this.timeout(30_000);
+        server = await startMetricsServer({ listen: '127.0.0.1:0', source: trafficSource() });
+        const stillOpen = new Promise<string>((resolve) =>
+          setTimeout(() => resolve('still open after 15 s'), 15_000).unref(),
+        );
+        const answer = await Promise.race([raw('GET /metrics HTTP/1.1\r\nhost: x\r\n', true), stillOpen]);
+        assert.equal(status(answer), 408);
+      });
+
+      it('binds loopback for :PORT, and only there', async () => {
+        server = await startMetricsServer({ listen: ':0', source: trafficSource() });
+        assert.equal(server.address.address, '127.0.0.1');
+      });
     });
   });
 });

@@ -158,6 +158,25 @@ describe('stats socket server', () => {
     await third.waitEnded();
   });
 
+  it('closes every client on close(): held, and refused ones idle or with a request (issue 14)', async () => {
+    server = await startStatsServer({ path, source, maxClients: 2 });
+    const subscriber = await connect();
+    subscriber.send('{"cmd":"subscribe","intervalMs":100}\n');
+    await subscriber.line(1);
+    await connect();
+    await waitFor('two clients registered', () => server!.clientCount() === 2);
+    const extra = await Promise.all([connect(), connect(), connect()]);
+    extra[0].send('{"cmd":"snapshot"}\n');
+    for (const client of extra)
+      assert.equal(((await client.line(1)) as { error: { code: string } }).error.code, 'too_many_clients');
+    // When the server closes, then close() returns (bounded: it used to wait for the refused clients forever)
+    let closed = false;
+    void server.close().then(() => (closed = true));
+    await waitFor('close() to return', () => closed, 5_000);
+    server = undefined;
+    await waitFor('every client to be disconnected', () => clients.every((client) => client.ended()));
+  });
+
   it('drops a subscriber that stops reading instead of buffering for it', async () => {
     // Given snapshots far larger than a socket buffer
     source.current.flows = Array.from({ length: 4000 }, (_, i) => recordedFlow(i + 1));
