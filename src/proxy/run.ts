@@ -6,7 +6,8 @@
 import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
-import { statsSourceFor } from '../stats/source.js';
+import { statsSourceFor, type ProxyHealth } from '../stats/source.js';
+import { formatEndpoint } from '../base/net/endpoint.js';
 import { anyPeerExposure, describeConfig, toDataPlaneConfig } from './config.js';
 import { drain, lifetimeTotals } from './drain.js';
 import type { EventLog } from './log/event-log.js';
@@ -87,7 +88,14 @@ export async function runProxy(
   if (!plane) return EXIT_START_FAILED;
   const lastResort = runtime.uncaught ? new LastResort(runtime.uncaught, logger, () => planeAnswers(plane)) : null;
   // Before the 'listening' line, so that line means `mmproxy top` can connect too.
-  const source = statsSourceFor(plane, config, Date.now(), () => lastResort?.errors ?? 0);
+  let phase: ServingPhase = 'starting';
+  const source = statsSourceFor(
+    plane,
+    config,
+    Date.now(),
+    () => lastResort?.errors ?? 0,
+    () => healthOf(plane, phase, config),
+  );
   const stats = await startProxyStats(options, source, (message) => logger.log('warn', 'stats', message)).catch(
     (error: Error) => {
       plane.close();
@@ -116,12 +124,14 @@ export async function runProxy(
   });
   // Every listener is bound by now (data plane, stats socket, metrics): systemd may call the unit started.
   runtime.service?.ready(listening, () => planeAnswers(plane));
+  phase = 'serving';
   const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
 
   const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
   const signal = await Promise.race([signals.stopRequested, fatal]);
   logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
   await reloader.settled();
+  phase = 'draining';
   runtime.service?.stopping(`${signal}: draining`);
   // After a fatal state nothing is waited for: open flows are closed at once.
   await drain(plane, options.drainTimeoutMs, logger, () => signals.forced || signal === 'fatal', runtime.service);
@@ -139,6 +149,21 @@ export async function runProxy(
 }
 
 /** The watchdog's test: the event loop runs (the ping's timer fired) and the data plane answers. */
+/** Where the proxy is in its life, for /readyz: ready only while serving. */
+type ServingPhase = 'starting' | 'serving' | 'draining';
+
+function healthOf(plane: DataPlane, phase: ServingPhase, config: DataPlaneConfig): ProxyHealth {
+  const live = planeAnswers(plane);
+  const where = `${config.protocol} ${formatEndpoint(config.listen)}`;
+  if (!live) return { live, ready: false, detail: `the data plane on ${where} does not answer` };
+  const detail = {
+    starting: `starting: ${where} is bound, the rest not yet`,
+    serving: `serving ${where}`,
+    draining: `draining: ${where} no longer accepts`,
+  }[phase];
+  return { live, ready: phase === 'serving', detail };
+}
+
 function planeAnswers(plane: DataPlane): boolean {
   try {
     plane.counters();

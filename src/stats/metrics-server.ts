@@ -7,7 +7,8 @@
  * - at most MAX_CONNECTIONS at once (the rest are closed at accept), headers
  *   and requests within a few seconds, idle keep-alive connections closed
  *   soon, headers of at most MAX_HEADER_BYTES and no request bodies;
- * - only GET and HEAD, only on /metrics;
+ * - only GET and HEAD, only on /metrics, /healthz (the data plane answers) and
+ *   /readyz (every listener bound, not draining): 200 or 503 with one line;
  * - `:PORT` alone binds loopback: exposing the endpoint is a decision,
  *   written as `0.0.0.0:PORT` or `[::]:PORT`.
  */
@@ -17,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { parseListenAddress } from '../base/net/endpoint.js';
 import { CONTENT_TYPE } from './prometheus.js';
 import { renderMetrics } from './metrics.js';
-import type { StatsSource } from './source.js';
+import type { ProxyHealth, StatsSource } from './source.js';
 
 /** The host `:PORT` binds: scrapers on this machine only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -35,6 +36,19 @@ const TIMEOUT_CHECK_MS = 1_000;
 /** The request line and headers of a scrape fit in a fraction of this. */
 const MAX_HEADER_BYTES = 8 * 1024;
 const METRICS_PATH = '/metrics';
+const HEALTH_PATH = '/healthz';
+const READY_PATH = '/readyz';
+
+/** What /healthz and /readyz answer: the source's own view, else whether its counters can be read. */
+function healthOf(source: StatsSource): ProxyHealth {
+  if (source.health) return source.health();
+  try {
+    source.counters();
+    return { live: true, ready: true, detail: 'the data plane answers' };
+  } catch (error) {
+    return { live: false, ready: false, detail: `the data plane does not answer: ${String(error)}` };
+  }
+}
 
 export interface MetricsServer {
   /** The bound address, useful with port 0. */
@@ -76,8 +90,15 @@ function answer(request: IncomingMessage, response: ServerResponse, source: Stat
     reply(response, 405, 'use GET', { allow: 'GET, HEAD' });
     return;
   }
-  if (requestPath(request) !== METRICS_PATH) {
-    reply(response, 404, `mmproxy serves Prometheus metrics at ${METRICS_PATH}`);
+  const path = requestPath(request);
+  if (path === HEALTH_PATH || path === READY_PATH) {
+    const health = healthOf(source);
+    const good = path === HEALTH_PATH ? health.live : health.ready;
+    reply(response, good ? 200 : 503, `${good ? 'ok' : 'not ok'}: ${health.detail}`);
+    return;
+  }
+  if (path !== METRICS_PATH) {
+    reply(response, 404, `mmproxy serves Prometheus metrics at ${METRICS_PATH}, ${HEALTH_PATH} and ${READY_PATH}`);
     return;
   }
   let body: string;

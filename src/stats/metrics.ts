@@ -5,6 +5,7 @@
  */
 import { FAILURE_REASONS, type DataPlaneCounters } from '../base/flows.js';
 import { buildInfo, type BuildInfo } from '../base/package-info.js';
+import { processFamilies } from './process-metrics.js';
 import { histogramSamples, renderExposition, type MetricFamily } from './prometheus.js';
 import type { ProxySummary, StatsSource } from './source.js';
 
@@ -165,5 +166,6 @@ export function renderMetrics(source: StatsSource): string {
   return renderExposition([
     buildInfoFamily(buildInfo()),
     ...metricFamilies(source.summary, source.counters(), source.internalErrors?.() ?? 0),
+    ...processFamilies(),
   ]);
 }

@@ -18,6 +18,18 @@ export interface StatsSource {
   flows(): FlowRecord[];
   /** Errors the proxy's last-resort handler caught and survived (src/proxy/last-resort.ts); absent: none. */
   internalErrors?(): number;
+  /** Liveness and readiness for /healthz and /readyz; absent: both follow whether counters() answers. */
+  health?(): ProxyHealth;
+}
+
+/**
+ * live: the data plane's threads answer (a restart would help if not). ready: every listener is bound and the
+ * proxy is not draining (new connections are welcome). detail: one line saying which.
+ */
+export interface ProxyHealth {
+  live: boolean;
+  ready: boolean;
+  detail: string;
 }
 
 export function summarizeConfig(config: DataPlaneConfig): ConfigSummary {
@@ -42,6 +54,7 @@ export function statsSourceFor(
   config: DataPlaneConfig,
   startedAtMs: number = Date.now(),
   internalErrors: () => number = () => 0,
+  health?: () => ProxyHealth,
 ): StatsSource {
   return {
     summary: {
@@ -56,5 +69,6 @@ export function statsSourceFor(
     counters: () => dataPlane.counters(),
     flows: () => dataPlane.flows(),
     internalErrors,
+    ...(health ? { health } : {}),
   };
 }
