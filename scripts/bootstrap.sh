@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 # (installing it in a container starts nothing); util-linux: setpriv;
 # patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh);
 # clang-format: `npm run lint` checks the C++ layout; dnsdist: a real sender of PROXY v2 over UDP;
-# groff-base: the manual page is checked with groff.
+# groff-base: the manual page is checked with groff; prometheus: its promtool checks /metrics.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist groff-base)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist groff-base prometheus)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 
