@@ -134,8 +134,14 @@ export async function runProxy(
   phase = 'draining';
   runtime.service?.stopping(`${signal}: draining`);
   // After a fatal state nothing is waited for: open flows are closed at once.
-  await drain(plane, options.drainTimeoutMs, logger, () => signals.forced || signal === 'fatal', runtime.service);
-  const totals = lifetimeTotals(plane);
+  const cut = await drain(
+    plane,
+    options.drainTimeoutMs,
+    logger,
+    () => signals.forced || signal === 'fatal',
+    runtime.service,
+  );
+  const totals = lifetimeTotals(plane, cut);
   await stats.close();
   plane.close();
   await collectLateEvents(eventLog);

@@ -12,7 +12,7 @@ import { startHeldClient } from './helpers/held-client-process.js';
 import { floodLogged, jsonLogLines } from './helpers/log-lines.js';
 import { MMPROXY_BIN, startMmproxy, stopMmproxy, waitUntilNotListening } from '../../../lab/mmproxy/mmproxy-process.js';
 import { useProxyTopology } from './helpers/use-proxy-topology.js';
-import { APP, BYTES, LB_FRONT_V4, SERVICE_PORT } from '../../../lab/mmproxy/topology.js';
+import { APP, CLIENT_V4, BYTES, LB_FRONT_V4, SERVICE_PORT } from '../../../lab/mmproxy/topology.js';
 
 describe('mmproxy process: subnets, signals, exit codes, logs (network namespaces)', function () {
   this.timeout(60_000);
@@ -109,6 +109,15 @@ describe('mmproxy process: subnets, signals, exit codes, logs (network namespace
     proxy.kill('SIGTERM');
     assert.deepEqual(await proxy.exited, { code: 0, signal: null });
     assert.match(proxy.stderr, /drain_incomplete: closing 1 open connection: the drain timeout passed/);
+    // The cut flow is named, and the closing line adds up: every accepted connection has one outcome.
+    assert.match(proxy.stderr, new RegExp(`drain_cut: closing a \\w+ flow at shutdown .*client=${CLIENT_V4}:\\d+`));
+    const totals = /stopped: all connections closed (.*)/.exec(proxy.stderr)?.[1] ?? '';
+    const figures = new Map([...totals.matchAll(/(\w+)=(\d+)/g)].map(([, key, value]) => [key!, Number(value)]));
+    assert.equal(figures.get('cut_at_shutdown'), 1, totals);
+    const outcomes = [...figures]
+      .filter(([key]) => key === 'completed' || key === 'cut_at_shutdown' || key.startsWith('failed_'))
+      .reduce((sum, [, value]) => sum + value, 0);
+    assert.equal(outcomes, figures.get('accepted'), totals);
   });
 
   it('exit codes of the real binary: 2 for a usage mistake, 1 when it cannot listen, each with one line', async function () {
