@@ -75,6 +75,12 @@ struct ParseResult {
 // the CRC32C checksum when present.
 ParseResult Parse(const uint8_t* data, size_t length, Header* header);
 
+// The bytes a v2 header takes in all (its 16 fixed bytes plus the length they
+// announce), once those 16 are in data[0, length); 0 for anything else (v1, not
+// yet known, not PROXY). Lets a reader that gets a long header in many pieces
+// wait for more of it instead of parsing every piece.
+size_t AnnouncedV2Length(const uint8_t* data, size_t length);
+
 struct Tlv {
   uint8_t type = 0;
   const uint8_t* value = nullptr;

@@ -157,4 +157,9 @@ ParseResult ParseV2(const uint8_t* data, size_t length, Header* header) {
   return {Status::kComplete, ErrorCode::kNone};
 }
 
+size_t AnnouncedV2Length(const uint8_t* data, size_t length) {
+  if (length < kV2FixedLength || std::memcmp(data, kSignature, kSignatureLength) != 0) return 0;
+  return kV2FixedLength + (static_cast<size_t>(data[kLengthIndex]) << 8 | data[kLengthIndex + 1]);
+}
+
 }  // namespace mmproxy::pp

@@ -16,6 +16,10 @@ struct Flow {
   FlowInfo info;
   // Header bytes so far, only while a header arrives in pieces.
   std::vector<uint8_t> partial_header;
+  // How often the header was parsed, and how many bytes it had the last time
+  // (worker_header.cc parses a header in many pieces less and less often).
+  uint32_t header_parses = 0;
+  size_t header_parsed_length = 0;
   int64_t started_steady_ms = 0;
   int64_t deadline_ms = 0;  // header or connect deadline (steady clock)
   // When the upstream connect started (steady clock, µs): for the histogram.

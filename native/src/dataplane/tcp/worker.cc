@@ -146,6 +146,7 @@ void Worker::ExpireDeadlines(int64_t now_ms) {
         flow.deadline_ms != entry.deadline_ms) {
       continue;
     }
+    if (RejectDeferredMistake(flow)) continue;
     Fail(flow, Failure::kHeaderTimeout, Level::kInfo,
          "no complete PROXY header within " + std::to_string(shared_.config.header_timeout_ms) +
              " ms; closed the load balancer's connection");

@@ -63,6 +63,10 @@ class Worker final : public WorkerThread {
   void OnHeaderReadable(Flow& flow);
   void WatchForHeader(Flow& flow);
   void CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error);
+  void RejectHeader(Flow& flow, pp::ErrorCode error);
+  // Parses the bytes of a header whose last parse was deferred; true when
+  // they hold a mistake, which then ends the flow as any rejected header.
+  bool RejectDeferredMistake(Flow& flow);
   void OnHeaderParsed(Flow& flow, const pp::Header& header);
   bool ResolveCollision(Flow& flow, const SocketFailure& failure, UpstreamOptions options,
                         UniqueFd* upstream);

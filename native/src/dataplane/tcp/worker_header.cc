@@ -16,6 +16,29 @@
 #include "os/sockets.h"
 
 namespace mmproxy::dataplane {
+
+namespace {
+
+// A header in pieces is parsed at each of its first kEagerHeaderParses reads;
+// after that only once it has grown by an eighth since the last parse, or is
+// whole. Each parse walks every TLV so far: parsing every read of a 64 KiB
+// header sent a byte at a time cost seconds of CPU, quadratic in its length;
+// this keeps it linear. The verdict stays the one its bytes carry: a mistake
+// in deferred bytes is found at the next parse, or when the bytes end
+// (CloseBeforeHeader) or the header deadline passes.
+constexpr uint32_t kEagerHeaderParses = 64;
+constexpr unsigned kRegrowthShift = 3;  // an eighth
+
+bool HeaderParseDue(const Flow& flow, const uint8_t* data, size_t length) {
+  if (flow.header_parses < kEagerHeaderParses) return true;
+  const size_t announced = pp::AnnouncedV2Length(data, length);
+  // v1 (at most 107 bytes) is cheap to parse; a whole v2 header must be parsed.
+  if (announced == 0 || length >= announced) return true;
+  return length - flow.header_parsed_length >= (flow.header_parsed_length >> kRegrowthShift);
+}
+
+}  // namespace
+
 namespace {
 
 Failure ConnectFailure(int error) {
@@ -68,13 +91,14 @@ void Worker::OnHeaderReadable(Flow& flow) {
       length = partial.size();
     }
     pp::Header header;
-    pp::ParseResult result = pp::Parse(data, length, &header);
+    pp::ParseResult result{pp::Status::kNeedMore, pp::ErrorCode::kNone};
+    if (HeaderParseDue(flow, data, length)) {
+      result = pp::Parse(data, length, &header);
+      ++flow.header_parses;
+      flow.header_parsed_length = length;
+    }
     if (result.status == pp::Status::kError) {
-      Bump(counters_.bad_headers[static_cast<size_t>(result.error)]);
-      Fail(flow, Failure::kBadHeader, Level::kWarn,
-           std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() + ": " +
-               pp::ErrorMessage(result.error),
-           pp::ErrorCodeName(result.error));
+      RejectHeader(flow, result.error);
       return;
     }
     if (result.status == pp::Status::kNeedMore) {
@@ -115,9 +139,29 @@ void Worker::WatchForHeader(Flow& flow) {
   Close(flow);
 }
 
+void Worker::RejectHeader(Flow& flow, pp::ErrorCode error) {
+  Bump(counters_.bad_headers[static_cast<size_t>(error)]);
+  Fail(flow, Failure::kBadHeader, Level::kWarn,
+       std::string("rejected the PROXY header from ") + flow.info.load_balancer.ToString() + ": " +
+           pp::ErrorMessage(error),
+       pp::ErrorCodeName(error));
+}
+
+bool Worker::RejectDeferredMistake(Flow& flow) {
+  const std::vector<uint8_t>& partial = flow.partial_header;
+  if (partial.size() <= flow.header_parsed_length) return false;  // nothing unparsed
+  pp::Header header;
+  const pp::ParseResult result = pp::Parse(partial.data(), partial.size(), &header);
+  if (result.status != pp::Status::kError) return false;
+  RejectHeader(flow, result.error);
+  return true;
+}
+
 // The load balancer closed (or failed) before sending a whole header. With
 // no bytes at all it is a plain TCP health check: not worth a counter.
 void Worker::CloseBeforeHeader(Flow& flow, size_t bytes_seen, int error) {
+  // The verdict its bytes carry, as if each piece had been parsed.
+  if (RejectDeferredMistake(flow)) return;
   if (bytes_seen > 0) {
     Bump(counters_.bad_headers[pp::kErrorCodeCount]);
     Fail(flow, Failure::kBadHeader, Level::kWarn,
