@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -13,19 +14,12 @@
 #include "os/socket_options.h"
 #include "os/sockets.h"
 #include "os/unique_fd.h"
+#include "probe/probe_socket.h"
 
 namespace mmproxy::probe {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-ConnectResult Failed(std::string syscall, int errnum) {
-  ConnectResult result;
-  result.outcome = ConnectOutcome::kError;
-  result.errnum = errnum;
-  result.syscall = std::move(syscall);
-  return result;
-}
 
 // Waits for the non-blocking connect to finish; returns 0 on timeout, else
 // the socket's pending error (0 meaning connected is reported as -1).
@@ -64,26 +58,11 @@ ConnectResult Classify(int pending) {
 
 ConnectResult RunConnectProbe(const ConnectRequest& request) {
   const auto started = Clock::now();
-  Address target;
-  if (!Address::FromIp(request.target_address, static_cast<uint16_t>(request.target_port), &target))
-    return Failed("inet_pton", EINVAL);
-  UniqueFd fd(socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Failed("socket", errno);
-  // The proxy's own wrappers, so a denied option fails here as it would
-  // fail in the proxy, named the same way.
-  if (request.transparent) {
-    if (const OptionResult r = SetTransparent(fd.get(), target.family()); !r)
-      return Failed(r.syscall(), r.error);
-  }
-  if (request.mark != 0) {
-    if (const OptionResult r = SetMark(fd.get(), request.mark); !r) return Failed(r.syscall(), r.error);
-  }
-  if (!request.source_address.empty()) {
-    Address source;
-    if (!Address::FromIp(request.source_address, static_cast<uint16_t>(request.source_port), &source))
-      return Failed("inet_pton", EINVAL);
-    if (bind(fd.get(), source.sockaddr_ptr(), source.length()) != 0) return Failed("bind", errno);
-  }
+  ConnectResult failure;
+  std::optional<ProbeSocket> probe = OpenProbeSocket(request, SOCK_STREAM, &failure);
+  if (!probe) return failure;
+  const UniqueFd& fd = probe->fd;
+  const Address& target = probe->target;
   ConnectResult result;
   if (connect(fd.get(), target.sockaddr_ptr(), target.length()) == 0) {
     result = Classify(-1);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -14,19 +15,12 @@
 #include "os/socket_options.h"
 #include "os/sockets.h"
 #include "os/unique_fd.h"
+#include "probe/probe_socket.h"
 
 namespace mmproxy::probe {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-ConnectResult Failed(std::string syscall, int errnum) {
-  ConnectResult result;
-  result.outcome = ConnectOutcome::kError;
-  result.errnum = errnum;
-  result.syscall = std::move(syscall);
-  return result;
-}
 
 // A reply's content does not matter, only that one came back: a small
 // buffer suffices (the rest of a longer datagram is discarded).
@@ -66,25 +60,11 @@ ConnectResult AwaitReply(int fd, const Clock::time_point deadline) {
 
 ConnectResult RunDatagramProbe(const ConnectRequest& request) {
   const auto started = Clock::now();
-  Address target;
-  if (!Address::FromIp(request.target_address, static_cast<uint16_t>(request.target_port), &target))
-    return Failed("inet_pton", EINVAL);
-  UniqueFd fd(socket(target.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Failed("socket", errno);
-  // The proxy's own wrappers, as for the TCP probe.
-  if (request.transparent) {
-    if (const OptionResult r = SetTransparent(fd.get(), target.family()); !r)
-      return Failed(r.syscall(), r.error);
-  }
-  if (request.mark != 0) {
-    if (const OptionResult r = SetMark(fd.get(), request.mark); !r) return Failed(r.syscall(), r.error);
-  }
-  if (!request.source_address.empty()) {
-    Address source;
-    if (!Address::FromIp(request.source_address, static_cast<uint16_t>(request.source_port), &source))
-      return Failed("inet_pton", EINVAL);
-    if (bind(fd.get(), source.sockaddr_ptr(), source.length()) != 0) return Failed("bind", errno);
-  }
+  ConnectResult failure;
+  std::optional<ProbeSocket> probe = OpenProbeSocket(request, SOCK_DGRAM, &failure);
+  if (!probe) return failure;
+  const UniqueFd& fd = probe->fd;
+  const Address& target = probe->target;
   // connect() on UDP only sets the peer: the kernel then delivers nothing
   // but datagrams from exactly the target's address and port.
   if (connect(fd.get(), target.sockaddr_ptr(), target.length()) != 0) return Failed("connect", errno);
