@@ -1,9 +1,10 @@
 /*
  * The container image's final stage, performed for real (no image can be pulled here): the packed tarball
  * installed with `npm install -g` into a directory tree without a compiler, then run from that tree as the
- * image's USER holding only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE, behind real HAProxy:
+ * image's USER in a bounding set of CAP_NET_ADMIN alone (docker --cap-drop=ALL --cap-add=NET_ADMIN), holding it
+ * only through the ENTRYPOINT's node copy and its file capability, behind real HAProxy:
  *
- *   client ──▶ lb: haproxy :80xx ──send-proxy-v2──▶ app: setpriv --reuid=10001 … <tree>/usr/local/bin/mmproxy
+ *   client ──▶ lb: haproxy :80xx ──send-proxy-v2──▶ app: setpriv --reuid=10001 … <tree>/usr/local/lib/mmproxy/node …
  *   (203.0.113.10)                                     192.0.2.2:84xx ──spoofed──▶ peer-service 127.0.0.1:7000
  *                                                      HEALTHCHECK: mmproxy doctor --from-running --json
  */
@@ -15,9 +16,10 @@ import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { APP, TARGETS } from '../../../lab/mmproxy/topology.js';
 import { capabilityMask, type Privileges, readCredentials } from '../hardening/helpers/privilege/credentials.js';
 import { useProxyTopology } from '../proxy/helpers/use-proxy-topology.js';
-import { buildImageTree, imageArgv, type ImageTree, imageUser, imageUserClash } from './helpers/image-tree.js';
+import { buildImageTree, entrypointArgv, type ImageTree, imageUser, imageUserClash } from './helpers/image-tree.js';
 
-const IMAGE_CAPABILITIES = ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE'];
+/** `--cap-drop=ALL --cap-add=NET_ADMIN`: the container's bounding set; a non-root user gets no ambient set. */
+const CONTAINER_CAPABILITIES = ['CAP_NET_ADMIN'];
 
 describe("the container image's filesystem, built in a directory and run as the image's user", function () {
   this.timeout(20 * 60_000);
@@ -25,9 +27,10 @@ describe("the container image's filesystem, built in a directory and run as the 
   const user = imageUser();
   const privileges: Privileges = {
     identity: user,
-    ambient: IMAGE_CAPABILITIES,
-    bounding: IMAGE_CAPABILITIES,
-    noNewPrivileges: true,
+    ambient: [],
+    bounding: CONTAINER_CAPABILITIES,
+    // No no_new_privs: it would keep the file capability from taking effect.
+    noNewPrivileges: false,
   };
   let tree: ImageTree | undefined;
 
@@ -49,21 +52,22 @@ describe("the container image's filesystem, built in a directory and run as the 
     assert.equal(existsSync(join(root, 'build')), false, tree!.installOutput);
   });
 
-  it("relays through HAProxy from the client's address, as uid 10001 with only the image's capabilities; the HEALTHCHECK passes, then fails once the proxy is gone", async () => {
+  it("relays through HAProxy from the client's address, as uid 10001 holding CAP_NET_ADMIN by the node copy's file capability alone; the HEALTHCHECK passes, then fails once the proxy is gone", async () => {
     const { mmproxy: port, lb } = net().ports();
-    const proxy = net().track(net().app.spawn(imageArgv(tree!, privileges, ['-l', `${APP}:${port}`, ...TARGETS])));
+    const proxy = net().track(net().app.spawn(entrypointArgv(tree!, privileges, ['-l', `${APP}:${port}`, ...TARGETS])));
     await proxy.waitForOutput(/listening on \S+ \(/, 30_000, 'stderr');
 
     const held = await readCredentials(proxy.pid);
     assert.deepEqual(held.uids, [user.uid, user.uid, user.uid, user.uid]);
-    assert.equal(held.effective, capabilityMask(IMAGE_CAPABILITIES));
-    assert.equal(held.bounding, capabilityMask(IMAGE_CAPABILITIES));
+    assert.equal(held.effective, capabilityMask(CONTAINER_CAPABILITIES));
+    assert.equal(held.ambient, 0n);
+    assert.equal(held.bounding, capabilityMask(CONTAINER_CAPABILITIES));
 
     await net().haproxy(lb, [{ address: APP, port, sendProxy: 'v2' }]);
     await net().assertClientSeen(lb, 4);
     await net().assertClientSeen(lb, 6);
 
-    const healthcheck = imageArgv(tree!, privileges, ['doctor', '--from-running', '--json']);
+    const healthcheck = entrypointArgv(tree!, privileges, ['doctor', '--from-running', '--json']);
     const healthy = await net().app.exec(healthcheck, { timeoutMs: 30_000 });
     assert.equal(healthy.code, 0, `${healthy.stdout}${healthy.stderr}`);
     const report = JSON.parse(healthy.stdout) as { checks: { status: string }[] };

@@ -43,6 +43,21 @@ describe('deploy/container/Dockerfile', () => {
     assert.ok(final.instructions.some((i) => /install -d -o 10001 -g 10001 -m 0755 \/run\/mmproxy/.test(i.args)));
   });
 
+  it("the proxy runs on a node copy carrying cap_net_admin+ep alone (--cap-add reaches no non-root process), the HEALTHCHECK's doctor too (it tries IP_TRANSPARENT itself)", () => {
+    const final = parseDockerfile(text).stages[1]!;
+    const setcap = final.instructions.map((i) => /setcap (\S+) (\S+)/.exec(i.args)).find(Boolean);
+    assert.deepEqual(setcap?.slice(1), ['cap_net_admin+ep', '/usr/local/lib/mmproxy/node']);
+    const entrypoint = JSON.parse(final.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
+    assert.deepEqual(entrypoint, ['/usr/local/lib/mmproxy/node', '/usr/local/lib/node_modules/mmproxy/bin/mmproxy.js']);
+    const health = final.instructions.find((i) => i.keyword === 'HEALTHCHECK')!.args;
+    assert.ok(
+      health.includes(
+        `CMD ${JSON.stringify([...entrypoint, 'doctor', '--from-running', '--json']).replaceAll(',', ', ')}`,
+      ),
+      health,
+    );
+  });
+
   it('documents running with CAP_NET_ADMIN alone and setup-routing beforehand', () => {
     assert.match(text, /--cap-drop=ALL --cap-add=NET_ADMIN/);
     assert.match(text, /setup-routing <same flags>/);

@@ -5,14 +5,18 @@
  * from that tree as that user holding only the capabilities the image needs.
  */
 import { readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, chown, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { packageRoot } from '../../../../src/base/package-info.js';
 import { parseDockerfile } from '../../../unit/deploy/helpers/dockerfile.js';
 import { type Identity, type Privileges, setprivArgv } from '../../hardening/helpers/privilege/credentials.js';
 import { installGlobally, packOnce, pathWithoutCompilers } from '../../package/helpers/packed.js';
+
+const run = promisify(execFile);
 
 export const DOCKERFILE = join(packageRoot(), 'deploy', 'container', 'Dockerfile');
 
@@ -40,6 +44,15 @@ export function imageUserClash(identity: Identity): string | null {
   return null;
 }
 
+/** The Dockerfile's `setcap CAPS PATH` and its ENTRYPOINT: what the proxy runs on. */
+export function imageEntrypoint(): { fileCapabilities: string; node: string; argv: string[] } {
+  const final = parseDockerfile(readFileSync(DOCKERFILE, 'utf8')).stages.at(-1)!;
+  const setcap = final.instructions.map((i) => /setcap (\S+) (\S+)/.exec(i.args)).find(Boolean);
+  const entrypoint = final.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
+  if (!setcap || !entrypoint) throw new Error(`${DOCKERFILE} has no setcap or no ENTRYPOINT`);
+  return { fileCapabilities: setcap[1]!, node: setcap[2]!, argv: JSON.parse(entrypoint.args) as string[] };
+}
+
 export interface ImageTree {
   root: string;
   /** npm's global prefix in the tree: <root>/usr/local, as in the node image. */
@@ -60,6 +73,11 @@ export async function buildImageTree(user: Identity): Promise<ImageTree> {
   const installed = await installGlobally(packed.tarball, prefix, tools);
   await rm(join(root, 'build-tools'), { recursive: true, force: true });
   // `install -d -o 10001 -g 10001 -m 0755 /run/mmproxy`
+  // `cp /usr/local/bin/node /usr/local/lib/mmproxy/node && setcap cap_net_admin+ep …`
+  const { node, fileCapabilities } = imageEntrypoint();
+  await mkdir(dirname(join(root, node)), { recursive: true });
+  await copyFile(process.execPath, join(root, node));
+  await run('setcap', [fileCapabilities, join(root, node)]);
   const runDir = join(root, 'run', 'mmproxy');
   await mkdir(runDir, { recursive: true });
   await chown(runDir, user.uid, user.gid);
@@ -73,19 +91,22 @@ export async function buildImageTree(user: Identity): Promise<ImageTree> {
   };
 }
 
+/** The tree's path for an absolute path inside the image. */
+function inTree(tree: ImageTree, path: string): string {
+  return join(tree.root, path);
+}
+
+/** argv running the image's ENTRYPOINT (the capable node copy) with ARGS from the tree under `privileges`. */
+export function entrypointArgv(tree: ImageTree, privileges: Privileges, args: string[]): string[] {
+  const [node, script] = imageEntrypoint().argv;
+  return [...environmentArgv(tree, privileges), inTree(tree, node!), inTree(tree, script!), ...args];
+}
+
 /**
- * argv running `mmproxy ARGS` from the tree under `privileges`, with the image's environment only: PATH to the
- * tree's bin and node (the node image has both in /usr/local/bin), RUNTIME_DIRECTORY from the Dockerfile's ENV.
+ * setpriv to `privileges`, then the image's environment only: PATH to the tree's bin and node (the node image
+ * has both in /usr/local/bin), RUNTIME_DIRECTORY from the Dockerfile's ENV.
  */
-export function imageArgv(tree: ImageTree, privileges: Privileges, args: string[]): string[] {
+function environmentArgv(tree: ImageTree, privileges: Privileges): string[] {
   const path = [join(tree.prefix, 'bin'), dirname(process.execPath), '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-  return [
-    ...setprivArgv(privileges),
-    'env',
-    '-i',
-    `PATH=${path.join(':')}`,
-    `RUNTIME_DIRECTORY=${tree.runDir}`,
-    'mmproxy',
-    ...args,
-  ];
+  return [...setprivArgv(privileges), 'env', '-i', `PATH=${path.join(':')}`, `RUNTIME_DIRECTORY=${tree.runDir}`];
 }
