@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { packageRoot } from '../../../../src/base/package-info.js';
 import { parseDockerfile } from '../../../unit/deploy/helpers/dockerfile.js';
+import { DOCKERFILE_PATH } from '../../../unit/deploy/helpers/paths.js';
 import { type Identity, type Privileges, setprivArgv } from '../../hardening/helpers/privilege/credentials.js';
 import { installGlobally, packOnce, pathWithoutCompilers } from '../../package/helpers/packed.js';
 
 const run = promisify(execFile);
 
-export const DOCKERFILE = join(packageRoot(), 'deploy', 'container', 'Dockerfile');
+const DOCKERFILE = DOCKERFILE_PATH;
 
 /** The final stage's USER (numeric uid:gid, which the Dockerfile test requires). */
 export function imageUser(): Identity {
