@@ -3,7 +3,8 @@
  * container's command as root holding NET_ADMIN alone, then the proxy as the container's user with its
  * capabilities as the bounding set (the image's node copy gains NET_ADMIN by its file capability), runs the
  * startup and readiness probes as a kubelet would, and checks that the app sees each client's real address.
- * The image is the directory tree of image-filesystem.test.ts.
+ * The image is the directory tree of image-filesystem.test.ts; readOnlyRootFilesystem is a mount namespace whose /
+ * is read-only, with a tmpfs for the emptyDir at /run/mmproxy, which the exec probes enter.
  *
  * sidecar:   client ──▶ node: haproxy :80xx ──send-proxy-v2──▶ pod 192.0.2.2: mmproxy 0.0.0.0:8443 ──▶ app 127.0.0.1:8080
  *            (203.0.113.10)   kubelet: httpGet 192.0.2.2:9108        exec: doctor --from-running   (peer-service)
@@ -63,8 +64,9 @@ describe('a simulated kubelet runs deploy/kubernetes in namespaces', function ()
       const proxy = container(template, 'mmproxy');
       const env = flags(objects);
       /** sidecar: the kubelet is on the node (the lb namespace here) and probes the pod IP; hostNetwork: itself. */
-      const probeTarget = (): ProbeTarget => ({
+      const probeTarget = (pid: number): ProbeTarget => ({
         tree: tree!,
+        pid,
         container: proxy,
         pod: net().app,
         node: template.spec.hostNetwork ? net().app : net().lb,
@@ -84,7 +86,7 @@ describe('a simulated kubelet runs deploy/kubernetes in namespaces', function ()
       it('without the init container, the startup probe (the doctor) fails: the routing is missing', async () => {
         const started = net().track(net().app.spawn(containerArgv(tree!, proxy, env)));
         await started.waitForOutput(/listening on \S+ \(/, 30_000, 'stderr');
-        const probe = await probeOnce(proxy.startupProbe!, probeTarget());
+        const probe = await probeOnce(proxy.startupProbe!, probeTarget(started.pid));
         assert.equal(probe.ok, false, probe.detail);
         assert.deepEqual(await stopMmproxy(started), { code: 0, signal: null });
       });
@@ -102,9 +104,24 @@ describe('a simulated kubelet runs deploy/kubernetes in namespaces', function ()
         assert.equal(held.bounding, capabilityMask(privileges.bounding));
         assert.equal(held.ambient, 0n);
 
-        const startup = await runProbe(proxy.startupProbe!, probeTarget());
+        // readOnlyRootFilesystem: the container's user can write its emptyDir and nothing else.
+        const write = (path: string) =>
+          net().app.exec([
+            'nsenter',
+            `--mount=/proc/${started.pid}/ns/mnt`,
+            'setpriv',
+            `--reuid=${privileges.identity.uid}`,
+            `--regid=${privileges.identity.gid}`,
+            '--clear-groups',
+            'touch',
+            path,
+          ]);
+        assert.equal((await write(`${tree!.runDir}/probe-write`)).code, 0);
+        assert.notEqual((await write('/tmp/mmproxy-kubelet-ro-check')).code, 0, 'the root filesystem is read-only');
+
+        const startup = await runProbe(proxy.startupProbe!, probeTarget(started.pid));
         assert.equal(startup.ok, true, startup.attempts.join('\n'));
-        const readiness = await runProbe(proxy.readinessProbe!, probeTarget());
+        const readiness = await runProbe(proxy.readinessProbe!, probeTarget(started.pid));
         assert.equal(readiness.ok, true, readiness.attempts.join('\n'));
 
         const { lb } = net().ports();
@@ -113,7 +130,7 @@ describe('a simulated kubelet runs deploy/kubernetes in namespaces', function ()
         await net().assertClientSeen(lb, 6);
 
         assert.deepEqual(await stopMmproxy(started), { code: 0, signal: null });
-        const gone = await probeOnce(proxy.readinessProbe!, probeTarget());
+        const gone = await probeOnce(proxy.readinessProbe!, probeTarget(started.pid));
         assert.equal(gone.ok, false, `readiness must fail with the proxy gone: ${gone.detail}`);
       });
     });

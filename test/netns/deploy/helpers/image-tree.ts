@@ -53,12 +53,22 @@ export function imageEntrypoint(): { fileCapabilities: string; node: string; arg
   return { fileCapabilities: setcap[1]!, node: setcap[2]!, argv: JSON.parse(entrypoint.args) as string[] };
 }
 
+/** The Dockerfile's ENV RUNTIME_DIRECTORY. */
+function imageRuntimeDirectory(): string {
+  const final = parseDockerfile(readFileSync(DOCKERFILE, 'utf8')).stages.at(-1)!;
+  const env = final.instructions.find((i) => i.keyword === 'ENV' && i.args.startsWith('RUNTIME_DIRECTORY='));
+  if (!env) throw new Error(`${DOCKERFILE} sets no RUNTIME_DIRECTORY`);
+  return env.args.slice('RUNTIME_DIRECTORY='.length);
+}
+
 export interface ImageTree {
   root: string;
   /** npm's global prefix in the tree: <root>/usr/local, as in the node image. */
   prefix: string;
-  /** The image's RUNTIME_DIRECTORY: the stats socket's directory, owned by the image's user. */
+  /** The image's RUNTIME_DIRECTORY in the tree: the stats socket's directory, owned by the image's user. */
   runDir: string;
+  /** The same, as the image names it (the Dockerfile's ENV). */
+  imageRunDir: string;
   installOutput: string;
   remove(): Promise<void>;
 }
@@ -78,7 +88,8 @@ export async function buildImageTree(user: Identity): Promise<ImageTree> {
   await mkdir(dirname(join(root, node)), { recursive: true });
   await copyFile(process.execPath, join(root, node));
   await run('setcap', [fileCapabilities, join(root, node)]);
-  const runDir = join(root, 'run', 'mmproxy');
+  const imageRunDir = imageRuntimeDirectory();
+  const runDir = join(root, imageRunDir);
   await mkdir(runDir, { recursive: true });
   await chown(runDir, user.uid, user.gid);
   await chmod(runDir, 0o755);
@@ -86,6 +97,7 @@ export async function buildImageTree(user: Identity): Promise<ImageTree> {
     root,
     prefix,
     runDir,
+    imageRunDir,
     installOutput: installed.output,
     remove: () => rm(root, { recursive: true, force: true }),
   };

@@ -22,9 +22,23 @@ export function containerPrivileges(container: Container): Privileges {
   };
 }
 
+/**
+ * readOnlyRootFilesystem: a mount namespace of its own where / is read-only, with an owned tmpfs (the
+ * emptyDir) on the tree's RUNTIME_DIRECTORY when the container mounts a volume there; else argv unchanged.
+ */
+function inContainerMounts(tree: ImageTree, container: Container, argv: string[]): string[] {
+  if (!container.securityContext?.readOnlyRootFilesystem) return argv;
+  const { identity } = containerPrivileges(container);
+  const emptyDir = (container.volumeMounts ?? []).some((mount) => mount.mountPath === tree.imageRunDir);
+  const tmpfs = `mount -t tmpfs -o uid=${identity.uid},gid=${identity.gid},mode=0755,size=1m tmpfs "$0" && `;
+  const script = `mount -o remount,bind,ro / && ${emptyDir ? tmpfs : ''}exec "$@"`;
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, tree.runDir, ...argv];
+}
+
 /** The container's command: the image's ENTRYPOINT with its args, $(VAR)s expanded from env. */
 export function containerArgv(tree: ImageTree, container: Container, env: Record<string, string>): string[] {
-  return entrypointArgv(tree, containerPrivileges(container), expandArgs(container.args ?? [], env));
+  const argv = entrypointArgv(tree, containerPrivileges(container), expandArgs(container.args ?? [], env));
+  return inContainerMounts(tree, container, argv);
 }
 
 export interface ProbeTarget {
@@ -32,6 +46,8 @@ export interface ProbeTarget {
   container: Container;
   /** Where the container's processes run (the pod's namespace). */
   pod: Host;
+  /** The container's main process: an exec probe enters its mount namespace, as `kubectl exec` would. */
+  pid: number;
   /** Where the kubelet runs (the node's namespace) and the pod IP it probes. */
   node: Host;
   podIp: string;
@@ -42,8 +58,11 @@ async function attempt(probe: Probe, target: ProbeTarget): Promise<{ ok: boolean
   if (probe.exec) {
     const [program, ...rest] = probe.exec.command;
     const image = entrypointArgv(target.tree, containerPrivileges(target.container), []);
-    // An absolute path in the image is the tree's copy: the entrypoint's node and script.
+    // Inside the container's mount namespace (its read-only root, its emptyDir), as `kubectl exec` runs;
+    // an absolute path in the image is the tree's copy: the entrypoint's node and script.
     const argv = [
+      'nsenter',
+      `--mount=/proc/${target.pid}/ns/mnt`,
       ...image.slice(0, -2),
       ...[program!, ...rest].map((arg) => (arg.startsWith('/usr/local/') ? `${target.tree.root}${arg}` : arg)),
     ];
