@@ -17,7 +17,8 @@ log() { printf 'prepack: %s\n' "$*" >&2; }
 addon=build/Release/mmproxy_native.node
 if stale "$addon" native/src binding.gyp; then
   log "building the native addon"
-  npm run --silent build:native
+  # To stderr: `npm pack --json` prints its JSON on stdout, and make would mix into it.
+  npm run --silent build:native >&2
 fi
 # build/ only ever holds a plain build (scripts/asan-netns.sh builds in a scratch
 # copy), but a sanitized addon must never ship: it needs runtimes users lack.
@@ -35,7 +36,7 @@ log "prebuilt addon: prebuilds/$platform/mmproxy.napi.$libc.node"
 if stale dist/src/build-info.json src tsconfig.json tsconfig.build.json package.json; then
   log "compiling TypeScript (src/)"
   rm -rf dist/src
-  npx --no-install tsc -p tsconfig.build.json
+  npx --no-install tsc -p tsconfig.build.json >&2
 fi
 bash scripts/build-info.sh
 log "commit recorded: $(cat dist/src/build-info.json)"
