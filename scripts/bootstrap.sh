@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 # (installing it in a container starts nothing); util-linux: setpriv;
 # patchelf: the node copy that loads the sanitizers (scripts/asan-netns.sh);
 # clang-format: `npm run lint` checks the C++ layout; dnsdist: a real sender of PROXY v2 over UDP;
-# groff-base: the manual page is checked with groff; prometheus: its promtool checks /metrics.
+# groff-base: the manual page is checked with groff.
 APT_PACKAGES=(iproute2 haproxy libpcap-dev go-mmproxy clang libclang-rt-14-dev
-  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist groff-base prometheus)
+  iptables nftables procps util-linux libcap2-bin python3 make g++ systemd patchelf clang-format dnsdist groff-base)
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 
@@ -41,6 +41,30 @@ install_system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# promtool checks /metrics and the alert rules. It comes in Debian's prometheus
+# package, whose install would also start (and enable) a Prometheus server: only
+# the promtool binary is taken out of the downloaded package, into .tools/.
+fetch_promtool() {
+  command -v promtool >/dev/null && return 0
+  [ -x .tools/promtool ] && return 0
+  if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    log "promtool missing (no apt-get here): the promtool tests will say so"
+    return 0
+  fi
+  local scratch
+  scratch=$(mktemp -d)
+  log "taking promtool out of Debian's prometheus package (the server is not installed)"
+  if (cd "$scratch" && { apt-get download prometheus >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; }); then
+    dpkg-deb -x "$scratch"/prometheus_*.deb "$scratch/root"
+    mkdir -p .tools
+    cp "$scratch/root/usr/bin/promtool" .tools/promtool
+  else
+    log "could not download the prometheus package: the promtool tests will say so"
+  fi
+  rm -rf "$scratch"
+}
+
 # shellcheck source=lib/stale.sh
 source scripts/lib/stale.sh
 
@@ -65,6 +89,7 @@ build_typescript() {
 }
 
 install_system_packages
+fetch_promtool
 install_npm_dependencies
 build_native
 build_typescript

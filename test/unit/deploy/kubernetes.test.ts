@@ -120,12 +120,13 @@ for (const mode of MODES) {
       assert.deepEqual(template.spec.volumes?.find((v) => v.name === mount.name)?.emptyDir?.medium, 'Memory');
     });
 
-    it("startup probe: the image's doctor --from-running --json; readiness: /metrics on the --metrics-listen port", () => {
+    it("startup probe: the image's doctor --from-running --json; readiness /readyz and liveness /healthz on the --metrics-listen port", () => {
       assert.deepEqual(proxy.startupProbe?.exec?.command, [...IMAGE_ENTRYPOINT, 'doctor', '--from-running', '--json']);
       const metricsPort = Number(/:(\d+)$/.exec(env['MMPROXY_METRICS_LISTEN']!)![1]);
       const args = expandArgs(proxy.args ?? [], env);
       assert.equal(args[args.indexOf('--metrics-listen') + 1], env['MMPROXY_METRICS_LISTEN']);
-      assert.deepEqual(proxy.readinessProbe?.httpGet, { path: '/metrics', port: 'metrics' });
+      assert.deepEqual(proxy.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
+      assert.deepEqual(proxy.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
       assert.equal(proxy.ports?.find((p) => p.name === 'metrics')?.containerPort, metricsPort);
       assert.deepEqual(template.metadata.annotations, {
         'prometheus.io/scrape': 'true',

@@ -5,6 +5,8 @@
  * through `promtool check rules` and their unit tests (`promtool test rules`) where promtool is installed
  * (Debian's prometheus package).
  */
+import { PROMTOOL_MISSING, promtoolPath } from '../../support/promtool.js';
+import { requirePrerequisite } from '../../support/prerequisite.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -116,14 +118,12 @@ describe('deploy/prometheus/alerts.yml', () => {
     ['promtool test rules (each alert fires on its series, not on a healthy proxy)', ['test', 'rules', ALERT_TESTS]],
   ] as const)
     it(what, async function () {
+      const promtool = promtoolPath();
+      requirePrerequisite(this, promtool ? null : PROMTOOL_MISSING);
       let result;
       try {
-        result = await run('promtool', [...args], { cwd: join(DEPLOY, 'prometheus') });
+        result = await run(promtool!, [...args], { cwd: join(DEPLOY, 'prometheus') });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          console.log('      skipping: promtool not found (apt-get install prometheus)');
-          this.skip();
-        }
         const failed = error as { stdout?: string; stderr?: string };
         assert.fail(`${failed.stdout ?? ''}${failed.stderr ?? ''}`);
       }

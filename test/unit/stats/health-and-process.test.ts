@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 import { renderMetrics } from '../../../src/stats/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../../src/stats/metrics-server.js';
@@ -12,9 +11,8 @@ import { maxOpenFiles, statusBytes } from '../../../src/stats/process-metrics.js
 import type { ProxyHealth, StatsSource } from '../../../src/stats/source.js';
 import { parseExposition, sampleValue } from '../../support/prometheus-parser.js';
 import { requirePrerequisite } from '../../support/prerequisite.js';
+import { PROMTOOL_MISSING, promtoolPath } from '../../support/promtool.js';
 import { recordedSource } from '../../support/recorded-source.js';
-
-const PROMTOOL = '/usr/bin/promtool';
 
 describe('exporter conventions: process metrics, /healthz, /readyz, promtool', function () {
   it("carries the process metrics under the client libraries' names, read from /proc/self", function () {
@@ -42,14 +40,15 @@ describe('exporter conventions: process metrics, /healthz, /readyz, promtool', f
   });
 
   it('passes promtool check metrics without a warning', function () {
-    requirePrerequisite(this, existsSync(PROMTOOL) ? null : `${PROMTOOL} not found: apt-get install prometheus`);
-    const result = spawnSync(PROMTOOL, ['check', 'metrics'], {
+    const promtool = promtoolPath();
+    requirePrerequisite(this, promtool ? null : PROMTOOL_MISSING);
+    const result = spawnSync(promtool!, ['check', 'metrics'], {
       input: renderMetrics(recordedSource(1_700_000_000_000)),
       encoding: 'utf8',
     });
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
     assert.equal(`${result.stdout}${result.stderr}`.trim(), '');
-    assert.match(execFileSync(PROMTOOL, ['--version'], { encoding: 'utf8' }), /promtool/);
+    assert.match(execFileSync(promtool!, ['--version'], { encoding: 'utf8' }), /promtool/);
   });
 
   describe('/healthz and /readyz', function () {
