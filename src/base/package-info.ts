@@ -6,6 +6,7 @@
  * package has no git checkout to ask, and a run never runs git.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,4 +62,9 @@ export function optionalDependencyVersion(name: string): string | null {
   if (typeof optional !== 'object' || optional === null) return null;
   const version = (optional as Record<string, unknown>)[name];
   return typeof version === 'string' ? version : null;
+}
+
+/** The machine this copy runs on, as reports from many hosts name it (the kernel's host name). */
+export function hostName(): string {
+  return hostname();
 }

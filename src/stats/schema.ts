@@ -48,6 +48,8 @@ export interface ProxyInfo {
   config: ConfigSummary;
   /** Which mmproxy serves this snapshot. Added within version 1: proxies from before it leave it out. */
   build?: BuildInfo;
+  /** The host's name, for snapshots collected from many hosts. Added within version 1, like `build`. */
+  host?: string;
 }
 
 /** Bytes per second in each direction. */

@@ -78,6 +78,7 @@ export class SnapshotBuilder {
         uptimeSeconds: Math.max(0, Math.floor((atMs - summary.startedAtMs) / 1000)),
         config: summary.config,
         ...(summary.build ? { build: summary.build } : {}),
+        ...(summary.host ? { host: summary.host } : {}),
       },
       counters: this.countersSnapshot(counters, atMs),
       recent: this.history.recent(atMs, counters),

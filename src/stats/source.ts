@@ -4,7 +4,7 @@
  * it was configured with. Everything here is plain data, so tests can feed
  * recorded numbers through the same path.
  */
-import { buildInfo } from '../base/package-info.js';
+import { buildInfo, hostName } from '../base/package-info.js';
 import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
 import type { DataPlaneCounters, FlowRecord } from '../base/flows.js';
 import type { ConfigSummary, ProxyInfo } from './schema.js';
@@ -65,6 +65,7 @@ export function statsSourceFor(
       startedAtMs,
       config: summarizeConfig(config),
       build: buildInfo(),
+      host: hostName(),
     },
     counters: () => dataPlane.counters(),
     flows: () => dataPlane.flows(),

@@ -63,6 +63,14 @@ function text(value: unknown, path: string): string {
   return value;
 }
 
+/** A host name as the kernel keeps it: letters, digits, dots, dashes and underscores, at most 64 bytes. */
+const HOST_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+function hostNameField(value: unknown): string {
+  if (typeof value !== 'string' || !HOST_NAME.test(value)) fail('proxy.host', value, 'a host name');
+  return value;
+}
+
 function endpoint(value: unknown, path: string): Endpoint {
   const fields = record(value, path);
   const family = fields['family'];
@@ -131,6 +139,7 @@ function proxyInfo(value: unknown): ProxyInfo {
     uptimeSeconds: uptime,
     config: config(fields['config'], 'proxy.config'),
     ...(fields['build'] === undefined ? {} : { build: build(fields['build']) }),
+    ...(fields['host'] === undefined ? {} : { host: hostNameField(fields['host']) }),
   };
 }
 

@@ -1,5 +1,5 @@
 /** `--json`: the same content as the human report, for scripts. */
-import { buildInfo, type BuildInfo } from '../../base/package-info.js';
+import { buildInfo, hostName, type BuildInfo } from '../../base/package-info.js';
 import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import type { FixOutcome } from '../fix.js';
@@ -18,11 +18,14 @@ export function renderJson(
   exitCode: number,
   fix?: FixOutcome,
   build: BuildInfo = buildInfo(),
+  host: string = hostName(),
 ): string {
   const diagnosis = diagnose(reports);
   const document = {
     schemaVersion: DOCTOR_JSON_SCHEMA_VERSION,
     mmproxy: build,
+    // Added within version 1: which host this report is about, for reports collected from many.
+    host,
     setup,
     rootCause: diagnosis
       ? {

@@ -121,9 +121,10 @@ describe('doctor report rendering', function () {
 
   it('JSON carries the same content and the root cause', function () {
     const build = { version: '1.2.3', commit: '1a2b3c4d5e6f', node: 'v20.19.0' };
-    const document = JSON.parse(renderJson(REPORTS, setupFromArgs({}), 1, undefined, build)) as {
+    const document = JSON.parse(renderJson(REPORTS, setupFromArgs({}), 1, undefined, build, 'web-1')) as {
       schemaVersion: number;
       mmproxy: unknown;
+      host: string;
       rootCause: { id: string; summary: string; explains: string[]; conclusion: string | null };
       checks: { id: string; status: string; remediation: { commands: string[]; appliedByFix: boolean } | null }[];
       exitCode: number;
@@ -146,5 +147,6 @@ describe('doctor report rendering', function () {
     assert.equal(document.exitCode, 1);
     assert.equal(document.schemaVersion, 1);
     assert.deepEqual(document.mmproxy, build);
+    assert.equal(document.host, 'web-1', 'the host a report from many is about');
   });
 });

@@ -5,6 +5,10 @@
  * it, before anything is built from it: shell metacharacters, out-of-range
  * and fractional numbers, wrong types, non-canonical addresses.
  */
+import { hostname } from 'node:os';
+
+import { statsSourceFor } from '../../../src/stats/source.js';
+import { dataPlaneConfig } from '../../support/dataplane-config.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -70,6 +74,9 @@ const HOSTILE: [path: string, value: unknown, named: string][] = [
   ['proxy.pid', '1 && kill', 'proxy.pid'],
   ['proxy.build', { version: 'x'.repeat(1000), commit: null, node: 'v20' }, 'proxy.build.version'],
   ['proxy.config', [], 'proxy.config'],
+  ['proxy.host', 'web-1\u001b[2J', 'proxy.host'],
+  ['proxy.host', 'x'.repeat(65), 'proxy.host'],
+  ['proxy.host', 7, 'proxy.host'],
   ['counters.failures.connect_timeout', '3', 'counters.failures.connect_timeout'],
   ['counters.failures.connect_timeout', 2 ** 60, 'counters.failures.connect_timeout'],
 ];
@@ -78,6 +85,13 @@ describe('hostile stats snapshots (issue 14)', () => {
   it('a real snapshot passes, unchanged in every field it checks', () => {
     const snapshot = realSnapshot();
     assert.deepEqual(parseSnapshotLine(JSON.stringify(snapshot)).proxy, snapshot['proxy']);
+  });
+
+  it("carries the host's name, for snapshots collected from many hosts", () => {
+    const parsed = parseSnapshotLine(JSON.stringify(tampered('proxy.host', hostname())));
+    assert.equal(parsed.proxy.host, hostname());
+    const live = statsSourceFor({ counters: () => recordedSource().counters(), flows: () => [] }, dataPlaneConfig());
+    assert.equal(live.summary.host, hostname());
   });
 
   for (const [path, value, named] of HOSTILE) {
