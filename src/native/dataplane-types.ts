@@ -105,6 +105,33 @@ export interface DataPlane {
   close(): void;
 }
 
+/**
+ * Worker threads that many data planes share (one per listener of a config file): each thread runs one epoll
+ * loop serving every plane attached to it, so a process with fifty listeners has as many threads as one with
+ * one. Flow ids are unique across the planes of a pool.
+ */
+export interface WorkerPool {
+  /** The number of threads; every plane on the pool listens on each of them (SO_REUSEPORT). */
+  readonly size: number;
+  /** Stops the threads once every plane on them is closed (closing any still open). Idempotent. */
+  close(): void;
+}
+
+export interface WorkerPoolConstructor {
+  new (threads: number): WorkerPool;
+}
+
+export interface DataPlaneOptions {
+  /** Run on these threads instead of `config.listeners` threads of its own; `config.listeners` must equal its size. */
+  pool?: WorkerPool;
+  /**
+   * start() takes over this running plane's listening sockets (same protocol and listen endpoint, same pool)
+   * instead of binding: a listener changed by a reload keeps its port, and no connection waiting in the queue is
+   * lost. The old plane then stops accepting, drains its flows and is closed.
+   */
+  adoptListenersFrom?: DataPlane;
+}
+
 export interface DataPlaneConstructor {
-  new (config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void): DataPlane;
+  new (config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void, options?: DataPlaneOptions): DataPlane;
 }

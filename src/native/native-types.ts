@@ -7,7 +7,7 @@
  */
 import type { ProxyHeaderErrorInfo, ProxyParseResult } from '../proxy-protocol/types.js';
 import type { DataPlaneLimitField, IntegerRange } from '../base/dataplane-limits.js';
-import type { DataPlaneConstructor } from './dataplane-types.js';
+import type { DataPlaneConstructor, WorkerPoolConstructor } from './dataplane-types.js';
 import type { NativeError } from './errors.js';
 
 export interface ErrorsNative {
@@ -42,6 +42,8 @@ export interface DataPlaneEnums {
 /** The TCP and UDP data plane (native/src/dataplane/). */
 export interface DataPlaneNative {
   DataPlane: DataPlaneConstructor;
+  /** Threads shared by the data planes of a config file's listeners; absent in addons built before it. */
+  WorkerPool?: WorkerPoolConstructor;
   /** The ranges `new DataPlane()` enforces, frozen (native/src/dataplane/binding/config_limits.h). */
   dataPlaneConfigLimits: Readonly<Record<DataPlaneLimitField, IntegerRange>>;
   dataPlaneEnums: DataPlaneEnums;
