@@ -33,7 +33,8 @@ WorkerPoolWrap* WorkerPoolWrap::From(Napi::Value value) {
 
 WorkerPoolWrap::WorkerPoolWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WorkerPoolWrap>(info) {
   Napi::Env env = info.Env();
-  size_ = static_cast<unsigned>(IntegerInRange(env, info[0], kListenersLimit, "new WorkerPool(threads): threads"));
+  size_ = static_cast<unsigned>(
+      IntegerInRange(env, info[0], kListenersLimit, "new WorkerPool(threads): threads"));
   try {
     pool_ = std::make_shared<WorkerPool>(size_);
   } catch (const std::system_error& error) {
@@ -50,7 +51,9 @@ void WorkerPoolWrap::Leave(PoolMember* member) {
   members_.erase(std::remove(members_.begin(), members_.end(), member), members_.end());
 }
 
-Napi::Value WorkerPoolWrap::Size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), size_); }
+Napi::Value WorkerPoolWrap::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), size_);
+}
 
 Napi::Value WorkerPoolWrap::Close(const Napi::CallbackInfo& info) {
   Shutdown();
