@@ -47,7 +47,8 @@ async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 30000);
     const servers = await Promise.all(Array.from({ length: count }, (_, i) => listen(base + i)));
-    await Promise.all(servers.map((server) => server && new Promise((resolve) => server.close(resolve))));
+    const open = servers.filter((server): server is Server => server !== null);
+    await Promise.all(open.map((server) => new Promise((resolve) => server.close(resolve))));
     if (servers.every((server) => server !== null)) return base;
   }
   throw new Error(`no ${count} consecutive free ports on 127.0.0.1 in 20 tries`);
@@ -210,7 +211,7 @@ describe('a config file run and reloaded (real data planes on loopback)', functi
       await reloader.settled();
       const failed = h.lines.find((line) => line.kind === 'start_failed');
       strictEqual(failed?.['listener'], 'b');
-      match(failed!.msg, new RegExp(`listener "b" on tcp 127\\.0\\.0\\.1:${base + 1}: .*(EADDRINUSE|in use)`));
+      match(failed.msg, new RegExp(`listener "b" on tcp 127\\.0\\.0\\.1:${base + 1}: .*(EADDRINUSE|in use)`));
       const reload = h.lines.find((line) => line.kind === 'reload');
       strictEqual(reload?.level, 'warn');
       strictEqual(
