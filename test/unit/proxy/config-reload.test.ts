@@ -161,6 +161,11 @@ describe('a config file run and reloaded (real data planes on loopback)', functi
       h.set.serving().map((named) => named.name),
       ['keep', 'range', 'dns', 'fresh'],
     );
+    deepStrictEqual(
+      h.lines.filter((line) => line.kind === 'listening').map((line) => line['listener']),
+      ['range', 'dns', 'fresh'],
+      'each listener the reload started says where it listens',
+    );
     const calls = h.calls.slice(before);
     // keep: untouched. range: without a pool the old planes stop accepting before the new ones bind.
     ok(!calls.some((call) => call.includes(`:${base}#`)), `keep untouched: ${calls.join('; ')}`);
