@@ -100,7 +100,7 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
     onGone: (name, counters, cut) =>
       logger.log('info', 'listener_gone', `listener ${name}: its last flow ended; closed`, {
         listener: name,
-        ...lifetimeTotals({ counters: () => counters }, cut),
+        ...lifetimeTotals({ counters: () => counters }, cut, 'cut_at_reload'),
       }),
   });
   if (!startAll(set, loaded, runtime)) {
@@ -163,7 +163,12 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
     () => signals.forced || signal === 'fatal',
     runtime.service,
   );
-  const totals = lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut + set.cutAtReload());
+  // They add up: accepted = completed + failed_* + cut_at_shutdown + cut_at_reload (flows a reload's drain cut).
+  const reloadCut = set.cutAtReload();
+  const totals = {
+    ...lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut),
+    ...(reloadCut > 0 ? { cut_at_reload: reloadCut } : {}),
+  };
   await stats.close();
   set.closeAll();
   pool?.close();
