@@ -8,6 +8,7 @@
 import { closestNames, editDistance } from '../base/did-you-mean.js';
 import { readFile } from 'node:fs/promises';
 
+import { LISTENER_NAME, MAX_LISTENERS } from '../base/listener-names.js';
 import { readFailure } from '../base/read-failure.js';
 import type { Cidr } from '../base/net/cidr.js';
 import { formatPortSpan, type PortSpan } from '../base/net/port-span.js';
@@ -41,10 +42,7 @@ import {
 export const LISTENER_TABLE = 'listener';
 export const DEFAULTS_TABLE = 'defaults';
 const NAME_KEY = 'name';
-/** Safe as a metric label, a log field and a file name; bounded so labels stay short. */
-const LISTENER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-/** Each listener costs sockets and counters per worker; a config is written by hand. */
-export const MAX_LISTENERS = 1000;
+export { MAX_LISTENERS };
 
 export interface ConfigIssue {
   /** Null when the mistake is the file's as a whole (unreadable, no listener). */

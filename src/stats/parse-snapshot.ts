@@ -35,6 +35,8 @@ export function parseSnapshotLine(line: string): StatsSnapshot {
       'the stats snapshot is incomplete (missing proxy, counters, recent or flows)',
     );
   }
-  // Only checked fields reach the caller's `proxy`: nothing else of it survives.
-  return { ...(candidate as StatsSnapshot), proxy: validateSnapshotFields(candidate) };
+  // Only checked fields reach the caller's `proxy` and `listeners`: nothing else of them survives.
+  const { proxy, listeners } = validateSnapshotFields(candidate);
+  const { listeners: _unchecked, ...rest } = candidate as StatsSnapshot;
+  return { ...rest, proxy, ...(listeners ? { listeners } : {}) };
 }

@@ -114,12 +114,39 @@ export interface FlowSnapshot {
   bytesToClient: number;
   /** Current rate: bytes per second since this flow was last sampled (over its whole life when first seen). */
   rate: Throughput;
+  /** The name of the listener it came in on. Added within version 1: proxies from before it leave it out. */
+  listener?: string;
+}
+
+/**
+ * One listener of the process (a config file's `[[listener]]`, or `default` for a command line). Its counters
+ * are its own; the snapshot's `counters` are every listener's together. `internalErrors` is the process's only.
+ */
+export interface ListenerSnapshot {
+  /** Letters, digits, `.`, `_` and `-`, at most 63 (as a config file allows). */
+  name: string;
+  protocol: 'tcp' | 'udp';
+  /** The first (or only) port it listens on. */
+  listen: Endpoint;
+  /** The last port of a port range; `listen.port` for one port. */
+  lastPort: number;
+  targets: { ipv4: Endpoint | null; ipv6: Endpoint | null };
+  config: ConfigSummary;
+  /** draining: removed or replaced by a reload, finishing its open flows; gone once they end. */
+  state: 'serving' | 'draining';
+  counters: Omit<CountersSnapshot, 'internalErrors'>;
 }
 
 export interface StatsSnapshot {
   version: typeof SNAPSHOT_VERSION;
   proxy: ProxyInfo;
+  /** The whole process: every listener's counters summed. */
   counters: CountersSnapshot;
+  /**
+   * The listeners one by one, in the config's order. Added within version 1: proxies from before it leave it
+   * out, which means one listener, the one `proxy` describes.
+   */
+  listeners?: ListenerSnapshot[];
   recent: RecentActivity;
   /** Sorted by id. */
   flows: FlowSnapshot[];

@@ -6,15 +6,17 @@
  */
 import { FAILURE_REASONS, type DataPlaneCounters, type FailureReason, type FlowRecord } from '../base/flows.js';
 import { CounterHistory } from './counter-history.js';
-import { RateTracker } from './rate-tracker.js';
+import { sourceListeners } from './listeners.js';
+import { RateTracker, type ByteCounts } from './rate-tracker.js';
 import {
   SNAPSHOT_VERSION,
   type CountersSnapshot,
   type FlowSnapshot,
+  type ListenerSnapshot,
   type StatsSnapshot,
   type Throughput,
 } from './schema.js';
-import type { StatsSource } from './source.js';
+import type { ListenerStats, StatsSource } from './source.js';
 
 /** Enough for any terminal or script; beyond it the slowest flows are left out (and counted). */
 export const DEFAULT_MAX_FLOWS = 5000;
@@ -32,8 +34,30 @@ function fullFailures(counters: DataPlaneCounters): Record<FailureReason, number
   return failures;
 }
 
+/** Counters as a snapshot carries them, for the whole process or one listener. */
+function countersSnapshot(
+  counters: DataPlaneCounters,
+  udp: boolean,
+  rate: Throughput,
+): Omit<CountersSnapshot, 'internalErrors'> {
+  const { udpHeaders, ...rest } = counters;
+  return {
+    ...rest,
+    // Only where they mean something: a TCP listener has no datagrams.
+    ...(udp ? { udpHeaders } : {}),
+    failures: fullFailures(counters),
+    badHeaders: { ...counters.badHeaders },
+    rate,
+  };
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** A byte count's rate, keyed by what it belongs to, started at `sinceMs` when first seen. */
+function byteCounts(counters: DataPlaneCounters, sinceMs: number): ByteCounts {
+  return { toTarget: counters.bytesToTarget, toClient: counters.bytesToClient, sinceMs };
 }
 
 export class SnapshotBuilder {
@@ -42,6 +66,11 @@ export class SnapshotBuilder {
   private readonly history = new CounterHistory();
   private readonly flowRates = new RateTracker<number>();
   private readonly totalRates = new RateTracker<string>();
+  private readonly listenerRates = new RateTracker<string>();
+  /** When each listener was first seen: the first rate of one added by a reload starts there, not at start-up. */
+  private readonly listenerSinceMs = new Map<string, number>();
+  /** Listeners seen after the first sample were added by a reload. */
+  private sampledOnce = false;
 
   constructor(
     private readonly source: StatsSource,
@@ -50,23 +79,29 @@ export class SnapshotBuilder {
     this.now = options.now ?? Date.now;
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.recordHistory();
+    this.sampledOnce = true;
   }
 
-  /** Call about once a second: feeds "recent", the sparklines and the total rate. */
+  /** Call about once a second: feeds "recent", the sparklines and the total and per-listener rates. */
   recordHistory(): void {
     const atMs = this.now();
     const counters = this.source.counters();
     this.history.record(atMs, counters);
     this.totalRate(counters, atMs);
+    for (const listener of this.currentListeners()) this.listenerRate(listener.name, listener.counters(), atMs);
   }
 
   build(): StatsSnapshot {
     const atMs = this.now();
     const counters = this.source.counters();
-    const records = this.source.flows();
+    const listeners = this.currentListeners();
+    const records = listeners.flatMap((listener) =>
+      listener.flows().map((record) => ({ record, listener: listener.name })),
+    );
     const { summary } = this.source;
-    const flows = this.boundFlows(records.map((record) => this.flowSnapshot(record, atMs)));
-    this.flowRates.retain(new Set(records.map((record) => record.id)));
+    const flows = this.boundFlows(records.map(({ record, listener }) => this.flowSnapshot(record, listener, atMs)));
+    this.flowRates.retain(new Set(records.map(({ record }) => record.id)));
+    const anyUdp = listeners.some((listener) => listener.protocol === 'udp') || summary.protocol === 'udp';
     return {
       version: SNAPSHOT_VERSION,
       proxy: {
@@ -80,7 +115,11 @@ export class SnapshotBuilder {
         ...(summary.build ? { build: summary.build } : {}),
         ...(summary.host ? { host: summary.host } : {}),
       },
-      counters: this.countersSnapshot(counters, atMs),
+      counters: {
+        ...countersSnapshot(counters, anyUdp, this.totalRate(counters, atMs)),
+        internalErrors: this.source.internalErrors?.() ?? 0,
+      },
+      listeners: listeners.map((listener) => this.listenerSnapshot(listener, atMs)),
       recent: this.history.recent(atMs, counters),
       flows: flows.kept,
       flowsOmitted: flows.omitted,
@@ -88,28 +127,48 @@ export class SnapshotBuilder {
     };
   }
 
-  private totalRate(counters: DataPlaneCounters, atMs: number): Throughput {
-    return this.totalRates.rate(TOTALS_KEY, atMs, {
-      toTarget: counters.bytesToTarget,
-      toClient: counters.bytesToClient,
-      sinceMs: this.source.summary.startedAtMs,
-    });
+  /** The source's listeners now; the rates of those a reload removed are forgotten. */
+  private currentListeners(): ListenerStats[] {
+    const listeners = sourceListeners(this.source);
+    const names = new Set(listeners.map((listener) => listener.name));
+    this.listenerRates.retain(names);
+    for (const name of this.listenerSinceMs.keys()) if (!names.has(name)) this.listenerSinceMs.delete(name);
+    return listeners;
   }
 
-  private countersSnapshot(counters: DataPlaneCounters, atMs: number): CountersSnapshot {
-    const { udpHeaders, ...rest } = counters;
+  private listenerSnapshot(listener: ListenerStats, atMs: number): ListenerSnapshot {
+    const counters = listener.counters();
     return {
-      ...rest,
-      // Only where they mean something: a TCP proxy has no datagrams.
-      ...(this.source.summary.protocol === 'udp' ? { udpHeaders } : {}),
-      internalErrors: this.source.internalErrors?.() ?? 0,
-      failures: fullFailures(counters),
-      badHeaders: { ...counters.badHeaders },
-      rate: this.totalRate(counters, atMs),
+      name: listener.name,
+      protocol: listener.protocol,
+      listen: listener.listen,
+      lastPort: listener.lastPort,
+      targets: listener.targets,
+      config: listener.config,
+      state: listener.state,
+      counters: countersSnapshot(
+        counters,
+        listener.protocol === 'udp',
+        this.listenerRate(listener.name, counters, atMs),
+      ),
     };
   }
 
-  private flowSnapshot(record: FlowRecord, atMs: number): FlowSnapshot {
+  private totalRate(counters: DataPlaneCounters, atMs: number): Throughput {
+    return this.totalRates.rate(TOTALS_KEY, atMs, byteCounts(counters, this.source.summary.startedAtMs));
+  }
+
+  private listenerRate(name: string, counters: DataPlaneCounters, atMs: number): Throughput {
+    let sinceMs = this.listenerSinceMs.get(name);
+    if (sinceMs === undefined) {
+      // Those of the first sample started with the proxy; any later one with the reload that added it.
+      sinceMs = this.sampledOnce ? atMs : this.source.summary.startedAtMs;
+      this.listenerSinceMs.set(name, sinceMs);
+    }
+    return this.listenerRates.rate(name, atMs, byteCounts(counters, sinceMs));
+  }
+
+  private flowSnapshot(record: FlowRecord, listener: string, atMs: number): FlowSnapshot {
     return {
       id: record.id,
       worker: record.worker,
@@ -127,6 +186,7 @@ export class SnapshotBuilder {
         toClient: record.bytesToClient,
         sinceMs: record.startedAtMs,
       }),
+      listener,
     };
   }
 

@@ -5,16 +5,19 @@
  * failure counters are checked against the schema, strictly: addresses are
  * numeric IPs in the canonical text src/base gives them, ports and marks are
  * integers in the data plane's ranges, names are from their known lists.
+ * Listeners (added within version 1) are checked the same way, named as a
+ * config file names them, at most as many as a config file may hold.
  * A value that is not exactly what a proxy sends is refused, never repaired.
  */
 import { DATA_PLANE_LIMITS, type IntegerRange } from '../base/dataplane-limits.js';
 import { FAILURE_REASONS, UDP_HEADER_MODES } from '../base/flows.js';
+import { LISTENER_NAME, MAX_LISTENERS } from '../base/listener-names.js';
 import { formatCidr, parseCidr } from '../base/net/cidr.js';
 import { formatIp, parseIp } from '../base/net/ip.js';
 import type { Endpoint } from '../base/net/endpoint.js';
 import type { BuildInfo } from '../base/package-info.js';
 import { StatsClientError } from './client-errors.js';
-import type { ProxyInfo } from './schema.js';
+import type { ListenerSnapshot, ProxyInfo } from './schema.js';
 
 /** The largest count a counter may hold and still be an exact JavaScript number. */
 const COUNT_RANGE: IntegerRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
@@ -153,25 +156,100 @@ function build(value: unknown): BuildInfo {
   };
 }
 
-function failures(value: unknown): void {
-  const fields = record(value, 'counters.failures');
+function failures(value: unknown, path: string): void {
+  const fields = record(value, path);
   // Reasons added within version 1 are missing from older proxies' snapshots; connect_timeout never is.
   for (const reason of FAILURE_REASONS) {
     if (reason === 'connect_timeout' || fields[reason] !== undefined) {
-      integer(fields[reason], `counters.failures.${reason}`, COUNT_RANGE);
+      integer(fields[reason], `${path}.${reason}`, COUNT_RANGE);
     }
   }
+}
+
+/** The counts `mmproxy top` shows of a listener, and its failures; the rest is passed on as sent. */
+function listenerCounters(value: unknown, path: string): ListenerSnapshot['counters'] {
+  const fields = record(value, path);
+  for (const name of ['accepted', 'established', 'active', 'completed', 'bytesToTarget', 'bytesToClient']) {
+    integer(fields[name], `${path}.${name}`, COUNT_RANGE);
+  }
+  const rate = record(fields['rate'], `${path}.rate`);
+  integer(rate['toTarget'], `${path}.rate.toTarget`, COUNT_RANGE);
+  integer(rate['toClient'], `${path}.rate.toClient`, COUNT_RANGE);
+  failures(fields['failures'], `${path}.failures`);
+  return fields as unknown as ListenerSnapshot['counters'];
+}
+
+function listener(value: unknown, path: string): ListenerSnapshot {
+  const fields = record(value, path);
+  const name = fields['name'];
+  if (typeof name !== 'string' || !LISTENER_NAME.test(name)) {
+    fail(`${path}.name`, name, 'a listener name (letters, digits, . _ -, at most 63)');
+  }
+  const listen = endpoint(fields['listen'], `${path}.listen`);
+  const targets = record(fields['targets'], `${path}.targets`);
+  return {
+    name,
+    protocol: oneOf(fields['protocol'], `${path}.protocol`, ['tcp', 'udp'] as const),
+    listen,
+    lastPort: integer(fields['lastPort'], `${path}.lastPort`, { min: listen.port, max: DATA_PLANE_LIMITS.port.max }),
+    targets: {
+      ipv4: optionalEndpoint(targets['ipv4'], `${path}.targets.ipv4`),
+      ipv6: optionalEndpoint(targets['ipv6'], `${path}.targets.ipv6`),
+    },
+    config: config(fields['config'], `${path}.config`),
+    state: oneOf(fields['state'], `${path}.state`, ['serving', 'draining'] as const),
+    counters: listenerCounters(fields['counters'], `${path}.counters`),
+  };
+}
+
+/** Absent in snapshots of proxies from before listeners; else at most a config's worth, each named once. */
+function listeners(value: unknown): ListenerSnapshot[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_LISTENERS) {
+    fail('listeners', Array.isArray(value) ? `${value.length} listeners` : value, `at most ${MAX_LISTENERS}`);
+  }
+  const checked = value.map((entry, i) => listener(entry, `listeners[${i}]`));
+  const seen = new Set<string>();
+  checked.forEach(({ name }, i) => {
+    if (seen.has(name)) fail(`listeners[${i}].name`, name, 'a name no other listener has');
+    seen.add(name);
+  });
+  return checked;
+}
+
+/** A flow's listener, where the snapshot has both, is one of the listeners. */
+function flowListeners(flows: unknown, known: ListenerSnapshot[] | undefined): void {
+  if (!known || !Array.isArray(flows)) return;
+  const names = new Set(known.map(({ name }) => name));
+  flows.forEach((flow, i) => {
+    const name = record(flow, `flows[${i}]`)['listener'];
+    if (name !== undefined && (typeof name !== 'string' || !names.has(name))) {
+      fail(`flows[${i}].listener`, name, 'the name of one of the listeners');
+    }
+  });
+}
+
+export interface CheckedFields {
+  proxy: ProxyInfo;
+  listeners?: ListenerSnapshot[];
 }
 
 /**
  * Checks the parts of a snapshot that readers act on; throws a protocol
  * StatsClientError naming the first field that is wrong.
  */
-export function validateSnapshotFields(snapshot: { proxy?: unknown; counters?: unknown }): ProxyInfo {
+export function validateSnapshotFields(snapshot: {
+  proxy?: unknown;
+  counters?: unknown;
+  listeners?: unknown;
+  flows?: unknown;
+}): CheckedFields {
   try {
     const proxy = proxyInfo(snapshot.proxy);
-    failures(record(snapshot.counters, 'counters')['failures']);
-    return proxy;
+    failures(record(snapshot.counters, 'counters')['failures'], 'counters.failures');
+    const checked = listeners(snapshot.listeners);
+    flowListeners(snapshot.flows, checked);
+    return { proxy, ...(checked ? { listeners: checked } : {}) };
   } catch (error) {
     if (!(error instanceof SnapshotFieldError)) throw error;
     throw new StatsClientError(

@@ -9,10 +9,12 @@ import { useTopView } from './use-top-view.js';
 export interface TopAppProps {
   feed: StatsFeed;
   terminal: TerminalSize;
+  /** The listener to show first (`--listener`); null or absent: every listener. */
+  listener?: string | null;
 }
 
-export function TopApp({ feed, terminal }: TopAppProps) {
+export function TopApp({ feed, terminal, listener = null }: TopAppProps) {
   const { exit } = useApp();
-  const frame = useTopView(feed, terminal, exit);
+  const frame = useTopView(feed, terminal, exit, listener);
   return <TopView frame={frame} interactive />;
 }

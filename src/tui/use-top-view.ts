@@ -13,8 +13,15 @@ import type { StatsFeed } from './stats-feed.js';
 import type { TerminalSize } from './terminal-size.js';
 import { useTopKeys } from './use-top-keys.js';
 
-export function useTopView(feed: StatsFeed, terminal: TerminalSize, onQuit: () => void): TopFrame {
-  const [state, dispatch] = useReducer(reduceTop, undefined, () => initialTopState(feed.getState(), terminal.get()));
+export function useTopView(
+  feed: StatsFeed,
+  terminal: TerminalSize,
+  onQuit: () => void,
+  listener: string | null = null,
+): TopFrame {
+  const [state, dispatch] = useReducer(reduceTop, undefined, () =>
+    initialTopState(feed.getState(), terminal.get(), listener),
+  );
   useEffect(() => {
     const onChange = (): void => dispatch({ type: 'feed', feed: feed.getState() });
     const unsubscribe = feed.subscribe(onChange);

@@ -6,7 +6,14 @@
 import type { DataPlaneCounters, FlowRecord } from '../../src/base/flows.js';
 import type { StatsSnapshot } from '../../src/stats/schema.js';
 import { SnapshotBuilder } from '../../src/stats/snapshot.js';
-import { recordedCounters, recordedFlow, recordedSource, zeroFailures } from './recorded-source.js';
+import {
+  recordedCounters,
+  recordedFlow,
+  recordedListener,
+  recordedListenerSource,
+  recordedSource,
+  zeroFailures,
+} from './recorded-source.js';
 
 export const RECORDED_AT = Date.UTC(2026, 10, 25, 20, 15, 0);
 const STARTED_AT = RECORDED_AT - 3 * 3600_000 - 125_000;
@@ -87,4 +94,48 @@ export function connectTimeoutSnapshot(): StatsSnapshot {
       recordedFlow(2, { state: 'connecting', startedAtMs: RECORDED_AT - 1000 }),
     ],
   }));
+}
+
+/**
+ * Three listeners (issue 17): web (TCP, a port range, 3 flows), dns (UDP, 2 flows, failures) and old (TCP,
+ * draining its last flow), sampled once a second for 10 s.
+ */
+export function listenersSnapshot(): StatsSnapshot {
+  const web = recordedListener('web', 8443, { lastPort: 8450 });
+  const dns = recordedListener('dns', 5353, { protocol: 'udp' });
+  const old = recordedListener('old', 9000, { state: 'draining' });
+  const clock = { now: RECORDED_AT - 10_000 };
+  const step = (second: number): void => {
+    const flow = (id: number, client: string, bytes: number): FlowRecord =>
+      recordedFlow(id, {
+        client: { family: 4, address: client, port: 40000 + id },
+        loadBalancer: { family: 4, address: '192.0.2.10', port: 30000 + id },
+        startedAtMs: RECORDED_AT - 60_000 - id * 1000,
+        bytesToTarget: bytes * second,
+        bytesToClient: bytes * 10 * second,
+      });
+    web.current.flows = [flow(1, '203.0.113.1', 1000), flow(4, '203.0.113.4', 4000), flow(6, '203.0.113.6', 100)];
+    web.current.counters = recordedCounters({ active: 3, accepted: 40, bytesToTarget: 5100 * second });
+    dns.current.flows = [flow(2, '198.51.100.2', 50), flow(5, '198.51.100.5', 20)].map((f) => ({
+      ...f,
+      protocol: 'udp' as const,
+    }));
+    dns.current.counters = recordedCounters({
+      active: 2,
+      accepted: 9,
+      bytesToClient: 700 * second,
+      failures: { ...zeroFailures(), connect_refused: 2, bad_header: 1 },
+    });
+    old.current.flows = [flow(3, '203.0.113.3', 10)];
+    old.current.counters = recordedCounters({ active: 1, accepted: 100 });
+  };
+  step(0);
+  const source = recordedListenerSource([web, dns, old], STARTED_AT);
+  const builder = new SnapshotBuilder(source, { now: () => clock.now });
+  for (let second = 1; second <= 10; second++) {
+    clock.now += 1000;
+    step(second);
+    builder.recordHistory();
+  }
+  return builder.build();
 }

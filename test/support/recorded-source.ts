@@ -10,7 +10,8 @@ import {
   type FailureReason,
   type FlowRecord,
 } from '../../src/base/flows.js';
-import type { StatsSource } from '../../src/stats/source.js';
+import { sumCounters } from '../../src/base/counters-sum.js';
+import type { ListenerStats, StatsSource } from '../../src/stats/source.js';
 
 export function zeroFailures(): Record<FailureReason, number> {
   return Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])) as Record<FailureReason, number>;
@@ -90,5 +91,46 @@ export function recordedSource(startedAtMs = Date.now() - 60_000): RecordedSourc
     },
     counters: () => structuredClone(current.counters),
     flows: () => structuredClone(current.flows),
+  };
+}
+
+export interface RecordedListener extends ListenerStats {
+  current: { counters: DataPlaneCounters; flows: FlowRecord[] };
+}
+
+/** A listener of a config file, as a source would hand it out: TCP on 192.0.2.1:PORT unless told otherwise. */
+export function recordedListener(
+  name: string,
+  port: number,
+  overrides: Partial<Omit<ListenerStats, 'counters' | 'flows'>> = {},
+): RecordedListener {
+  const current = { counters: recordedCounters(), flows: [] as FlowRecord[] };
+  const base = recordedSource().summary;
+  return {
+    current,
+    name,
+    protocol: 'tcp',
+    listen: { family: 4, address: '192.0.2.1', port },
+    lastPort: port,
+    targets: { ipv4: { family: 4, address: '127.0.0.1', port: port + 1000 }, ipv6: null },
+    config: base.config,
+    state: 'serving',
+    ...overrides,
+    counters: () => structuredClone(current.counters),
+    flows: () => structuredClone(current.flows),
+  };
+}
+
+/** A source over `listeners` (a list the test may change between samples); its totals are their sum. */
+export function recordedListenerSource(
+  listeners: RecordedListener[],
+  startedAtMs = Date.now() - 60_000,
+): RecordedSource {
+  const source = recordedSource(startedAtMs);
+  return {
+    ...source,
+    counters: () => sumCounters(listeners.map((listener) => listener.counters())),
+    flows: () => listeners.flatMap((listener) => listener.flows()),
+    listeners: () => [...listeners],
   };
 }

@@ -25,11 +25,19 @@ export const TOP_FLAGS = {
     default: 1,
     describe: 'Seconds between refreshes',
   },
+  listener: {
+    type: 'string',
+    requiresArg: true,
+    describe: "Show this listener's flows only (a name from the proxy's config file; l cycles through them)",
+  },
 } as const;
 
-export const topCommand: CommandModule<object, { 'stats-socket'?: string; once: boolean; interval: number }> = {
+export const topCommand: CommandModule<
+  object,
+  { 'stats-socket'?: string; once: boolean; interval: number; listener?: string }
+> = {
   command: 'top',
-  describe: "Live view of a running proxy's flows (? keys, q quit, s sort, r reverse, p pause, / filter)",
+  describe: "Live view of a running proxy's flows (? keys, q quit, s sort, r reverse, p pause, / filter, l listener)",
   builder: (yargs: Argv) => yargs.options(TOP_FLAGS),
   handler: async (argv) => {
     // Checked here rather than in .check(): a failed check must not still run the view.
@@ -39,7 +47,12 @@ export const topCommand: CommandModule<object, { 'stats-socket'?: string; once: 
     const { runTop } = await import('../../tui/run-top.js');
     setExitCode(
       argv,
-      await runTop({ socket: argv['stats-socket'], once: argv.once, intervalMs: Math.round(argv.interval * 1000) }),
+      await runTop({
+        socket: argv['stats-socket'],
+        once: argv.once,
+        intervalMs: Math.round(argv.interval * 1000),
+        listener: argv.listener,
+      }),
     );
   },
 };

@@ -1,8 +1,8 @@
-/** The live flows, one per line, in the columns that fit. */
+/** The live flows, one per line, in the columns that fit; with several listeners, a line above each one's. */
 import { Box, Text } from 'ink';
 
 import type { FlowState } from '../../base/flows.js';
-import { COLUMN_SEPARATOR, type TableModel } from '../model/flow-table.js';
+import { COLUMN_SEPARATOR, type FlowRow, type TableModel } from '../model/flow-table.js';
 
 const STATE_COLORS: Record<FlowState, string> = {
   header: 'yellow',
@@ -11,6 +11,19 @@ const STATE_COLORS: Record<FlowState, string> = {
   half_closed: 'blue',
   closing: 'gray',
 };
+
+function Flow({ row }: { row: FlowRow }) {
+  return (
+    <Text wrap="truncate">
+      {row.cells.map((cell, index) => (
+        <Text key={cell.column} color={cell.column === 'state' ? STATE_COLORS[row.state] : undefined}>
+          {index > 0 ? COLUMN_SEPARATOR : ''}
+          {cell.text}
+        </Text>
+      ))}
+    </Text>
+  );
+}
 
 export function FlowTable({ header, rows, emptyText }: TableModel) {
   return (
@@ -23,16 +36,15 @@ export function FlowTable({ header, rows, emptyText }: TableModel) {
           {emptyText}
         </Text>
       ) : (
-        rows.map((row) => (
-          <Text key={row.id} wrap="truncate">
-            {row.cells.map((cell, index) => (
-              <Text key={cell.column} color={cell.column === 'state' ? STATE_COLORS[row.state] : undefined}>
-                {index > 0 ? COLUMN_SEPARATOR : ''}
-                {cell.text}
-              </Text>
-            ))}
-          </Text>
-        ))
+        rows.map((row) =>
+          row.kind === 'group' ? (
+            <Text key={`listener ${row.listener}`} bold color="cyan" wrap="truncate">
+              {row.text}
+            </Text>
+          ) : (
+            <Flow key={row.id} row={row} />
+          ),
+        )
       )}
     </Box>
   );

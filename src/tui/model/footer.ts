@@ -4,7 +4,7 @@
  * scrolled to; or, while a filter is typed, the filter and how to end it.
  */
 import { sortMark, type FlowOrder } from './flow-view.js';
-import { FILTER_KEY, HELP_KEY, PAUSE_KEY, QUIT_KEY, SCROLL_KEYS, SORT_KEY } from './key-map.js';
+import { FILTER_KEY, HELP_KEY, LISTENER_KEY, PAUSE_KEY, QUIT_KEY, SCROLL_KEYS, SORT_KEY } from './key-map.js';
 
 export interface FooterKey {
   readonly key: string;
@@ -20,6 +20,10 @@ export interface FooterInputs {
   readonly paused: boolean;
   readonly filter: string;
   readonly editingFilter: boolean;
+  /** The listener shown; null: all. */
+  readonly listener: string | null;
+  /** Whether there are listeners to choose from; without, the footer is as it was before listeners. */
+  readonly severalListeners: boolean;
   /** "3-15/42": rows shown of the flows that match. */
   readonly position: string;
 }
@@ -28,7 +32,15 @@ export function sortLabel(order: FlowOrder): string {
   return `sort:${order.key}${sortMark(order)}`;
 }
 
-export function footerModel({ order, paused, filter, editingFilter, position }: FooterInputs): FooterModel {
+export function footerModel({
+  order,
+  paused,
+  filter,
+  editingFilter,
+  listener,
+  severalListeners,
+  position,
+}: FooterInputs): FooterModel {
   if (editingFilter) return { kind: 'filter', filter, hint: 'Enter keep · Esc clear' };
   return {
     kind: 'keys',
@@ -38,6 +50,7 @@ export function footerModel({ order, paused, filter, editingFilter, position }: 
       { key: SORT_KEY, label: sortLabel(order) },
       { key: PAUSE_KEY, label: paused ? 'resume' : 'pause' },
       { key: FILTER_KEY, label: filter ? `filter:${filter}` : 'filter' },
+      ...(severalListeners || listener !== null ? [{ key: LISTENER_KEY, label: `listener:${listener ?? 'all'}` }] : []),
       { key: SCROLL_KEYS, label: position },
     ],
   };

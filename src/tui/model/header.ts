@@ -69,12 +69,18 @@ function throughputLine(label: string, rate: number, total: number, history: num
   return { label, rate: rateText, total: totalText, sparkline: sparkline(history, sparkWidth) };
 }
 
+/** What the process serves: its one listener, or how many (each has its line above its flows). */
+function servesText(snapshot: StatsSnapshot): string {
+  const { proxy, listeners = [] } = snapshot;
+  if (listeners.length <= 1) return `${proxy.protocol} ${listenText(proxy)} → ${targetsText(proxy)}`;
+  const protocols = [...new Set(listeners.map((listener) => listener.protocol))].sort().join(', ');
+  return `${listeners.length} listeners (${protocols})`;
+}
+
 export function headerModel(snapshot: StatsSnapshot, width: number, paused: boolean): HeaderModel {
   const { proxy, counters, recent } = snapshot;
   return {
-    proxy:
-      `${proxy.protocol} ${listenText(proxy)} → ${targetsText(proxy)} · pid ${proxy.pid}` +
-      ` · up ${formatAge(proxy.uptimeSeconds)}`,
+    proxy: `${servesText(snapshot)} · pid ${proxy.pid} · up ${formatAge(proxy.uptimeSeconds)}`,
     paused,
     active: counters.active,
     accepted: counters.accepted,

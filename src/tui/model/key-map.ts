@@ -39,6 +39,7 @@ export type TopCommand =
   | { readonly type: 'erase-filter' }
   | { readonly type: 'keep-filter' }
   | { readonly type: 'clear-filter' }
+  | { readonly type: 'next-listener' }
   /** Rows, pages (a page is the rows the table shows), or to either end. */
   | { readonly type: 'scroll'; readonly rows: number; readonly pages: number }
   | { readonly type: 'scroll-to'; readonly end: 'first' | 'last' };
@@ -66,6 +67,7 @@ export const HELP_KEY = '?';
 export const SORT_KEY = 's';
 export const PAUSE_KEY = 'p';
 export const FILTER_KEY = '/';
+export const LISTENER_KEY = 'l';
 export const SCROLL_KEYS = '↑↓';
 
 const SCROLLING: readonly Binding[] = [
@@ -122,6 +124,12 @@ const BROWSING: readonly Binding[] = [
     matches: ({ key }) => key.escape,
     command: command({ type: 'clear-filter' }),
   },
+  {
+    keys: LISTENER_KEY,
+    does: "show the next listener's flows, then every listener's (with more than one listener)",
+    matches: typed(LISTENER_KEY),
+    command: command({ type: 'next-listener' }),
+  },
   ...SCROLLING,
 ];
 
@@ -176,5 +184,10 @@ export interface KeyHelp {
   readonly does: string;
 }
 
-/** What the `?` screen lists: every key of the main screen. */
-export const KEY_HELP: readonly KeyHelp[] = BROWSING.map(({ keys, does }) => ({ keys, does }));
+/** What the `?` screen lists: every key of the main screen; the listener key only where there is a choice. */
+export function keyHelp(severalListeners: boolean): readonly KeyHelp[] {
+  return BROWSING.filter(({ keys }) => severalListeners || keys !== LISTENER_KEY).map(({ keys, does }) => ({
+    keys,
+    does,
+  }));
+}

@@ -10,7 +10,8 @@ import { tableModel, type TableModel } from './flow-table.js';
 import { footerModel, type FooterModel } from './footer.js';
 import { fit } from './format.js';
 import { headerModel, type HeaderModel } from './header.js';
-import { KEY_HELP, type KeyHelp } from './key-map.js';
+import { keyHelp, type KeyHelp } from './key-map.js';
+import { severalListeners } from './listeners.js';
 import { problemTitle, retryText, staleBanner } from './problem-text.js';
 import type { TopState } from './top-state.js';
 import { SPARE_LINES, viewport } from './viewport.js';
@@ -58,10 +59,11 @@ function problemText(problem: FeedProblem): ProblemText {
 }
 
 function helpFrame(state: TopState): HelpFrame {
-  const keysWidth = Math.max(...KEY_HELP.map((row) => row.keys.length));
+  const all = keyHelp(severalListeners(state.shown.snapshot) || state.listener !== null);
+  const keysWidth = Math.max(...all.map((row) => row.keys.length));
   const room = Math.max(1, state.size.rows - HELP_FIXED_LINES - SPARE_LINES);
-  const rows = KEY_HELP.slice(0, room).map((row) => ({ keys: fit(row.keys, keysWidth), does: row.does }));
-  return { kind: 'help', width: state.size.columns, rows, hidden: KEY_HELP.length - rows.length };
+  const rows = all.slice(0, room).map((row) => ({ keys: fit(row.keys, keysWidth), does: row.does }));
+  return { kind: 'help', width: state.size.columns, rows, hidden: all.length - rows.length };
 }
 
 export function topFrame(state: TopState): TopFrame {
@@ -78,6 +80,6 @@ export function topFrame(state: TopState): TopFrame {
     header: headerModel(snapshot, width, state.paused),
     table,
     failures: view.failures,
-    footer: footerModel({ ...state, position }),
+    footer: footerModel({ ...state, severalListeners: severalListeners(snapshot), position }),
   };
 }

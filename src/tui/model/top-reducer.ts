@@ -8,6 +8,7 @@
  */
 import { nextSortKey } from './flow-view.js';
 import { commandForKey, type KeyMode, type TopCommand } from './key-map.js';
+import { listenerNames, nextListener, severalListeners } from './listeners.js';
 import type { TopEvent, TopState } from './top-state.js';
 import { viewport } from './viewport.js';
 
@@ -40,6 +41,11 @@ function apply(state: TopState, command: TopCommand): TopState {
       return state.filter === '' && !state.editingFilter
         ? state
         : { ...state, editingFilter: false, filter: '', scroll: 0 };
+    case 'next-listener': {
+      const { snapshot } = state.shown;
+      if (!severalListeners(snapshot) && state.listener === null) return state;
+      return { ...state, listener: nextListener(state.listener, listenerNames(snapshot)), scroll: 0 };
+    }
     case 'scroll': {
       const pageRows = viewport(state)?.tableRows ?? 1;
       return { ...state, scroll: Math.max(0, state.scroll + command.rows + command.pages * pageRows) };

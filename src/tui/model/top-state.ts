@@ -23,6 +23,8 @@ export interface TopState {
   readonly size: ScreenSize;
   readonly order: FlowOrder;
   readonly filter: string;
+  /** The listener whose flows are shown (the `l` key, `--listener`); null: every listener's. */
+  readonly listener: string | null;
   /** True while the user types a filter: keys are text, not commands. */
   readonly editingFilter: boolean;
   readonly paused: boolean;
@@ -38,13 +40,14 @@ export type TopEvent =
   | { readonly type: 'feed'; readonly feed: FeedState }
   | { readonly type: 'resize'; readonly size: ScreenSize };
 
-export function initialTopState(feed: FeedState, size: ScreenSize): TopState {
+export function initialTopState(feed: FeedState, size: ScreenSize, listener: string | null = null): TopState {
   return {
     shown: feed,
     latest: feed,
     size,
     order: { key: 'rate', reversed: false },
     filter: '',
+    listener,
     editingFilter: false,
     paused: false,
     help: false,

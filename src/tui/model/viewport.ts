@@ -3,10 +3,11 @@
  * table title, footer, failures panel) first, the flow table gets the rest.
  * The reducer reads it to keep the scroll in bounds, the frame to draw.
  */
-import type { FlowSnapshot } from '../../stats/schema.js';
+import type { FlowSnapshot, ListenerSnapshot } from '../../stats/schema.js';
 import { failuresHeight, failuresModel, type FailuresModel } from './failures.js';
 import { filterFlows } from './flow-view.js';
 import { HEADER_LINES } from './header.js';
+import { flowsOfListener, shownGroups } from './listeners.js';
 import { staleBanner } from './problem-text.js';
 import { UNBOUNDED_ROWS, type TopState } from './top-state.js';
 
@@ -19,8 +20,10 @@ const FOOTER_LINES = 1;
 export const SPARE_LINES = 1;
 
 export interface Viewport {
-  /** The flows the filter lets through, in the feed's order. */
+  /** The flows the filter and the picked listener let through, in the feed's order. */
   readonly matching: readonly FlowSnapshot[];
+  /** The listeners with a line above their flows; none when there is one listener. */
+  readonly groups: readonly ListenerSnapshot[];
   /** Rows the table has room for: a page, for PgUp/PgDn. */
   readonly tableRows: number;
   /** The largest first row that still fills the table. */
@@ -38,7 +41,9 @@ export function viewport(state: TopState): Viewport | null {
   const { snapshot } = state.shown;
   if (!snapshot) return null;
   const { rows } = state.size;
-  const matching = filterFlows(snapshot.flows, state.filter);
+  const matching = filterFlows(flowsOfListener(snapshot.flows, state.listener), state.filter);
+  const groups = shownGroups(snapshot, state.listener, state.filter.trim() !== '', matching);
+  const lines = matching.length + groups.length;
   const failures = failuresModel(snapshot.counters, snapshot.recent, failureRowsAllowed(rows));
   const fixed =
     (staleBanner(state.shown) === null ? 0 : 1) +
@@ -47,6 +52,6 @@ export function viewport(state: TopState): Viewport | null {
     FOOTER_LINES +
     SPARE_LINES +
     failuresHeight(failures);
-  const tableRows = rows === UNBOUNDED_ROWS ? Math.max(1, matching.length) : Math.max(1, rows - fixed);
-  return { matching, tableRows, maxScroll: Math.max(0, matching.length - tableRows), failures };
+  const tableRows = rows === UNBOUNDED_ROWS ? Math.max(1, lines) : Math.max(1, rows - fixed);
+  return { matching, groups, tableRows, maxScroll: Math.max(0, lines - tableRows), failures };
 }

@@ -79,6 +79,22 @@ const HOSTILE: [path: string, value: unknown, named: string][] = [
   ['proxy.host', 7, 'proxy.host'],
   ['counters.failures.connect_timeout', '3', 'counters.failures.connect_timeout'],
   ['counters.failures.connect_timeout', 2 ** 60, 'counters.failures.connect_timeout'],
+  // Listeners (issue 17): their names become metric labels and lines on a terminal.
+  ['listeners', { web: {} }, 'listeners'],
+  ['listeners.0.name', 'web"} 1\nmmproxy_evil 1', 'listeners[0].name'],
+  ['listeners.0.name', 'web\u001b[2J', 'listeners[0].name'],
+  ['listeners.0.name', 'x'.repeat(64), 'listeners[0].name'],
+  ['listeners.0.name', '', 'listeners[0].name'],
+  ['listeners.0.name', '-web', 'listeners[0].name'],
+  ['listeners.0.listen.address', '192.0.2.1; id', 'listeners[0].listen.address'],
+  ['listeners.0.lastPort', 8000, 'listeners[0].lastPort'],
+  ['listeners.0.targets.ipv4', { family: 4, address: '127.0.0.1`id`', port: 80 }, 'listeners[0].targets.ipv4.address'],
+  ['listeners.0.config.mark', 2 ** 32, 'listeners[0].config.mark'],
+  ['listeners.0.state', 'gone', 'listeners[0].state'],
+  ['listeners.0.protocol', 'sctp', 'listeners[0].protocol'],
+  ['listeners.0.counters.active', -1, 'listeners[0].counters.active'],
+  ['listeners.0.counters.rate', { toTarget: '1', toClient: 0 }, 'listeners[0].counters.rate.toTarget'],
+  ['listeners.0.counters.failures.connect_timeout', 0.5, 'listeners[0].counters.failures.connect_timeout'],
 ];
 
 describe('hostile stats snapshots (issue 14)', () => {
@@ -106,6 +122,51 @@ describe('hostile stats snapshots (issue 14)', () => {
       );
     });
   }
+
+  describe('listeners (issue 17)', () => {
+    /** Refused, with a message naming `named`. */
+    function assertRefused(snapshot: Json, named: string): void {
+      assert.throws(
+        () => parseSnapshotLine(JSON.stringify(snapshot)),
+        (error: unknown) =>
+          error instanceof StatsClientError &&
+          error.message.startsWith(`the stats snapshot is malformed (${named} is `),
+      );
+    }
+
+    it('reads a snapshot from before listeners (none given) as it always did', () => {
+      const snapshot = realSnapshot();
+      delete snapshot['listeners'];
+      assert.equal(parseSnapshotLine(JSON.stringify(snapshot)).listeners, undefined);
+    });
+
+    it('passes the checked listeners on, and nothing of them that was not checked', () => {
+      const snapshot = realSnapshot();
+      (snapshot['listeners'] as Json[])[0]!['extra'] = 'x';
+      const [only] = parseSnapshotLine(JSON.stringify(snapshot)).listeners!;
+      assert.equal(only!.name, 'default');
+      assert.ok(!('extra' in only!));
+    });
+
+    it('refuses more listeners than a config file may hold', () => {
+      const snapshot = realSnapshot();
+      const [only] = snapshot['listeners'] as Json[];
+      snapshot['listeners'] = Array.from({ length: 1001 }, (_, i) => ({ ...only, name: `l${i}` }));
+      assertRefused(snapshot, 'listeners');
+      snapshot['listeners'] = (snapshot['listeners'] as Json[]).slice(0, 1000);
+      assert.equal(parseSnapshotLine(JSON.stringify(snapshot)).listeners!.length, 1000);
+    });
+
+    it('refuses two listeners of one name, and a flow of a listener not listed', () => {
+      const twice = realSnapshot();
+      const [only] = twice['listeners'] as Json[];
+      twice['listeners'] = [only, { ...only }];
+      assertRefused(twice, 'listeners[1].name');
+      const stray = realSnapshot();
+      stray['flows'] = [{ id: 1, listener: 'elsewhere' }];
+      assertRefused(stray, 'flows[0].listener');
+    });
+  });
 
   describe('through doctor --from-running', function () {
     let dir: string;

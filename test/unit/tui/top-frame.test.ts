@@ -34,7 +34,9 @@ describe('top frame (pure)', () => {
   it('Given a reversed sort, Then the footer says so and the least busy flow comes first', () => {
     const frame = liveFrame(topFrame(state(120, 40, keys('r'))));
     assert.deepEqual(frame.footer.kind === 'keys' && frame.footer.keys[2], { key: 's', label: 'sort:rate▲' });
-    const first = frame.table.rows[0]!.cells.find((cell) => cell.column === 'client')!.text.trim();
+    const [firstRow] = frame.table.rows;
+    assert.equal(firstRow?.kind, 'flow', 'one listener: no line above the flows');
+    const first = firstRow.cells.find((cell) => cell.column === 'client')!.text.trim();
     assert.equal(first, '[2001:db8:85a3::8a2e:370:7334]:51234', 'the IPv6 flow moves 200 B/s, the least');
   });
 
