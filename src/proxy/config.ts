@@ -38,29 +38,36 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
 }
 
 /**
- * The startup line: where it listens and where each family goes. `listen` is how the address is written
- * (a config file's listener may listen on a range of ports; `config` is its first port's plane).
+ * How a config file's listener is written: its listen and targets as port ranges, where the data plane's config
+ * holds the first port of each.
  */
-export function describeConfig(
-  config: DataPlaneConfig,
-  subnetsFile: string | null,
-  listen: string = format(config.listen),
-): string {
+export interface WrittenSpans {
+  listen: string;
+  target4: string | null;
+  target6: string | null;
+}
+
+/**
+ * The startup line: where it listens and where each family goes. A command line's names its worker threads
+ * (-listeners); a config file's listener (`written`) shares the process's, counted once on the summary line.
+ */
+export function describeConfig(config: DataPlaneConfig, subnetsFile: string | null, written?: WrittenSpans): string {
   const allowed = config.dynamicDestinationAllow?.length
     ? config.dynamicDestinationAllow.map(formatDestinationRule).join(', ')
     : 'this host';
+  const target4 = written ? written.target4 : config.target4 && format(config.target4);
+  const target6 = written ? written.target6 : config.target6 && format(config.target6);
   const destinations = config.dynamicDestination
     ? `to each PROXY header's destination in ${allowed}`
-    : `IPv4 clients to ${config.target4 ? format(config.target4) : 'nowhere'}, IPv6 clients to ${
-        config.target6 ? format(config.target6) : 'nowhere'
-      }`;
+    : `IPv4 clients to ${target4 ?? 'nowhere'}, IPv6 clients to ${target6 ?? 'nowhere'}`;
   // UDP only: where it expects the client's address; `every` is go-mmproxy's way, said all the same.
   const headers = config.protocol === 'udp' ? `, --udp-header ${config.udpHeader ?? 'every'}` : '';
+  const threads = written ? '' : `, ${plural(config.listeners, 'listener')}`;
   const peers = subnetsFile
     ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}`
     : 'any peer';
   return (
-    `listening on ${listen} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
+    `listening on ${written?.listen ?? format(config.listen)} (${config.protocol}${threads}${headers}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
 }

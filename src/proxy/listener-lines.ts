@@ -4,10 +4,18 @@
  */
 import { formatPortSpan } from '../base/net/port-span.js';
 import type { NamedListener } from '../config/proxy-config.js';
-import { anyPeerExposure, describeConfig } from './config.js';
+import { anyPeerExposure, describeConfig, type WrittenSpans } from './config.js';
 import { subnetsSource } from './listener-config.js';
 import type { ListenerSet } from './listener-set.js';
 import type { Logger } from './log/logger.js';
+
+function writtenSpans(listener: NamedListener): WrittenSpans {
+  return {
+    listen: formatPortSpan(listener.listen),
+    target4: listener.target4 && formatPortSpan(listener.target4),
+    target6: listener.target6 && formatPortSpan(listener.target6),
+  };
+}
 
 export function logListening(listener: NamedListener, set: ListenerSet, logger: Logger, configFile: string): void {
   const config = set.firstConfig(listener.name);
@@ -16,5 +24,5 @@ export function logListening(listener: NamedListener, set: ListenerSet, logger: 
   const fields = { listener: listener.name };
   const exposure = anyPeerExposure(config, source);
   if (exposure) logger.log('warn', 'any_peer', exposure, fields);
-  logger.log('info', 'listening', describeConfig(config, source, formatPortSpan(listener.listen)), fields);
+  logger.log('info', 'listening', describeConfig(config, source, writtenSpans(listener)), fields);
 }

@@ -140,7 +140,8 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
   // Handlers first: whoever reads the 'listening' lines may signal at once.
   const signals = new ProxySignals(runtime.signals, () => reloader.request());
   for (const listener of loaded.config.listeners) logListening(listener, set, logger, file);
-  const summary = `${describeListeners(loaded.config)} from ${file}`;
+  const threads = loaded.config.process.listeners;
+  const summary = `${describeListeners(loaded.config)} from ${file}, served by ${threads} worker thread${threads === 1 ? '' : 's'}`;
   logger.log('info', 'listening', summary, {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
     ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),

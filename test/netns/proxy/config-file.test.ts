@@ -68,7 +68,11 @@ describe('mmproxy --config: many listeners, reloaded live (network namespaces)',
     const stats = join(t().dir, 'config-file.sock');
     await writeFile(file, configText(stats, SSH + listener('web', '8511-8513') + listener('gone', '8521') + DNS));
     const proxy = t().track(await startMmproxy(t().app, ['--config', file]));
-    await proxy.waitForOutput(/listening: 4 listeners \(3 tcp, 1 udp\) on 6 ports from /, 10_000, 'stderr');
+    await proxy.waitForOutput(
+      /listening: 4 listeners \(3 tcp, 1 udp\) on 6 ports from .*, served by \d+ worker threads?/,
+      10_000,
+      'stderr',
+    );
     assert.match(proxy.stderr, /listening: listening on 192\.0\.2\.2:8511-8513 \(tcp, 2 listeners\).* listener=web/);
     for (const name of ['ssh', 'web', 'gone', 'dns']) {
       assert.match(proxy.stderr, new RegExp(`any_peer: .* listener=${name}\\n`));

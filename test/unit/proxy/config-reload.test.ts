@@ -368,7 +368,8 @@ describe('runConfig (the whole life of a config file, in-process)', function () 
       ['web', 'dns', null],
     );
     match(listening[0]!.msg, new RegExp(`^listening on 127\\.0\\.0\\.1:${base}-${base + 1} \\(tcp`));
-    strictEqual(listening[2]!.msg, `2 listeners (1 tcp, 1 udp) on 3 ports from ${file}`);
+    strictEqual(listening[2]!.msg, `2 listeners (1 tcp, 1 udp) on 3 ports from ${file}, served by 1 worker thread`);
+    match(listening[0]!.msg, / \(tcp\), forwarding IPv4 clients to 127\.0\.0\.1:9, /);
     ok(
       h.made.every((made) =>
         h.calls.includes(`close ${made.config.protocol}:${made.config.listen.port}#${h.made.indexOf(made)}`),
