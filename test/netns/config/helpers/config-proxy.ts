@@ -1,0 +1,163 @@
+/**
+ * mmproxy run from a config file in the proxy topology's app host: start it, send it SIGHUP and wait for what it
+ * logs, and one exchange on every listener checked for the client's own address.
+ */
+import assert from 'node:assert/strict';
+import { rename, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { exchange, type Host, type HostProcess, payload, scaled, sha256 } from '../../../../lab/index.js';
+import { MMPROXY_BIN } from '../../../../lab/mmproxy/mmproxy-process.js';
+import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, LB_FRONT_V4, LB_FRONT_V6 } from '../../../../lab/mmproxy/topology.js';
+import { parsePeerReply, proxied, sendDatagrams } from '../../dataplane/harness/udp.js';
+import { CHANGED_SERVICE_PORT, type ListenerSpec, portsOf } from './many-listeners.js';
+
+const POLL_MS = 50;
+const LOG_WAIT_MS = 10_000;
+/** Exchanges at once: enough to overlap the clients' start-up, few enough for a 2-core machine. */
+const CONCURRENCY = 4;
+const TCP_BYTES = 16 * 1024;
+
+/** Replaces the file in one step, as an editor or a config manager would, so a reload never reads half of it. */
+export async function writeConfig(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.new`, text);
+  await rename(`${path}.new`, path);
+}
+
+/** mmproxy's JSON log lines so far (other lines, if any, are left out). */
+export function logLines(proxy: HostProcess): Record<string, unknown>[] {
+  return proxy.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const ofKind = (proxy: HostProcess, kind: string) => logLines(proxy).filter((line) => line.kind === kind);
+
+/** Polls `ss` in the host until every port of every listener is bound (TCP listening, UDP bound). */
+export async function waitUntilBound(host: Host, listeners: ListenerSpec[]): Promise<void> {
+  for (const listener of listeners)
+    for (const port of portsOf(listener)) await host.waitForPort(port, { proto: listener.protocol });
+}
+
+/** Polls `ss` in the host until none of these listeners' ports is bound any more. */
+export async function waitUntilUnbound(host: Host, listeners: ListenerSpec[], waitMs = LOG_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + scaled(waitMs);
+  for (const listener of listeners) {
+    for (const port of portsOf(listener)) {
+      for (;;) {
+        const flags = listener.protocol === 'tcp' ? '-tlnH' : '-ulnH';
+        const { stdout } = await host.run(['ss', flags, 'sport', '=', `:${port}`]);
+        if (stdout.trim() === '') break;
+        if (Date.now() >= deadline) throw new Error(`${listener.name}: port ${port} still bound:\n${stdout}`);
+        await delay(POLL_MS);
+      }
+    }
+  }
+}
+
+/** `mmproxy --config FILE` in host, resolved once every listener's ports are bound. */
+export async function startFromConfig(host: Host, file: string, listeners: ListenerSpec[]): Promise<HostProcess> {
+  const proxy = host.spawn([process.execPath, MMPROXY_BIN, '--config', file]);
+  await Promise.race([
+    waitUntilBound(host, listeners),
+    proxy.exited.then((status) => {
+      throw new Error(`mmproxy --config exited (${JSON.stringify(status)}) before listening:\n${proxy.stderr}`);
+    }),
+  ]);
+  return proxy;
+}
+
+/**
+ * Sends SIGHUP and resolves with the next log line of `kind` (`reload` or `reload_failed`); rejects when the other
+ * one comes, or neither within the bound.
+ */
+export async function reload(proxy: HostProcess, kind: 'reload' | 'reload_failed'): Promise<Record<string, unknown>> {
+  const other = kind === 'reload' ? 'reload_failed' : 'reload';
+  const seen = { [kind]: ofKind(proxy, kind).length, [other]: ofKind(proxy, other).length };
+  proxy.kill('SIGHUP');
+  const deadline = Date.now() + scaled(LOG_WAIT_MS);
+  for (;;) {
+    const lines = ofKind(proxy, kind);
+    if (lines.length > (seen[kind] ?? 0)) return lines[lines.length - 1]!;
+    const others = ofKind(proxy, other);
+    if (others.length > (seen[other] ?? 0))
+      throw new Error(`SIGHUP: expected ${kind}, got ${JSON.stringify(others[others.length - 1])}`);
+    if (!proxy.running || Date.now() >= deadline)
+      throw new Error(`SIGHUP: no ${kind} line (${proxy.running ? 'still running' : 'exited'}):\n${proxy.stderr}`);
+    await delay(POLL_MS);
+  }
+}
+
+/** Runs fn on every item, `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface Services {
+  /** The TCP and UDP peer services on the changed listeners' port, whose logs name each peer they saw. */
+  changedTcp4: HostProcess;
+  changedTcp6: HostProcess;
+  changedUdp: HostProcess;
+}
+
+/**
+ * One exchange on every port of every listener: TCP from the client host through HAProxy (IPv6 on every third
+ * port, the rest IPv4), UDP from the lb host with a PROXY v2 header per datagram. Each asserts that the service saw
+ * the client's own address and port, and that a listener pointed at the changed service port reached that one.
+ */
+export async function assertEveryListenerSeesClient(
+  hosts: { client: Host; lb: Host },
+  listeners: ListenerSpec[],
+  services: Services,
+): Promise<void> {
+  const jobs = listeners.flatMap((listener) => portsOf(listener).map((port) => ({ listener, port })));
+  await eachLimited(jobs, CONCURRENCY, async ({ listener, port }) => {
+    if (listener.protocol === 'tcp') await assertTcpClientSeen(hosts.client, listener, port, services);
+    else await assertUdpClientSeen(hosts.lb, listener, port, services);
+  });
+}
+
+async function assertTcpClientSeen(client: Host, listener: ListenerSpec, port: number, services: Services) {
+  const family = port % 3 === 0 ? 6 : 4;
+  const connect = family === 4 ? `${LB_FRONT_V4}:${port}` : `[${LB_FRONT_V6}]:${port}`;
+  const result = await exchange(client, { connect, sendBytes: TCP_BYTES, expectPeer: true });
+  const where = `${listener.name} port ${port} over IPv${family}`;
+  assert.equal(result.ok, true, `${where}: ${result.error}`);
+  const address = family === 4 ? CLIENT_V4 : CLIENT_V6;
+  assert.deepEqual(result.peer, { address, port: result.localPort }, where);
+  assert.equal(result.receivedSha256, sha256(payload(TCP_BYTES)), where);
+  if (listener.servicePort === CHANGED_SERVICE_PORT) {
+    const service = family === 4 ? services.changedTcp4 : services.changedTcp6;
+    await service.waitForOutput(new RegExp(`^CONNECTED ${address} ${result.localPort}$`, 'm'), LOG_WAIT_MS, 'stdout');
+  }
+}
+
+/**
+ * A client port of its own for every UDP exchange: the service's log line names this one, and no session of an
+ * earlier exchange (still open until close-after) holds the same client address and port towards the service.
+ */
+let nextUdpClientPort = 20_000;
+
+async function assertUdpClientSeen(lb: Host, listener: ListenerSpec, port: number, services: Services) {
+  const client = { address: CLIENT_V4, port: nextUdpClientPort++ };
+  const text = `hello ${listener.name}`;
+  const result = await sendDatagrams(lb, {
+    from: LB_BACK,
+    to: `${APP}:${port}`,
+    datagrams: [proxied(client, text)],
+    expect: 1,
+  });
+  const reply = parsePeerReply(result.replies[0]?.text ?? '');
+  assert.deepEqual(reply, { ...client, payload: text }, `${listener.name} port ${port}: ${JSON.stringify(result)}`);
+  if (listener.servicePort === CHANGED_SERVICE_PORT)
+    await services.changedUdp.waitForOutput(
+      new RegExp(`^DATAGRAM ${client.address} ${client.port} `, 'm'),
+      LOG_WAIT_MS,
+      'stdout',
+    );
+}
