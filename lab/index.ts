@@ -21,6 +21,7 @@ export {
   startPeerService,
   exchange,
   startStreamFlows,
+  exchangeFlows,
   payload,
   sha256,
   type ClientResult,

@@ -66,14 +66,16 @@ export interface StreamFlowsOptions {
   /** Addresses (`ADDR:PORT`, IPv6 as `[ADDR]:PORT`); flow i goes to the (i mod length)-th. */
   connect: string[];
   flows: number;
-  /** The flows stream until this file exists, then finish. */
-  releaseFile: string;
+  /** The flows stream until this file exists, then finish; without one, each finishes once it sent maxBytes. */
+  releaseFile?: string;
   /** Each flow notes what it had sent when this file first exists. */
   markFile?: string;
   chunkBytes?: number;
   everyMs?: number;
   maxBytes?: number;
   timeoutMs?: number;
+  /** Flow i connects from this port + i (any free port when absent). */
+  firstLocalPort?: number;
 }
 
 export interface StreamFlows {
@@ -86,15 +88,24 @@ export interface StreamFlows {
 
 const STREAMS_READY_MS = 15_000;
 
-/** Starts services/stream-flows.js in host and resolves once every flow is through to its service. */
-export async function startStreamFlows(host: Host, options: StreamFlowsOptions): Promise<StreamFlows> {
+function streamFlowsArgs(options: StreamFlowsOptions): string[] {
   const args = ['--connect', options.connect.join(','), '--flows', String(options.flows)];
-  args.push('--release-file', options.releaseFile, '--timeout-ms', String(options.timeoutMs ?? 60_000));
+  args.push('--timeout-ms', String(options.timeoutMs ?? 60_000));
+  if (options.releaseFile) args.push('--release-file', options.releaseFile);
   if (options.markFile) args.push('--mark-file', options.markFile);
   if (options.chunkBytes !== undefined) args.push('--chunk-bytes', String(options.chunkBytes));
   if (options.everyMs !== undefined) args.push('--every-ms', String(options.everyMs));
   if (options.maxBytes !== undefined) args.push('--max-bytes', String(options.maxBytes));
-  const child = host.node(services.streamFlows, args);
+  if (options.firstLocalPort !== undefined) args.push('--first-local-port', String(options.firstLocalPort));
+  return args;
+}
+
+/** Starts services/stream-flows.js in host and resolves once every flow is through to its service. */
+export async function startStreamFlows(
+  host: Host,
+  options: StreamFlowsOptions & { releaseFile: string },
+): Promise<StreamFlows> {
+  const child = host.node(services.streamFlows, streamFlowsArgs(options));
   const ready = await child.waitForOutput(/^READY (.*)$/m, STREAMS_READY_MS, 'stdout');
   return {
     process: child,
@@ -106,4 +117,24 @@ export async function startStreamFlows(host: Host, options: StreamFlowsOptions):
       return JSON.parse(line) as StreamFlowsResult;
     },
   };
+}
+
+/** Runs stream-flows.js without a release file: each flow sends maxBytes, reads its echo and ends. */
+export async function exchangeFlows(
+  host: Host,
+  options: Omit<StreamFlowsOptions, 'releaseFile'>,
+): Promise<StreamFlowsResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const { stdout, stderr, code } = await host.exec(
+    [process.execPath, services.streamFlows, ...streamFlowsArgs(options)],
+    {
+      timeoutMs: timeoutMs + 5_000,
+    },
+  );
+  const line = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as StreamFlowsResult;
+  } catch {
+    throw new Error(`stream-flows in ${host.name} printed no result (exit ${code}): ${stdout}${stderr}`);
+  }
 }

@@ -16,7 +16,7 @@
  * changes; SIGTERM ends it cleanly. Topology: lab/mmproxy/topology.ts; listeners: helpers/many-listeners.ts.
  */
 import assert from 'node:assert/strict';
-import { readFile, readlink, readdir } from 'node:fs/promises';
+import { readFile, readlink, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -35,11 +35,13 @@ import { descriptorCount, threadCount } from '../hardening/helpers/process-usage
 import { useProxyTopology } from '../proxy/helpers/use-proxy-topology.js';
 import {
   assertEveryListenerSeesClient,
+  clientPorts,
   logLines,
   reload,
   type Services,
   startFromConfig,
   waitUntilBound,
+  waitUntilNoUdpSessions,
   waitUntilUnbound,
   writeConfig,
 } from './helpers/config-proxy.js';
@@ -66,7 +68,19 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
   let services: Services;
   let proxy: HostProcess;
   /** Once every listener has served a flow: what the process holds when idle. */
-  let idle = { fds: 0, threads: 0 };
+  let idle = { fds: 0, threads: 0, kinds: {} as Record<string, number> };
+
+  /** The process's descriptors by kind (socket, eventpoll, eventfd, pipe, file…), for a message that says which. */
+  async function descriptorKinds(): Promise<Record<string, number>> {
+    const dir = `/proc/${proxy.pid}/fd`;
+    const targets = await Promise.all((await readdir(dir)).map((fd) => readlink(join(dir, fd)).catch(() => 'gone')));
+    const kinds: Record<string, number> = {};
+    for (const target of targets) {
+      const kind = /^(?:anon_inode:\[?)?([a-z_]+)/.exec(target)?.[1] ?? target;
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    return kinds;
+  }
 
   before(async function () {
     const { app, lb } = t();
@@ -103,7 +117,12 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
       'listeners without a `listening` log line naming them',
     );
     await assertEveryListenerSeesClient(t(), initial, services);
-    idle = { fds: await descriptorCount(proxy.pid), threads: await threadCount(proxy.pid) };
+    await waitUntilNoUdpSessions(t().app, proxy.pid);
+    idle = {
+      fds: await descriptorCount(proxy.pid),
+      threads: await threadCount(proxy.pid),
+      kinds: await descriptorKinds(),
+    };
     t().app.log.note(`55 listeners, idle: ${idle.fds} descriptors, ${idle.threads} threads`);
     // One pool of workers serves every listener: 55 listeners with threads of their own would be 110 threads.
     assert.ok(idle.threads < initial.length, `${idle.threads} threads for ${initial.length} listeners`);
@@ -121,6 +140,7 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
       releaseFile,
       markFile,
       timeoutMs: scaled(90_000),
+      firstLocalPort: clientPorts(STREAMING_FLOWS),
     });
     // Flows opened before the reload on listeners it removes or changes: they drain on the old listener.
     const drainRelease = join(t().dir, 'release-drain');
@@ -129,45 +149,59 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
       flows: 10,
       releaseFile: drainRelease,
       timeoutMs: scaled(90_000),
+      firstLocalPort: clientPorts(10),
     });
-    for (const flow of [...streams.ready, ...draining.ready])
-      assert.deepEqual(flow.peer, { address: CLIENT_V4, port: flow.localPort }, flow.connect);
+    try {
+      for (const flow of [...streams.ready, ...draining.ready])
+        assert.deepEqual(flow.peer, { address: CLIENT_V4, port: flow.localPort }, flow.connect);
 
-    await writeConfig(
-      file,
-      configFile(change.listeners, { statsSocket: join(t().dir, 'stats.sock'), workers: WORKERS }),
-    );
-    const line = await reload(proxy, 'reload');
-    app.log.note(`reload: ${JSON.stringify(line)}`);
-    await writeConfig(markFile, '');
-    await waitUntilBound(app, change.added);
+      await writeConfig(
+        file,
+        configFile(change.listeners, { statsSocket: join(t().dir, 'stats.sock'), workers: WORKERS }),
+      );
+      const line = await reload(proxy, 'reload');
+      app.log.note(`reload: ${JSON.stringify(line)}`);
+      await writeConfig(markFile, '');
+      await waitUntilBound(app, change.added);
 
-    // Added and changed listeners serve (a changed one from its new service port) while the flows stream on.
-    await assertEveryListenerSeesClient(t(), [...change.added, ...change.changed], services);
+      // Added and changed listeners serve (a changed one from its new service port) while the flows stream on.
+      await assertEveryListenerSeesClient(t(), [...change.added, ...change.changed], services);
 
-    const drained = await draining.release();
-    assert.equal(drained.ok, true, `flows on removed and changed listeners: ${JSON.stringify(drained)}`);
-    assert.equal(drained.intact, 10);
-    await waitUntilUnbound(app, change.removed);
-    for (const port of tcpPorts(change.removed).slice(0, 3)) {
-      const refused = await exchange(lb, { connect: `${APP}:${port}`, expectPeer: true, timeoutMs: 3_000 });
-      assert.match(refused.error ?? '', /ECONNREFUSED/, `removed listener on port ${port}: ${JSON.stringify(refused)}`);
+      const drained = await draining.release();
+      assert.equal(drained.ok, true, `flows on removed and changed listeners: ${JSON.stringify(drained)}`);
+      assert.equal(drained.intact, 10);
+      await waitUntilUnbound(app, change.removed);
+      await Promise.all(
+        tcpPorts(change.removed)
+          .slice(0, 2)
+          .map(async (port) => {
+            const refused = await exchange(lb, { connect: `${APP}:${port}`, expectPeer: true, timeoutMs: 3_000 });
+            assert.match(
+              refused.error ?? '',
+              /ECONNREFUSED/,
+              `removed listener, port ${port}: ${JSON.stringify(refused)}`,
+            );
+          }),
+      );
+
+      const result = await streams.release();
+      const problems = result.flows.filter(
+        (flow) =>
+          flow.error !== undefined ||
+          flow.echoedSha256 !== flow.sentSha256 ||
+          flow.sentAtMark === undefined ||
+          flow.sentAtMark === 0 ||
+          flow.sentBytes <= flow.sentAtMark,
+      );
+      assert.deepEqual(problems, [], 'flows lost bytes, or did not stream both before and after the reload');
+      assert.equal(result.ok, true, result.error);
+      assert.equal(result.intact, STREAMING_FLOWS);
+      const bytes = result.flows.reduce((sum, flow) => sum + flow.sentBytes, 0);
+      app.log.note(`reload under load: ${STREAMING_FLOWS} flows, ${bytes} bytes each way, all intact`);
+    } finally {
+      // A failure above leaves no flow streaming into the next test.
+      await Promise.all([writeFile(releaseFile, ''), writeFile(drainRelease, '')]);
     }
-
-    const result = await streams.release();
-    const problems = result.flows.filter(
-      (flow) =>
-        flow.error !== undefined ||
-        flow.echoedSha256 !== flow.sentSha256 ||
-        flow.sentAtMark === undefined ||
-        flow.sentAtMark === 0 ||
-        flow.sentBytes <= flow.sentAtMark,
-    );
-    assert.deepEqual(problems, [], 'flows lost bytes, or did not stream both before and after the reload');
-    assert.equal(result.ok, true, result.error);
-    assert.equal(result.intact, STREAMING_FLOWS);
-    const bytes = result.flows.reduce((sum, flow) => sum + flow.sentBytes, 0);
-    app.log.note(`reload under load: ${STREAMING_FLOWS} flows, ${bytes} bytes each way, all intact`);
   });
 
   it('a bad file is refused with reload_failed, and every listener still serves as before', async function () {
@@ -184,18 +218,24 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
   });
 
   it('holds what it held before the reloads: no descriptor leaked, the same worker threads', async function () {
-    // Replaced listeners close once drained; poll until the count is back (bounded), then compare.
+    // Replaced listeners close once drained, sessions once idle; poll until the count is back (bounded).
+    await waitUntilNoUdpSessions(t().app, proxy.pid);
     const deadline = Date.now() + scaled(FDS_SETTLE_MS);
     let fds = await descriptorCount(proxy.pid);
     while (fds !== idle.fds && Date.now() < deadline) {
       await delay(100);
       fds = await descriptorCount(proxy.pid);
     }
-    const open = async () => {
-      const dir = `/proc/${proxy.pid}/fd`;
-      return Promise.all((await readdir(dir)).map(async (fd) => `${fd} → ${await readlink(join(dir, fd))}`));
-    };
-    assert.equal(fds, idle.fds, `descriptors after the reloads:\n${(await open()).join('\n')}`);
+    if (fds !== idle.fds) {
+      const { stdout } = await t().app.run(['ss', '-tuanpe']);
+      const ours = stdout.split('\n').filter((line) => line.includes(`pid=${proxy.pid},`));
+      t().app.log.note(`mmproxy's sockets after the reloads:\n${ours.join('\n')}`);
+    }
+    assert.deepEqual(
+      { fds, kinds: await descriptorKinds() },
+      { fds: idle.fds, kinds: idle.kinds },
+      'descriptors after the reloads, by kind, against before them',
+    );
     assert.equal(await threadCount(proxy.pid), idle.threads, await readFile(`/proc/${proxy.pid}/status`, 'utf8'));
   });
 

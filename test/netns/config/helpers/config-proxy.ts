@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rename, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { exchange, type Host, type HostProcess, payload, scaled, sha256 } from '../../../../lab/index.js';
+import { exchangeFlows, type Host, type HostProcess, scaled } from '../../../../lab/index.js';
 import { MMPROXY_BIN } from '../../../../lab/mmproxy/mmproxy-process.js';
 import { APP, CLIENT_V4, CLIENT_V6, LB_BACK, LB_FRONT_V4, LB_FRONT_V6 } from '../../../../lab/mmproxy/topology.js';
 import { parsePeerReply, proxied, sendDatagrams } from '../../dataplane/harness/udp.js';
@@ -14,8 +14,7 @@ import { CHANGED_SERVICE_PORT, type ListenerSpec, portsOf } from './many-listene
 
 const POLL_MS = 50;
 const LOG_WAIT_MS = 10_000;
-/** Exchanges at once: enough to overlap the clients' start-up, few enough for a 2-core machine. */
-const CONCURRENCY = 4;
+/** Four of stream-flows' 4 KiB chunks a flow. */
 const TCP_BYTES = 16 * 1024;
 
 /** Replaces the file in one step, as an editor or a config manager would, so a reload never reads half of it. */
@@ -56,6 +55,18 @@ export async function waitUntilUnbound(host: Host, listeners: ListenerSpec[], wa
   }
 }
 
+/** Polls `ss` until the process holds no UDP session (each closes close-after seconds after its last datagram). */
+export async function waitUntilNoUdpSessions(host: Host, pid: number, waitMs = LOG_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + scaled(waitMs);
+  for (;;) {
+    const { stdout } = await host.run(['ss', '-uanpH', 'state', 'established']);
+    const sessions = stdout.split('\n').filter((line) => line.includes(`pid=${pid},`));
+    if (sessions.length === 0) return;
+    if (Date.now() >= deadline) throw new Error(`UDP sessions still open:\n${sessions.join('\n')}`);
+    await delay(POLL_MS);
+  }
+}
+
 /** `mmproxy --config FILE` in host, resolved once every listener's ports are bound. */
 export async function startFromConfig(host: Host, file: string, listeners: ListenerSpec[]): Promise<HostProcess> {
   const proxy = host.spawn([process.execPath, MMPROXY_BIN, '--config', file]);
@@ -89,13 +100,18 @@ export async function reload(proxy: HostProcess, kind: 'reload' | 'reload_failed
   }
 }
 
-/** Runs fn on every item, `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const worker = async (): Promise<void> => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/**
+ * Client ports, each used once in the suite: mmproxy connects to the service from the client's own address and
+ * port, and a flow that ended keeps that pair in TIME_WAIT towards the service port every listener shares, so a
+ * port the client's kernel picked again would meet it (mmproxy refuses such a flow, --collision refuse). Below the
+ * kernel's ephemeral range, which nothing else in the client host uses.
+ */
+let nextClientPort = 10_000;
+
+export function clientPorts(count: number): number {
+  const first = nextClientPort;
+  nextClientPort += count;
+  return first;
 }
 
 export interface Services {
@@ -106,9 +122,10 @@ export interface Services {
 }
 
 /**
- * One exchange on every port of every listener: TCP from the client host through HAProxy (IPv6 on every third
- * port, the rest IPv4), UDP from the lb host with a PROXY v2 header per datagram. Each asserts that the service saw
- * the client's own address and port, and that a listener pointed at the changed service port reached that one.
+ * One exchange on every port of every listener, at once: TCP from the client host through HAProxy (IPv6 on every
+ * third port, the rest IPv4; one process for all), UDP from the lb host with a PROXY v2 header per datagram. Each
+ * asserts that the service saw the client's own address and port, and that a listener pointed at the changed
+ * service port reached that one.
  */
 export async function assertEveryListenerSeesClient(
   hosts: { client: Host; lb: Host },
@@ -116,24 +133,44 @@ export async function assertEveryListenerSeesClient(
   services: Services,
 ): Promise<void> {
   const jobs = listeners.flatMap((listener) => portsOf(listener).map((port) => ({ listener, port })));
-  await eachLimited(jobs, CONCURRENCY, async ({ listener, port }) => {
-    if (listener.protocol === 'tcp') await assertTcpClientSeen(hosts.client, listener, port, services);
-    else await assertUdpClientSeen(hosts.lb, listener, port, services);
-  });
+  const tcp = jobs.filter(({ listener }) => listener.protocol === 'tcp');
+  const udp = jobs.filter(({ listener }) => listener.protocol === 'udp');
+  await Promise.all([
+    assertTcpClientsSeen(hosts.client, tcp, services),
+    ...udp.map(({ listener, port }) => assertUdpClientSeen(hosts.lb, listener, port, services)),
+  ]);
 }
 
-async function assertTcpClientSeen(client: Host, listener: ListenerSpec, port: number, services: Services) {
-  const family = port % 3 === 0 ? 6 : 4;
-  const connect = family === 4 ? `${LB_FRONT_V4}:${port}` : `[${LB_FRONT_V6}]:${port}`;
-  const result = await exchange(client, { connect, sendBytes: TCP_BYTES, expectPeer: true });
-  const where = `${listener.name} port ${port} over IPv${family}`;
-  assert.equal(result.ok, true, `${where}: ${result.error}`);
-  const address = family === 4 ? CLIENT_V4 : CLIENT_V6;
-  assert.deepEqual(result.peer, { address, port: result.localPort }, where);
-  assert.equal(result.receivedSha256, sha256(payload(TCP_BYTES)), where);
-  if (listener.servicePort === CHANGED_SERVICE_PORT) {
-    const service = family === 4 ? services.changedTcp4 : services.changedTcp6;
-    await service.waitForOutput(new RegExp(`^CONNECTED ${address} ${result.localPort}$`, 'm'), LOG_WAIT_MS, 'stdout');
+const familyOf = (port: number): 4 | 6 => (port % 3 === 0 ? 6 : 4);
+
+async function assertTcpClientsSeen(
+  client: Host,
+  jobs: { listener: ListenerSpec; port: number }[],
+  services: Services,
+): Promise<void> {
+  const connect = jobs.map(({ port }) =>
+    familyOf(port) === 4 ? `${LB_FRONT_V4}:${port}` : `[${LB_FRONT_V6}]:${port}`,
+  );
+  const result = await exchangeFlows(client, {
+    connect,
+    flows: jobs.length,
+    maxBytes: TCP_BYTES,
+    everyMs: 5,
+    firstLocalPort: clientPorts(jobs.length),
+  });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  for (const [i, { listener, port }] of jobs.entries()) {
+    const flow = result.flows[i]!;
+    const family = familyOf(port);
+    const where = `${listener.name} port ${port} over IPv${family}`;
+    const address = family === 4 ? CLIENT_V4 : CLIENT_V6;
+    assert.deepEqual(flow.peer, { address, port: flow.localPort }, where);
+    assert.equal(flow.sentBytes, TCP_BYTES, where);
+    assert.equal(flow.echoedSha256, flow.sentSha256, where);
+    if (listener.servicePort === CHANGED_SERVICE_PORT) {
+      const service = family === 4 ? services.changedTcp4 : services.changedTcp6;
+      await service.waitForOutput(new RegExp(`^CONNECTED ${address} ${flow.localPort}$`, 'm'), LOG_WAIT_MS, 'stdout');
+    }
   }
 }
 
@@ -141,7 +178,7 @@ async function assertTcpClientSeen(client: Host, listener: ListenerSpec, port: n
  * A client port of its own for every UDP exchange: the service's log line names this one, and no session of an
  * earlier exchange (still open until close-after) holds the same client address and port towards the service.
  */
-let nextUdpClientPort = 20_000;
+let nextUdpClientPort = 40_000;
 
 async function assertUdpClientSeen(lb: Host, listener: ListenerSpec, port: number, services: Services) {
   const client = { address: CLIENT_V4, port: nextUdpClientPort++ };

@@ -15,6 +15,7 @@ const UDP_FIRST_PORT = 8900;
 const RANGE = { first: 8600, last: 8604 };
 const TCP_COUNT = 44;
 const UDP_COUNT = 10;
+export const UDP_CLOSE_AFTER_SECONDS = 1;
 
 export interface ListenerSpec {
   name: string;
@@ -119,6 +120,8 @@ export function configFile(listeners: ListenerSpec[], { statsSocket, workers }: 
       `target4 = "127.0.0.1:${listener.servicePort}"`,
       // UDP replies in this lab only go back to IPv4 senders; the TCP services listen on both families.
       `target6 = "${listener.protocol === 'udp' ? 'none' : `[::1]:${listener.servicePort}`}"`,
+      // Sessions end a second after their exchange, so an idle process holds no session sockets.
+      ...(listener.protocol === 'udp' ? [`close-after = ${UDP_CLOSE_AFTER_SECONDS}`] : []),
     ];
   });
   return `${[...top, ...tables].join('\n')}\n`;
