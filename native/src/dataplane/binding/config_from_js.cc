@@ -63,16 +63,7 @@ std::string RangeText(const ConfigLimit& limit) {
 // range. `name` is the field as the message shows it ("listen.port").
 uint64_t CheckedInteger(Napi::Env env, const Napi::Value& value, const ConfigLimit& limit,
                         const std::string& name) {
-  if (!value.IsNumber()) {
-    throw InvalidArgType(env, kPrefix + name + " must be " + RangeText(limit) + ", got " + TypeName(value));
-  }
-  const double number = value.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(number) || std::trunc(number) != number || number < static_cast<double>(limit.min) ||
-      number > static_cast<double>(limit.max)) {
-    throw OutOfRange(
-        env, kPrefix + name + " must be " + RangeText(limit) + ", got " + value.ToString().Utf8Value());
-  }
-  return static_cast<uint64_t>(number);
+  return IntegerInRange(env, value, limit, kPrefix + name);
 }
 
 uint64_t Integer(Napi::Env env, const Napi::Object& object, const ConfigLimit& limit) {
@@ -181,6 +172,19 @@ std::vector<DestinationRule> DestinationRulesFromJs(Napi::Env env, const Napi::O
 }
 
 }  // namespace
+
+uint64_t IntegerInRange(Napi::Env env, const Napi::Value& value, const ConfigLimit& limit,
+                        const std::string& what) {
+  if (!value.IsNumber()) {
+    throw InvalidArgType(env, what + " must be " + RangeText(limit) + ", got " + TypeName(value));
+  }
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(number) || std::trunc(number) != number || number < static_cast<double>(limit.min) ||
+      number > static_cast<double>(limit.max)) {
+    throw OutOfRange(env, what + " must be " + RangeText(limit) + ", got " + value.ToString().Utf8Value());
+  }
+  return static_cast<uint64_t>(number);
+}
 
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what) {
   if (!value.IsArray()) throw InvalidArgType(env, std::string(what) + " must be an array of strings");

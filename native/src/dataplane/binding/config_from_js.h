@@ -3,6 +3,11 @@
 
 #include <napi.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/binding/config_limits.h"
 #include "dataplane/shared/config.h"
 
 namespace mmproxy::dataplane {
@@ -12,6 +17,11 @@ namespace mmproxy::dataplane {
 // name, a RangeError for a number outside its range (config_limits.h) or not
 // an integer. Nothing is coerced, truncated or wrapped.
 Config ConfigFromJs(Napi::Env env, Napi::Object object);
+// The integer `value` holds within `limit`: a TypeError when it is not a
+// number, a RangeError when it is a fraction, NaN, infinite or out of range.
+// `what` starts the message ("data plane config: listen.port").
+uint64_t IntegerInRange(Napi::Env env, const Napi::Value& value, const ConfigLimit& limit,
+                        const std::string& what);
 // An array of strings, else a TypeError that starts with `what`.
 std::vector<std::string> StringsFromJs(Napi::Env env, Napi::Value value, const char* what);
 

@@ -1,11 +1,17 @@
 // The DataPlane class JavaScript sees (src/native/dataplane-types.ts): an
-// ObjectWrap that owns the worker threads. close(), the destructor and the
-// environment's cleanup hook all stop and join them, then release the
-// ThreadSafeFunction, so no thread outlives the object or the environment.
+// ObjectWrap owning one worker (a client) on each thread of its pool, shared
+// (options.pool) or private (`listeners` threads of its own). close(), the
+// destructor, the environment's cleanup hook and the pool's close() all
+// detach the workers (closing their flows), then release the
+// ThreadSafeFunction; a private pool's threads are joined with them.
+#include <fcntl.h>
 #include <napi.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -14,14 +20,20 @@
 #include "dataplane/binding/config_from_js.h"
 #include "dataplane/binding/event_sink.h"
 #include "dataplane/binding/js_values.h"
+#include "dataplane/binding/worker_pool_addon.h"
 #include "dataplane/shared/flow_registry.h"
 #include "dataplane/shared/shared_state.h"
+#include "dataplane/shared/worker_pool.h"
 #include "dataplane/tcp/worker.h"
 #include "dataplane/udp/udp_worker.h"
 #include "os/sockets.h"
 
 namespace mmproxy::dataplane {
 namespace {
+
+// Marks the objects DataPlane made, so that adoptListenersFrom is checked to
+// be one (a WorkerPool would unwrap too, as the wrong class).
+constexpr napi_type_tag kDataPlaneTag = {0x6d6d70726f787921, 0x64617461706c616e};
 
 std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<std::string>& cidrs) {
   auto list = std::make_shared<SubnetList>();
@@ -32,7 +44,7 @@ std::shared_ptr<const SubnetList> ParseSubnets(Napi::Env env, const std::vector<
   return list;
 }
 
-class DataPlane : public Napi::ObjectWrap<DataPlane> {
+class DataPlane : public Napi::ObjectWrap<DataPlane>, public PoolMember {
  public:
   static void Init(Napi::Env env, Napi::Object exports) {
     Napi::Function cls =
@@ -47,42 +59,107 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
 
   explicit DataPlane(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlane>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject() || !info[1].IsFunction()) {
-      throw InvalidArgType(env, "new DataPlane(config, onEvents): a config object and a function");
+    if (!info[0].IsObject() || !info[1].IsFunction() || !(info[2].IsUndefined() || info[2].IsObject())) {
+      throw InvalidArgType(env,
+                           "new DataPlane(config, onEvents, options?): a config object, a function and an "
+                           "optional options object");
     }
     shared_ = std::make_unique<SharedState>(ConfigFromJs(env, info[0].As<Napi::Object>()));
     shared_->subnets.Replace(ParseSubnets(env, shared_->config.allowed_subnets));
+    if (info[2].IsObject()) ReadOptions(env, info[2].As<Napi::Object>());
     on_events_ = Napi::Persistent(info[1].As<Napi::Function>());
+    info.This().As<Napi::Object>().TypeTag(&kDataPlaneTag);
+    if (pool_wrap_ != nullptr) pool_wrap_->Join(this);
   }
 
   ~DataPlane() override { Shutdown(); }
 
+  void CloseWithPool() override {
+    closed_with_pool_ = !closed_;
+    Shutdown();
+  }
+
  private:
+  // options.pool: the pool must be open and as large as config.listeners.
+  // options.adoptListenersFrom: a plane of the same protocol, listen
+  // endpoint and pool (whether it still listens is checked by start()).
+  void ReadOptions(Napi::Env env, Napi::Object options) {
+    const Config& config = shared_->config;
+    Napi::Value pool = options.Get("pool");
+    if (!pool.IsUndefined()) {
+      WorkerPoolWrap* wrap = WorkerPoolWrap::From(pool);
+      if (wrap == nullptr) throw InvalidArgType(env, "options.pool must be a WorkerPool");
+      if (!wrap->pool()) throw CodedError(env, "ERR_CLOSED", "options.pool: this worker pool was closed");
+      if (wrap->pool()->size() != config.listeners) {
+        throw OutOfRange(env, "data plane config: listeners (" + std::to_string(config.listeners) +
+                                  ") must equal the size of options.pool (" +
+                                  std::to_string(wrap->pool()->size()) + ")");
+      }
+      pool_wrap_ = wrap;
+      pool_ = wrap->pool();
+      pool_ref_ = Napi::Persistent(pool.As<Napi::Object>());
+    }
+    Napi::Value adopt = options.Get("adoptListenersFrom");
+    if (!adopt.IsUndefined()) {
+      if (!adopt.IsObject() || !adopt.As<Napi::Object>().CheckTypeTag(&kDataPlaneTag)) {
+        throw InvalidArgType(env, "options.adoptListenersFrom must be a DataPlane");
+      }
+      DataPlane* old = Unwrap(adopt.As<Napi::Object>());
+      const Config& theirs = old->shared_->config;
+      std::string why;
+      if (theirs.protocol != config.protocol) {
+        why = "it relays another protocol";
+      } else if (theirs.listen.ToString() != config.listen.ToString()) {
+        why = "it listens on " + theirs.listen.ToString() + ", not " + config.listen.ToString();
+      } else if (pool_ == nullptr || old->pool_ != pool_) {
+        why = "it does not run on the same worker pool (give both the same options.pool)";
+      }
+      if (!why.empty())
+        throw InvalidArgValue(env, "options.adoptListenersFrom: cannot take over its listeners: " + why);
+      adopt_ref_ = Napi::Persistent(adopt.As<Napi::Object>());
+    }
+  }
+
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    if (closed_with_pool_) {
+      throw CodedError(env, "ERR_CLOSED", "this data plane was closed with its worker pool (pool.close())");
+    }
     if (closed_) throw CodedError(env, "ERR_CLOSED", "this data plane was closed");
     if (!workers_.empty()) throw CodedError(env, "ERR_ALREADY_STARTED", "start() was already called");
     const Config& config = shared_->config;
-    std::vector<UniqueFd> listeners = OpenListeners(env, config);
+    if (pool_ != nullptr && pool_->closed()) {
+      throw CodedError(env, "ERR_CLOSED", "the worker pool of this data plane was closed");
+    }
+    std::vector<UniqueFd> listeners = adopt_ref_.IsEmpty() ? OpenListeners(env, config) : AdoptListeners(env);
+    if (pool_ == nullptr) {
+      try {
+        pool_ = std::make_shared<WorkerPool>(config.listeners);
+      } catch (const std::system_error& error) {
+        throw SystemError(env, error.what(), error.code().value(), "cannot start the worker threads");
+      }
+      private_pool_ = true;
+    }
+    shared_->next_flow_id = &pool_->next_flow_id();
     sink_ = std::make_unique<EventSink>(env, on_events_.Value());
     shared_->events = sink_.get();
-    try {
-      for (unsigned i = 0; i < listeners.size(); ++i) {
-        workers_.push_back(NewWorker(i, std::move(listeners[i])));
+    for (unsigned i = 0; i < listeners.size(); ++i) {
+      workers_.push_back(NewWorker(pool_->loop(i), std::move(listeners[i])));
+      if (int error = workers_.back()->Attach(); error != 0) {
+        workers_.pop_back();  // never attached
+        Shutdown();
+        throw SystemError(env, error == ESHUTDOWN ? "start" : "epoll_ctl", error,
+                          "cannot attach to worker thread " + std::to_string(i));
       }
-    } catch (const std::system_error& error) {
-      workers_.clear();
-      shared_->events = nullptr;
-      sink_.reset();  // releases the ThreadSafeFunction, which would keep Node alive
-      throw SystemError(env, error.what(), error.code().value());
     }
-    for (auto& worker : workers_) worker->Start();
     napi_add_env_cleanup_hook(env, CleanupHook, this);
     cleanup_hook_ = true;
     EventBatch listening;
     listening.push_back(NewEvent(Level::kInfo, EventKind::kListening,
-                                 "listening on " + bound_.ToString() + " with " +
-                                     std::to_string(workers_.size()) + " worker thread(s)"));
+                                 (adopt_ref_.IsEmpty() ? "listening on " : "took over the listeners of ") +
+                                     bound_.ToString() + " with " + std::to_string(workers_.size()) +
+                                     " worker thread(s)"));
+    adopt_ref_.Reset();
     sink_->Post(std::move(listening));
     return env.Undefined();
   }
@@ -118,15 +195,45 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     return listeners;
   }
 
-  std::unique_ptr<WorkerThread> NewWorker(unsigned index, UniqueFd listener) {
-    if (shared_->config.protocol == Protocol::kUdp) {
-      return std::make_unique<UdpWorker>(index, *shared_, std::move(listener));
+  // The old plane's listening sockets, duplicated: both planes accept from
+  // them until the old one stops accepting, so nothing queued is lost. Its
+  // listeners are open from its start() until its stopAccepting() or close(),
+  // both on this thread, so reading them here races with nothing.
+  std::vector<UniqueFd> AdoptListeners(Napi::Env env) {
+    DataPlane* old = Unwrap(adopt_ref_.Value());
+    std::string why;
+    if (old->closed_) {
+      why = "it was closed";
+    } else if (old->workers_.empty()) {
+      why = "it was not started";
+    } else if (old->stopped_accepting_) {
+      why = "it stopped accepting";
     }
-    return std::make_unique<Worker>(index, *shared_, std::move(listener));
+    if (!why.empty())
+      throw InvalidArgValue(env, "options.adoptListenersFrom: cannot take over its listeners: " + why);
+    std::vector<UniqueFd> listeners;
+    for (const auto& worker : old->workers_) {
+      UniqueFd fd(::fcntl(worker->listener_fd(), F_DUPFD_CLOEXEC, 0));
+      if (!fd.valid())
+        throw SystemError(env, "fcntl", errno, "cannot take over the listeners of " + old->bound_.ToString());
+      listeners.push_back(std::move(fd));
+    }
+    bound_ = old->bound_;
+    return listeners;
+  }
+
+  std::unique_ptr<WorkerClient> NewWorker(EventLoop& loop, UniqueFd listener) {
+    if (shared_->config.protocol == Protocol::kUdp) {
+      return std::make_unique<UdpWorker>(loop, *shared_, std::move(listener));
+    }
+    return std::make_unique<Worker>(loop, *shared_, std::move(listener));
   }
 
   Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
-    for (auto& worker : workers_) worker->StopAccepting();
+    if (!closed_) {
+      stopped_accepting_ = true;
+      for (auto& worker : workers_) worker->StopAccepting();
+    }
     return info.Env().Undefined();
   }
 
@@ -162,13 +269,21 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
     plane->Shutdown();
   }
 
-  // Idempotent: stop and join the workers (they flush their last events),
-  // then let the ThreadSafeFunction go.
+  // Idempotent: detach the workers (they close their flows and post their
+  // last events), let the ThreadSafeFunction go and leave the pool; the
+  // workers stay, so counters() still answers.
   void Shutdown() {
     if (closed_) return;
     closed_ = true;
-    for (auto& worker : workers_) worker->Stop();
+    for (auto& worker : workers_) worker->Detach();
+    if (private_pool_) pool_->Close();
     if (sink_) sink_->Release();
+    if (pool_wrap_ != nullptr) {
+      pool_wrap_->Leave(this);
+      pool_wrap_ = nullptr;
+    }
+    pool_ref_.Reset();
+    adopt_ref_.Reset();
     if (cleanup_hook_) {
       napi_remove_env_cleanup_hook(Env(), CleanupHook, this);
       cleanup_hook_ = false;
@@ -178,9 +293,17 @@ class DataPlane : public Napi::ObjectWrap<DataPlane> {
   std::unique_ptr<SharedState> shared_;
   Napi::FunctionReference on_events_;
   std::unique_ptr<EventSink> sink_;
-  std::vector<std::unique_ptr<WorkerThread>> workers_;
+  // The pool's threads: shared (options.pool) or, made by start(), private.
+  std::shared_ptr<WorkerPool> pool_;
+  bool private_pool_ = false;
+  WorkerPoolWrap* pool_wrap_ = nullptr;  // a shared pool's wrap, kept alive by pool_ref_
+  Napi::ObjectReference pool_ref_;
+  Napi::ObjectReference adopt_ref_;  // options.adoptListenersFrom, until start()
+  std::vector<std::unique_ptr<WorkerClient>> workers_;
   Address bound_;
+  bool stopped_accepting_ = false;
   bool closed_ = false;
+  bool closed_with_pool_ = false;
   bool cleanup_hook_ = false;
 };
 

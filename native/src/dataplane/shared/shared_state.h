@@ -21,7 +21,8 @@ struct SharedState {
   const Config config;
   SubnetHolder subnets;
   std::atomic<int64_t> active{0};
-  std::atomic<uint64_t> next_flow_id{1};
+  // The pool's counter: flow ids are unique across its planes.
+  std::atomic<uint64_t>* next_flow_id = nullptr;  // set before the workers attach
   ResourceExhaustion exhaustion;
   TupleTable udp_tuples;
   EventOutlet* events = nullptr;  // set before the workers start, outlives them

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "dataplane/shared/event_loop.h"
 #include "dataplane/tcp/chunk_pool.h"
 #include "dataplane/tcp/pipe_pool.h"
 #include "os/unique_fd.h"
@@ -19,7 +20,8 @@ struct Flow;
 struct Half {
   UniqueFd fd;
   Flow* flow = nullptr;  // epoll hands us the Half; this finds the flow
-  bool watched = false;  // in the worker's epoll set
+  EpollTag tag;          // its epoll registration's: the worker and this Half
+  bool watched = false;  // in the loop's epoll set
 
   // Readiness: set by epoll events, cleared when a call says the socket is
   // drained (EAGAIN or a short read) or full (EAGAIN or a short write).

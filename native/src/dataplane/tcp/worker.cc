@@ -13,11 +13,6 @@
 namespace mmproxy::dataplane {
 namespace {
 
-// epoll tag for the listener (flow halves are tagged with their Half).
-char listener_tag;
-
-// Events taken per epoll_wait: enough to amortise the call under load.
-constexpr int kMaxEvents = 256;
 // Scratch space: the largest possible PROXY v2 header (peeked whole) and one
 // read/write chunk.
 constexpr size_t kScratchBytes =
@@ -25,75 +20,52 @@ constexpr size_t kScratchBytes =
 
 }  // namespace
 
-Worker::Worker(unsigned index, SharedState& shared, UniqueFd listener)
-    : WorkerThread(index, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
+Worker::Worker(EventLoop& loop, SharedState& shared, UniqueFd listener)
+    : WorkerClient(loop, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
   tools_.scratch = scratch_.get();
   tools_.mode = shared_.config.relay_mode;
-  // Edge-triggered like the flows: one readiness report per new connection.
-  epoll_event accept{EPOLLIN | EPOLLET, {}};
-  accept.data.ptr = &listener_tag;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &accept) != 0) {
-    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
-  }
 }
 
-Worker::~Worker() { Stop(); }
-
-void Worker::Start() {
+int Worker::Attached(int64_t now_ms) {
+  now_ms_ = now_ms;
   accept_pending_ = true;  // connections may have queued since listen()
-  thread_ = std::thread([this] { Run(); });
+  // Edge-triggered like the flows: one readiness report per new connection.
+  return WatchListener(EPOLLIN | EPOLLET);
 }
 
-void Worker::Run() {
-  PrepareThread();
-
-  epoll_event events[kMaxEvents];
-  while (!stop_requested()) {
-    now_ms_ = SteadyMs();
-    int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs(now_ms_));
-    if (ready < 0 && errno != EINTR) {
-      Emit(NewEvent(Level::kError, EventKind::kWorkerError,
-                    std::string("epoll_wait failed: ") + std::strerror(errno)));
-      break;
-    }
-    now_ms_ = SteadyMs();
-    for (int i = 0; i < ready; ++i) Dispatch(events[i].data.ptr, events[i].events);
-    if (accept_pending_ && now_ms_ >= accept_backoff_until_) AcceptPending();
-    RunYieldedFlows();
-    ExpireDeadlines(now_ms_);
-    if (stop_accepting_requested() && listener_.valid()) {
-      CloseListener();
-    }
-    closed_.clear();
-    FlushEvents(now_ms_, false);
-  }
-  // Stopping: every flow goes, its sockets with it.
-  while (!flows_.empty()) Close(*flows_.begin()->second);
-  closed_.clear();
-  tools_.pipes.Clear();
-  CloseListener();
-  FlushEvents(SteadyMs(), true);
-}
-
-int Worker::EpollTimeoutMs(int64_t now_ms) const {
+int64_t Worker::NextDeadlineMs() const {
   if (!yielded_.empty()) return 0;
   int64_t next = std::min(header_deadlines_.Next(), connect_deadlines_.Next());
   if (accept_pending_) next = std::min(next, accept_backoff_until_);
-  next = std::min(next, NextFlushMs());
-  if (next == INT64_MAX) return -1;
-  return static_cast<int>(std::clamp<int64_t>(next - now_ms, 0, INT32_MAX));
+  return std::min(next, NextFlushMs());
 }
 
-void Worker::Dispatch(void* tag, uint32_t events) {
-  if (tag == wake_tag()) {
-    DrainWakeups();
-    return;
-  }
-  if (tag == &listener_tag) {
+void Worker::AfterEvents(int64_t now_ms) {
+  now_ms_ = now_ms;
+  if (accept_pending_ && now_ms_ >= accept_backoff_until_) AcceptPending();
+  RunYieldedFlows();
+  ExpireDeadlines(now_ms_);
+  closed_.clear();
+  FlushEvents(now_ms_, false);
+}
+
+void Worker::Detached() {
+  // No accept first: an adopting plane may share this listener and take
+  // what is queued; without one, closing resets those as accepting would.
+  CloseListenerFd();
+  while (!flows_.empty()) Close(*flows_.begin()->second);
+  closed_.clear();
+  tools_.pipes.Clear();
+  FlushEvents(SteadyMs(), true);
+}
+
+void Worker::OnEvent(void* object, uint32_t events, int64_t now_ms) {
+  now_ms_ = now_ms;
+  if (is_listener(object)) {
     accept_pending_ = true;
     return;
   }
-  Half& half = *static_cast<Half*>(tag);
+  Half& half = *static_cast<Half*>(object);
   Flow& flow = *half.flow;
   if (flow.closed) return;  // closed earlier in this turn
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) half.readable = true;
@@ -164,15 +136,13 @@ void Worker::ExpireDeadlines(int64_t now_ms) {
 }
 
 void Worker::CloseListener() {
-  if (listener_.valid()) {
-    // Take what the kernel already queued for this listener: closing it would
-    // reset those connections.
-    accept_backoff_until_ = 0;
-    while (AcceptOne()) {
-    }
-    listener_.Reset();
+  if (!listener_.valid()) return;
+  // Take what the kernel already queued for this listener: closing it would
+  // reset those connections.
+  accept_backoff_until_ = 0;
+  while (AcceptOne()) {
   }
-  MarkListenerClosed();
+  CloseListenerFd();
 }
 
 }  // namespace mmproxy::dataplane

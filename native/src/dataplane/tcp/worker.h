@@ -1,5 +1,5 @@
-// One TCP worker thread: one epoll loop, one SO_REUSEPORT listener, and every
-// flow it accepted, from header to close.
+// One data plane's TCP worker on one pool thread (a client of its EventLoop):
+// one SO_REUSEPORT listener and every flow it accepted, from header to close.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +16,7 @@
 #include "dataplane/shared/flow_registry.h"
 #include "dataplane/shared/shared_state.h"
 #include "dataplane/shared/subnets.h"
-#include "dataplane/shared/worker_thread.h"
+#include "dataplane/shared/worker_client.h"
 #include "dataplane/tcp/deadline_queue.h"
 #include "dataplane/tcp/flow.h"
 #include "dataplane/tcp/relay.h"
@@ -27,14 +27,18 @@
 namespace mmproxy::dataplane {
 
 // StopAccepting() closes the listener (accepting what is already queued
-// first); flows go on. Stop() closes every flow.
-class Worker final : public WorkerThread {
+// first); flows go on. Detach() closes every flow.
+class Worker final : public WorkerClient {
  public:
-  // Throws std::system_error when epoll or the eventfd cannot be created.
-  Worker(unsigned index, SharedState& shared, UniqueFd listener);
-  ~Worker() override;
+  Worker(EventLoop& loop, SharedState& shared, UniqueFd listener);
 
-  void Start() override;
+  // The loop's calls (worker.cc).
+  int Attached(int64_t now_ms) override;
+  void OnEvent(void* object, uint32_t events, int64_t now_ms) override;
+  int64_t NextDeadlineMs() const override;
+  void AfterEvents(int64_t now_ms) override;
+  void CloseListener() override;
+  void Detached() override;
 
   // TCP listeners wait this long (TCP_DEFER_ACCEPT) for a connection's first
   // bytes before accept() hands it over: a load balancer sends its PROXY
@@ -45,13 +49,9 @@ class Worker final : public WorkerThread {
   static constexpr unsigned kDeferAcceptSeconds = 1;
 
  private:
-  // The loop (worker.cc).
-  void Run();
-  int EpollTimeoutMs(int64_t now_ms) const;
-  void Dispatch(void* tag, uint32_t events);
+  // A turn's work (worker.cc).
   void RunYieldedFlows();
   void ExpireDeadlines(int64_t now_ms);
-  void CloseListener();
 
   // Accepting (worker_accept.cc).
   void AcceptPending();
@@ -86,13 +86,13 @@ class Worker final : public WorkerThread {
   void Close(Flow& flow);
   Event FlowEvent(const Flow& flow, Level level, Kind kind, std::string message) const;
 
-  // Everything below belongs to the worker thread.
+  // Everything below belongs to the loop thread.
   std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;
   std::vector<std::unique_ptr<Flow>> closed_;  // freed at the end of a loop turn
   std::vector<Flow*> yielded_;
   DeadlineQueue header_deadlines_;
   DeadlineQueue connect_deadlines_;
-  int64_t now_ms_ = 0;                // steady clock at the start of this loop turn
+  int64_t now_ms_ = 0;                // steady clock of this loop turn
   bool accept_pending_ = false;       // stopped early with connections still queued
   int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
   std::unique_ptr<uint8_t[]> scratch_;

@@ -79,7 +79,7 @@ bool Worker::AcceptOne() {
   }
 
   auto flow = std::make_unique<Flow>();
-  flow->info.id = shared_.next_flow_id.fetch_add(1, std::memory_order_relaxed);
+  flow->info.id = NewFlowId();
   flow->info.worker = index_;
   flow->info.load_balancer = peer;
   flow->info.started_at_ms = WallMs();
@@ -87,6 +87,8 @@ bool Worker::AcceptOne() {
   flow->deadline_ms = now_ms_ + shared_.config.header_timeout_ms;
   flow->client.fd = std::move(connection);
   flow->client.flow = flow->target.flow = flow.get();
+  flow->client.tag = {this, &flow->client};
+  flow->target.tag = {this, &flow->target};
   registry_.Insert(&flow->info);
   header_deadlines_.Add(flow->deadline_ms, flow->info.id);
   Flow& accepted = *flow;

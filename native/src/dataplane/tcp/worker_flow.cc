@@ -82,8 +82,8 @@ bool Worker::Watch(Half& half) {
   // Edge-triggered, registered once for reads and writes: backpressure needs
   // no epoll_ctl (see relay.cc).
   epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {}};
-  event.data.ptr = &half;
-  half.watched = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, half.fd.get(), &event) == 0;
+  event.data.ptr = &half.tag;
+  half.watched = ::epoll_ctl(epoll_fd(), EPOLL_CTL_ADD, half.fd.get(), &event) == 0;
   return half.watched;
 }
 

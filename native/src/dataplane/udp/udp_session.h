@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "dataplane/shared/event_loop.h"
 #include "dataplane/shared/flow_info.h"
 #include "dataplane/udp/datagram_header.h"
 #include "os/address.h"
@@ -19,7 +20,8 @@
 namespace mmproxy::dataplane {
 
 struct UdpSession {
-  UniqueFd upstream;  // connect()ed to the target; its epoll tag is this session
+  UniqueFd upstream;  // connect()ed to the target
+  EpollTag tag;       // its epoll registration's: the worker and this session
   FlowInfo info;      // what flows() shows: load balancer, client, target, bytes
   // The load balancer as recvmmsg reported it (IPv4-mapped on a dual-stack
   // listener): replies are sent back to exactly this.

@@ -5,78 +5,50 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <system_error>
 
 #include "dataplane/shared/clock.h"
 
 namespace mmproxy::dataplane {
-namespace {
 
-// epoll tag for the listener (sessions are tagged with their UdpSession).
-char listener_tag;
+UdpWorker::UdpWorker(EventLoop& loop, SharedState& shared, UniqueFd listener)
+    : WorkerClient(loop, shared, std::move(listener)) {}
 
-// Events taken per epoll_wait: enough to amortise the call under load.
-constexpr int kMaxEvents = 256;
-
-}  // namespace
-
-UdpWorker::UdpWorker(unsigned index, SharedState& shared, UniqueFd listener)
-    : WorkerThread(index, shared, std::move(listener)) {
+int UdpWorker::Attached(int64_t now_ms) {
+  now_ms_ = now_ms;
   // Level-triggered: a turn reads a bounded number of batches and the rest
   // wakes the next turn, so one busy load balancer cannot starve the replies.
-  epoll_event readable{EPOLLIN, {}};
-  readable.data.ptr = &listener_tag;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &readable) != 0) {
-    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  return WatchListener(EPOLLIN);
+}
+
+void UdpWorker::OnEvent(void* object, uint32_t /*events*/, int64_t now_ms) {
+  now_ms_ = now_ms;
+  if (is_listener(object)) {
+    ReadListener();
+  } else if (auto* session = static_cast<UdpSession*>(object); !session->closed) {
+    ReadUpstream(*session);
   }
 }
 
-UdpWorker::~UdpWorker() { Stop(); }
-
-void UdpWorker::Start() {
-  thread_ = std::thread([this] { Run(); });
+void UdpWorker::AfterEvents(int64_t now_ms) {
+  now_ms_ = now_ms;
+  FlushReplies();
+  ExpireIdle();
+  closed_.clear();
+  FlushEvents(now_ms_, false);
 }
 
-void UdpWorker::Run() {
-  PrepareThread();
-  epoll_event events[kMaxEvents];
-  while (!stop_requested()) {
-    now_ms_ = SteadyMs();
-    int ready = ::epoll_wait(epoll_.get(), events, kMaxEvents, EpollTimeoutMs());
-    if (ready < 0 && errno != EINTR) {
-      Emit(NewEvent(Level::kError, EventKind::kWorkerError,
-                    std::string("epoll_wait failed: ") + std::strerror(errno)));
-      break;
-    }
-    now_ms_ = SteadyMs();
-    for (int i = 0; i < ready; ++i) {
-      void* tag = events[i].data.ptr;
-      if (tag == wake_tag()) {
-        DrainWakeups();
-      } else if (tag == &listener_tag) {
-        ReadListener();
-      } else if (auto* session = static_cast<UdpSession*>(tag); !session->closed) {
-        ReadUpstream(*session);
-      }
-    }
-    FlushReplies();
-    ExpireIdle();
-    if (stop_accepting_requested() && listener_.valid()) CloseListener();
-    closed_.clear();
-    FlushEvents(now_ms_, false);
-  }
+void UdpWorker::Detached() {
   CloseListener();
   closed_.clear();
   FlushEvents(SteadyMs(), true);
 }
 
-int UdpWorker::EpollTimeoutMs() const {
+int64_t UdpWorker::NextDeadlineMs() const {
   int64_t next = NextFlushMs();
   if (const UdpSession* idle = LongestIdle()) {
     next = std::min(next, idle->last_active_ms + shared_.config.close_after_ms);
   }
-  if (next == INT64_MAX) return -1;
-  return static_cast<int>(std::clamp<int64_t>(next - now_ms_, 0, INT32_MAX));
+  return next;
 }
 
 UdpSession* UdpWorker::LongestIdle() const {
@@ -105,8 +77,7 @@ void UdpWorker::ExpireIdle() {
 void UdpWorker::CloseListener() {
   FlushReplies();
   while (UdpSession* session = LongestIdle()) CloseSession(*session);
-  listener_.Reset();
-  MarkListenerClosed();
+  CloseListenerFd();
 }
 
 void UdpWorker::Touch(UdpSession& session, bool inbound) {

@@ -1,6 +1,7 @@
-// One UDP worker thread: one epoll loop, one SO_REUSEPORT UDP listener and
-// the sessions of the load balancers whose datagrams hash to it (the kernel
-// keeps one source address:port on one socket, so tables stay per worker).
+// One data plane's UDP worker on one pool thread (a client of its EventLoop):
+// one SO_REUSEPORT UDP listener and the sessions of the load balancers whose
+// datagrams hash to it (the kernel keeps one source address:port on one
+// socket, so tables stay per worker).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <vector>
 
 #include "dataplane/shared/subnets.h"
-#include "dataplane/shared/worker_thread.h"
+#include "dataplane/shared/worker_client.h"
 #include "dataplane/udp/datagram_batch.h"
 #include "dataplane/udp/datagram_header.h"
 #include "dataplane/udp/udp_session.h"
@@ -23,22 +24,23 @@ namespace mmproxy::dataplane {
 
 // StopAccepting() closes the listener and every session with it: without the
 // listener no reply could reach the load balancer.
-class UdpWorker final : public WorkerThread {
+class UdpWorker final : public WorkerClient {
  public:
-  // Throws std::system_error when epoll or the eventfd cannot be created.
-  UdpWorker(unsigned index, SharedState& shared, UniqueFd listener);
-  ~UdpWorker() override;
+  UdpWorker(EventLoop& loop, SharedState& shared, UniqueFd listener);
 
-  void Start() override;
+  // The loop's calls (udp_worker.cc).
+  int Attached(int64_t now_ms) override;
+  void OnEvent(void* object, uint32_t events, int64_t now_ms) override;
+  int64_t NextDeadlineMs() const override;
+  void AfterEvents(int64_t now_ms) override;
+  void CloseListener() override;
+  void Detached() override;
 
  private:
   using SessionList = std::list<std::unique_ptr<UdpSession>>;
 
-  // The loop and the session table (udp_worker.cc).
-  void Run();
-  int EpollTimeoutMs() const;
+  // The session table (udp_worker.cc).
   void ExpireIdle();
-  void CloseListener();
   // Activity: `inbound` for a datagram from the load balancer, else a reply.
   void Touch(UdpSession& session, bool inbound);
   SessionList& ListOf(const UdpSession& session) { return session.confirmed ? confirmed_ : probation_; }

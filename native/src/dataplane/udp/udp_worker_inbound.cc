@@ -244,15 +244,16 @@ UdpSession* UdpWorker::OpenSession(const Address& peer, const sockaddr_storage& 
   UdpSession& session = *owned;
   session.upstream = std::move(upstream);
   epoll_event readable{EPOLLIN, {}};
-  readable.data.ptr = &session;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, session.upstream.get(), &readable) != 0) {
+  session.tag = {this, &session};
+  readable.data.ptr = &session.tag;
+  if (::epoll_ctl(epoll_fd(), EPOLL_CTL_ADD, session.upstream.get(), &readable) != 0) {
     if (source) shared_.udp_tuples.Release(*source, target);
     counters_.Fail(Failure::kConnectError);
     Emit(NewEvent(Level::kError, Failure::kConnectError,
                   std::string("epoll_ctl for a UDP session failed: ") + std::strerror(errno)));
     return nullptr;
   }
-  session.info.id = shared_.next_flow_id.fetch_add(1, std::memory_order_relaxed);
+  session.info.id = NewFlowId();
   session.info.worker = index_;
   session.info.udp = true;
   session.info.load_balancer = peer;
