@@ -84,12 +84,13 @@ describe('one mmproxy, 55 listeners from a config file, live reload (network nam
 
   before(async function () {
     const { app, lb } = t();
-    services = {
-      changedTcp4: await startPeerService(app, `127.0.0.1:${CHANGED_SERVICE_PORT}`),
-      changedTcp6: await startPeerService(app, `[::1]:${CHANGED_SERVICE_PORT}`),
-      changedUdp: await startPeerService(app, `127.0.0.1:${CHANGED_SERVICE_PORT}`, { udp: true }),
-    };
-    await startPeerService(app, `127.0.0.1:${FIRST_SERVICE_PORT}`, { udp: true });
+    const [changedTcp4, changedTcp6, changedUdp] = await Promise.all([
+      startPeerService(app, `127.0.0.1:${CHANGED_SERVICE_PORT}`),
+      startPeerService(app, `[::1]:${CHANGED_SERVICE_PORT}`),
+      startPeerService(app, `127.0.0.1:${CHANGED_SERVICE_PORT}`, { udp: true }),
+      startPeerService(app, `127.0.0.1:${FIRST_SERVICE_PORT}`, { udp: true }),
+    ]);
+    services = { changedTcp4: changedTcp4, changedTcp6: changedTcp6, changedUdp: changedUdp };
     // Frontends for the listeners the reload adds too: until then HAProxy finds nobody behind them.
     const proxies = haproxyProxies([...initial, ...change.added]);
     await startHaproxy(lb, { config: tcpProxiesConfig(proxies, { timeoutServerMs: 30_000 }) });

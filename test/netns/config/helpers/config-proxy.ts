@@ -33,27 +33,34 @@ export function logLines(proxy: HostProcess): Record<string, unknown>[] {
 
 const ofKind = (proxy: HostProcess, kind: string) => logLines(proxy).filter((line) => line.kind === kind);
 
-/** Polls `ss` in the host until every port of every listener is bound (TCP listening, UDP bound). */
-export async function waitUntilBound(host: Host, listeners: ListenerSpec[]): Promise<void> {
-  for (const listener of listeners)
-    for (const port of portsOf(listener)) await host.waitForPort(port, { proto: listener.protocol });
+/** `tcp:8501`, `udp:8901`, … for every TCP port listening and UDP port bound in the host: one `ss` for all. */
+async function boundPorts(host: Host): Promise<Set<string>> {
+  const { stdout } = await host.run(['ss', '-tulnH']);
+  return new Set(
+    stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((columns) => columns.length >= 5)
+      .map(([netid, , , , local]) => `${netid}:${local?.slice(local.lastIndexOf(':') + 1)}`),
+  );
 }
 
-/** Polls `ss` in the host until none of these listeners' ports is bound any more. */
-export async function waitUntilUnbound(host: Host, listeners: ListenerSpec[], waitMs = LOG_WAIT_MS): Promise<void> {
-  const deadline = Date.now() + scaled(waitMs);
-  for (const listener of listeners) {
-    for (const port of portsOf(listener)) {
-      for (;;) {
-        const flags = listener.protocol === 'tcp' ? '-tlnH' : '-ulnH';
-        const { stdout } = await host.run(['ss', flags, 'sport', '=', `:${port}`]);
-        if (stdout.trim() === '') break;
-        if (Date.now() >= deadline) throw new Error(`${listener.name}: port ${port} still bound:\n${stdout}`);
-        await delay(POLL_MS);
-      }
-    }
+/** Polls `ss` until every port of every listener is bound (`bound`), or none is (`unbound`). */
+async function waitForPorts(host: Host, listeners: ListenerSpec[], want: 'bound' | 'unbound'): Promise<void> {
+  const keys = listeners.flatMap((listener) => portsOf(listener).map((port) => `${listener.protocol}:${port}`));
+  const deadline = Date.now() + scaled(LOG_WAIT_MS);
+  for (;;) {
+    const bound = await boundPorts(host);
+    const wrong = keys.filter((key) => bound.has(key) !== (want === 'bound'));
+    if (wrong.length === 0) return;
+    if (Date.now() >= deadline)
+      throw new Error(`${host.name}: ${want === 'bound' ? 'not bound' : 'still bound'}: ${wrong.join(', ')}`);
+    await delay(POLL_MS);
   }
 }
+
+export const waitUntilBound = (host: Host, listeners: ListenerSpec[]) => waitForPorts(host, listeners, 'bound');
+export const waitUntilUnbound = (host: Host, listeners: ListenerSpec[]) => waitForPorts(host, listeners, 'unbound');
 
 /** Polls `ss` until the process holds no UDP session (each closes close-after seconds after its last datagram). */
 export async function waitUntilNoUdpSessions(host: Host, pid: number, waitMs = LOG_WAIT_MS): Promise<void> {
