@@ -12,7 +12,7 @@
 #             listener (each proven by one echo);
 #   connrate  new connections/s from 50 slots spread over the 50 listeners
 #             (connection i to port P + i mod 50), and the same load on one
-#             listener of mmproxy (`mmproxy-1`).
+#             listener (`mmproxy-1`, `go-mmproxy-1`).
 #
 # A benchmark, not a test: it exits 0 whatever the figures, non-zero only when
 # the harness itself fails. Runs alone (sudo bash scripts/bench/listeners.sh,
@@ -97,7 +97,8 @@ start_contender() {
         "${MMPROXY_COMMAND[@]}" --config "$base.toml"
       PROXY_PIDS+=("$STARTED_PID")
       ;;
-    go-mmproxy-*)
+    go-mmproxy-1 | go-mmproxy-"$BENCH_LISTENER_COUNT")
+      count=${name#go-mmproxy-}
       for i in $(seq 0 $((count - 1))); do
         start_background "$base.proxy.log" "$base.proxy.log" "$BENCH_SERVER_CPU" go-mmproxy \
           -l "127.0.0.1:$((first + i))" -4 "127.0.0.1:$BACKEND_PORT" -6 "[::1]:$BACKEND_PORT" \
@@ -173,7 +174,7 @@ measure_connrate() {
 run_one() {
   local name=$1 workload=$2 first=$NEXT_BLOCK base="$BENCH_OUT/$1-$2" ports=$BENCH_LISTENER_COUNT
   NEXT_BLOCK=$((NEXT_BLOCK + 100))
-  [ "$name" = mmproxy-1 ] && ports=1
+  case $name in *-1) ports=1 ;; esac
   bench_log "== $name: $workload"
   if ! start_contender "$name" "$first" "$base"; then
     printf '%s did not start; see %s.proxy.log\n' "$name" "${base#"$BENCH_REPO/"}" >"$base.error"
@@ -200,7 +201,7 @@ main() {
   namespace_create
   # machine.json's settings, in run.sh's names.
   BENCH_ROUNDS=1 BENCH_LISTENERS=$BENCH_WORKERS BENCH_IDLE_CONNS=$((BENCH_LISTENER_COUNT * BENCH_IDLE_PER_LISTENER)) \
-    BENCH_CONTENDERS="mmproxy-$BENCH_LISTENER_COUNT go-mmproxy-$BENCH_LISTENER_COUNT mmproxy-1" \
+    BENCH_CONTENDERS="mmproxy-$BENCH_LISTENER_COUNT go-mmproxy-$BENCH_LISTENER_COUNT mmproxy-1 go-mmproxy-1" \
     BENCH_WORKLOADS="memory connrate" write_machine_json "$BENCH_OUT/machine.json"
 
   start_background "$BENCH_OUT/backend.log" "$BENCH_OUT/backend.log" "$BENCH_SERVER_CPU" \
@@ -215,6 +216,7 @@ main() {
   run_one "mmproxy-$BENCH_LISTENER_COUNT" connrate
   run_one mmproxy-1 connrate
   run_one "go-mmproxy-$BENCH_LISTENER_COUNT" connrate
+  run_one go-mmproxy-1 connrate
 
   cleanup
   node "$BENCH_REPO/dist/scripts/bench/listeners-report.js" "$BENCH_OUT"
