@@ -3,15 +3,13 @@
 // --allow-local-clients) and where -dynamic-destination may go without an
 // allow-list.
 //
-// Why this design: each worker holds a NETLINK_ROUTE socket subscribed to
-// address changes (RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR) and, before each
-// lookup, reads it without blocking; anything there (or ENOBUFS, a missed
-// message) marks the list stale and it is read again with getifaddrs(3).
-// The kernel queues the notification before `ip addr add` returns, so a
-// lookup never misses an address that already exists: a timer would leave
-// a window, a thread of its own a race. The cost is one recv() that finds
-// nothing per new flow or UDP session, never per byte or datagram. Each
-// worker has its own socket and list: no lock, no sharing.
+// Why this design: each worker thread (EventLoop) holds a NETLINK_ROUTE socket subscribed to address changes
+// (RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR) and, before each lookup, reads it without blocking; anything
+// there (or ENOBUFS, a missed message) marks the list stale and it is read again with getifaddrs(3). The
+// kernel queues the notification before `ip addr add` returns, so a lookup never misses an address that
+// already exists: a timer would leave a window, a thread of its own a race. The cost is one recv() that finds
+// nothing per new flow or UDP session, never per byte or datagram. Each thread has its own socket and list,
+// used by every plane's worker on it: no lock, no sharing.
 #pragma once
 
 #include <array>
