@@ -1,4 +1,7 @@
-/** Builds the HAProxy configuration the proxy tests need: one TCP frontend → one backend of PROXY-speaking servers. */
+/**
+ * Builds the HAProxy configurations the proxy tests need: one TCP frontend → one backend of PROXY-speaking servers
+ * (tcpProxyConfig), or many such pairs in one HAProxy, one per service (tcpProxiesConfig).
+ */
 
 export interface Endpoint {
   address: string;
@@ -26,6 +29,20 @@ const DEFAULT_CHECK_INTERVAL_MS = 500;
 
 export function tcpProxyConfig(options: TcpProxyOptions): string {
   const binds = Array.isArray(options.bind) ? options.bind : [options.bind];
+  return tcpProxiesConfig([{ bind: binds, servers: options.servers }], options);
+}
+
+/** One service of a many-service HAProxy: its frontend `fe_<name>` and backend `be_<name>`. */
+export interface TcpProxy {
+  /** Letters, digits, `-` and `_`; without one, the sections are `fe` and `be` (tcpProxyConfig's). */
+  name?: string;
+  bind: Endpoint[];
+  servers: HaproxyServer[];
+}
+
+export type TcpProxyTimeouts = Omit<TcpProxyOptions, 'bind' | 'servers'>;
+
+export function tcpProxiesConfig(proxies: TcpProxy[], options: TcpProxyTimeouts = {}): string {
   return [
     'global',
     // Logs go to haproxy's stdout, which the kit collects: no syslog daemon needed in the namespace.
@@ -37,11 +54,18 @@ export function tcpProxyConfig(options: TcpProxyOptions): string {
     `    timeout connect ${options.timeoutConnectMs ?? 5_000}ms`,
     `    timeout client ${options.timeoutClientMs ?? 30_000}ms`,
     `    timeout server ${options.timeoutServerMs ?? 30_000}ms`,
-    'frontend fe',
-    ...binds.map((bind) => `    bind ${hostPort(bind)}`),
-    '    default_backend be',
-    'backend be',
-    ...options.servers.map((server, index) => `    server s${index} ${serverOptions(server, options.checkIntervalMs)}`),
+    ...proxies.flatMap((proxy) => {
+      const suffix = proxy.name === undefined ? '' : `_${proxy.name}`;
+      return [
+        `frontend fe${suffix}`,
+        ...proxy.bind.map((bind) => `    bind ${hostPort(bind)}`),
+        `    default_backend be${suffix}`,
+        `backend be${suffix}`,
+        ...proxy.servers.map(
+          (server, index) => `    server s${index} ${serverOptions(server, options.checkIntervalMs)}`,
+        ),
+      ];
+    }),
     '',
   ].join('\n');
 }

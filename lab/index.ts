@@ -7,13 +7,27 @@ export { netnsUnavailableReason } from './netns-available.js';
 export { assertNoLeaks } from './leaks.js';
 export { TIME_SCALE, scaled } from './time-scale.js';
 export { Haproxy, HAPROXY, startHaproxy, type StartHaproxyOptions } from './haproxy.js';
-export { tcpProxyConfig, type Endpoint, type HaproxyServer, type TcpProxyOptions } from './haproxy-config.js';
+export {
+  tcpProxyConfig,
+  tcpProxiesConfig,
+  type Endpoint,
+  type HaproxyServer,
+  type TcpProxy,
+  type TcpProxyOptions,
+  type TcpProxyTimeouts,
+} from './haproxy-config.js';
 export {
   services,
   startPeerService,
   exchange,
+  startStreamFlows,
+  exchangeFlows,
   payload,
   sha256,
   type ClientResult,
   type ExchangeOptions,
+  type StreamFlow,
+  type StreamFlows,
+  type StreamFlowsOptions,
+  type StreamFlowsResult,
 } from './services.js';

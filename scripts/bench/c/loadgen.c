@@ -5,9 +5,11 @@
  * connrate --count N makes N connections and stops, within --seconds.
  * idle --echo-at-end: after the hold, one more echo and a clean close each.
  * --first-client I: the PROXY headers claim spoofed clients from index I on.
+ * --ports N (connrate, idle): connection i goes to the target's port + i mod N.
  */
 #include "loadgen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -21,15 +23,21 @@ static void usage(void) {
   fprintf(stderr,
           "usage: loadgen pingpong|bulk|connrate|idle|stall --target IP:PORT [--conns N]\n"
           "               [--seconds S] [--size BYTES] [--proxy-v2] [--hold S] [--count N]\n"
-          "               [--echo-at-end] [--first-client I]\n");
+          "               [--echo-at-end] [--first-client I] [--ports N]\n");
   exit(2);
 }
 
+struct sockaddr_in target_of(const struct loadgen_config *config, uint64_t index) {
+  struct sockaddr_in target = config->target;
+  target.sin_port = htons((uint16_t)(ntohs(config->target.sin_port) + index % (uint64_t)config->ports));
+  return target;
+}
+
 size_t client_preamble(const struct loadgen_config *config, uint64_t index, uint8_t out[PROXY_V2_TCP4_LEN]) {
-  struct sockaddr_in client;
+  struct sockaddr_in client, target = target_of(config, index);
   if (!config->proxy_v2) return 0;
   client = spoofed_client(config->first_client + index);
-  return proxy_v2_header(out, &client, &config->target);
+  return proxy_v2_header(out, &client, &target);
 }
 
 void send_all_or_die(int fd, const void *buf, size_t len) {
@@ -50,13 +58,20 @@ void hold_until_term(double hold_seconds) {
 
 static struct loadgen_config parse_args(int argc, char **argv) {
   static const struct option options[] = {
-      {"target", required_argument, NULL, 't'},       {"conns", required_argument, NULL, 'c'},
-      {"seconds", required_argument, NULL, 's'},      {"size", required_argument, NULL, 'b'},
-      {"proxy-v2", no_argument, NULL, 'p'},           {"hold", required_argument, NULL, 'h'},
-      {"count", required_argument, NULL, 'n'},        {"echo-at-end", no_argument, NULL, 'e'},
-      {"first-client", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0},
+      {"target", required_argument, NULL, 't'},
+      {"conns", required_argument, NULL, 'c'},
+      {"seconds", required_argument, NULL, 's'},
+      {"size", required_argument, NULL, 'b'},
+      {"proxy-v2", no_argument, NULL, 'p'},
+      {"hold", required_argument, NULL, 'h'},
+      {"count", required_argument, NULL, 'n'},
+      {"echo-at-end", no_argument, NULL, 'e'},
+      {"first-client", required_argument, NULL, 'f'},
+      {"ports", required_argument, NULL, 'P'},
+      {NULL, 0, NULL, 0},
   };
-  struct loadgen_config config = {.conns = 50, .seconds = 5, .message_size = 64, .hold_seconds = 60};
+  struct loadgen_config config = {
+      .conns = 50, .seconds = 5, .message_size = 64, .hold_seconds = 60, .ports = 1};
   int have_target = 0;
   int opt;
 
@@ -91,12 +106,16 @@ static struct loadgen_config parse_args(int argc, char **argv) {
       case 'f':
         config.first_client = strtoull(optarg, NULL, 10);
         break;
+      case 'P':
+        config.ports = atoi(optarg);
+        break;
       default:
         usage();
     }
   }
   if (!have_target || config.conns < 1 || config.seconds <= 0 || config.message_size < 1 ||
-      config.message_size > MAX_MESSAGE || config.hold_seconds <= 0)
+      config.message_size > MAX_MESSAGE || config.hold_seconds <= 0 || config.ports < 1 ||
+      ntohs(config.target.sin_port) + config.ports - 1 > 65535)
     usage();
   return config;
 }

@@ -20,7 +20,12 @@ struct loadgen_config {
   int echo_at_end;       /* idle: one more echo and a clean close per connection after the hold */
   uint64_t first_client; /* spoofed client of the first connection: runs side by side claim
                             distinct client addresses and ports */
+  int ports;             /* connrate, idle: connection i goes to target's port + i mod ports (many
+                            listeners, or one go-mmproxy per port); 1: the target's port only */
 };
+
+/* Where connection `index` goes: the target, its port moved by index mod ports. */
+struct sockaddr_in target_of(const struct loadgen_config *config, uint64_t index);
 
 /* What a new connection sends before its first message: the PROXY v2 header
  * for connection `index` (client first_client + index) when proxying,

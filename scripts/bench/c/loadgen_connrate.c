@@ -57,7 +57,10 @@ static void open_slot(int epfd, uint32_t index, struct connrate_slot *slot,
   slot->connected = 0;
   slot->received = 0;
   slot->started_at = now_ns();
-  slot->fd = start_connect(&config->target);
+  {
+    struct sockaddr_in target = target_of(config, slot->client_index);
+    slot->fd = start_connect(&target);
+  }
   if (slot->fd < 0) {
     counts->connect_errors++;
     return;

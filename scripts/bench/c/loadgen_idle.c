@@ -43,7 +43,8 @@ static void open_next(struct idle_state *state, const struct loadgen_config *con
   int index = state->opened++;
   struct idle_conn *conn = &state->conns[index];
   struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)index};
-  conn->fd = start_connect(&config->target);
+  struct sockaddr_in target = target_of(config, (uint64_t)index);
+  conn->fd = start_connect(&target);
   if (conn->fd < 0) die_errno("connect (is the file descriptor limit high enough? the runner raises it)");
   if (epoll_ctl(state->epfd, EPOLL_CTL_ADD, conn->fd, &ev) < 0) die_errno("epoll_ctl");
   state->in_flight++;

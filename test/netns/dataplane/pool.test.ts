@@ -14,6 +14,7 @@
  *   └──────────────────────────────────────────────────────────────────────────────────────────┘
  */
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 
 import { dataPlaneConfig, eventually } from './harness/driver.js';
 import { v2 } from './harness/headers.js';
@@ -22,7 +23,6 @@ import { PoolDriver } from './harness/pool.js';
 import { parsePeerReply, proxied, sendDatagrams } from './harness/udp.js';
 import { assertNoLeaks, type Host, Lab, payload, sha256, startPeerService } from '../../../lab/index.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
-import { fileURLToPath } from 'node:url';
 
 const CONNECT_LOOP = fileURLToPath(new URL('./harness/connect-loop.js', import.meta.url));
 const STREAM_BYTES = 20 * 1024 * 1024;

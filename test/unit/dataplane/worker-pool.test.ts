@@ -5,8 +5,10 @@
  * send half a PROXY header, so each waits as a flow in its header phase.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 import type { DataPlaneEvent } from '../../../src/base/flows.js';
 import { native } from '../../../src/native/addon.js';
@@ -170,6 +172,46 @@ describe('WorkerPool', function () {
     assert.equal(workerThreads(), 3);
     alone.close();
     assert.equal(workerThreads(), 0);
+  });
+});
+
+/**
+ * In a child node with --expose-gc: planes on a pool dropped unclosed are
+ * collected (each detaching itself), then the pool (its threads joined);
+ * then the process exits with a pool and a plane open, which the
+ * environment's cleanup hooks close. Prints the worker threads left after the
+ * collection.
+ */
+const GC_SCRIPT = `
+import { readdirSync, readFileSync } from 'node:fs';
+const { native } = await import(process.argv[1] + '/src/native/addon.js');
+const { validConfig } = await import(process.argv[1] + '/test/unit/dataplane/config.js');
+const threads = () => readdirSync('/proc/self/task').filter((task) => {
+  try { return readFileSync('/proc/self/task/' + task + '/comm', 'utf8').startsWith('mmproxy-w'); } catch { return false; }
+}).length;
+(() => {
+  const pool = new (native().WorkerPool)(2);
+  for (let i = 0; i < 5; i++) new (native().DataPlane)(validConfig(), () => {}, { pool }).start();
+})();
+for (let i = 0; i < 50 && threads() > 0; i++) {
+  globalThis.gc();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+console.log(threads());
+const pool = new (native().WorkerPool)(2);
+new (native().DataPlane)(validConfig(), () => {}, { pool }).start();
+process.exit(0);
+`;
+
+describe('WorkerPool and DataPlane left to the garbage collector', function () {
+  it('collects dropped planes and then their pool, and exits cleanly with both open', function () {
+    const dist = fileURLToPath(new URL('../../../', import.meta.url));
+    const output = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--input-type=module', '-e', GC_SCRIPT, dist.replace(/\/$/, '')],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    assert.equal(output.trim(), '0', 'no worker thread left once collected');
   });
 });
 

@@ -230,7 +230,7 @@ class DataPlane : public Napi::ObjectWrap<DataPlane>, public PoolMember {
   }
 
   Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
-    if (!closed_) {
+    if (!closed_ && !workers_.empty()) {
       stopped_accepting_ = true;
       for (auto& worker : workers_) worker->StopAccepting();
     }

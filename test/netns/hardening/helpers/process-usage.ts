@@ -35,3 +35,11 @@ export async function openFilesLimit(pid: number): Promise<{ soft: number; hard:
 }
 
 export const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
+
+/** Threads of the process (`Threads:` in /proc/PID/status): Node's own, plus the data plane's workers. */
+export async function threadCount(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^Threads:\s+(\d+)$/m.exec(status);
+  if (!match) throw new Error(`no Threads in /proc/${pid}/status`);
+  return Number(match[1]);
+}
