@@ -43,7 +43,8 @@ std::vector<UniqueFd> DuplicateListeners(Napi::Env env, const std::vector<int>& 
   std::vector<UniqueFd> listeners;
   for (int fd : fds) {
     UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-    if (!copy.valid()) throw SystemError(env, "fcntl", errno, "cannot take over the listeners of " + bound.ToString());
+    if (!copy.valid())
+      throw SystemError(env, "fcntl", errno, "cannot take over the listeners of " + bound.ToString());
     listeners.push_back(std::move(copy));
   }
   return listeners;
