@@ -4,10 +4,7 @@
 // destructor, the environment's cleanup hook and the pool's close() all
 // detach the workers (closing their flows), then release the
 // ThreadSafeFunction; a private pool's threads are joined with them.
-#include <fcntl.h>
 #include <napi.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <memory>
@@ -20,13 +17,13 @@
 #include "dataplane/binding/config_from_js.h"
 #include "dataplane/binding/event_sink.h"
 #include "dataplane/binding/js_values.h"
+#include "dataplane/binding/plane_listeners.h"
 #include "dataplane/binding/worker_pool_addon.h"
 #include "dataplane/shared/flow_registry.h"
 #include "dataplane/shared/shared_state.h"
 #include "dataplane/shared/worker_pool.h"
 #include "dataplane/tcp/worker.h"
 #include "dataplane/udp/udp_worker.h"
-#include "os/sockets.h"
 
 namespace mmproxy::dataplane {
 namespace {
@@ -131,7 +128,8 @@ class DataPlane : public Napi::ObjectWrap<DataPlane>, public PoolMember {
     if (pool_ != nullptr && pool_->closed()) {
       throw CodedError(env, "ERR_CLOSED", "the worker pool of this data plane was closed");
     }
-    std::vector<UniqueFd> listeners = adopt_ref_.IsEmpty() ? OpenListeners(env, config) : AdoptListeners(env);
+    std::vector<UniqueFd> listeners =
+        adopt_ref_.IsEmpty() ? OpenListeners(env, config, &bound_) : AdoptListeners(env);
     if (pool_ == nullptr) {
       try {
         pool_ = std::make_shared<WorkerPool>(config.listeners);
@@ -164,37 +162,6 @@ class DataPlane : public Napi::ObjectWrap<DataPlane>, public PoolMember {
     return env.Undefined();
   }
 
-  // One SO_REUSEPORT listener per worker. With port 0 the first one picks the
-  // port and the others join it. Unless asked to share, a port some other
-  // socket holds is refused first.
-  std::vector<UniqueFd> OpenListeners(Napi::Env env, const Config& config) {
-    std::vector<UniqueFd> listeners;
-    Address address = config.listen;
-    ListenOptions options{config.listen_transparent, config.protocol == Protocol::kUdp, config.keepalive};
-    if (config.protocol == Protocol::kTcp) options.defer_accept_s = Worker::kDeferAcceptSeconds;
-    if (!config.reuse_port && address.port() != 0) {
-      if (SocketFailure failure = CheckPortFree(address, options)) {
-        throw SystemError(env, failure.step, failure.error, "cannot listen on " + address.ToString());
-      }
-    }
-    for (unsigned i = 0; i < config.listeners; ++i) {
-      UniqueFd fd;
-      SocketFailure failure = OpenListener(address, options, &fd);
-      if (failure) {
-        throw SystemError(env, failure.step, failure.error, "cannot listen on " + address.ToString());
-      }
-      if (i == 0) {
-        sockaddr_storage bound{};
-        socklen_t length = sizeof bound;
-        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-        address.set_port(Address::FromKernel(bound).port());
-      }
-      listeners.push_back(std::move(fd));
-    }
-    bound_ = address;
-    return listeners;
-  }
-
   // The old plane's listening sockets, duplicated: both planes accept from
   // them until the old one stops accepting, so nothing queued is lost. Its
   // listeners are open from its start() until its stopAccepting() or close(),
@@ -211,13 +178,9 @@ class DataPlane : public Napi::ObjectWrap<DataPlane>, public PoolMember {
     }
     if (!why.empty())
       throw InvalidArgValue(env, "options.adoptListenersFrom: cannot take over its listeners: " + why);
-    std::vector<UniqueFd> listeners;
-    for (const auto& worker : old->workers_) {
-      UniqueFd fd(::fcntl(worker->listener_fd(), F_DUPFD_CLOEXEC, 0));
-      if (!fd.valid())
-        throw SystemError(env, "fcntl", errno, "cannot take over the listeners of " + old->bound_.ToString());
-      listeners.push_back(std::move(fd));
-    }
+    std::vector<int> fds;
+    for (const auto& worker : old->workers_) fds.push_back(worker->listener_fd());
+    std::vector<UniqueFd> listeners = DuplicateListeners(env, fds, old->bound_);
     bound_ = old->bound_;
     return listeners;
   }
