@@ -73,7 +73,10 @@ describe('mmproxy --config: many listeners, reloaded live (network namespaces)',
       10_000,
       'stderr',
     );
-    assert.match(proxy.stderr, /listening: listening on 192\.0\.2\.2:8511-8513 \(tcp, 2 listeners\).* listener=web/);
+    assert.match(
+      proxy.stderr,
+      /listening: listening on 192\.0\.2\.2:8511-8513 \(tcp\), forwarding IPv4 clients to 127\.0\.0\.1:7000,.* listener=web/,
+    );
     for (const name of ['ssh', 'web', 'gone', 'dns']) {
       assert.match(proxy.stderr, new RegExp(`any_peer: .* listener=${name}\\n`));
     }
