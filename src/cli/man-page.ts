@@ -9,7 +9,7 @@ import { GO_MMPROXY_GROUP, PROXY_FLAGS, type FlagTable } from '../config/proxy-f
 import { checkConfigCommand } from './commands/check-config.js';
 import { DOCTOR_FLAGS, doctorCommand } from './commands/doctor.js';
 import { INSTALL_SERVICE_FLAGS, installServiceCommand } from './commands/install-service.js';
-import { proxyCommand } from './commands/proxy.js';
+import { PROXY_COMMAND_FLAGS, proxyCommand } from './commands/proxy.js';
 import { SEND_FLAGS, sendCommand } from './commands/send.js';
 import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './commands/setup-routing.js';
 import { TOP_FLAGS, topCommand } from './commands/top.js';
@@ -98,6 +98,7 @@ export function manPage(version: string): string {
     '.PP',
     `or \\fBmmproxy setup${DASH}routing\\fR with the proxy's flags, as root. \\fBmmproxy doctor\\fR says what is wrong.`,
     '.SH OPTIONS',
+    ...flagEntries(PROXY_COMMAND_FLAGS),
     ...flagEntries(PROXY_FLAGS),
     '.SH COMMANDS',
     ...SUBCOMMANDS.flatMap(({ module, flags, takesProxyFlags }) => [

@@ -101,7 +101,10 @@ export interface DataPlane {
   setAllowedSubnets(subnets: Cidr[]): void;
   counters(): DataPlaneCounters;
   flows(): FlowRecord[];
-  /** Stops the workers, closes every socket and joins the threads. Idempotent. */
+  /**
+   * Closes every flow and socket of this plane. Its own threads (no pool) are joined; on a shared pool the plane
+   * leaves the threads, which go on serving the other planes. Idempotent.
+   */
   close(): void;
 }
 
