@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 
 import { normaliseGoFlags } from '../config/go-flags.js';
 import { goFlagSpec } from '../config/proxy-flags.js';
-import { COMMAND_NAMES, PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
+import { COMMAND_NAMES, PROXY_COMMAND_FLAGS, PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
 import { helpHint, usageMessage } from './usage-message.js';
 import { UsageError } from '../base/errors.js';
 import { versionLine } from '../base/package-info.js';
@@ -21,7 +21,7 @@ export const EXIT_USAGE = 2;
  */
 export function normaliseArgs(args: readonly string[]): string[] {
   const [first, ...rest] = args;
-  if (first === undefined || first.startsWith('-')) return normaliseGoFlags(args, goFlagSpec());
+  if (first === undefined || first.startsWith('-')) return normaliseGoFlags(args, goFlagSpec(PROXY_COMMAND_FLAGS));
   const extras = PROXY_FLAG_SUBCOMMANDS[first];
   return extras ? [first, ...normaliseGoFlags(rest, goFlagSpec(extras))] : [...args];
 }

@@ -7,21 +7,15 @@ import { UsageError } from '../base/errors.js';
 import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
 import { flagsWithoutEffect, givenProxyFlags, type RawProxyFlags } from '../config/proxy-flags.js';
-import { createEventLog } from './log/event-log.js';
-import { stderrIsJournal } from './log/journal.js';
-import { createLogger } from './log/logger.js';
-import { createServiceNotifier } from './service/notify.js';
-import { LineRateLimiter } from './log/rate-limit.js';
+import type { RawProxyCommandFlags } from '../cli/commands/proxy.js';
+import { runConfigCommand } from './config-command.js';
 import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';
 import { EXIT_START_FAILED, runProxy } from './run.js';
 import { loadSubnetFile, SubnetFileError, subnetFileRefusal, type SubnetList } from '../config/allowed-subnets.js';
 import { udpTargetWarnings } from './udp-target.js';
+import { createProcessLog, createProcessService } from './process-runtime.js';
 import { proxySignalSource, releaseEarlySignals } from './early-signals.js';
-
-/** Per kind of line, this many a second before the rest are summarised. */
-const LOG_BURST = 20;
-const LOG_WINDOW_MS = 1000;
 
 async function loadSubnetsForStart(path: string): Promise<SubnetList> {
   try {
@@ -32,9 +26,10 @@ async function loadSubnetsForStart(path: string): Promise<SubnetList> {
   }
 }
 
-export async function runProxyCommand(raw: RawProxyFlags): Promise<number> {
+export async function runProxyCommand(raw: RawProxyCommandFlags): Promise<number> {
   try {
-    return await parseAndRun(raw);
+    const { config, ...flags } = raw;
+    return config === undefined ? await parseAndRun(flags) : await runConfigCommand(config, flags);
   } finally {
     releaseEarlySignals();
   }
@@ -44,18 +39,7 @@ async function parseAndRun(raw: RawProxyFlags): Promise<number> {
   const options = parseProxyOptions(raw);
   const subnets = options.allowedSubnetsFile ? await loadSubnetsForStart(options.allowedSubnetsFile) : null;
 
-  const logger = createLogger({
-    format: options.logFormat,
-    write: (line) => process.stderr.write(line),
-    now: Date.now,
-    syslogPriority: stderrIsJournal(process.env['JOURNAL_STREAM']),
-  });
-  const eventLog = createEventLog({
-    logger,
-    verbosity: options.verbosity,
-    limiter: new LineRateLimiter(LOG_BURST, LOG_WINDOW_MS),
-    now: Date.now,
-  });
+  const { logger, eventLog } = createProcessLog(options);
   const denied = missingPrivilege((probe) => native().probeSocketOption(probe), options.mark);
   if (denied) {
     logger.log('error', 'start_failed', denied);
@@ -78,12 +62,6 @@ async function parseAndRun(raw: RawProxyFlags): Promise<number> {
     signals: proxySignalSource(),
     uncaught: process,
     loadSubnets: loadSubnetFile,
-    service: createServiceNotifier({
-      env: process.env,
-      pid: process.pid,
-      send: (socketName, message) => native().notifyServiceManager(socketName, message),
-      maxSocketName: native().maxNotifySocketName,
-      warn: (message) => logger.log('warn', 'systemd', message),
-    }),
+    service: createProcessService(logger),
   });
 }

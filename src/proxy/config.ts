@@ -37,8 +37,15 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
   };
 }
 
-/** The startup line: where it listens and where each family goes. */
-export function describeConfig(config: DataPlaneConfig, subnetsFile: string | null): string {
+/**
+ * The startup line: where it listens and where each family goes. `listen` is how the address is written
+ * (a config file's listener may listen on a range of ports; `config` is its first port's plane).
+ */
+export function describeConfig(
+  config: DataPlaneConfig,
+  subnetsFile: string | null,
+  listen: string = format(config.listen),
+): string {
   const allowed = config.dynamicDestinationAllow?.length
     ? config.dynamicDestinationAllow.map(formatDestinationRule).join(', ')
     : 'this host';
@@ -53,7 +60,7 @@ export function describeConfig(config: DataPlaneConfig, subnetsFile: string | nu
     ? `${plural(config.allowedSubnets.length, 'allowed subnet')} from ${subnetsFile}`
     : 'any peer';
   return (
-    `listening on ${format(config.listen)} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
+    `listening on ${listen} (${config.protocol}, ${plural(config.listeners, 'listener')}${headers}), ` +
     `forwarding ${destinations}; accepting ${peers}`
   );
 }

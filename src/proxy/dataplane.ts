@@ -4,9 +4,23 @@
  * run until close().
  */
 import { native } from '../native/addon.js';
-import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
+import type { DataPlane, DataPlaneConfig, DataPlaneOptions, WorkerPool } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
 
-export function createDataPlane(config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void): DataPlane {
-  return new (native().DataPlane)(config, onEvents);
+export function createDataPlane(
+  config: DataPlaneConfig,
+  onEvents: (events: DataPlaneEvent[]) => void,
+  options?: DataPlaneOptions,
+): DataPlane {
+  // Today's addon takes two arguments: the options go across only when there are any.
+  return options ? new (native().DataPlane)(config, onEvents, options) : new (native().DataPlane)(config, onEvents);
+}
+
+/**
+ * Threads for every plane of a config file, when the addon has them; null with an addon from before
+ * WorkerPool, where each plane runs threads of its own.
+ */
+export function createWorkerPool(threads: number): WorkerPool | null {
+  const Pool = native().WorkerPool;
+  return Pool ? new Pool(threads) : null;
 }

@@ -19,8 +19,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * `service` hears, for `systemctl status`, how many connections are still open, each time that changes.
  * Resolves with the number of flows still open, which closing the data plane then cuts.
  */
+/** What drain() needs of a data plane, or of every plane of a config file together. */
+export type Drainable = Pick<DataPlane, 'stopAccepting' | 'counters' | 'flows'>;
+
 export async function drain(
-  plane: DataPlane,
+  plane: Drainable,
   timeoutMs: number,
   logger: Logger,
   forced: () => boolean,
@@ -50,7 +53,7 @@ export async function drain(
 }
 
 /** Each flow about to be cut, so none ends unlogged: the first few by name, then how many more. */
-function logCutFlows(plane: DataPlane, logger: Logger): void {
+function logCutFlows(plane: Drainable, logger: Logger): void {
   const flows = plane.flows();
   for (const flow of flows.slice(0, CUT_FLOWS_NAMED)) {
     const client = flow.client ? formatEndpoint(flow.client) : 'no client yet';
@@ -71,7 +74,7 @@ function logCutFlows(plane: DataPlane, logger: Logger): void {
  * The closing line's figures: what the proxy did in its life. They add up: every accepted connection ended
  * completed, failed (by reason) or cut at shutdown (`cut`, the flows drain() left open).
  */
-export function lifetimeTotals(plane: DataPlane, cut = 0): Record<string, number> {
+export function lifetimeTotals(plane: Pick<DataPlane, 'counters'>, cut = 0): Record<string, number> {
   const counters = plane.counters();
   const failures = Object.entries(counters.failures)
     .filter(([, count]) => count > 0)

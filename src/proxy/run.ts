@@ -3,7 +3,7 @@
  * allowed subnets on SIGHUP, and on SIGTERM/SIGINT stop accepting, let open
  * connections finish up to --drain-timeout, close, and exit 0.
  */
-import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
+import type { DataPlane, DataPlaneConfig, DataPlaneOptions } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor, type ProxyHealth } from '../stats/source.js';
@@ -20,7 +20,11 @@ import type { ServiceNotifier } from './service/notify.js';
 import { startFailureMessage } from './start-errors.js';
 import type { SubnetList } from '../config/allowed-subnets.js';
 
-export type DataPlaneFactory = (config: DataPlaneConfig, onEvents: (events: DataPlaneEvent[]) => void) => DataPlane;
+export type DataPlaneFactory = (
+  config: DataPlaneConfig,
+  onEvents: (events: DataPlaneEvent[]) => void,
+  options?: DataPlaneOptions,
+) => DataPlane;
 
 export interface ProxyRuntime {
   createDataPlane: DataPlaneFactory;
@@ -40,7 +44,7 @@ export const EXIT_START_FAILED = 1;
 export const EXIT_INTERNAL_ERRORS = 70;
 
 /** How often rate-limited log lines are summarised. */
-const SUPPRESSED_FLUSH_MS = 1000;
+export const SUPPRESSED_FLUSH_MS = 1000;
 /** Bound on the loop turns spent collecting the data plane's last events. */
 const MAX_LATE_EVENT_TURNS = 100;
 
@@ -52,7 +56,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * (two hops: one poll phase in between) brings none, so that those events are
  * logged, and counted in the summaries, before the closing line.
  */
-async function collectLateEvents(eventLog: EventLog): Promise<void> {
+export async function collectLateEvents(eventLog: EventLog): Promise<void> {
   for (let turn = 0; turn < MAX_LATE_EVENT_TURNS; turn++) {
     const before = eventLog.received;
     await nextTurn();
@@ -154,7 +158,6 @@ export async function runProxy(
   return signal === 'fatal' ? EXIT_INTERNAL_ERRORS : EXIT_STOPPED;
 }
 
-/** The watchdog's test: the event loop runs (the ping's timer fired) and the data plane answers. */
 /** Where the proxy is in its life, for /readyz: ready only while serving. */
 type ServingPhase = 'starting' | 'serving' | 'draining';
 
@@ -170,7 +173,8 @@ function healthOf(plane: DataPlane, phase: ServingPhase, config: DataPlaneConfig
   return { live, ready: phase === 'serving', detail };
 }
 
-function planeAnswers(plane: DataPlane): boolean {
+/** The watchdog's test: the event loop runs (the ping's timer fired) and the data plane answers. */
+export function planeAnswers(plane: Pick<DataPlane, 'counters'>): boolean {
   try {
     plane.counters();
     return true;

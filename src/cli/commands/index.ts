@@ -9,7 +9,7 @@ import type { FlagTable } from '../../config/proxy-flags.js';
 import { checkConfigCommand } from './check-config.js';
 import { DOCTOR_FLAGS, doctorCommand } from './doctor.js';
 import { installServiceCommand } from './install-service.js';
-import { proxyCommand } from './proxy.js';
+import { PROXY_COMMAND_FLAGS, proxyCommand } from './proxy.js';
 import { sendCommand } from './send.js';
 import { SETUP_ROUTING_FLAGS, setupRoutingCommand } from './setup-routing.js';
 import { topCommand } from './top.js';
@@ -43,3 +43,4 @@ export const PROXY_FLAG_SUBCOMMANDS: Readonly<Record<string, FlagTable>> = {
 };
 
 export { setExitCode } from './exit-code.js';
+export { PROXY_COMMAND_FLAGS };

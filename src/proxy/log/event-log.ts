@@ -27,11 +27,14 @@ const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 
 const SHOWN_UP_TO: Record<Verbosity, number> = { 0: SEVERITY.warn, 1: SEVERITY.info, 2: SEVERITY.debug };
 
 export interface EventLog {
-  handle(events: readonly DataPlaneEvent[]): void;
+  /** `fields` go on every line of the batch: a config file's plane says which listener it serves. */
+  handle(events: readonly DataPlaneEvent[], fields?: Readonly<Record<string, LogValue>>): void;
   /** Events handed to handle() so far, shown or not. */
   readonly received: number;
   /** Reports lines held back by windows that have ended; Infinity reports all (at exit). */
   flushSuppressed(nowMs: number): void;
+  /** A reload of the config file may change -v; lines from then on follow it. */
+  setVerbosity(verbosity: Verbosity): void;
 }
 
 function eventFields(event: DataPlaneEvent): Record<string, LogValue> {
@@ -56,7 +59,8 @@ export function createEventLog(options: {
   limiter: LineRateLimiter;
   now: () => number;
 }): EventLog {
-  const { logger, verbosity, limiter, now } = options;
+  const { logger, limiter, now } = options;
+  let { verbosity } = options;
   const windowSeconds = limiter.windowMs / 1000;
   const summarise = (key: string, suppressed: number): void => {
     const [level, kind] = key.split(' ') as [LogLevel, string];
@@ -67,7 +71,7 @@ export function createEventLog(options: {
     get received() {
       return received;
     },
-    handle(events) {
+    handle(events, fields) {
       received += events.length;
       for (const event of events) {
         const { level } = event;
@@ -76,11 +80,14 @@ export function createEventLog(options: {
         const key = `${level} ${event.kind}`;
         const { admitted, suppressedBefore } = limiter.admit(key, now());
         if (suppressedBefore > 0) summarise(key, suppressedBefore);
-        if (admitted) logger.log(level, event.kind, event.message, eventFields(event));
+        if (admitted) logger.log(level, event.kind, event.message, { ...fields, ...eventFields(event) });
       }
     },
     flushSuppressed(nowMs) {
       for (const { key, suppressed } of limiter.takeSuppressed(nowMs)) summarise(key, suppressed);
+    },
+    setVerbosity(next) {
+      verbosity = next;
     },
   };
 }

@@ -8,6 +8,11 @@ export interface Logger {
   log(level: LogLevel, kind: string, message: string, fields?: Record<string, LogValue>): void;
 }
 
+/** The proxy's logger, whose format a reload of the config file may change. */
+export interface ProxyLogger extends Logger {
+  setFormat(format: LogFormat): void;
+}
+
 export interface LoggerOptions {
   format: LogFormat;
   write: (line: string) => void;
@@ -16,9 +21,12 @@ export interface LoggerOptions {
   syslogPriority?: boolean;
 }
 
-export function createLogger({ format, write, now, syslogPriority = false }: LoggerOptions): Logger {
-  const render = format === 'json' ? formatJson : formatText;
+export function createLogger({ format, write, now, syslogPriority = false }: LoggerOptions): ProxyLogger {
+  let render = format === 'json' ? formatJson : formatText;
   return {
+    setFormat(next) {
+      render = next === 'json' ? formatJson : formatText;
+    },
     log(level, kind, message, fields = {}) {
       const record: LogRecord = { timeMs: now(), level, kind, message, fields };
       const line = render(record);

@@ -129,4 +129,26 @@ describe('data plane events in the log', () => {
       ['upstream connect refused', '2 more similar lines suppressed in 1s', 'upstream connect refused'],
     );
   });
+  it("a config file's plane names its listener on each line (JSON and text); a command line's names none", () => {
+    const { log, lines } = setup(1);
+    log.handle([refused], { listener: 'web' });
+    log.handle([refused]);
+    strictEqual(lines[0]!['listener'], 'web');
+    strictEqual(lines[0]!['flow'], 4);
+    strictEqual('listener' in lines[1]!, false);
+    const text: string[] = [];
+    const logger = createLogger({ format: 'text', write: (line) => text.push(line), now: () => 0 });
+    createEventLog({ logger, verbosity: 1, limiter: new LineRateLimiter(100, 1000), now: () => 0 }).handle([refused], {
+      listener: 'web',
+    });
+    strictEqual(text[0]!.includes(' listener=web flow=4 '), true, text[0]);
+  });
+
+  it('setVerbosity: a reload that raises -v shows the lines it hid', () => {
+    const { log, lines } = setup(0);
+    log.handle([refused]);
+    log.setVerbosity(1);
+    log.handle([refused]);
+    strictEqual(lines.length, 1);
+  });
 });
