@@ -114,8 +114,8 @@ describe('setup-routing --config and doctor --config: every listener of a file, 
     assert.match(first.output, /\(listeners api, api-udp\)|\(listener api\)/);
 
     const [v4, v6] = [await ruleRows(srv, 4), await ruleRows(srv, 6)];
-    assert.equal(count(v4, { src: '198.51.100.2', ipproto: 'tcp', sport: 7000 } as Partial<IpRule>), 1, 'web, IPv4');
-    assert.equal(count(v6, { src: '2001:db8::2', ipproto: 'tcp', sport: 7000 } as Partial<IpRule>), 1, 'web, IPv6');
+    assert.equal(count(v4, { src: '198.51.100.2', ipproto: 'tcp', sport: 7000 }), 1, 'web, IPv4');
+    assert.equal(count(v6, { src: '2001:db8::2', ipproto: 'tcp', sport: 7000 }), 1, 'web, IPv6');
     const ranged = (rows: IpRule[], src: string) =>
       rows.filter((row) => row.src === src && row.sport_start === 9000 && row.sport_end === 9003).length;
     assert.equal(ranged(v4, '127.0.0.1'), 1, `game's range, IPv4: ${JSON.stringify(v4)}`);
