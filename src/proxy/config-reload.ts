@@ -2,12 +2,13 @@
  * SIGHUP with a config file: read and check it again, as at start (subnet files included). A file with any
  * mistake changes nothing: one reload_failed line lists every mistake. Otherwise the listeners are matched
  * by name (./reload-plan.ts) and the difference applied: removed ones drain, changed ones are replaced,
- * added ones start; an unchanged one gets its subnet file's new content. One `reload` line says what
- * happened. Reloads run one after another, never interleaved.
+ * added ones start (each with its `listening` line, as at start); an unchanged one gets its subnet file's new
+ * content. One `reload` line says what happened. Reloads run one after another, never interleaved.
  */
 import { configMistakes, type RunnableConfig } from '../config/runnable-config.js';
-import type { ProcessOptions } from '../config/proxy-config.js';
+import type { NamedListener, ProcessOptions } from '../config/proxy-config.js';
 import { ListenerStartError, type ListenerSet } from './listener-set.js';
+import { logListening } from './listener-lines.js';
 import type { Logger } from './log/logger.js';
 import { plural } from './log/plural.js';
 import { planProcessReload } from './process-reload.js';
@@ -74,9 +75,11 @@ export class ConfigReloader {
     const plan = planReload(set.serving(), config.listeners);
     const subnetsOf = (name: string) => subnets.get(name) ?? [];
     const failed: string[] = [];
-    const tryStart = (name: string, start: () => void): void => {
+    const tryStart = (listener: NamedListener, start: () => void): void => {
+      const name = listener.name;
       try {
         start();
+        logListening(listener, set, logger, file);
       } catch (error) {
         if (!(error instanceof ListenerStartError)) throw error;
         logger.log('error', 'start_failed', `SIGHUP: ${error.message}`, { listener: name });
@@ -87,10 +90,10 @@ export class ConfigReloader {
     for (const listener of plan.removed) set.remove(listener.name, process.drainTimeoutMs);
     for (const change of plan.changed) {
       const name = change.after.name;
-      tryStart(name, () => set.replace(change, subnetsOf(name), process, process.drainTimeoutMs));
+      tryStart(change.after, () => set.replace(change, subnetsOf(name), process, process.drainTimeoutMs));
     }
     for (const listener of plan.added) {
-      tryStart(listener.name, () => set.start(listener, subnetsOf(listener.name), process));
+      tryStart(listener, () => set.start(listener, subnetsOf(listener.name), process));
     }
     let subnetsUpdated = 0;
     for (const listener of plan.unchanged) {

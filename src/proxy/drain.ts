@@ -15,13 +15,13 @@ const CUT_FLOWS_NAMED = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What drain() needs of a data plane, or of every plane of a config file together. */
+export type Drainable = Pick<DataPlane, 'stopAccepting' | 'counters' | 'flows'>;
+
 /**
  * `service` hears, for `systemctl status`, how many connections are still open, each time that changes.
  * Resolves with the number of flows still open, which closing the data plane then cuts.
  */
-/** What drain() needs of a data plane, or of every plane of a config file together. */
-export type Drainable = Pick<DataPlane, 'stopAccepting' | 'counters' | 'flows'>;
-
 export async function drain(
   plane: Drainable,
   timeoutMs: number,
@@ -72,9 +72,14 @@ function logCutFlows(plane: Drainable, logger: Logger): void {
 
 /**
  * The closing line's figures: what the proxy did in its life. They add up: every accepted connection ended
- * completed, failed (by reason) or cut at shutdown (`cut`, the flows drain() left open).
+ * completed, failed (by reason) or cut at shutdown (`cut`, the flows drain() left open; `cutKey` names them
+ * for a listener a reload removed: cut_at_reload).
  */
-export function lifetimeTotals(plane: Pick<DataPlane, 'counters'>, cut = 0): Record<string, number> {
+export function lifetimeTotals(
+  plane: Pick<DataPlane, 'counters'>,
+  cut = 0,
+  cutKey = 'cut_at_shutdown',
+): Record<string, number> {
   const counters = plane.counters();
   const failures = Object.entries(counters.failures)
     .filter(([, count]) => count > 0)
@@ -83,7 +88,7 @@ export function lifetimeTotals(plane: Pick<DataPlane, 'counters'>, cut = 0): Rec
     accepted: counters.accepted,
     completed: counters.completed,
     ...Object.fromEntries(failures),
-    ...(cut > 0 ? { cut_at_shutdown: cut } : {}),
+    ...(cut > 0 ? { [cutKey]: cut } : {}),
     // Only when it happened: most proxies never see an address collision.
     ...(counters.collisionFallbacks > 0 ? { collision_fallbacks: counters.collisionFallbacks } : {}),
     bytes_to_target: counters.bytesToTarget,

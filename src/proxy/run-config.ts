@@ -4,18 +4,16 @@
  * line's proxy is (./run.ts). Start-up is all or nothing: a listener that cannot bind stops the start, with
  * everything already bound closed.
  */
-import { formatPortSpan } from '../base/net/port-span.js';
 import { describeListeners } from '../config/check-config.js';
 import type { NamedListener, ProcessOptions } from '../config/proxy-config.js';
 import type { RunnableConfig } from '../config/runnable-config.js';
 import type { WorkerPool } from '../native/dataplane-types.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor, type ProxyHealth, type StatsSource } from '../stats/source.js';
-import { anyPeerExposure, describeConfig } from './config.js';
 import { ConfigReloader } from './config-reload.js';
 import { drain, lifetimeTotals } from './drain.js';
 import { LastResort } from './last-resort.js';
-import { subnetsSource } from './listener-config.js';
+import { logListening } from './listener-lines.js';
 import { ListenerSet, ListenerStartError } from './listener-set.js';
 import type { ProxyLogger } from './log/logger.js';
 import { plural } from './log/plural.js';
@@ -89,16 +87,6 @@ function statsSource(
   return { ...base, listeners: () => set.listenerStats() };
 }
 
-function logListening(listener: NamedListener, set: ListenerSet, runtime: ConfigRuntime, file: string): void {
-  const config = set.firstConfig(listener.name);
-  if (!config) return;
-  const source = subnetsSource(listener, file);
-  const fields = { listener: listener.name };
-  const exposure = anyPeerExposure(config, source);
-  if (exposure) runtime.logger.log('warn', 'any_peer', exposure, fields);
-  runtime.logger.log('info', 'listening', describeConfig(config, source, formatPortSpan(listener.listen)), fields);
-}
-
 export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime): Promise<number> {
   const { logger, eventLog } = runtime;
   const file = loaded.config.file ?? '';
@@ -112,7 +100,7 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
     onGone: (name, counters, cut) =>
       logger.log('info', 'listener_gone', `listener ${name}: its last flow ended; closed`, {
         listener: name,
-        ...lifetimeTotals({ counters: () => counters }, cut),
+        ...lifetimeTotals({ counters: () => counters }, cut, 'cut_at_reload'),
       }),
   });
   if (!startAll(set, loaded, runtime)) {
@@ -151,7 +139,7 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
   });
   // Handlers first: whoever reads the 'listening' lines may signal at once.
   const signals = new ProxySignals(runtime.signals, () => reloader.request());
-  for (const listener of loaded.config.listeners) logListening(listener, set, runtime, file);
+  for (const listener of loaded.config.listeners) logListening(listener, set, logger, file);
   const summary = `${describeListeners(loaded.config)} from ${file}`;
   logger.log('info', 'listening', summary, {
     ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
@@ -175,7 +163,12 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
     () => signals.forced || signal === 'fatal',
     runtime.service,
   );
-  const totals = lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut + set.cutAtReload());
+  // They add up: accepted = completed + failed_* + cut_at_shutdown + cut_at_reload (flows a reload's drain cut).
+  const reloadCut = set.cutAtReload();
+  const totals = {
+    ...lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut),
+    ...(reloadCut > 0 ? { cut_at_reload: reloadCut } : {}),
+  };
   await stats.close();
   set.closeAll();
   pool?.close();

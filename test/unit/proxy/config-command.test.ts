@@ -36,6 +36,12 @@ describe('mmproxy --config (usage)', () => {
     match(stderr, /^mmproxy: -mark: .* put it there \(mark = …:/);
   });
 
+  it('--help lists --config with the other mmproxy additions, and an example', async () => {
+    const { stdout } = await runMain(['--help']);
+    match(stdout, /--config +Run every listener of this config file/);
+    match(stdout, /mmproxy --config \/etc\/mmproxy\/mmproxy\.toml\n/);
+  });
+
   it("Go's -config FILE reads the file; its mistakes are usage errors, every one with its line and column", async () => {
     const { code, stderr } = await runMain(['-config', file]);
     strictEqual(code, EXIT_USAGE, stderr);

@@ -6,7 +6,7 @@
 import { deepStrictEqual, match, ok, strictEqual } from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +16,7 @@ import { loadRunnableConfig } from '../../../src/config/runnable-config.js';
 import type { DataPlane, DataPlaneConfig, DataPlaneOptions, WorkerPool } from '../../../src/native/dataplane-types.js';
 import { ConfigReloader } from '../../../src/proxy/config-reload.js';
 import { createDataPlane } from '../../../src/proxy/dataplane.js';
+import { drain } from '../../../src/proxy/drain.js';
 import { ListenerSet } from '../../../src/proxy/listener-set.js';
 import { createEventLog } from '../../../src/proxy/log/event-log.js';
 import { createLogger } from '../../../src/proxy/log/logger.js';
@@ -35,6 +36,8 @@ interface Made {
   options: DataPlaneOptions | undefined;
   plane: DataPlane;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Consecutive ports free on 127.0.0.1 (TCP), found by binding them; bounded tries. */
 async function freePorts(count: number): Promise<number> {
@@ -158,6 +161,11 @@ describe('a config file run and reloaded (real data planes on loopback)', functi
       h.set.serving().map((named) => named.name),
       ['keep', 'range', 'dns', 'fresh'],
     );
+    deepStrictEqual(
+      h.lines.filter((line) => line.kind === 'listening').map((line) => line['listener']),
+      ['range', 'dns', 'fresh'],
+      'each listener the reload started says where it listens',
+    );
     const calls = h.calls.slice(before);
     // keep: untouched. range: without a pool the old planes stop accepting before the new ones bind.
     ok(!calls.some((call) => call.includes(`:${base}#`)), `keep untouched: ${calls.join('; ')}`);
@@ -257,6 +265,40 @@ describe('a config file run and reloaded (real data planes on loopback)', functi
     h.set.closeAll();
   });
 
+  it('a removed listener with an open flow is shown draining; a shutdown then drains it with the rest', async () => {
+    const h = harness();
+    await write(`[defaults]\nheader-timeout = "10s"\n` + listener('a', `${base}`) + listener('b', `${base + 1}`));
+    const { reloader } = await startSet(h);
+    // Half a PROXY header: the flow stays open, waiting for the rest.
+    const socket = connect(base, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('PROXY TCP4 ');
+    try {
+      const a = () => h.set.listenerStats().find((stats) => stats.name === 'a');
+      for (let turn = 0; turn < 300 && a()?.counters().active !== 1; turn++) await sleep(10);
+      strictEqual(a()?.counters().active, 1, 'the flow is open');
+      await write(`[defaults]\nheader-timeout = "10s"\n` + listener('b', `${base + 1}`));
+      reloader.request();
+      await reloader.settled();
+      deepStrictEqual(
+        h.set.listenerStats().map((stats) => [stats.name, stats.state]),
+        [
+          ['a', 'draining'],
+          ['b', 'serving'],
+        ],
+      );
+      strictEqual(h.lines.filter((line) => line.kind === 'listener_gone').length, 0, 'not gone while a flow is open');
+      const cut = await drain(h.set.open(), 50, h.logger, () => false);
+      strictEqual(cut, 1, "the shutdown's drain saw the removed listener's flow");
+      strictEqual(h.set.lifetimeCounters().accepted, 1);
+    } finally {
+      h.set.closeAll();
+      socket.destroy();
+    }
+    strictEqual(h.set.lifetimeCounters().active, 0);
+    strictEqual(h.set.lifetimeCounters().accepted, 1, 'a closed plane still counts');
+  });
+
   it('with a worker pool, a changed listener takes over the sockets of the ports it keeps, then the old planes stop', async () => {
     let closed = false;
     const pool: WorkerPool = { size: 1, close: () => (closed = true) };
@@ -295,11 +337,12 @@ describe('runConfig (the whole life of a config file, in-process)', function () 
     return file;
   };
 
-  it('starts every listener (one line each, then the summary), and stops on SIGTERM', async () => {
+  it('starts every listener (one line each, then the summary), is ready naming each, and stops on SIGTERM', async () => {
     const base = await freePorts(3);
     const h = harness();
     const file = await fileWith(
-      `[[listener]]\nname = "web"\nlisten = "127.0.0.1:${base}-${base + 1}"\ntarget4 = "127.0.0.1:9"\n` +
+      `metrics-listen = "127.0.0.1:0"\n` +
+        `[[listener]]\nname = "web"\nlisten = "127.0.0.1:${base}-${base + 1}"\ntarget4 = "127.0.0.1:9"\n` +
         `[[listener]]\nname = "dns"\nprotocol = "udp"\nlisten = "127.0.0.1:${base + 2}"\ntarget4 = "127.0.0.1:9"\n`,
     );
     const signals = new EventEmitter();
@@ -313,6 +356,10 @@ describe('runConfig (the whole life of a config file, in-process)', function () 
     for (let turn = 0; turn < 200 && !h.lines.some((line) => line.msg.includes('listeners (')); turn++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    const metrics = String(h.lines.find((line) => line.msg.includes('listeners ('))?.['metrics']);
+    const ready = await fetch(metrics.replace(/\/metrics$/, '/readyz'));
+    strictEqual(ready.status, 200);
+    match(await ready.text(), /serving 2 listeners \(web, dns\)/);
     signals.emit('SIGTERM', 'SIGTERM');
     strictEqual(await running, EXIT_STOPPED);
     const listening = h.lines.filter((line) => line.kind === 'listening');
