@@ -28,21 +28,32 @@ export function describeListeners(config: ProxyConfig): string {
   return `${plural(config.listeners.length, 'listener')} (${count('tcp')} tcp, ${count('udp')} udp) on ${plural(ports, 'port')}`;
 }
 
-export async function checkConfig(file: string, output: CheckOutput): Promise<number> {
+/**
+ * The config and its subnet files as a start would read them, warnings to
+ * `err`; null after writing every mistake to `err` (the caller exits
+ * CHECK_INVALID). For check-config and for every command that takes `--config`.
+ */
+export async function readConfigForUse(file: string, err: (line: string) => void): Promise<ProxyConfig | null> {
   try {
     const { config, notes } = await loadConfigFile(file);
     const subnets = await loadListenerSubnets(config);
-    for (const note of [...notes, ...subnets.notes]) output.err(`warning: ${note}`);
-    output.out(`${file}: ok, ${describeListeners(config)}`);
-    return CHECK_OK;
+    for (const note of [...notes, ...subnets.notes]) err(`warning: ${note}`);
+    return config;
   } catch (error) {
     if (error instanceof ConfigFileError) {
-      for (const line of error.message.split('\n')) output.err(line);
+      for (const line of error.message.split('\n')) err(line);
     } else if (error instanceof ListenerSubnetsError) {
-      for (const line of error.lines) output.err(`${file}: ${line}`);
+      for (const line of error.lines) err(`${file}: ${line}`);
     } else {
       throw error;
     }
-    return CHECK_INVALID;
+    return null;
   }
+}
+
+export async function checkConfig(file: string, output: CheckOutput): Promise<number> {
+  const config = await readConfigForUse(file, output.err);
+  if (!config) return CHECK_INVALID;
+  output.out(`${file}: ok, ${describeListeners(config)}`);
+  return CHECK_OK;
 }

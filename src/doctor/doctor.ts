@@ -1,7 +1,8 @@
 /**
  * `mmproxy doctor`: runs the selected checks against the proxy setup given
- * by the same flags as the proxy, prints the report (human or --json), and
- * with --fix applies the routing fixes and runs the checks again to prove them.
+ * by the same flags as the proxy (or every listener of a config file, --config),
+ * prints the report (human or --json), and with --fix applies the routing
+ * fixes and runs the checks again to prove them.
  */
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
@@ -23,10 +24,13 @@ import { parseProxyOptions } from '../config/proxy-options.js';
 import { setupFromOptions, type ProxySetup } from './options/proxy-setup.js';
 import { registry, selectChecks } from './registry.js';
 import { renderHuman } from './render/human.js';
-import { renderJson } from './render/json.js';
+import { renderJson, type JsonSubject } from './render/json.js';
+import { CHECK_INVALID, describeListeners, readConfigForUse } from '../config/check-config.js';
+import type { ProxyConfig } from '../config/proxy-config.js';
+import { runChecksForListeners, setupsFromConfig } from './config-run.js';
 import { reconcile } from './reconcile.js';
 import { exitCodeFor, runChecks } from './runner.js';
-import type { CheckReport } from './types.js';
+import type { Check, CheckReport } from './types.js';
 
 export interface DoctorArgs extends RawProxyFlags {
   checks?: string[];
@@ -42,22 +46,65 @@ export interface DoctorArgs extends RawProxyFlags {
   fromRunning?: boolean;
   socket?: string;
   'expected-connections'?: number;
+  config?: string;
 }
 
-/** The setup from the flags, or from the running proxy's stats socket with --from-running. */
-async function setupFor(args: DoctorArgs): Promise<{ setup: ProxySetup; running?: RunningProxy }> {
+/** What the run examines: one setup (flags, --from-running), or a config file's listeners. */
+interface Subject {
+  heading: string;
+  about: JsonSubject;
+  running?: RunningProxy;
+  run(checks: readonly Check[], options: RunOptions, system: SystemAccess): Promise<CheckReport[]>;
+}
+
+function singleSubject(setup: ProxySetup, running?: RunningProxy): Subject {
+  return {
+    heading: heading(setup, running),
+    about: setup,
+    run: (checks, options, system) => runChecks(checks, createContext(setup, options, system)),
+    ...(running ? { running } : {}),
+  };
+}
+
+/** --config: every listener of the file, each check once per distinct part it reads (./config-run.ts). */
+function configSubject(file: string, config: ProxyConfig, expectedConnections?: number): Subject {
+  const listeners = setupsFromConfig(config, expectedConnections);
+  return {
+    heading: `mmproxy doctor: ${file}: ${describeListeners(config)}`,
+    about: { config: file, listeners },
+    run: (checks, options, system) => runChecksForListeners(checks, listeners, options, system),
+  };
+}
+
+/**
+ * The setup from the flags, from the running proxy's stats socket with
+ * --from-running, or from a config file with --config; null when the file has
+ * mistakes (written to `err`, as check-config writes them).
+ */
+async function subjectFor(args: DoctorArgs, err: (line: string) => void): Promise<Subject | null> {
+  const given = givenProxyFlags(args);
+  if (args.config !== undefined) {
+    if (args.fromRunning) throw new UsageError('--config and --from-running each name the setup to check: keep one');
+    if (given.length) {
+      throw new UsageError(
+        `--config reads every listener from the file: drop ${given.map(flagLabel).join(' ')}, or drop --config`,
+      );
+    }
+    const config = await readConfigForUse(args.config, err);
+    return config && configSubject(args.config, config, args['expected-connections']);
+  }
   if (!args.fromRunning) {
     if (args.socket !== undefined)
       throw new UsageError('--socket names the running proxy to check: add --from-running');
-    return { setup: setupFromOptions(parseProxyOptions(args), args['expected-connections']) };
+    return singleSubject(setupFromOptions(parseProxyOptions(args), args['expected-connections']));
   }
-  const given = givenProxyFlags(args);
   if (given.length) {
     throw new UsageError(
       `--from-running reads the setup from the running proxy: drop ${given.map(flagLabel).join(' ')}, or drop --from-running`,
     );
   }
-  return readRunningProxy(args.socket, args['expected-connections']);
+  const { setup, running } = await readRunningProxy(args.socket, args['expected-connections']);
+  return singleSubject(setup, running);
 }
 
 export interface DoctorIo {
@@ -128,24 +175,25 @@ export async function runDoctor(args: DoctorArgs, io: DoctorIo, system: SystemAc
   if (args.fix && args.haproxyLog === '-' && !args.yes) {
     throw new UsageError('--fix reads its confirmation from stdin, which --haproxy-log - already uses: add --yes');
   }
-  const { setup, running } = await setupFor(args);
+  const subject = await subjectFor(args, (line) => (io.stderr ?? process.stderr).write(`${line}\n`));
+  if (!subject) return CHECK_INVALID;
   const checks = selectChecks(args.checks ?? []);
   const options: RunOptions = {
     capture: args.capture ?? false,
     haproxyLog: await readHaproxyLog(args.haproxyLog, io),
     probeTimeoutMs: args.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
-    ...(running ? { runningProxy: running } : {}),
+    ...(subject.running ? { runningProxy: subject.running } : {}),
   };
   const recorder = args.record ? recordingSystem(system) : null;
   const runOnce = (): Promise<CheckReport[]> =>
-    runChecks(checks, createContext(setup, options, recorder?.system ?? system)).then(reconcile);
+    subject.run(checks, options, recorder?.system ?? system).then(reconcile);
   const colour = args.color ?? (Boolean(io.stdout.isTTY) && io.env['NO_COLOR'] === undefined);
   const print = (reports: CheckReport[], fix?: FixOutcome) => {
     const code = exitCodeFor(reports);
     io.stdout.write(
       args.json
-        ? renderJson(reports, setup, code, fix)
-        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: heading(setup, running) }),
+        ? renderJson(reports, subject.about, code, fix)
+        : renderHuman(reports, { colour, width: io.stdout.columns ?? DEFAULT_WIDTH, heading: subject.heading }),
     );
     return code;
   };

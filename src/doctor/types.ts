@@ -5,6 +5,7 @@
  */
 import type { DoctorContext } from './context/context.js';
 import type { Observation, ProbeKey } from './observation.js';
+import type { ProxySetup } from './options/proxy-setup.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip' | 'crash';
 
@@ -64,6 +65,12 @@ export interface Check {
   title: string;
   groups: CheckGroup[];
   run(ctx: DoctorContext): Promise<CheckResult>;
+  /**
+   * What of the setup `run` reads. With a config file's many listeners, the
+   * check runs once per distinct value (compared as JSON), for every listener
+   * that shares it (./config-run.ts). Absent: the whole setup.
+   */
+  reads?(setup: ProxySetup): unknown;
 }
 
 /** A result with the check it came from, as the runner returns it. */
@@ -71,4 +78,6 @@ export interface CheckReport extends CheckResult {
   id: string;
   title: string;
   elapsedMs: number;
+  /** With a config file: the listeners this finding is about. */
+  listeners?: string[];
 }

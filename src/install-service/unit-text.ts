@@ -18,7 +18,7 @@ const HIDDEN_BY_PROTECT_HOME = ['/home/', '/root/', '/run/user/'];
 /** Characters a unit file would read as something else: whitespace, quotes, specifiers, variables, escapes. */
 const NEEDS_QUOTING = /[\s"'\\$%;]/;
 
-/** Why this path cannot be the unit's program, or null. */
+/** Why this path cannot be the unit's program (or its config file), or null. */
 export function unusableProgramPath(path: string): string | null {
   if (!path.startsWith('/')) return `${path} is not an absolute path`;
   if (NEEDS_QUOTING.test(path)) return `${path} has a character a unit file would not take literally`;
@@ -38,4 +38,13 @@ export function installedUnitText(template: string, node: string, script: string
   });
   if (replaced === 0) throw new Error(`the unit template runs no ${TEMPLATE_PROGRAM}: nothing to install`);
   return `${header}\n${lines.join('\n')}`;
+}
+
+/** The line of mmproxy.service that names its config file, once for every Exec line. */
+const CONFIG_LINE = /^Environment=MMPROXY_CONFIG=.*$/m;
+
+/** The one-config unit naming `file` (check it with unusableProgramPath first). */
+export function withConfigFile(unit: string, file: string): string {
+  if (!CONFIG_LINE.test(unit)) throw new Error('the unit has no Environment=MMPROXY_CONFIG= line: nothing to set');
+  return unit.replace(CONFIG_LINE, `Environment=MMPROXY_CONFIG=${file}`);
 }

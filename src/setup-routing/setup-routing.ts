@@ -1,7 +1,7 @@
 /**
  * `mmproxy setup-routing`: puts in place the policy routing that brings the
  * app's replies to spoofed clients back to the proxy, for the setup the same
- * flags describe, and nothing else. It is the doctor's routing checks and
+ * flags (or every listener of a config file, --config) describe, and nothing else. It is the doctor's routing checks and
  * their --fix commands, run without asking: whatever the checks find in place
  * is left alone, so a second run adds nothing (ExecStartPre runs it at every
  * start). Exit 0 when the routing works afterwards, 1 when it does not (with
@@ -15,13 +15,45 @@ import type { SystemAccess } from '../doctor/context/system-access.js';
 import { applyFixes, routingFixes } from '../doctor/fix.js';
 import { selectChecks } from '../doctor/registry.js';
 import { runChecks } from '../doctor/runner.js';
-import type { CheckReport } from '../doctor/types.js';
+import type { Check, CheckReport } from '../doctor/types.js';
+import { CHECK_INVALID, readConfigForUse } from '../config/check-config.js';
+import { flagLabel, givenProxyFlags } from '../config/proxy-flags.js';
+import { runChecksForListeners, setupsFromConfig } from '../doctor/config-run.js';
 import { type SetupRoutingFlags, setupFromFlags } from './setup-from-flags.js';
 
 export interface SetupRoutingArgs extends SetupRoutingFlags {
   table?: string;
   dryRun?: boolean;
+  config?: string;
 }
+
+type RunRouting = (checks: readonly Check[], options: RunOptions, system: SystemAccess) => Promise<CheckReport[]>;
+
+/**
+ * The routing checks' run for the flags, or for every listener of a config
+ * file: each rule/route a check offers once per distinct target, applied once
+ * (ip rules are per family and mark, loopback rules per target address and ports).
+ */
+async function routingRun(args: SetupRoutingArgs, err: (line: string) => void): Promise<RunRouting | null> {
+  if (args.config === undefined) {
+    const setup = setupFromFlags(args);
+    return (checks, options, system) => runChecks(checks, createContext(setup, options, system));
+  }
+  const given = givenProxyFlags(args);
+  if (given.length) {
+    throw new UsageError(
+      `--config reads every listener from the file: drop ${given.map(flagLabel).join(' ')}, or drop --config`,
+    );
+  }
+  const config = await readConfigForUse(args.config, err);
+  if (!config) return null;
+  const setups = setupsFromConfig(config);
+  return (checks, options, system) => runChecksForListeners(checks, setups, options, system);
+}
+
+/** " (listeners a, b)" after a finding of --config. */
+const forListeners = (report: CheckReport) =>
+  report.listeners ? ` (listener${report.listeners.length > 1 ? 's' : ''} ${report.listeners.join(', ')})` : '';
 
 // The routing checks read `ip -j` and ask the kernel (ip route get); they never connect anywhere.
 const ROUTING_CHECKS = ['loopback-routing-v4', 'loopback-routing-v6', 'mark-routing'];
@@ -40,7 +72,7 @@ function describeFailure(report: CheckReport, handled: ReadonlySet<string>): str
   const fix = commands.length
     ? `\n  still to do by hand:\n${commands.map((command) => `    ${command}`).join('\n')}`
     : '';
-  return `${report.title}: ${report.summary}${fix}`;
+  return `${report.title}${forListeners(report)}: ${report.summary}${fix}`;
 }
 
 function validTable(table: string): boolean {
@@ -58,18 +90,19 @@ export async function runSetupRouting(
     );
   }
   const out = (line: string) => write(`mmproxy setup-routing: ${line}`);
-  const setup = setupFromFlags(args);
+  const run = await routingRun(args, (line) => write(line));
+  if (!run) return CHECK_INVALID;
   const options: RunOptions = {
     capture: false,
     haproxyLog: null,
     probeTimeoutMs: UNUSED_PROBE_TIMEOUT_MS,
     ...(args.table !== undefined ? { table: args.table } : {}),
   };
-  const check = () => runChecks(selectChecks(ROUTING_CHECKS), createContext(setup, options, system));
+  const check = () => run(selectChecks(ROUTING_CHECKS), options, system);
   const report = (reports: CheckReport[], okPrefix: string, handled: ReadonlySet<string>) => {
     for (const found of reports) {
-      if (found.status === 'ok') out(`${okPrefix}${found.summary}`);
-      if (found.status === 'warn') out(`warning: ${found.title}: ${found.summary}`);
+      if (found.status === 'ok') out(`${okPrefix}${found.summary}${forListeners(found)}`);
+      if (found.status === 'warn') out(`warning: ${found.title}${forListeners(found)}: ${found.summary}`);
       if (found.status === 'fail' || found.status === 'crash') out(describeFailure(found, handled));
     }
   };

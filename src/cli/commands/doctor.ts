@@ -54,6 +54,12 @@ export const DOCTOR_FLAGS = {
       "check the running proxy's setup, read from its stats socket, instead of flags (the proxy's flags are then a usage error)",
     group: DOCTOR_GROUP,
   },
+  config: {
+    type: 'string',
+    requiresArg: true,
+    describe: "check every listener of this config file (docs/config.md) instead of the proxy's flags",
+    group: DOCTOR_GROUP,
+  },
   socket: {
     type: 'string',
     describe: "with --from-running: the proxy's stats socket (default: the only one under /run/mmproxy/)",
@@ -73,6 +79,7 @@ export const doctorCommand: CommandModule = {
       .example('$0 doctor -4 127.0.0.1:8080 -6 [::1]:8080', 'check the setup `mmproxy` would run with these flags')
       .example('$0 doctor --haproxy-log /var/log/haproxy.log', "explain HAProxy's log and tie it to this host")
       .example('$0 doctor --fix', 'apply the missing ip rule/route, then check again')
+      .example('$0 doctor --config /etc/mmproxy/mmproxy.toml', 'check every listener of a config file, each check once')
       .example('$0 doctor --from-running', 'check the setup of the one proxy running on this host')
       .epilogue(
         "Every flag of the proxy is accepted and read by the proxy's own parser, so its command line can be pasted; " +

@@ -19,6 +19,12 @@ export const SETUP_ROUTING_FLAGS = {
     describe: 'routing table for rules this adds (default: 123, else the first free one from 100)',
     group: GROUP,
   },
+  config: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'the routing of every listener of this config file (docs/config.md), each rule once',
+    group: GROUP,
+  },
   'dry-run': { type: 'boolean', describe: 'print the commands it would run, change nothing', group: GROUP },
 } as const;
 
@@ -33,6 +39,7 @@ export const setupRoutingCommand: CommandModule = {
         '$0 setup-routing -4 127.0.0.1:80 -6 [::1]:80',
         'loopback routing for these targets (table 123 when free)',
       )
+      .example('$0 setup-routing --config /etc/mmproxy/mmproxy.toml', 'what every listener of the file needs')
       .example('$0 setup-routing --dry-run -mark 7 --table 200', 'show the fwmark rule and route it would add')
       .epilogue(
         "It runs the doctor's routing checks and applies their ip rule/route fixes: what is already in place is " +

@@ -21,6 +21,7 @@ export const fileLimit: Check = {
   id: 'file-limit',
   title: 'Open-file limit',
   groups: ['privilege'],
+  reads: (setup) => setup.expectedConnections,
   async run(ctx) {
     const text = await ctx.system.readFile('/proc/self/limits');
     const limit = text ? parseOpenFileLimit(text) : null;

@@ -10,7 +10,7 @@
 import { formatEndpoint } from '../../base/net/endpoint.js';
 import { formatIp, requireIp } from '../../base/net/ip.js';
 import type { DoctorContext } from '../context/context.js';
-import type { ProbeRound, TargetProbes } from '../context/probe-round.js';
+import { probeInputs, type ProbeRound, type TargetProbes } from '../context/probe-round.js';
 import { describeConntrackEntry, findConntrackEntry } from '../firewall/conntrack.js';
 import { counterDeltas, type CounterDeltas } from '../firewall/counters.js';
 import { formatRule } from '../firewall/format.js';
@@ -104,6 +104,7 @@ export const firewall: Check = {
   id: 'firewall',
   title: 'Firewall on the path',
   groups: ['firewall'],
+  reads: probeInputs,
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol === 'udp') return { status: 'skip', summary: 'UDP: see udp-wildcard', evidence: [] };
     const round = await ctx.probeRound();

@@ -13,6 +13,8 @@ export const haproxyLog: Check = {
   id: 'haproxy-log',
   title: 'HAProxy log',
   groups: ['haproxy'],
+  // Only the log: one finding for every listener.
+  reads: () => null,
   async run(ctx): Promise<CheckResult> {
     const log = ctx.options.haproxyLog;
     if (log === null)

@@ -15,6 +15,7 @@
 import type { DoctorContext } from '../context/context.js';
 import type { IpRule } from '../context/ip-types.js';
 import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
+import type { PortSpan } from '../../base/net/port-span.js';
 import { isLoopback, requireIp } from '../../base/net/ip.js';
 import { formatRule as formatNetfilterRule } from '../firewall/format.js';
 import { describeChain, describeRuleRef } from '../firewall/model.js';
@@ -236,9 +237,16 @@ export const markRouting: Check = {
   id: 'mark-routing',
   title: 'Mark-based routing',
   groups: ['mark', 'routing'],
+  // The rule and table are per mark and family; the netfilter path is walked for the first listener's port of each
+  // address (the probes still try every port). Without a mark only the addresses matter (on this host or not).
+  reads: (setup) => ({
+    mark: setup.mark,
+    protocol: setup.mark === 0 ? null : setup.protocol,
+    addresses: [setup.target4?.address ?? null, setup.target6?.address ?? null],
+  }),
   async run(ctx): Promise<CheckResult> {
     const mark = ctx.setup.mark;
-    const targets = [ctx.setup.target4, ctx.setup.target6].filter((target): target is Endpoint => target !== null);
+    const targets = [ctx.setup.target4, ctx.setup.target6].filter((target): target is PortSpan => target !== null);
     if (mark === 0) {
       const remote: string[] = [];
       for (const target of targets)

@@ -4,6 +4,7 @@
  * ACK that completes the handshake is the proof the reply made it back.
  */
 import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
+import { probeInputs } from '../context/probe-round.js';
 import { tellPacketStory } from '../capture/packet-story.js';
 import { CAPTURE_CLIENT } from '../routing/probe-addresses.js';
 import { targetIsLocal } from '../routing/reply-route.js';
@@ -35,6 +36,7 @@ export const packetCapture: Check = {
   id: 'packet-capture',
   title: 'Packet evidence',
   groups: ['capture'],
+  reads: probeInputs,
   async run(ctx): Promise<CheckResult> {
     if (!ctx.options.capture) return { status: 'skip', summary: 'not requested (add --capture)', evidence: [] };
     if (ctx.setup.protocol === 'udp')

@@ -70,7 +70,7 @@ function remedy(rules: PolicyRule[], routes: { family: Family; table: string }[]
   const sections = rules.map(routingPolicyRuleSection);
   const alternative = `With ifupdown or a unit, put these in post-up lines or ExecStartPre=: ${ipLines.join('; ')}.`;
   const setupRouting =
-    'Or run the proxy from scripts/systemd/mmproxy@.service, whose ExecStartPre=+mmproxy setup-routing adds them at every start.';
+    'Or run the proxy from scripts/systemd/mmproxy@.service (or mmproxy.service for a config file), whose ExecStartPre=+mmproxy setup-routing adds them at every start.';
   if (sections.some((section) => section === null)) {
     return {
       commands: ipLines,
@@ -88,6 +88,8 @@ export const persistence: Check = {
   id: 'persistence',
   title: 'Routing survives a reboot',
   groups: ['persistence'],
+  // The routing in place, whoever it serves.
+  reads: () => null,
   async run(ctx): Promise<CheckResult> {
     const live = await liveRouting(ctx);
     if (live.rules.length === 0) {

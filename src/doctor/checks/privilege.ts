@@ -12,6 +12,7 @@ export const privilege: Check = {
   id: 'privilege',
   title: 'Privilege for spoofed connections',
   groups: ['privilege'],
+  reads: (setup) => ({ ipv4: setup.target4 !== null, ipv6: setup.target6 !== null, mark: setup.mark }),
   async run(ctx): Promise<CheckResult> {
     const evidence: string[] = [];
     const missing: string[] = [];

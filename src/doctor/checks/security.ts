@@ -30,6 +30,12 @@ export const security: Check = {
   id: 'security',
   title: 'Who may send PROXY headers',
   groups: ['security'],
+  reads: ({ listen, allowedSubnetsFile, allowedSubnets, allowedSubnetsFrom }) => ({
+    listen,
+    allowedSubnetsFile,
+    allowedSubnets,
+    allowedSubnetsFrom,
+  }),
   async run(ctx): Promise<CheckResult> {
     const listen = ctx.setup.listen;
     const name = formatEndpoint(listen);
@@ -52,7 +58,11 @@ export const security: Check = {
       return { ...judged, evidence: [...judged.evidence, ...read.notes] };
     }
     if (ctx.setup.allowedSubnets)
-      return judgeSubnets(ctx.setup.allowedSubnets, "the running proxy's -allowed-subnets", name);
+      return judgeSubnets(
+        ctx.setup.allowedSubnets,
+        ctx.setup.allowedSubnetsFrom ?? "the running proxy's -allowed-subnets",
+        name,
+      );
     if (isLoopback(requireIp(listen.address)))
       return { status: 'ok', summary: `listening on loopback (${name}) only`, evidence: [] };
     return {

@@ -78,6 +78,7 @@ export const sysctls: Check = {
   id: 'sysctls',
   title: 'Kernel settings',
   groups: ['sysctl'],
+  reads: (setup) => ({ connectTimeoutMs: setup.connectTimeoutMs, marked: setup.mark !== 0 }),
   async run(ctx): Promise<CheckResult> {
     const lines = await Promise.all([
       synRetries(ctx),

@@ -8,7 +8,7 @@
  */
 import type { ConnectProbeResult } from '../../native/native-types.js';
 import { formatEndpoint } from '../../base/net/endpoint.js';
-import { observations, type TargetProbes } from '../context/probe-round.js';
+import { observations, probeInputs, type TargetProbes } from '../context/probe-round.js';
 import type { Check, CheckResult, CheckStatus } from '../types.js';
 
 export function describeProbe(result: ConnectProbeResult, timeoutMs: number): string {
@@ -69,6 +69,7 @@ export const target: Check = {
   id: 'target',
   title: 'Target reachability',
   groups: ['target'],
+  reads: probeInputs,
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol === 'udp')
       return { status: 'skip', summary: 'UDP target: probed with datagrams by udp-wildcard', evidence: [] };

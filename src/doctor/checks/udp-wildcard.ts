@@ -10,7 +10,7 @@
 import { parseProcNetSockets } from '../../base/net/proc-net.js';
 import type { ConnectProbeResult } from '../../native/native-types.js';
 import type { DoctorContext } from '../context/context.js';
-import { observations, type TargetProbes } from '../context/probe-round.js';
+import { observations, probeInputs, type TargetProbes } from '../context/probe-round.js';
 import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
 import { formatRoute } from '../routing/tables.js';
@@ -93,6 +93,7 @@ export const udpWildcard: Check = {
   id: 'udp-wildcard',
   title: 'UDP target binding',
   groups: ['udp'],
+  reads: (setup) => ({ ...probeInputs(setup), udpHeader: setup.udpHeader }),
   async run(ctx): Promise<CheckResult> {
     if (ctx.setup.protocol !== 'udp') return { status: 'skip', summary: 'TCP mode (-p tcp)', evidence: [] };
     const [udp4, udp6, round] = await Promise.all([

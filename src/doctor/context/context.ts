@@ -8,7 +8,7 @@ import { readFirewall } from '../firewall/read-firewall.js';
 import type { RunningProxy } from '../options/from-running.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import { ipReader, type IpReader } from './ip-reader.js';
-import { runProbeRound, type ProbeRound } from './probe-round.js';
+import { probeInputs, runProbeRound, type ProbeRound } from './probe-round.js';
 import type { SystemAccess } from './system-access.js';
 
 export interface RunOptions {
@@ -50,15 +50,44 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (made ??= make());
 }
 
-export function createContext(setup: ProxySetup, options: RunOptions, system: SystemAccess): DoctorContext {
+/**
+ * What the contexts of one run share, so that many setups (a config file's
+ * listeners) read the routing and the firewall once and probe each target once.
+ */
+export interface SharedReads {
+  ip: IpReader;
+  firewall: () => Promise<Ruleset>;
+  probeRound: (setup: ProxySetup, timeoutMs: number) => Promise<ProbeRound>;
+}
+
+export function sharedReads(system: SystemAccess): SharedReads {
   const firewall = once(() => readFirewall(system));
+  const rounds = new Map<string, Promise<ProbeRound>>();
+  return {
+    ip: ipReader(system),
+    firewall,
+    probeRound(setup, timeoutMs) {
+      const key = JSON.stringify(probeInputs(setup));
+      let round = rounds.get(key);
+      if (!round) rounds.set(key, (round = runProbeRound(setup, system, timeoutMs, firewall())));
+      return round;
+    },
+  };
+}
+
+export function createContext(
+  setup: ProxySetup,
+  options: RunOptions,
+  system: SystemAccess,
+  shared: SharedReads = sharedReads(system),
+): DoctorContext {
   return {
     setup,
     options,
     system,
-    ip: ipReader(system),
+    ip: shared.ip,
     sysctl: async (name) => (await system.readFile(sysctlPath(name)))?.trim() ?? null,
-    firewall,
-    probeRound: once(() => runProbeRound(setup, system, options.probeTimeoutMs, firewall())),
+    firewall: shared.firewall,
+    probeRound: () => shared.probeRound(setup, options.probeTimeoutMs),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The run's probes, once for every check that needs them: for each target a
+ * The run's probes, once for every check that needs them: for each target (each
+ * probed port of a range, ./probed-ports.ts) a
  * plain connect and a spoofed one (from a documentation-range client, with
  * IP_TRANSPARENT and the proxy's mark, exactly as the proxy connects), all at
  * once. With -p udp each probe is one datagram and the wait for its reply
@@ -15,6 +16,7 @@ import { readKernelCounters, type KernelCounters } from '../firewall/kernel-coun
 import type { Ruleset } from '../firewall/model.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import { PROBE_CLIENT } from '../routing/probe-addresses.js';
+import { probedEndpoints } from './probed-ports.js';
 import type { Observation } from '../observation.js';
 import type { SystemAccess } from './system-access.js';
 
@@ -49,7 +51,7 @@ export async function runProbeRound(
   firewall: Promise<Ruleset>,
 ): Promise<ProbeRound> {
   const [before, kernelBefore] = await Promise.all([firewall, readKernelCounters(system)]);
-  const targets = [setup.target4, setup.target6].filter((target): target is Endpoint => target !== null);
+  const targets = [setup.target4, setup.target6].flatMap((span) => (span ? probedEndpoints(span) : []));
   const probes = await Promise.all(
     targets.map(async (target): Promise<TargetProbes> => {
       const endpoint = { address: target.address, port: target.port };
@@ -103,4 +105,9 @@ export function observations(round: ProbeRound, protocol: 'tcp' | 'udp'): Observ
           ? 'failed'
           : 'inconclusive',
   }));
+}
+
+/** What of the setup a probe round depends on: rounds with equal inputs are one round. */
+export function probeInputs(setup: ProxySetup) {
+  return { protocol: setup.protocol, target4: setup.target4, target6: setup.target6, mark: setup.mark };
 }

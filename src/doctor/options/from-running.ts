@@ -8,6 +8,8 @@ import { StatsClientError } from '../../stats/client-errors.js';
 import { findProxySocket } from '../../stats/discover.js';
 import type { StatsSnapshot } from '../../stats/schema.js';
 import { UsageError } from '../../base/errors.js';
+import type { Endpoint } from '../../base/net/endpoint.js';
+import type { PortSpan } from '../../base/net/port-span.js';
 import { expectedConnectionsFor, type ProxySetup } from './proxy-setup.js';
 
 /** What the running proxy has seen, for the checks to cite next to their findings. */
@@ -18,14 +20,17 @@ export interface RunningProxy {
   connectTimeouts: number;
 }
 
+// The snapshot names one target port per family.
+const singlePort = (target: Endpoint): PortSpan => ({ ...target, lastPort: target.port });
+
 /** The setup `mmproxy doctor` would get from the flags the running proxy was started with. */
 export function proxySetupFromSnapshot(snapshot: StatsSnapshot, expectedConnections?: number): ProxySetup {
   const { proxy } = snapshot;
   const { config } = proxy;
   return {
     listen: proxy.listen,
-    target4: proxy.targets.ipv4,
-    target6: proxy.targets.ipv6,
+    target4: proxy.targets.ipv4 && singlePort(proxy.targets.ipv4),
+    target6: proxy.targets.ipv6 && singlePort(proxy.targets.ipv6),
     protocol: proxy.protocol,
     mark: config.mark,
     // The proxy reports the subnets it loaded, not the file they came from.

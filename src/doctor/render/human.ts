@@ -40,6 +40,8 @@ function renderReport(report: CheckReport, options: RenderOptions): string[] {
   const out = [
     `${symbol} ${lines[0] === undefined ? '' : p.bold(lines[0])}`,
     ...lines.slice(1).map((line) => `  ${line}`),
+    // --config: which listeners the finding is about.
+    ...(report.listeners ? wrap(`listeners: ${report.listeners.join(', ')}`, options.width, '  ', '  ') : []),
   ];
   if (report.status === 'skip') return out.map((line) => p.dim(line));
   for (const item of report.evidence) out.push(...wrap(item, options.width, `${INDENT}· `, `${INDENT}  `));

@@ -3,6 +3,7 @@ import { buildInfo, hostName, type BuildInfo } from '../../base/package-info.js'
 import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import type { FixOutcome } from '../fix.js';
+import type { ListenerSetup } from '../config-run.js';
 import type { CheckReport } from '../types.js';
 
 /**
@@ -11,10 +12,13 @@ import type { CheckReport } from '../types.js';
  */
 export const DOCTOR_JSON_SCHEMA_VERSION = 1;
 
+/** What the report is about: one setup, or (--config) a file's listeners, each with its setup. */
+export type JsonSubject = ProxySetup | { config: string; listeners: ListenerSetup[] };
+
 /** With --fix, `checks` is the state after the fix and `fix` says what was run. */
 export function renderJson(
   reports: CheckReport[],
-  setup: ProxySetup,
+  about: JsonSubject,
   exitCode: number,
   fix?: FixOutcome,
   build: BuildInfo = buildInfo(),
@@ -26,7 +30,8 @@ export function renderJson(
     mmproxy: build,
     // Added within version 1: which host this report is about, for reports collected from many.
     host,
-    setup,
+    // With --config (added within version 1): `config` and `listeners` instead of `setup`.
+    ...('config' in about ? about : { setup: about }),
     rootCause: diagnosis
       ? {
           id: diagnosis.rootCause.id,
@@ -35,9 +40,11 @@ export function renderJson(
           conclusion: joinedConclusion(diagnosis),
         }
       : null,
-    checks: reports.map(({ id, title, status, summary, evidence, remediation, elapsedMs }) => ({
+    checks: reports.map(({ id, title, status, summary, evidence, remediation, elapsedMs, listeners }) => ({
       id,
       title,
+      // Added within version 1, with --config: the listeners the finding is about.
+      ...(listeners ? { listeners } : {}),
       status,
       summary,
       evidence,

@@ -5,7 +5,8 @@
  * not delivered back over lo, ./policy/loopback-plan.ts names the cause and
  * the narrowest fix. `mmproxy setup-routing` applies exactly these fixes.
  */
-import { type Endpoint, formatEndpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint } from '../../base/net/endpoint.js';
+import type { PortSpan } from '../../base/net/port-span.js';
 import type { DoctorContext } from '../context/context.js';
 import type { Remediation, CheckResult } from '../types.js';
 import { changeCommand } from './policy/changes.js';
@@ -42,7 +43,8 @@ async function hostView(ctx: DoctorContext, family: Family) {
   };
 }
 
-export async function diagnoseLoopback(ctx: DoctorContext, target: Endpoint): Promise<CheckResult> {
+/** `target` may be a port range: the rule it offers covers every port (the probes try some, ../context/probed-ports.ts). */
+export async function diagnoseLoopback(ctx: DoctorContext, target: PortSpan): Promise<CheckResult> {
   const { family, address } = target;
   if (!(await targetIsLocal(ctx, family, address))) {
     return {

@@ -52,22 +52,29 @@ function local(argv: string[], bin = MMPROXY_BIN): string[] {
   return [process.execPath, bin, ...args];
 }
 
-describe('the systemd unit (scripts/systemd/mmproxy@.service)', function () {
+describe('the systemd units (scripts/systemd/mmproxy@.service, mmproxy.service)', function () {
   this.timeout(60_000);
 
-  it('passes systemd-analyze verify without a warning', async function () {
-    requireProgram(this, SYSTEMD_ANALYZE, 'systemd');
-    // verify insists the programs exist: an instance copy with this checkout's CLI as the program.
-    const dir = await mkdtemp(join(tmpdir(), 'mmproxy-unit-'));
-    try {
-      const copy = join(dir, `mmproxy@${INSTANCE}.service`);
-      await writeFile(copy, (await readFile(UNIT, 'utf8')).replaceAll('/usr/local/bin/mmproxy', MMPROXY_BIN));
-      const { stdout, stderr } = await run(SYSTEMD_ANALYZE, ['verify', copy], { timeout: 30_000 });
-      assert.equal(`${stdout}${stderr}`, '');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  // The template as an instance, and the one-config unit (mmproxy.service) as it is.
+  for (const [file, copyName] of [
+    ['mmproxy@.service', `mmproxy@${INSTANCE}.service`],
+    ['mmproxy.service', 'mmproxy.service'],
+  ] as const) {
+    it(`passes systemd-analyze verify without a warning: ${file}`, async function () {
+      requireProgram(this, SYSTEMD_ANALYZE, 'systemd');
+      // verify insists the programs exist: a copy with this checkout's CLI as the program.
+      const dir = await mkdtemp(join(tmpdir(), 'mmproxy-unit-'));
+      try {
+        const copy = join(dir, copyName);
+        const text = await readFile(join(SYSTEMD_DIR, file), 'utf8');
+        await writeFile(copy, text.replaceAll('/usr/local/bin/mmproxy', MMPROXY_BIN));
+        const { stdout, stderr } = await run(SYSTEMD_ANALYZE, ['verify', copy], { timeout: 30_000 });
+        assert.equal(`${stdout}${stderr}`, '');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('runs as the user that mmproxy.sysusers creates, with a stop timeout above the drain timeout', async function () {
     const unit = await UnitFile.read(UNIT, INSTANCE);

@@ -60,8 +60,8 @@ describe('mmproxy doctor command line', function () {
       ]),
     );
     assert.deepEqual(single, double);
-    assert.deepEqual(single.target4, { family: 4, address: '127.0.0.2', port: 8080 });
-    assert.deepEqual(single.target6, { family: 6, address: '::1', port: 8080 });
+    assert.deepEqual(single.target4, { family: 4, address: '127.0.0.2', port: 8080, lastPort: 8080 });
+    assert.deepEqual(single.target6, { family: 6, address: '::1', port: 8080, lastPort: 8080 });
     assert.equal(single.mark, 7);
     assert.equal(single.protocol, 'udp');
     assert.equal(single.allowedSubnetsFile, '/etc/x');
@@ -109,7 +109,7 @@ describe('mmproxy doctor command line', function () {
         '--dynamic-destination',
       ]),
     );
-    assert.deepEqual(ours.target4, { family: 4, address: '127.0.0.2', port: 80 });
+    assert.deepEqual(ours.target4, { family: 4, address: '127.0.0.2', port: 80, lastPort: 80 });
     assert.equal(ours.target6, null);
     assert.equal(ours.connectTimeoutMs, 2000);
     assert.equal(ours.expectedConnections, 300);
@@ -120,7 +120,7 @@ describe('mmproxy doctor command line', function () {
     const setup = setupFromArgs(await parseDoctorArgs(['-6', 'none']));
     assert.equal(setup.listen.address, '0.0.0.0');
     assert.equal(setup.listen.port, 8443);
-    assert.deepEqual(setup.target4, { family: 4, address: '127.0.0.1', port: 443 });
+    assert.deepEqual(setup.target4, { family: 4, address: '127.0.0.1', port: 443, lastPort: 443 });
     assert.equal(setup.target6, null);
   });
 

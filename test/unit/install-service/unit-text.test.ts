@@ -1,11 +1,20 @@
 /** The unit as install-service writes it: the template's program replaced by node and the real script path. */
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { packageRoot } from '../../../src/base/package-info.js';
-import { installedUnitText, TEMPLATE_PROGRAM, unusableProgramPath } from '../../../src/install-service/unit-text.js';
+import { runInstallService } from '../../../src/install-service/install-service.js';
+import {
+  installedUnitText,
+  TEMPLATE_PROGRAM,
+  unusableProgramPath,
+  withConfigFile,
+} from '../../../src/install-service/unit-text.js';
 
+const SYSTEMD = join(packageRoot(), 'scripts', 'systemd');
+const readUnit = (name: string) => readFile(join(SYSTEMD, name), 'utf8');
 const NODE = '/usr/bin/node';
 const SCRIPT = '/usr/local/lib/node_modules/mmproxy/bin/mmproxy.js';
 
@@ -38,5 +47,60 @@ describe('install-service: the unit text', () => {
     assert.match(unusableProgramPath('/opt/my node/bin/node') ?? '', /would not take literally/);
     assert.match(unusableProgramPath('/opt/100%/node') ?? '', /would not take literally/);
     assert.match(unusableProgramPath('node') ?? '', /not an absolute path/);
+  });
+});
+
+/** The [Service] lines from User= on (user, capabilities, runtime directory, limits, sandbox), comments left out. */
+function sandboxOf(unit: string): string[] {
+  const lines = unit.split('\n');
+  const from = lines.findIndex((line) => line.startsWith('User='));
+  const to = lines.findIndex((line, index) => index > from && line.startsWith('['));
+  return lines.slice(from, to).filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+describe('install-service --config: mmproxy.service, one config file', () => {
+  it('runs setup-routing, the proxy and the reload guard on the config the Environment= line names', async () => {
+    const unit = withConfigFile(
+      installedUnitText(await readUnit('mmproxy.service'), NODE, SCRIPT, '# header'),
+      '/srv/proxy.toml',
+    );
+    assert.match(unit, /^Environment=MMPROXY_CONFIG=\/srv\/proxy\.toml$/m);
+    assert.deepEqual(
+      unit.split('\n').filter((line) => line.startsWith('Exec')),
+      [
+        `ExecStartPre=+${NODE} ${SCRIPT} setup-routing --config \${MMPROXY_CONFIG}`,
+        `ExecStart=${NODE} ${SCRIPT} --config \${MMPROXY_CONFIG}`,
+        `ExecReload=${NODE} ${SCRIPT} check-config \${MMPROXY_CONFIG}`,
+        `ExecReload=+${NODE} ${SCRIPT} setup-routing --config \${MMPROXY_CONFIG}`,
+        'ExecReload=/bin/kill -HUP $MAINPID',
+      ],
+    );
+    assert.throws(() => withConfigFile('[Service]\n', '/x.toml'), /no Environment=MMPROXY_CONFIG=/);
+  });
+
+  it("has the template's type, user, capabilities and sandbox, line for line", async () => {
+    const [template, single] = await Promise.all([readUnit('mmproxy@.service'), readUnit('mmproxy.service')]);
+    assert.ok(sandboxOf(template).length > 20);
+    assert.deepEqual(sandboxOf(single), sandboxOf(template));
+    for (const key of ['Type', 'NotifyAccess', 'WatchdogSec', 'KillSignal', 'TimeoutStopSec', 'Restart']) {
+      const line = new RegExp(`^${key}=.*$`, 'm');
+      assert.equal(line.exec(single)?.[0], line.exec(template)?.[0], key);
+    }
+  });
+
+  it('writes mmproxy.service with the file it is given (--dry-run), and refuses a relative path', async function () {
+    // install-service refuses a node the unit could not run (under /home, say): nothing to show then.
+    const nodeProblem = unusableProgramPath(realpathSync(process.execPath));
+    if (nodeProblem) this.skip();
+    const lines: string[] = [];
+    assert.equal(await runInstallService({ dryRun: true, config: '/etc/mmproxy/edge.toml' }, (l) => lines.push(l)), 0);
+    const output = lines.join('\n');
+    assert.match(output, /would write \/etc\/systemd\/system\/mmproxy\.service:/);
+    assert.match(output, /^Environment=MMPROXY_CONFIG=\/etc\/mmproxy\/edge\.toml$/m);
+    assert.doesNotMatch(output, /example\.conf/);
+
+    const refused: string[] = [];
+    assert.equal(await runInstallService({ dryRun: true, config: 'mmproxy.toml' }, (l) => refused.push(l)), 1);
+    assert.match(refused.join('\n'), /--config mmproxy\.toml is not an absolute path/);
   });
 });

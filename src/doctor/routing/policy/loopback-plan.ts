@@ -30,7 +30,8 @@ import { describeRule } from './rule-text.js';
 import { walkRules, type Step, type Walk } from './walk.js';
 
 export interface LoopbackInput {
-  target: { family: Family; address: string; port: number };
+  /** `lastPort` when the target is a port range: a new rule covers every port of it. */
+  target: { family: Family; address: string; port: number; lastPort?: number };
   protocol: 'tcp' | 'udp';
   /** -dynamic-destination: the app's replies may come from any port, so a rule cannot be scoped to one. */
   anyPort: boolean;
@@ -73,9 +74,11 @@ function scoped(rule: PolicyRule, input: LoopbackInput): PolicyRule {
   return {
     ...rule,
     ipproto: rule.ipproto ?? { number: IPPROTO[input.protocol], name: input.protocol },
-    sport: rule.sport ?? (input.anyPort ? null : { start: input.target.port, end: input.target.port }),
+    sport: rule.sport ?? (input.anyPort ? null : { start: input.target.port, end: lastPort(input) }),
   };
 }
+
+const lastPort = (input: LoopbackInput) => input.target.lastPort ?? input.target.port;
 
 /** The rule the doctor adds: replies of the app, from the target, generated here, into `table`. */
 function replyRule(input: LoopbackInput, table: string): PolicyRule {
@@ -107,7 +110,9 @@ function replyRule(input: LoopbackInput, table: string): PolicyRule {
 
 /** Why the added rule names a protocol and port, said with every fix that adds or rewrites a rule. */
 function scopeNote(input: LoopbackInput): string {
-  const { address, port } = input.target;
+  const { address } = input.target;
+  const port =
+    lastPort(input) === input.target.port ? `${input.target.port}` : `${input.target.port}-${lastPort(input)}`;
   const proto = input.protocol.toUpperCase();
   if (input.anyPort) {
     return `With -dynamic-destination the replies may come from any port, so the rule names only the protocol (${proto}).`;
