@@ -27,7 +27,7 @@ import { renderHuman } from './render/human.js';
 import { renderJson, type JsonSubject } from './render/json.js';
 import { CHECK_INVALID, describeListeners, readConfigForUse } from '../config/check-config.js';
 import type { ProxyConfig } from '../config/proxy-config.js';
-import { runChecksForListeners, setupsFromConfig } from './config-run.js';
+import { runChecksForListeners, setupsFromConfig, type ListenerSetup } from './config-run.js';
 import { reconcile } from './reconcile.js';
 import { exitCodeFor, runChecks } from './runner.js';
 import type { Check, CheckReport } from './types.js';
@@ -76,6 +76,16 @@ function configSubject(file: string, config: ProxyConfig, expectedConnections?: 
   };
 }
 
+/** --from-running on a proxy that runs a config file's listeners: each serving one, as --config would check them. */
+function runningListenersSubject(listeners: ListenerSetup[], running: RunningProxy): Subject {
+  return {
+    heading: `mmproxy doctor: the running proxy (pid ${running.pid}): ${listeners.length} listeners`,
+    about: { listeners },
+    running,
+    run: (checks, options, system) => runChecksForListeners(checks, listeners, options, system),
+  };
+}
+
 /**
  * The setup from the flags, from the running proxy's stats socket with
  * --from-running, or from a config file with --config; null when the file has
@@ -103,8 +113,8 @@ async function subjectFor(args: DoctorArgs, err: (line: string) => void): Promis
       `--from-running reads the setup from the running proxy: drop ${given.map(flagLabel).join(' ')}, or drop --from-running`,
     );
   }
-  const { setup, running } = await readRunningProxy(args.socket, args['expected-connections']);
-  return singleSubject(setup, running);
+  const { setup, running, listeners } = await readRunningProxy(args.socket, args['expected-connections']);
+  return listeners ? runningListenersSubject(listeners, running) : singleSubject(setup, running);
 }
 
 export interface DoctorIo {

@@ -13,7 +13,8 @@ import type { CheckReport } from '../types.js';
 export const DOCTOR_JSON_SCHEMA_VERSION = 1;
 
 /** What the report is about: one setup, or (--config) a file's listeners, each with its setup. */
-export type JsonSubject = ProxySetup | { config: string; listeners: ListenerSetup[] };
+/** One setup, or several listeners: a config file's (`config`), or a running proxy's that runs one (no `config`). */
+export type JsonSubject = ProxySetup | { config?: string; listeners: ListenerSetup[] };
 
 /** With --fix, `checks` is the state after the fix and `fix` says what was run. */
 export function renderJson(
@@ -30,8 +31,9 @@ export function renderJson(
     mmproxy: build,
     // Added within version 1: which host this report is about, for reports collected from many.
     host,
-    // With --config (added within version 1): `config` and `listeners` instead of `setup`.
-    ...('config' in about ? about : { setup: about }),
+    // With --config (added within version 1): `config` and `listeners` instead of `setup`; `listeners` alone for
+    // --from-running on a proxy running several.
+    ...('listeners' in about ? about : { setup: about }),
     rootCause: diagnosis
       ? {
           id: diagnosis.rootCause.id,

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { main } from '../../../src/cli/main.js';
-import { readRunningProxy } from '../../../src/doctor/options/from-running.js';
+import { listenerSetupsFromSnapshot, readRunningProxy } from '../../../src/doctor/options/from-running.js';
+import { emptySnapshot, listenersSnapshot } from '../../support/recorded-snapshots.js';
 import { startStatsServer, type StatsServer } from '../../../src/stats/server.js';
 import { recordedSource, type RecordedSource } from '../../support/recorded-source.js';
 import { parseDoctorArgs, replayJson, setupFromArgs } from './replay.js';
@@ -151,5 +152,29 @@ describe('mmproxy doctor --from-running', function () {
     const { code, stderr } = await captureStderr(() => main(['doctor', '--socket', path]));
     assert.equal(code, 2);
     assert.match(stderr, /--socket names the running proxy to check: add --from-running/);
+  });
+});
+
+describe('mmproxy doctor --from-running on a proxy running a config file', function () {
+  it("checks every serving listener's setup, not a draining one, with the fd check sized for them all", function () {
+    // Given a proxy running web (TCP, a port range), dns (UDP) and old (draining after a reload)
+    const snapshot = listenersSnapshot();
+    // When the doctor builds what to check from its snapshot
+    const setups = listenerSetupsFromSnapshot(snapshot, 500);
+    // Then it checks web and dns as --config would, each with its own protocol and targets
+    assert.deepEqual(
+      setups?.map(({ listener, setup }) => [listener, setup.protocol, setup.listen.port, setup.expectedConnections]),
+      [
+        ['web', 'tcp', 8443, 500],
+        ['dns', 'udp', 5353, 500],
+      ],
+    );
+  });
+
+  it('reads a proxy of one listener as one setup, as before', function () {
+    const snapshot = listenersSnapshot();
+    snapshot.listeners = snapshot.listeners!.slice(0, 1);
+    assert.equal(listenerSetupsFromSnapshot(snapshot), null);
+    assert.equal(listenerSetupsFromSnapshot(emptySnapshot()), null);
   });
 });
