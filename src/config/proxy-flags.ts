@@ -195,6 +195,12 @@ export type RawProxyFlags = {
     : string | string[];
 };
 
+/**
+ * The proxy command's raw values: its settings, or `--config` naming a file that holds them (a flag of the command
+ * alone, src/cli/commands/proxy.ts: in PROXY_FLAGS it would be a listener key of the file too).
+ */
+export type RawProxyCommandFlags = RawProxyFlags & { config?: string | string[] };
+
 export type FlagTable = Readonly<Record<string, Options>>;
 
 /**

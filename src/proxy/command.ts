@@ -6,8 +6,12 @@
 import { UsageError } from '../base/errors.js';
 import { native } from '../native/addon.js';
 import { createDataPlane } from './dataplane.js';
-import { flagsWithoutEffect, givenProxyFlags, type RawProxyFlags } from '../config/proxy-flags.js';
-import type { RawProxyCommandFlags } from '../cli/commands/proxy.js';
+import {
+  flagsWithoutEffect,
+  givenProxyFlags,
+  type RawProxyCommandFlags,
+  type RawProxyFlags,
+} from '../config/proxy-flags.js';
 import { runConfigCommand } from './config-command.js';
 import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';

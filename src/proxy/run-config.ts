@@ -11,20 +11,13 @@ import type { WorkerPool } from '../native/dataplane-types.js';
 import { startProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor, type ProxyHealth, type StatsSource } from '../stats/source.js';
 import { ConfigReloader } from './config-reload.js';
-import { drain, lifetimeTotals } from './drain.js';
+import { lifetimeTotals } from './drain.js';
 import { LastResort } from './last-resort.js';
 import { logListening } from './listener-lines.js';
 import { ListenerSet, ListenerStartError } from './listener-set.js';
 import type { ProxyLogger } from './log/logger.js';
 import { plural } from './log/plural.js';
-import {
-  collectLateEvents,
-  EXIT_INTERNAL_ERRORS,
-  EXIT_START_FAILED,
-  EXIT_STOPPED,
-  SUPPRESSED_FLUSH_MS,
-  type ProxyRuntime,
-} from './run.js';
+import { EXIT_START_FAILED, serveUntilStopped, type ProxyRuntime, type ServingPhase } from './run.js';
 import { ProxySignals } from './signals.js';
 
 export interface ConfigRuntime extends Omit<ProxyRuntime, 'loadSubnets' | 'logger'> {
@@ -34,8 +27,6 @@ export interface ConfigRuntime extends Omit<ProxyRuntime, 'loadSubnets' | 'logge
   /** Threads for every plane; null (or absent) where the addon has no WorkerPool: each plane has its own. */
   createPool?: (threads: number) => WorkerPool | null;
 }
-
-type ServingPhase = 'starting' | 'serving' | 'draining';
 
 /** Starts every listener, or none: false (after logging which listener and port failed) when one cannot bind. */
 function startAll(set: ListenerSet, loaded: RunnableConfig, runtime: ConfigRuntime): boolean {
@@ -142,43 +133,29 @@ export async function runConfig(loaded: RunnableConfig, runtime: ConfigRuntime):
   for (const listener of loaded.config.listeners) logListening(listener, set, logger, file);
   const threads = loaded.config.process.listeners;
   const summary = `${describeListeners(loaded.config)} from ${file}, served by ${threads} worker thread${threads === 1 ? '' : 's'}`;
-  logger.log('info', 'listening', summary, {
-    ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
-    ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
+  return serveUntilStopped({
+    runtime,
+    stats,
+    signals,
+    lastResort,
+    reloader,
+    summary,
+    answers: () => set.answers(),
+    setPhase: (next) => (phase = next),
+    // Every open plane, those a reload took off included: a stop during a reload's drain still drains them.
+    drainable: () => set.open(),
+    drainTimeoutMs: () => process.drainTimeoutMs,
+    // They add up: accepted = completed + failed_* + cut_at_shutdown + cut_at_reload (flows a reload's drain cut).
+    totals: (cut) => {
+      const reloadCut = set.cutAtReload();
+      return {
+        ...lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut),
+        ...(reloadCut > 0 ? { cut_at_reload: reloadCut } : {}),
+      };
+    },
+    close: () => {
+      set.closeAll();
+      pool?.close();
+    },
   });
-  runtime.service?.ready(summary, () => set.answers());
-  phase = 'serving';
-  const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
-
-  const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
-  const signal = await Promise.race([signals.stopRequested, fatal]);
-  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
-  await reloader.settled();
-  phase = 'draining';
-  runtime.service?.stopping(`${signal}: draining`);
-  // Every open plane, those a reload took off included: a stop during a reload's drain still drains them.
-  const cut = await drain(
-    set.open(),
-    process.drainTimeoutMs,
-    logger,
-    () => signals.forced || signal === 'fatal',
-    runtime.service,
-  );
-  // They add up: accepted = completed + failed_* + cut_at_shutdown + cut_at_reload (flows a reload's drain cut).
-  const reloadCut = set.cutAtReload();
-  const totals = {
-    ...lifetimeTotals({ counters: () => set.lifetimeCounters() }, cut),
-    ...(reloadCut > 0 ? { cut_at_reload: reloadCut } : {}),
-  };
-  await stats.close();
-  set.closeAll();
-  pool?.close();
-  await collectLateEvents(eventLog);
-  signals.dispose();
-  clearInterval(flushTimer);
-  eventLog.flushSuppressed(Infinity);
-  runtime.service?.close();
-  lastResort?.dispose();
-  logger.log('info', 'stopped', 'all connections closed', totals);
-  return signal === 'fatal' ? EXIT_INTERNAL_ERRORS : EXIT_STOPPED;
 }

@@ -5,11 +5,11 @@
  */
 import type { DataPlane, DataPlaneConfig, DataPlaneOptions } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
-import { startProxyStats } from '../stats/proxy-stats.js';
+import { startProxyStats, type ProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor, type ProxyHealth } from '../stats/source.js';
 import { formatEndpoint } from '../base/net/endpoint.js';
 import { anyPeerExposure, describeConfig, toDataPlaneConfig } from './config.js';
-import { drain, lifetimeTotals } from './drain.js';
+import { drain, lifetimeTotals, type Drainable } from './drain.js';
 import type { EventLog } from './log/event-log.js';
 import type { Logger } from './log/logger.js';
 import type { ProxyOptions } from '../config/proxy-options.js';
@@ -79,12 +79,78 @@ function startDataPlane(config: DataPlaneConfig, runtime: ProxyRuntime): DataPla
   }
 }
 
+/** Where the proxy is in its life, for /readyz: ready only while serving. */
+export type ServingPhase = 'starting' | 'serving' | 'draining';
+
+/** What the serving and stopping sequence needs of a started proxy: one data plane, or a config file's. */
+export interface StartedProxy {
+  runtime: Pick<ProxyRuntime, 'logger' | 'eventLog' | 'service'>;
+  stats: Pick<ProxyStats, 'statsSocket' | 'metricsAddress' | 'close'>;
+  signals: ProxySignals;
+  lastResort: LastResort | null;
+  reloader: { settled(): Promise<void> };
+  /** The `listening` line that says the proxy serves, and systemd's status. */
+  summary: string;
+  answers(): boolean;
+  setPhase(phase: ServingPhase): void;
+  /** What a stop drains (every open plane), and for how long: read at the stop, since a reload may change it. */
+  drainable(): Drainable;
+  drainTimeoutMs(): number;
+  /** The closing line's counts, given the flows the drain cut. */
+  totals(cut: number): Record<string, number>;
+  /** Closes every plane (and the threads they share). */
+  close(): void;
+}
+
+/**
+ * Says the proxy serves, waits for a stop (a signal, or a fatal state), drains, closes and says so: the same
+ * sequence for a command line and a config file. Resolves to the exit code.
+ */
+export async function serveUntilStopped(proxy: StartedProxy): Promise<number> {
+  const { runtime, stats, signals, lastResort } = proxy;
+  const { logger, eventLog } = runtime;
+  logger.log('info', 'listening', proxy.summary, {
+    ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
+    ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
+  });
+  // Every listener is bound by now (data plane, stats socket, metrics): systemd may call the unit started.
+  runtime.service?.ready(proxy.summary, () => proxy.answers());
+  proxy.setPhase('serving');
+  const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
+
+  const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
+  const signal = await Promise.race([signals.stopRequested, fatal]);
+  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
+  await proxy.reloader.settled();
+  proxy.setPhase('draining');
+  runtime.service?.stopping(`${signal}: draining`);
+  // After a fatal state nothing is waited for: open flows are closed at once.
+  const cut = await drain(
+    proxy.drainable(),
+    proxy.drainTimeoutMs(),
+    logger,
+    () => signals.forced || signal === 'fatal',
+    runtime.service,
+  );
+  const totals = proxy.totals(cut);
+  await stats.close();
+  proxy.close();
+  await collectLateEvents(eventLog);
+  signals.dispose();
+  clearInterval(flushTimer);
+  eventLog.flushSuppressed(Infinity);
+  runtime.service?.close();
+  lastResort?.dispose();
+  logger.log('info', 'stopped', 'all connections closed', totals);
+  return signal === 'fatal' ? EXIT_INTERNAL_ERRORS : EXIT_STOPPED;
+}
+
 export async function runProxy(
   options: ProxyOptions,
   subnets: SubnetList | null,
   runtime: ProxyRuntime,
 ): Promise<number> {
-  const { logger, eventLog } = runtime;
+  const { logger } = runtime;
   const config = toDataPlaneConfig(options, subnets?.subnets ?? []);
   for (const note of subnets?.notes ?? []) logger.log('warn', 'allowed_subnets', note);
 
@@ -122,44 +188,21 @@ export async function runProxy(
   const listening = describeConfig(config, options.allowedSubnetsFile);
   const exposure = anyPeerExposure(config, options.allowedSubnetsFile);
   if (exposure) logger.log('warn', 'any_peer', exposure);
-  logger.log('info', 'listening', listening, {
-    ...(stats.statsSocket ? { stats_socket: stats.statsSocket } : {}),
-    ...(stats.metricsAddress ? { metrics: `http://${stats.metricsAddress}/metrics` } : {}),
+  return serveUntilStopped({
+    runtime,
+    stats,
+    signals,
+    lastResort,
+    reloader,
+    summary: listening,
+    answers: () => planeAnswers(plane),
+    setPhase: (next) => (phase = next),
+    drainable: () => plane,
+    drainTimeoutMs: () => options.drainTimeoutMs,
+    totals: (cut) => lifetimeTotals(plane, cut),
+    close: () => plane.close(),
   });
-  // Every listener is bound by now (data plane, stats socket, metrics): systemd may call the unit started.
-  runtime.service?.ready(listening, () => planeAnswers(plane));
-  phase = 'serving';
-  const flushTimer = setInterval(() => eventLog.flushSuppressed(Date.now()), SUPPRESSED_FLUSH_MS);
-
-  const fatal = lastResort?.fatal.then(() => 'fatal' as const) ?? new Promise<never>(() => undefined);
-  const signal = await Promise.race([signals.stopRequested, fatal]);
-  logger.log('info', 'stopping', `${signal === 'fatal' ? 'internal error' : signal}: shutting down`);
-  await reloader.settled();
-  phase = 'draining';
-  runtime.service?.stopping(`${signal}: draining`);
-  // After a fatal state nothing is waited for: open flows are closed at once.
-  const cut = await drain(
-    plane,
-    options.drainTimeoutMs,
-    logger,
-    () => signals.forced || signal === 'fatal',
-    runtime.service,
-  );
-  const totals = lifetimeTotals(plane, cut);
-  await stats.close();
-  plane.close();
-  await collectLateEvents(eventLog);
-  signals.dispose();
-  clearInterval(flushTimer);
-  eventLog.flushSuppressed(Infinity);
-  runtime.service?.close();
-  lastResort?.dispose();
-  logger.log('info', 'stopped', 'all connections closed', totals);
-  return signal === 'fatal' ? EXIT_INTERNAL_ERRORS : EXIT_STOPPED;
 }
-
-/** Where the proxy is in its life, for /readyz: ready only while serving. */
-type ServingPhase = 'starting' | 'serving' | 'draining';
 
 function healthOf(plane: DataPlane, phase: ServingPhase, config: DataPlaneConfig): ProxyHealth {
   const live = planeAnswers(plane);

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 
-import { asYargsOptions, MMPROXY_GROUP, PROXY_FLAGS, type RawProxyFlags } from '../../config/proxy-flags.js';
+import { asYargsOptions, MMPROXY_GROUP, PROXY_FLAGS, type RawProxyCommandFlags } from '../../config/proxy-flags.js';
 import { setExitCode } from './exit-code.js';
 
 const EPILOG = `Examples:
@@ -35,9 +35,6 @@ export const PROXY_COMMAND_FLAGS = {
     group: MMPROXY_GROUP,
   },
 } as const;
-
-/** The command line of the proxy: its settings, or a config file. */
-export type RawProxyCommandFlags = RawProxyFlags & { config?: string | string[] };
 
 export const proxyCommand: CommandModule<object, RawProxyCommandFlags> = {
   command: '$0',
