@@ -118,22 +118,28 @@ export interface FlowSnapshot {
   listener?: string;
 }
 
-/**
- * One listener of the process (a config file's `[[listener]]`, or `default` for a command line). Its counters
- * are its own; the snapshot's `counters` are every listener's together. `internalErrors` is the process's only.
- */
-export interface ListenerSnapshot {
-  /** Letters, digits, `.`, `_` and `-`, at most 63 (as a config file allows). */
+/** What a listener is: where it listens and forwards, and how it is set up (a snapshot's, and a source's). */
+export interface ListenerDescription {
+  /** Letters, digits, `.`, `_` and `-`, at most 63 (as a config file allows); unique within the process: the
+   * `listener` label of /metrics and of log lines. */
   name: string;
   protocol: 'tcp' | 'udp';
   /** The first (or only) port it listens on. */
   listen: Endpoint;
   /** The last port of a port range; `listen.port` for one port. */
   lastPort: number;
+  /** Targets of the first port (a target range follows the listen port). */
   targets: { ipv4: Endpoint | null; ipv6: Endpoint | null };
   config: ConfigSummary;
   /** draining: removed or replaced by a reload, finishing its open flows; gone once they end. */
   state: 'serving' | 'draining';
+}
+
+/**
+ * One listener of the process (a config file's `[[listener]]`, or `default` for a command line). Its counters
+ * are its own; the snapshot's `counters` are every listener's together. `internalErrors` is the process's only.
+ */
+export interface ListenerSnapshot extends ListenerDescription {
   counters: Omit<CountersSnapshot, 'internalErrors'>;
 }
 

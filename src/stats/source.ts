@@ -7,8 +7,7 @@
 import { buildInfo, hostName } from '../base/package-info.js';
 import type { DataPlane, DataPlaneConfig } from '../native/dataplane-types.js';
 import type { DataPlaneCounters, FlowRecord } from '../base/flows.js';
-import type { Endpoint } from '../base/net/endpoint.js';
-import type { ConfigSummary, ProxyInfo } from './schema.js';
+import type { ConfigSummary, ListenerDescription, ProxyInfo } from './schema.js';
 
 /** ProxyInfo minus what is derived at sampling time. */
 export type ProxySummary = Omit<ProxyInfo, 'startedAt' | 'uptimeSeconds'> & { startedAtMs: number };
@@ -17,19 +16,7 @@ export type ProxySummary = Omit<ProxyInfo, 'startedAt' | 'uptimeSeconds'> & { st
  * One listener of the running config (a `[[listener]]` table, or `default` for a command line), as it is now:
  * a reload adds, removes and replaces them, so a source hands out the current list on every call.
  */
-export interface ListenerStats {
-  /** Unique within the process; the `listener` label of /metrics and of log lines. */
-  name: string;
-  protocol: 'tcp' | 'udp';
-  /** The first (or only) port it listens on. */
-  listen: Endpoint;
-  /** The last port of a port range; equal to `listen.port` for one port. */
-  lastPort: number;
-  /** Targets of the first port (a target range follows the listen port). */
-  targets: { ipv4: Endpoint | null; ipv6: Endpoint | null };
-  config: ConfigSummary;
-  /** `draining`: removed or replaced by a reload, finishing its open flows; gone once they end. */
-  state: 'serving' | 'draining';
+export interface ListenerStats extends ListenerDescription {
   /** Summed over its ports (src/base/counters-sum.ts). */
   counters(): DataPlaneCounters;
   flows(): FlowRecord[];
