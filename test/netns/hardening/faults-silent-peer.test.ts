@@ -6,6 +6,7 @@
  * balancer runs throughout.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import { requireNetns, useSuiteNetwork } from '../support/index.js';
 import { Figures, MB } from './helpers/faults-figures.js';
@@ -15,6 +16,9 @@ import { APP2, CLIENT, ECHO_PORT, FaultsNet, LB1 } from './helpers/faults-net.js
 const KEEPALIVE_SECONDS = 2;
 /** Idle 2 s, then 3 probes 1 s apart (user timeout 5 s); generous for a loaded machine. */
 const GIVE_UP_WITHIN_MS = 20_000;
+/** ss samples of a flow's sockets (50 ms apart) for each to show its keepalive timer between pings. */
+const SOCKET_SAMPLES = 100;
+const SAMPLE_GAP_MS = 50;
 
 describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)', function () {
   this.timeout(60_000);
@@ -40,12 +44,22 @@ describe('a silent peer: dead-peer detection (mmproxy CLI in network namespaces)
     const clientPort = port();
     const flow = await net().healthy(proxy, clientPort);
     // The accepted socket inherits the options from the listener; the upstream one gets them once connected.
-    const toLoadBalancer = await net().sockets(`${APP2}:${proxy.port}`);
-    const toTarget = await net().sockets(`${CLIENT}:${clientPort}`);
-    assert.equal(toLoadBalancer.length, 1, toLoadBalancer.join('\n'));
-    assert.match(toLoadBalancer[0]!, /timer:\(keepalive,/, 'the load balancer side');
-    assert.equal(toTarget.length, 1, toTarget.join('\n'));
-    assert.match(toTarget[0]!, /timer:\(keepalive,/, 'the target side');
+    // ss shows one timer per socket: while a ping is unacknowledged it is the retransmit timer ("on"), so the
+    // sockets are sampled until each has shown its keepalive timer (a socket without SO_KEEPALIVE never does).
+    const keepalive = /timer:\(keepalive,/;
+    const shown = { loadBalancer: '', target: '' };
+    for (let sample = 0; sample < SOCKET_SAMPLES; sample++) {
+      const toLoadBalancer = await net().sockets(`${APP2}:${proxy.port}`);
+      const toTarget = await net().sockets(`${CLIENT}:${clientPort}`);
+      assert.equal(toLoadBalancer.length, 1, toLoadBalancer.join('\n'));
+      assert.equal(toTarget.length, 1, toTarget.join('\n'));
+      if (!keepalive.test(shown.loadBalancer)) shown.loadBalancer = toLoadBalancer[0]!;
+      if (!keepalive.test(shown.target)) shown.target = toTarget[0]!;
+      if (keepalive.test(shown.loadBalancer) && keepalive.test(shown.target)) break;
+      await delay(SAMPLE_GAP_MS);
+    }
+    assert.match(shown.loadBalancer, keepalive, `the load balancer side: ${shown.loadBalancer}`);
+    assert.match(shown.target, keepalive, `the target side: ${shown.target}`);
     await net().assertHealthy(flow);
   });
 

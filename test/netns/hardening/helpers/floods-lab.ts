@@ -127,6 +127,26 @@ export class FloodLab {
   }
 
   /**
+   * Waits until nothing waits in the accept queue of mmproxy's listener on `port`: connections a flood left
+   * there (their clients may have given up) are taken, and each costs descriptors when it is, so a test that
+   * needs free descriptors waits for them to be gone.
+   */
+  async waitForEmptyAcceptQueue(port: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { stdout } = await this.app.run(['ss', '-ltnH', `sport = :${port}`]);
+      // Columns of a listener: State Recv-Q (connections waiting for accept) Send-Q (backlog) Local Peer
+      const waiting = stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[1]), 0);
+      if (waiting === 0) return;
+      if (Date.now() >= deadline) throw new Error(`${waiting} connections still wait for accept on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /**
    * Polls mmproxy's descriptors and memory until `settled` holds (closing sockets and stats clients take a moment
    * to go); returns the last figures either way, for the caller's assertion to show.
    */
