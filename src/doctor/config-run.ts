@@ -9,16 +9,15 @@
  */
 import { createContext, sharedReads, type RunOptions } from './context/context.js';
 import type { SystemAccess } from './context/system-access.js';
-import { expectedConnectionsFor, setupFromListener, type ProxySetup } from './options/proxy-setup.js';
+import {
+  expectedConnectionsFor,
+  setupFromListener,
+  type ListenerSetup,
+  type ProxySetup,
+} from './options/proxy-setup.js';
 import { runChecks } from './runner.js';
 import type { Check, CheckReport } from './types.js';
 import type { ProxyConfig } from '../config/proxy-config.js';
-
-/** One listener of a config, as the doctor sees it. */
-export interface ListenerSetup {
-  listener: string;
-  setup: ProxySetup;
-}
 
 /** Every listener's setup; the fd check is sized for the whole process (`expectedConnections` overrides it). */
 export function setupsFromConfig(config: ProxyConfig, expectedConnections?: number): ListenerSetup[] {

@@ -6,15 +6,12 @@
  * process (start time, internal errors, process_*, build info) has none.
  */
 import { FAILURE_REASONS, type DataPlaneCounters, type UdpHeaderCounters } from '../base/flows.js';
+import { formatEndpoint } from '../base/net/endpoint.js';
 import { buildInfo, type BuildInfo } from '../base/package-info.js';
 import { processFamilies } from './process-metrics.js';
 import { sourceListeners } from './listeners.js';
 import { histogramSamples, renderExposition, type MetricFamily, type MetricType, type Sample } from './prometheus.js';
 import type { ListenerStats, ProxySummary, StatsSource } from './source.js';
-
-function endpointText(endpoint: { family: 4 | 6; address: string; port: number }): string {
-  return endpoint.family === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
-}
 
 /** One listener's counters, read once per scrape. */
 export interface ListenerCounters {
@@ -54,7 +51,7 @@ export function listenerFamilies(listeners: readonly ListenerCounters[]): Metric
       {
         labels: {
           protocol: listener.protocol,
-          listen: endpointText(listener.listen),
+          listen: formatEndpoint(listener.listen),
           last_port: String(listener.lastPort),
         },
         value: 1,

@@ -15,6 +15,7 @@
  * without it and says so; a path or address the user asked for that fails
  * is an error, thrown with what to do.
  */
+import { formatEndpoint } from '../base/net/endpoint.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { startStatsServer, type StatsServer } from './server.js';
 import { defaultSocketDir, defaultSocketPath } from './socket-path.js';
@@ -87,9 +88,7 @@ export async function startProxyStats(
   return {
     statsSocket: socket?.path ?? null,
     metricsAddress: bound
-      ? bound.family === 'IPv6'
-        ? `[${bound.address}]:${bound.port}`
-        : `${bound.address}:${bound.port}`
+      ? formatEndpoint({ family: bound.family === 'IPv6' ? 6 : 4, address: bound.address, port: bound.port })
       : null,
     async close() {
       await Promise.all([socket?.close(), metrics?.close()]);

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 
+import { formatIp } from '../../base/net/ip.js';
 import { buildInfo, packageRoot } from '../../base/package-info.js';
 import type { CaptureRequest, CaptureResult, CaptureUnavailable, CapturedPacket } from './capture-types.js';
 
@@ -81,15 +82,15 @@ export function decodeTcpFrame(frame: Buffer, iface: string, atMs: number): Capt
   if (etherType === 0x0800 && frame.length >= offset + 20) {
     if (frame[offset + 9] !== 6) return null;
     family = 4;
-    source = [...frame.subarray(offset + 12, offset + 16)].join('.');
-    destination = [...frame.subarray(offset + 16, offset + 20)].join('.');
+    source = formatIp({ family: 4, bytes: frame.subarray(offset + 12, offset + 16) });
+    destination = formatIp({ family: 4, bytes: frame.subarray(offset + 16, offset + 20) });
     offset += ((frame[offset] ?? 0) & 0x0f) * 4;
   } else if (etherType === 0x86dd && frame.length >= offset + 40) {
     // Extension headers are not followed: the probe's SYNs carry none.
     if (frame[offset + 6] !== 6) return null;
     family = 6;
-    source = ipv6Text(frame.subarray(offset + 8, offset + 24));
-    destination = ipv6Text(frame.subarray(offset + 24, offset + 40));
+    source = formatIp({ family: 6, bytes: frame.subarray(offset + 8, offset + 24) });
+    destination = formatIp({ family: 6, bytes: frame.subarray(offset + 24, offset + 40) });
     offset += 40;
   } else {
     return null;
@@ -106,13 +107,6 @@ export function decodeTcpFrame(frame: Buffer, iface: string, atMs: number): Capt
     destinationPort: frame.readUInt16BE(offset + 2),
     flags: TCP_FLAGS.filter(([bit]) => (flagBits & bit) !== 0).map(([, name]) => name),
   };
-}
-
-function ipv6Text(bytes: Buffer): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
-  // The WHATWG URL parser prints IPv6 hosts in canonical compressed form.
-  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
 }
 
 export async function capturePackets(

@@ -7,11 +7,11 @@ import { requestSnapshot } from '../../stats/client.js';
 import { StatsClientError } from '../../stats/client-errors.js';
 import { findProxySocket } from '../../stats/discover.js';
 import type { ProxyInfo, StatsSnapshot } from '../../stats/schema.js';
-import type { ListenerSetup } from '../config-run.js';
+
 import { UsageError } from '../../base/errors.js';
 import type { Endpoint } from '../../base/net/endpoint.js';
 import type { PortSpan } from '../../base/net/port-span.js';
-import { expectedConnectionsFor, type ProxySetup } from './proxy-setup.js';
+import { expectedConnectionsFor, type ListenerSetup, type ProxySetup } from './proxy-setup.js';
 
 /** What the running proxy has seen, for the checks to cite next to their findings. */
 export interface RunningProxy {

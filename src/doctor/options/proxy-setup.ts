@@ -32,6 +32,12 @@ export interface ProxySetup {
   allowedSubnetsFrom?: string;
 }
 
+/** One listener of a config, as the doctor sees it. */
+export interface ListenerSetup {
+  listener: string;
+  setup: ProxySetup;
+}
+
 const DEFAULT_EXPECTED_CONNECTIONS = 1000;
 
 /** The proxy's connection limit sizes the fd check; 0 (no limit) falls back to a typical load. */

@@ -3,7 +3,7 @@ import { buildInfo, hostName, type BuildInfo } from '../../base/package-info.js'
 import { diagnose, joinedConclusion } from '../diagnosis.js';
 import type { ProxySetup } from '../options/proxy-setup.js';
 import type { FixOutcome } from '../fix.js';
-import type { ListenerSetup } from '../config-run.js';
+import type { ListenerSetup } from '../options/proxy-setup.js';
 import type { CheckReport } from '../types.js';
 
 /**
