@@ -7,10 +7,13 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
 #include "binding/registry.h"
+#include "dataplane/binding/config_from_js.h"
+#include "dataplane/binding/config_limits.h"
 #include "os/socket_options.h"
 #include "os/unique_fd.h"
 #include "probe/connect_probe.h"
@@ -66,6 +69,13 @@ int IntField(const Napi::Object& object, const char* key) {
   return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
 }
 
+// SO_MARK, in the data plane's range: a value outside it is refused, never
+// truncated into another mark.
+uint32_t MarkField(Napi::Env env, const Napi::Object& options) {
+  return static_cast<uint32_t>(
+      dataplane::IntegerInRange(env, options.Get("mark"), dataplane::kMarkLimit, "mark"));
+}
+
 Napi::Value ProbeConnect(const Napi::CallbackInfo& info) {
   const Napi::Object options = info[0].As<Napi::Object>();
   ConnectRequest request;
@@ -78,7 +88,7 @@ Napi::Value ProbeConnect(const Napi::CallbackInfo& info) {
   request.target_address = StringField(target, "address");
   request.target_port = IntField(target, "port");
   request.transparent = options.Get("transparent").ToBoolean().Value();
-  request.mark = options.Get("mark").ToNumber().Uint32Value();
+  request.mark = MarkField(info.Env(), options);
   request.timeout_ms = IntField(options, "timeoutMs");
   const bool datagram = StringField(options, "protocol") == "udp";
   auto* worker = new ConnectWorker(info.Env(), std::move(request), datagram);  // AsyncWorker deletes itself
@@ -96,7 +106,7 @@ Napi::Value ProbeSocketOption(const Napi::CallbackInfo& info) {
   if (!fd.valid()) {
     error = errno;
   } else if (option == "mark") {
-    error = SetMark(fd.get(), options.Get("mark").ToNumber().Uint32Value()).error;
+    error = SetMark(fd.get(), MarkField(env, options)).error;
   } else {
     error = SetTransparent(fd.get(), static_cast<sa_family_t>(family)).error;
   }

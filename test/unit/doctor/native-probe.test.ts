@@ -116,4 +116,23 @@ describe('native doctor probes', function () {
       assert.equal(mark.code, 'EPERM');
     }
   });
+
+  it('refuses a mark SO_MARK cannot hold instead of truncating it into another mark', async function () {
+    for (const mark of [2 ** 32, -1, 1.5, Number.NaN]) {
+      assert.throws(() => native().probeSocketOption({ family: 4, option: 'mark', mark }), RangeError, `mark ${mark}`);
+      await assert.rejects(
+        async () =>
+          native().probeConnect({
+            protocol: 'tcp',
+            source: null,
+            target: { address: '127.0.0.1', port: 9 },
+            transparent: false,
+            mark,
+            timeoutMs: 100,
+          }),
+        RangeError,
+        `mark ${mark}`,
+      );
+    }
+  });
 });

@@ -1,7 +1,9 @@
 // The ranges of the numeric fields of DataPlaneConfig: the one table of
 // them. ConfigFromJs rejects a value outside its range (never truncates or
-// wraps it), and the addon exports the table as dataPlaneConfigLimits, from
-// which the CLI takes the ranges of the flags that fill these fields.
+// wraps it), as does the doctor's probe for the mark. The addon exports the
+// table as dataPlaneConfigLimits; src/base/dataplane-limits.ts is the CLI's
+// copy (setup-routing runs without the addon), held equal to this one by
+// test/unit/native/contract.test.ts.
 // Every bound is an integer JavaScript holds exactly (at most 2^53 - 1).
 #pragma once
 
