@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
+import { parseOpenFileLimit } from '../base/proc-limits.js';
 import type { MetricFamily } from './prometheus.js';
 
 /** A field of /proc/self/status in kB ("VmRSS:\t  61234 kB"), in bytes; null when absent. */
@@ -15,8 +16,8 @@ export function statusBytes(status: string, field: string): number | null {
 
 /** The soft "Max open files" of /proc/self/limits; null when unlimited or absent. */
 export function maxOpenFiles(limits: string): number | null {
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
-  return match && match[1] !== 'unlimited' ? Number(match[1]) : null;
+  const soft = parseOpenFileLimit(limits)?.soft;
+  return soft !== undefined && Number.isFinite(soft) ? soft : null;
 }
 
 function read(path: string): string | null {

@@ -2,7 +2,7 @@
  * The stats snapshot, version 1: what `mmproxy top`, scripts and the
  * stats socket agree on. Plain JSON (numbers, strings, arrays, objects): a
  * reader that sees another `version` must refuse rather than guess.
- * Documented for users in README.md ("Live stats").
+ * Documented for users in docs/stats.md (the snapshot and its fields).
  */
 import type {
   ConnectDurations,

@@ -2,20 +2,12 @@
  * RLIMIT_NOFILE against the expected load. Each proxied TCP connection holds
  * two sockets and two splice pipes (four descriptors): six in all.
  */
+import { parseOpenFileLimit } from '../../base/proc-limits.js';
 import type { Check } from '../types.js';
 
 const FDS_PER_CONNECTION = 6;
 // Listeners, epoll instances, the stats socket, log files, node's own.
 const BASE_FDS = 64;
-
-/** Reads the soft and hard "Max open files" of /proc/self/limits. */
-export function parseOpenFileLimit(text: string): { soft: number; hard: number } | null {
-  const line = text.split('\n').find((entry) => entry.startsWith('Max open files'));
-  const match = line ? /^Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
-  if (!match) return null;
-  const value = (field: string | undefined) => (field === 'unlimited' ? Infinity : Number(field));
-  return { soft: value(match[1]), hard: value(match[2]) };
-}
 
 export const fileLimit: Check = {
   id: 'file-limit',

@@ -8,6 +8,7 @@
  */
 import type { IpRule } from '../context/ip-types.js';
 import { type Family, type PolicyRule, policyRule } from '../routing/policy/rule.js';
+import { prefixRow } from '../routing/policy/rule-args.js';
 import { selectorArgs } from '../routing/policy/rule-text.js';
 
 interface Section {
@@ -41,11 +42,7 @@ const TRUE = new Set(['1', 'yes', 'true', 'on']);
 /** One [RoutingPolicyRule] section as rules (two with Family=both); null when a value cannot be read. */
 function sectionRules(section: Section): { rule: PolicyRule; priority: number | null }[] | null {
   const row: Record<string, unknown> = { priority: 0 };
-  const prefix = (key: 'src' | 'dst', value: string) => {
-    const [address, length] = value.split('/');
-    row[key] = address;
-    if (length !== undefined) row[`${key}len`] = Number(length);
-  };
+  const prefix = (key: 'src' | 'dst', value: string) => prefixRow(key, value, row);
   const port = (key: 'sport' | 'dport', value: string) => {
     const [start, end] = value.split('-').map(Number);
     if (end === undefined) row[key] = start;

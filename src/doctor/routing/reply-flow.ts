@@ -11,7 +11,7 @@
  *   mmproxy's SYN (inet_request_mark);
  * - iif lo, no oif (the doctor cannot see a socket bound to a device), TOS 0.
  */
-import { type Endpoint } from '../../base/net/endpoint.js';
+import { formatEndpoint, type Endpoint } from '../../base/net/endpoint.js';
 import { parseProcNetEntries, SOCKET_STATE, type SocketEntry } from '../../base/net/proc-net.js';
 import type { DoctorContext } from '../context/context.js';
 import type { RouteQuery } from '../context/ip-reader.js';
@@ -62,7 +62,7 @@ export async function replyFlow(ctx: DoctorContext, target: Endpoint): Promise<F
     assumed: {
       dst: 'a documentation address standing for any client',
       dport: 'any client port; this one stands for them',
-      ...(socket ? {} : { uid: `nothing is bound to ${target.address}:${target.port} yet, so root's is assumed` }),
+      ...(socket ? {} : { uid: `nothing is bound to ${formatEndpoint(target)} yet, so root's is assumed` }),
     },
   };
 }

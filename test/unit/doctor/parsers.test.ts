@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { decodeTcpFrame } from '../../../src/doctor/capture/pcap-capture.js';
 import { sysctlPath } from '../../../src/doctor/context/context.js';
-import { parseOpenFileLimit } from '../../../src/doctor/checks/file-limit.js';
+import { parseOpenFileLimit } from '../../../src/base/proc-limits.js';
 import { synGiveUpSeconds } from '../../../src/doctor/checks/sysctls.js';
 import { freeTable, tableForNewRouting } from '../../../src/doctor/routing/tables.js';
 

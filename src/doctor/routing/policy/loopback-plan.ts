@@ -16,6 +16,7 @@
  * Every fix is applied to the model and walked again before it is offered.
  */
 import { addressBits } from '../../../base/net/ip.js';
+import { formatPortSpan } from '../../../base/net/port-span.js';
 import type { IpRoute } from '../../context/ip-types.js';
 import { type AppliedModel, applyChanges, type PolicyModel, type RoutingChange } from './changes.js';
 import { deliversLocally, quoteRule, tellWalk } from './explain.js';
@@ -121,7 +122,7 @@ function scopeNote(input: LoopbackInput): string {
   if (input.hostAddresses.includes(address) && !isLoopback(input)) {
     return (
       `${base} A rule for every packet from ${address} would send the replies of every other service on ${address} (sshd among them) to lo, and they would stop answering the network. ` +
-      `Clients connecting to ${address}:${port} directly, not through mmproxy, are not answered any more either: if the app must serve them too, bind it to 127.0.0.1 as well and point -${input.target.family} there.`
+      `Clients connecting to ${formatPortSpan({ ...input.target, lastPort: lastPort(input) })} directly, not through mmproxy, are not answered any more either: if the app must serve them too, bind it to 127.0.0.1 as well and point -${input.target.family} there.`
     );
   }
   return base;

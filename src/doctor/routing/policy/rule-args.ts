@@ -26,7 +26,8 @@ function portRow(key: 'sport' | 'dport', value: string, row: Record<string, unkn
   return false;
 }
 
-function prefixRow(key: 'src' | 'dst', value: string, row: Record<string, unknown>): void {
+/** "ADDRESS[/LENGTH]" as ip -json's fields (`src`, `srclen`); `all` and `default` select nothing. */
+export function prefixRow(key: 'src' | 'dst', value: string, row: Record<string, unknown>): void {
   if (value === 'all' || value === 'default') return;
   const [address, length] = value.split('/');
   row[key] = address;

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 
-import { parseOpenFileLimit } from '../../../../src/doctor/checks/file-limit.js';
+import { parseOpenFileLimit } from '../../../../src/base/proc-limits.js';
 
 export interface Usage {
   fds: number;
