@@ -35,7 +35,7 @@ int Worker::Attached(int64_t now_ms) {
 
 int64_t Worker::NextDeadlineMs() const {
   if (!yielded_.empty()) return 0;
-  int64_t next = std::min(header_deadlines_.Next(), connect_deadlines_.Next());
+  int64_t next = std::min({header_deadlines_.Next(), connect_deadlines_.Next(), keepalive_deadlines_.Next()});
   if (accept_pending_) next = std::min(next, accept_backoff_until_);
   return std::min(next, NextFlushMs());
 }
@@ -132,6 +132,11 @@ void Worker::ExpireDeadlines(int64_t now_ms) {
       continue;
     }
     FailConnect(flow, ETIMEDOUT, "connect");
+  }
+  while (keepalive_deadlines_.PopDue(now_ms, &entry)) {
+    // Closed flows have left flows_; every open one here is relaying.
+    auto it = flows_.find(entry.flow_id);
+    if (it != flows_.end()) KeepAliveUpstream(*it->second);
   }
 }
 

@@ -48,6 +48,14 @@ class Worker final : public WorkerClient {
   // runs; one that resets before a byte costs us nothing at all.
   static constexpr unsigned kDeferAcceptSeconds = 1;
 
+  // An upstream socket gets its keepalive options (five setsockopts) this
+  // long after it connected, and only if its flow is still open: most
+  // proxied connections are short and end before, and a dead peer is not
+  // found in the first second anyway (the kernel's shortest keepalive idle
+  // is a second). A flow's first keepalive probe thus comes at most this
+  // much later than --keepalive says.
+  static constexpr int64_t kUpstreamKeepAliveDelayMs = 1000;
+
  private:
   // A turn's work (worker.cc).
   void RunYieldedFlows();
@@ -76,6 +84,7 @@ class Worker final : public WorkerClient {
 
   // Relaying and closing (worker_flow.cc).
   void Establish(Flow& flow);
+  void KeepAliveUpstream(Flow& flow);
   void Pump(Flow& flow);
   bool Watch(Half& half);
   void Account(Flow& flow, bool to_target, uint64_t moved);
@@ -92,9 +101,10 @@ class Worker final : public WorkerClient {
   std::vector<Flow*> yielded_;
   DeadlineQueue header_deadlines_;
   DeadlineQueue connect_deadlines_;
-  int64_t now_ms_ = 0;                // steady clock of this loop turn
-  bool accept_pending_ = false;       // stopped early with connections still queued
-  int64_t accept_backoff_until_ = 0;  // out of descriptors: wait before accepting again
+  DeadlineQueue keepalive_deadlines_;  // established flows whose upstream awaits keepalive
+  int64_t now_ms_ = 0;                 // steady clock of this loop turn
+  bool accept_pending_ = false;        // stopped early with connections still queued
+  int64_t accept_backoff_until_ = 0;   // out of descriptors: wait before accepting again
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;
 };

@@ -23,14 +23,12 @@ bool PeerSilent(int error) {
 }  // namespace
 
 void Worker::Establish(Flow& flow) {
-  // Only now: TCP_USER_TIMEOUT would also cut the SYN retries short, which
-  // are the connect timeout's to end. The client socket inherited these and
-  // TCP_NODELAY from the listener.
-  if (const KeepAlive& keepalive = shared_.config.keepalive; keepalive.enabled()) {
-    if (auto r = ApplyKeepAlive(flow.target.fd.get(), keepalive); !r) {
-      FailConnect(flow, r.error, std::string("setsockopt(") + r.option + ")");
-      return;
-    }
+  // Keepalive only once connected: TCP_USER_TIMEOUT would also cut the SYN
+  // retries short, which are the connect timeout's to end. And only for a
+  // flow still open a little later (kUpstreamKeepAliveDelayMs). The client
+  // socket inherited these and TCP_NODELAY from the listener.
+  if (shared_.config.keepalive.enabled()) {
+    keepalive_deadlines_.Add(now_ms_ + kUpstreamKeepAliveDelayMs, flow.info.id);
   }
   Bump(counters_.established);
   SetState(flow, FlowState::kEstablished);
@@ -39,6 +37,19 @@ void Worker::Establish(Flow& flow) {
   flow.client.writable = true;
   flow.target.writable = true;
   Pump(flow);
+}
+
+// The flow is relaying (or half-closed): its upstream socket gets the
+// keepalive options. They fail only on a broken socket; the flow is then
+// reset both ways, as a relay error.
+void Worker::KeepAliveUpstream(Flow& flow) {
+  auto r = ApplyKeepAlive(flow.target.fd.get(), shared_.config.keepalive);
+  if (r) return;
+  SetResetOnClose(flow.target.fd.get());
+  Fail(flow, Failure::kRelayError, Level::kError,
+       "could not turn on keepalive for the upstream connection to " + flow.info.target->ToString() + ": " +
+           r.syscall() + ": " + std::strerror(r.error) + "; reset both sides",
+       strerrorname_np(r.error));
 }
 
 void Worker::Pump(Flow& flow) {

@@ -197,14 +197,17 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   // connection goes from our own address, as go-mmproxy's always do.
   std::optional<Address> client = HeaderClient(header);
   std::optional<Address> target;
-  const std::string refused = "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": ";
+  // Built only for a refusal: formatting addresses costs more than the checks.
+  auto refused = [&flow](const std::string& reason) {
+    return "rejected the PROXY header from " + flow.info.load_balancer.ToString() + ": " + reason;
+  };
   if (client && !IsUnicastClient(*client)) {
     Bump(counters_.bad_headers[kClientNotUnicastSlot]);
-    Fail(flow, Failure::kBadHeader, Level::kWarn, refused + NotUnicastReason(*client), kClientNotUnicastCode);
+    Fail(flow, Failure::kBadHeader, Level::kWarn, refused(NotUnicastReason(*client)), kClientNotUnicastCode);
     return;
   }
   if (client && RefusesLocalClient(shared_.config, local_addresses_, *client)) {
-    Fail(flow, Failure::kLocalClient, Level::kWarn, refused + LocalClientReason(*client), kLocalClientCode);
+    Fail(flow, Failure::kLocalClient, Level::kWarn, refused(LocalClientReason(*client)), kLocalClientCode);
     return;
   }
   const bool named = client.has_value();  // else LOCAL/UNKNOWN: the load balancer's own flow
@@ -230,7 +233,7 @@ void Worker::OnHeaderParsed(Flow& flow, const pp::Header& header) {
   if (named && shared_.config.dynamic_destination &&
       !DestinationAllowed(shared_.config, local_addresses_, *target)) {
     Fail(flow, Failure::kDestinationNotAllowed, Level::kWarn,
-         refused + DestinationRefusedReason(shared_.config, *target), kDestinationNotAllowedCode);
+         refused(DestinationRefusedReason(shared_.config, *target)), kDestinationNotAllowedCode);
     return;
   }
   registry_.SetEndpoints(&flow.info, client, *target);
