@@ -8,10 +8,13 @@
  *                   (the client closes its direction first);
  *   send-then-read  sends payload(N) and FIN at once, then reads to the
  *                   client's FIN (the service closes its direction first).
+ * --stall-until PATH: read nothing from a connection until PATH exists (a
+ * stalled reader: what the proxy holds meanwhile is the test's question).
  * Prints `LISTENING`, `ACCEPTED <addr> <port>` and, per finished connection,
  * `DONE <json>` with what it received (bytes, sha256) and whether it saw a reset.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
 import { countOption, option, parseHostPort } from './args.js';
@@ -21,6 +24,17 @@ const argv = process.argv.slice(2);
 const listen = parseHostPort(option(argv, 'listen') ?? '');
 const mode = option(argv, 'mode') ?? 'echo';
 const outgoing = payload(countOption(argv, 'send-bytes', 0));
+const stallUntil = option(argv, 'stall-until');
+const STALL_POLL_MS = 50;
+
+function stall(socket: Socket, path: string): void {
+  socket.pause();
+  const timer = setInterval(() => {
+    if (!existsSync(path)) return;
+    clearInterval(timer);
+    socket.resume();
+  }, STALL_POLL_MS);
+}
 
 function handle(socket: Socket): void {
   const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
@@ -31,6 +45,7 @@ function handle(socket: Socket): void {
   socket.setNoDelay(true);
   socket.write(`PEER ${peer.address} ${peer.port}\n`);
   if (mode === 'send-then-read') socket.end(outgoing);
+  if (stallUntil) stall(socket, stallUntil);
   socket.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     receivedBytes += chunk.length;

@@ -12,6 +12,15 @@ import type { Endpoint } from './net/endpoint.js';
 export const RELAY_MODES = ['auto', 'splice', 'copy'] as const;
 export type RelayMode = (typeof RELAY_MODES)[number];
 
+/**
+ * TCP: whether established flows may move into the kernel (a BPF sockhash
+ * redirecting each socket's bytes to its peer; DataPlaneConfig.fastPath).
+ * `off` (the default): the relay only; `auto`: where BPF and the capabilities
+ * allow, experimental (docs/proxy.md, "The in-kernel fast path").
+ */
+export const FAST_PATH_MODES = ['off', 'auto'] as const;
+export type FastPathMode = (typeof FAST_PATH_MODES)[number];
+
 export const COLLISION_POLICIES = ['refuse', 'ephemeral-port'] as const;
 export type CollisionPolicy = (typeof COLLISION_POLICIES)[number];
 

@@ -5,7 +5,7 @@
  * number (./config-file.ts). Both are read by the same per-setting code
  * (./settings.ts).
  */
-import type { CollisionPolicy, RelayMode, UdpHeaderMode } from '../base/flows.js';
+import type { CollisionPolicy, FastPathMode, RelayMode, UdpHeaderMode } from '../base/flows.js';
 import type { Cidr } from '../base/net/cidr.js';
 import type { DestinationRule } from '../base/net/destination-rule.js';
 import type { PortSpan } from '../base/net/port-span.js';
@@ -49,6 +49,8 @@ export interface ListenerOptions {
   collision: CollisionPolicy;
   /** TCP: how established flows move bytes (auto, splice, copy). */
   relayMode: RelayMode;
+  /** TCP: whether established flows may move into the kernel (off, auto). */
+  fastPath: FastPathMode;
   /** UDP: where the load balancer puts the client's address (every, first, spp, auto). */
   udpHeader: UdpHeaderMode;
 }

@@ -155,6 +155,14 @@ export const PROXY_FLAGS = {
       'TCP: how established flows move bytes: auto (read/write for small messages, splice(2) once a read fills 32 KiB) | splice | copy (read/write only)',
     group: MMPROXY_GROUP,
   },
+  'fast-path': {
+    requiresArg: true,
+    default: 'off',
+    describe:
+      'TCP, experimental: move established flows into the kernel (a BPF sockhash; needs CAP_BPF and CAP_NET_ADMIN): ' +
+      'auto (where the kernel and capabilities allow; start-up says which runs) | off',
+    group: MMPROXY_GROUP,
+  },
   'udp-header': {
     requiresArg: true,
     default: 'every',
@@ -256,6 +264,7 @@ export const ONE_PROTOCOL_FLAGS: Readonly<Partial<Record<keyof typeof PROXY_FLAG
   keepalive: 'tcp',
   'max-connections': 'tcp',
   'relay-mode': 'tcp',
+  'fast-path': 'tcp',
   'close-after': 'udp',
   'max-sessions': 'udp',
   'udp-header': 'udp',

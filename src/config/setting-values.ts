@@ -8,9 +8,11 @@
 import { DATA_PLANE_LIMITS, type IntegerRange } from '../base/dataplane-limits.js';
 import {
   COLLISION_POLICIES,
+  FAST_PATH_MODES,
   RELAY_MODES,
   UDP_HEADER_MODES,
   type CollisionPolicy,
+  type FastPathMode,
   type RelayMode,
   type UdpHeaderMode,
 } from '../base/flows.js';
@@ -88,6 +90,7 @@ export function oneOf<T extends string>(written: string, choices: readonly T[]):
 
 export const collisionPolicy = (written: string): CollisionPolicy => oneOf(written, COLLISION_POLICIES);
 export const relayMode = (written: string): RelayMode => oneOf(written, RELAY_MODES);
+export const fastPathMode = (written: string): FastPathMode => oneOf(written, FAST_PATH_MODES);
 export const udpHeaderMode = (written: string): UdpHeaderMode => oneOf(written, UDP_HEADER_MODES);
 
 /** Like go-mmproxy, any level above 2 means "everything". */

@@ -118,6 +118,7 @@ export const LISTENER_VALUE_PARSERS = {
   'max-sessions': (text: string) => values.integer(text, LIMITS.maxSessions),
   collision: values.collisionPolicy,
   'relay-mode': values.relayMode,
+  'fast-path': values.fastPathMode,
   'udp-header': values.udpHeaderMode,
   'dynamic-destination-allow': values.destinationRules,
 } as const satisfies Partial<Record<ListenerFlag, (text: string) => unknown>>;
@@ -152,6 +153,7 @@ export function readListenerSettings(reader: SettingReader): ListenerOptions | u
     maxSessions: read(reader, 'max-sessions', parse['max-sessions']),
     collision: read(reader, 'collision', parse.collision),
     relayMode: read(reader, 'relay-mode', parse['relay-mode']),
+    fastPath: read(reader, 'fast-path', parse['fast-path']),
     udpHeader: read(reader, 'udp-header', parse['udp-header']),
   };
   // Checked even when another value is wrong, so that a file's every mistake is told at once.

@@ -9,6 +9,7 @@ import type {
   CollisionPolicy,
   DataPlaneCounters,
   DataPlaneEvent,
+  FastPathMode,
   FlowRecord,
   RelayMode,
   UdpHeaderMode,
@@ -77,6 +78,12 @@ export interface DataPlaneConfig {
    * with EINVAL). Tests use it to compare the paths byte for byte.
    */
   relayMode?: RelayMode;
+  /**
+   * TCP: 'auto' moves a flow whose halves are drained into the kernel's
+   * sockhash (native/src/dataplane/tcp/fast_path.h), where BPF and the
+   * capabilities allow (fastPathStatus() says); 'off' (default): never.
+   */
+  fastPath?: FastPathMode;
   /**
    * TCP: dead-peer detection on both sockets of every flow. Keepalive probes
    * start after this many seconds of silence and go every third of it

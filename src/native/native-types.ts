@@ -30,6 +30,7 @@ export interface ProxyHeaderNative {
 export interface DataPlaneEnums {
   readonly protocols: readonly string[];
   readonly relayModes: readonly string[];
+  readonly fastPathModes: readonly string[];
   readonly collisionPolicies: readonly string[];
   readonly udpHeaderModes: readonly string[];
   readonly failureReasons: readonly string[];
@@ -37,6 +38,17 @@ export interface DataPlaneEnums {
   readonly eventLevels: readonly string[];
   /** The kinds of events that are not failures (a failure's kind is its reason). */
   readonly eventKinds: readonly string[];
+}
+
+/** fastPathStatus(): whether the in-kernel fast path runs here, why not, and the process's tallies. */
+export interface FastPathStatus {
+  available: boolean;
+  /** Why it cannot run (empty when available). */
+  reason: string;
+  /** Flows promoted into the kernel since start. */
+  promoted: number;
+  /** Flows the backpressure watchdog took back to the relay. */
+  watchdogDemotions: number;
 }
 
 /** The TCP and UDP data plane (native/src/dataplane/). */
@@ -47,6 +59,8 @@ export interface DataPlaneNative {
   /** The ranges `new DataPlane()` enforces, frozen (native/src/dataplane/binding/config_limits.h). */
   dataPlaneConfigLimits: Readonly<Record<DataPlaneLimitField, IntegerRange>>;
   dataPlaneEnums: DataPlaneEnums;
+  /** Whether this process can run the in-kernel fast path (loaded on first call), and why not. */
+  fastPathStatus?(): FastPathStatus;
 }
 
 /** One endpoint of a probe: a numeric address and a port (0: any). */

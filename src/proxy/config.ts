@@ -31,6 +31,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     maxSessions: options.maxSessions,
     collision: options.collision,
     relayMode: options.relayMode,
+    fastPath: options.fastPath,
     udpHeader: options.udpHeader,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
     debugEvents: options.verbosity >= 2,

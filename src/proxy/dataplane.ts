@@ -24,3 +24,15 @@ export function createWorkerPool(threads: number): WorkerPool | null {
   const Pool = native().WorkerPool;
   return Pool ? new Pool(threads) : null;
 }
+
+/**
+ * The start-up line for `--fast-path auto` (null for off, and for UDP): whether this process runs the in-kernel
+ * fast path, and why not when it cannot. Asking loads it, once per process.
+ */
+export function fastPathLine(config: DataPlaneConfig): string | null {
+  if (config.protocol !== 'tcp' || config.fastPath !== 'auto') return null;
+  const status = native().fastPathStatus?.();
+  if (!status) return 'fast path: off (this build of the addon has none)';
+  if (!status.available) return `fast path: off (${status.reason}); flows use the relay`;
+  return 'fast path: on, experimental (established flows move into a BPF sockhash)';
+}

@@ -5,6 +5,7 @@
 import { formatPortSpan } from '../base/net/port-span.js';
 import type { NamedListener } from '../config/proxy-config.js';
 import { anyPeerExposure, describeConfig, type WrittenSpans } from './config.js';
+import { fastPathLine } from './dataplane.js';
 import { subnetsSource } from './listener-config.js';
 import type { ListenerSet } from './listener-set.js';
 import type { Logger } from './log/logger.js';
@@ -25,4 +26,6 @@ export function logListening(listener: NamedListener, set: ListenerSet, logger: 
   const exposure = anyPeerExposure(config, source);
   if (exposure) logger.log('warn', 'any_peer', exposure, fields);
   logger.log('info', 'listening', describeConfig(config, source, writtenSpans(listener)), fields);
+  const fastPath = fastPathLine(config);
+  if (fastPath) logger.log('info', 'fast_path', fastPath, fields);
 }

@@ -9,6 +9,7 @@ import { startProxyStats, type ProxyStats } from '../stats/proxy-stats.js';
 import { statsSourceFor, type ProxyHealth } from '../stats/source.js';
 import { formatEndpoint } from '../base/net/endpoint.js';
 import { anyPeerExposure, describeConfig, toDataPlaneConfig } from './config.js';
+import { fastPathLine } from './dataplane.js';
 import { drain, lifetimeTotals, type Drainable } from './drain.js';
 import type { EventLog } from './log/event-log.js';
 import type { Logger } from './log/logger.js';
@@ -188,6 +189,8 @@ export async function runProxy(
   const listening = describeConfig(config, options.allowedSubnetsFile);
   const exposure = anyPeerExposure(config, options.allowedSubnetsFile);
   if (exposure) logger.log('warn', 'any_peer', exposure);
+  const fastPath = fastPathLine(config);
+  if (fastPath) logger.log('info', 'fast_path', fastPath);
   return serveUntilStopped({
     runtime,
     stats,

@@ -21,6 +21,8 @@ export function dataPlaneConfig(overrides: Partial<DataPlaneConfig> = {}): DataP
     listenTransparent: false,
     closeAfterSeconds: 0,
     maxSessions: 0,
+    // MMPROXY_TEST_FAST_PATH=auto runs every data plane suite with the in-kernel fast path (not in CI).
+    ...(process.env.MMPROXY_TEST_FAST_PATH === 'auto' && { fastPath: 'auto' as const }),
     ...overrides,
   };
 }

@@ -26,6 +26,7 @@ export const SAMPLES: Record<FlagName, { value: string | null; bad?: string }> =
   'max-sessions': { value: '5', bad: '-5' },
   collision: { value: 'ephemeral-port', bad: 'ignore' },
   'relay-mode': { value: 'copy', bad: 'fast' },
+  'fast-path': { value: 'auto', bad: 'on' },
   'udp-header': { value: 'spp', bad: 'sometimes' },
   'drain-timeout': { value: '1m', bad: 'never' },
   'log-format': { value: 'json', bad: 'xml' },

@@ -36,6 +36,7 @@ describe('proxy options: every flag, alias and default', () => {
       maxSessions: 10_000,
       collision: 'refuse',
       relayMode: 'auto',
+      fastPath: 'off',
       udpHeader: 'every',
       drainTimeoutMs: 10_000,
       logFormat: 'text',
@@ -180,6 +181,7 @@ describe('proxy options: every flag, alias and default', () => {
       (o) => o.relayMode,
       'splice',
     ],
+    ['fast-path', [['--fast-path', 'auto'], ['-fast-path', 'auto'], ['--fast-path=auto']], (o) => o.fastPath, 'auto'],
     [
       'drain-timeout',
       [

@@ -11,6 +11,7 @@ import { DATA_PLANE_LIMITS, type DataPlaneLimitField } from '../../../src/base/d
 import {
   COLLISION_POLICIES,
   FAILURE_REASONS,
+  FAST_PATH_MODES,
   RELAY_MODES,
   UDP_HEADER_MODES,
   type DataPlaneEventKind,
@@ -60,6 +61,7 @@ describe('the TypeScript/C++ contract', () => {
     deepStrictEqual([...enums.failureReasons], [...FAILURE_REASONS]);
     deepStrictEqual([...enums.collisionPolicies], [...COLLISION_POLICIES]);
     deepStrictEqual([...enums.relayModes], [...RELAY_MODES]);
+    deepStrictEqual([...enums.fastPathModes], [...FAST_PATH_MODES]);
     deepStrictEqual([...enums.udpHeaderModes], [...UDP_HEADER_MODES]);
   });
 

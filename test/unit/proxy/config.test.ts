@@ -66,6 +66,7 @@ describe('data plane config from the options', () => {
       maxSessions: 500,
       collision: 'ephemeral-port',
       relayMode: 'copy',
+      fastPath: 'off',
       udpHeader: 'first',
       debugEvents: false,
     });

@@ -219,6 +219,7 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.listen_transparent = Boolean(env, object, "listenTransparent");
   config.reuse_port = Boolean(env, object, "reusePort");
   config.relay_mode = Choice(env, object, "relayMode", kRelayModeNames, std::optional(RelayMode::kAuto));
+  config.fast_path = Choice(env, object, "fastPath", kFastPathModeNames, std::optional(FastPathMode::kOff));
   config.collision =
       Choice(env, object, "collision", kCollisionPolicyNames, std::optional(CollisionPolicy::kRefuse));
   config.debug_events = Boolean(env, object, "debugEvents");

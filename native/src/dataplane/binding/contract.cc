@@ -54,6 +54,7 @@ void InitContract(Napi::Env env, Napi::Object exports) {
   Napi::Object enums = Napi::Object::New(env);
   enums.Set("protocols", NameList(env, kProtocolNames));
   enums.Set("relayModes", NameList(env, kRelayModeNames));
+  enums.Set("fastPathModes", NameList(env, kFastPathModeNames));
   enums.Set("collisionPolicies", NameList(env, kCollisionPolicyNames));
   enums.Set("udpHeaderModes", NameList(env, kUdpHeaderModeNames));
   enums.Set("failureReasons", FailureReasons(env));

@@ -24,6 +24,16 @@ enum class RelayMode : uint8_t {
 inline constexpr EnumNames<RelayMode, 3> kRelayModeNames{{"auto", "splice", "copy"}};
 static_assert(static_cast<size_t>(RelayMode::kCopy) + 1 == kRelayModeNames.names.size());
 
+// TCP: whether established flows may move into the kernel's sockhash
+// (tcp/fast_path.h). Off by default: it is experimental.
+enum class FastPathMode : uint8_t {
+  kOff,
+  kAuto,  // where BPF and the capabilities allow; else the relay, said once at start
+};
+// FAST_PATH_MODES in src/base/flows.ts.
+inline constexpr EnumNames<FastPathMode, 2> kFastPathModeNames{{"off", "auto"}};
+static_assert(static_cast<size_t>(FastPathMode::kAuto) + 1 == kFastPathModeNames.names.size());
+
 enum class Protocol : uint8_t { kTcp, kUdp };
 inline constexpr EnumNames<Protocol, 2> kProtocolNames{{"tcp", "udp"}};
 static_assert(static_cast<size_t>(Protocol::kUdp) + 1 == kProtocolNames.names.size());
@@ -80,6 +90,7 @@ struct Config {
   // Join a port another process already listens on with SO_REUSEPORT.
   bool reuse_port = false;
   RelayMode relay_mode = RelayMode::kAuto;
+  FastPathMode fast_path = FastPathMode::kOff;
   // TCP: dead-peer detection on both sockets of every flow; off by default.
   KeepAlive keepalive;
   // UDP: a session closes after this long without a datagram either way.

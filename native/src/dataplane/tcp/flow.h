@@ -10,6 +10,25 @@
 
 namespace mmproxy::dataplane {
 
+// Where a flow's bytes move (worker_fast.cc): user space's relay, or the
+// kernel's sockhash (tcp/fast_path.h) until a watchdog or a FIN or error
+// brings it back. A flow goes back for good.
+enum class FastStage : uint8_t {
+  kRelay,     // the relay; may be promoted once both halves are drained
+  kPromoted,  // in the maps, the program redirecting both ways
+  kDraining,  // program stopped; waiting for redirected bytes to reach their send queues
+  kNever,     // the relay for good: demoted, or promotion failed or is off
+};
+
+// The fast path's part of a flow. Direction d: 0 client -> target, 1 target -> client.
+struct FastFlow {
+  FastStage stage = FastStage::kRelay;
+  bool broken = false;       // a socket reported an error or hang-up while in the maps
+  uint64_t cookie[2] = {};   // SO_COOKIE of direction d's source: client, target
+  uint64_t base[2] = {};     // bytes written to direction d's destination when promoted (acked + queued)
+  uint64_t written[2] = {};  // bytes the program put in direction d's destination since, accounted
+};
+
 struct Flow {
   Half client;  // the load balancer's connection
   Half target;  // our connection to the target
@@ -24,6 +43,7 @@ struct Flow {
   int64_t deadline_ms = 0;  // header or connect deadline (steady clock)
   // When the upstream connect started (steady clock, µs): for the histogram.
   int64_t connect_started_us = 0;
+  FastFlow fast;
   bool local = false;   // LOCAL / UNKNOWN header: connect from our own address
   bool queued = false;  // on the worker's list of flows that yielded
   bool closed = false;  // sockets closed; memory freed after this loop turn

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "dataplane/shared/clock.h"
+#include "dataplane/tcp/fast_path.h"
 #include "os/socket_options.h"
 
 namespace mmproxy::dataplane {
@@ -24,6 +25,8 @@ Worker::Worker(EventLoop& loop, SharedState& shared, UniqueFd listener)
     : WorkerClient(loop, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
   tools_.scratch = scratch_.get();
   tools_.mode = shared_.config.relay_mode;
+  // Loaded at start, not by the first flow, which pays no load.
+  if (shared_.config.fast_path == FastPathMode::kAuto) fast_ = std::make_unique<FastPath>();
 }
 
 int Worker::Attached(int64_t now_ms) {
@@ -37,6 +40,7 @@ int64_t Worker::NextDeadlineMs() const {
   if (!yielded_.empty()) return 0;
   int64_t next = std::min({header_deadlines_.Next(), connect_deadlines_.Next(), keepalive_deadlines_.Next()});
   if (accept_pending_) next = std::min(next, accept_backoff_until_);
+  if (!fast_flows_.empty()) next = std::min(next, next_fast_tick_ms_);
   return std::min(next, NextFlushMs());
 }
 
@@ -44,6 +48,7 @@ void Worker::AfterEvents(int64_t now_ms) {
   now_ms_ = now_ms;
   if (accept_pending_ && now_ms_ >= accept_backoff_until_) AcceptPending();
   RunYieldedFlows();
+  TickFastFlows(now_ms_);
   ExpireDeadlines(now_ms_);
   closed_.clear();
   FlushEvents(now_ms_, false);
@@ -56,6 +61,7 @@ void Worker::Detached() {
   while (!flows_.empty()) Close(*flows_.begin()->second);
   closed_.clear();
   tools_.pipes.Clear();
+  fast_.reset();  // its maps and program: close() leaves no descriptor open
   FlushEvents(SteadyMs(), true);
 }
 
@@ -86,6 +92,10 @@ void Worker::OnEvent(void* object, uint32_t events, int64_t now_ms) {
       }
       break;
     default:
+      if (flow.fast.stage == FastStage::kPromoted || flow.fast.stage == FastStage::kDraining) {
+        OnFastEvent(flow, events);
+        return;
+      }
       // A half that sent its FIN is no relay's source any more, so nothing
       // would read the error that says its peer was given up on (keepalive).
       if ((events & EPOLLERR) && half.eof) {

@@ -18,6 +18,7 @@
 #include "dataplane/shared/subnets.h"
 #include "dataplane/shared/worker_client.h"
 #include "dataplane/tcp/deadline_queue.h"
+#include "dataplane/tcp/fast_path.h"
 #include "dataplane/tcp/flow.h"
 #include "dataplane/tcp/relay.h"
 #include "os/sockets.h"
@@ -95,6 +96,15 @@ class Worker final : public WorkerClient {
   void Close(Flow& flow);
   Event FlowEvent(const Flow& flow, Level level, Kind kind, std::string message) const;
 
+  // The in-kernel fast path (worker_fast.cc).
+  void MaybePromote(Flow& flow);
+  void OnFastEvent(Flow& flow, uint32_t events);
+  void CheckFast(Flow& flow);
+  void Demote(Flow& flow);
+  void BackToRelay(Flow& flow);
+  void LeaveFastPath(Flow& flow);
+  void TickFastFlows(int64_t now_ms);
+
   // Everything below belongs to the loop thread.
   std::unordered_map<uint64_t, std::unique_ptr<Flow>> flows_;
   std::vector<std::unique_ptr<Flow>> closed_;  // freed at the end of a loop turn
@@ -105,6 +115,9 @@ class Worker final : public WorkerClient {
   int64_t now_ms_ = 0;                 // steady clock of this loop turn
   bool accept_pending_ = false;        // stopped early with connections still queued
   int64_t accept_backoff_until_ = 0;   // out of descriptors: wait before accepting again
+  std::unique_ptr<FastPath> fast_;     // --fast-path auto: this worker's maps and program
+  std::vector<Flow*> fast_flows_;      // promoted or draining
+  int64_t next_fast_tick_ms_ = 0;
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;
 };

@@ -77,6 +77,7 @@ void Worker::Pump(Flow& flow) {
     flow.queued = true;
     yielded_.push_back(&flow);
   }
+  MaybePromote(flow);
 }
 
 void Worker::Account(Flow& flow, bool to_target, uint64_t moved) {
@@ -170,6 +171,7 @@ void Worker::Close(Flow& flow) {
   flow.closed = true;
   SetState(flow, FlowState::kClosing);
   registry_.Remove(&flow.info);
+  LeaveFastPath(flow);
   for (Half* half : {&flow.client, &flow.target}) {
     // An empty pipe goes back to the pool; one with bytes in it (an aborted
     // flow) is closed with them.

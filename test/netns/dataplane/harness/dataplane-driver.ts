@@ -4,7 +4,7 @@
  *   ip netns exec NS node dataplane-driver.js --control /tmp/x.sock '<DataPlaneConfig JSON>'
  * Prints one JSON object per line on stdout: {type: 'started' | 'events' |
  * 'error', ...}. Answers JSON commands on the Unix control socket, one per
- * line: {command: 'counters' | 'flows' | 'fds' | 'stopAccepting' |
+ * line: {command: 'counters' | 'flows' | 'fds' | 'fastPath' | 'stopAccepting' |
  * 'setAllowedSubnets' | 'close', argument?}, replying {value} or {error}.
  * After 'close' the reply carries the descriptor counts before and after.
  */
@@ -12,12 +12,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
+import { native } from '../../../../src/native/addon.js';
 import { createDataPlane } from '../../../../src/proxy/dataplane.js';
 import type { DataPlane, DataPlaneConfig } from '../../../../src/native/dataplane-types.js';
 import { option } from '../../../../lab/services/args.js';
 
 export interface DriverCommand {
-  command: 'counters' | 'flows' | 'fds' | 'stopAccepting' | 'setAllowedSubnets' | 'close';
+  command: 'counters' | 'flows' | 'fds' | 'fastPath' | 'stopAccepting' | 'setAllowedSubnets' | 'close';
   argument?: unknown;
 }
 
@@ -49,6 +50,8 @@ function run(plane: DataPlane, { command, argument }: DriverCommand): unknown {
       return plane.flows();
     case 'fds':
       return openFds();
+    case 'fastPath':
+      return native().fastPathStatus?.() ?? null;
     case 'stopAccepting':
       return plane.stopAccepting();
     case 'setAllowedSubnets':

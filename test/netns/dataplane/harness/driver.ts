@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataPlaneConfig } from '../../../../src/native/dataplane-types.js';
 import type { DataPlaneCounters, DataPlaneEvent, FlowRecord } from '../../../../src/base/flows.js';
 import type { DriverCommand } from './dataplane-driver.js';
+import type { FastPathStatus } from '../../../../src/native/native-types.js';
 import { scaled, type Host, type HostProcess } from '../../../../lab/index.js';
 
 export { dataPlaneConfig } from '../../../support/dataplane-config.js';
@@ -93,6 +94,11 @@ export class DataPlaneDriver {
 
   flows(): Promise<FlowRecord[]> {
     return this.command('flows');
+  }
+
+  /** The driver process's fast path: available, and flows promoted and demoted by the watchdog so far. */
+  fastPath(): Promise<FastPathStatus | null> {
+    return this.command('fastPath');
   }
 
   /** Closes the data plane; resolves with the driver's descriptor counts around it. Idempotent. */

@@ -12,8 +12,24 @@ export interface ServiceDone {
 export class StreamService {
   private constructor(readonly process: HostProcess) {}
 
-  static async start(host: Host, listen: string, mode = 'echo', sendBytes = 0): Promise<StreamService> {
-    const child = host.node(STREAM_SERVICE, ['--listen', listen, '--mode', mode, '--send-bytes', String(sendBytes)]);
+  /** `stallUntil`: read nothing from a connection until that file exists. */
+  static async start(
+    host: Host,
+    listen: string,
+    mode = 'echo',
+    sendBytes = 0,
+    stallUntil?: string,
+  ): Promise<StreamService> {
+    const stall = stallUntil ? ['--stall-until', stallUntil] : [];
+    const child = host.node(STREAM_SERVICE, [
+      '--listen',
+      listen,
+      '--mode',
+      mode,
+      '--send-bytes',
+      String(sendBytes),
+      ...stall,
+    ]);
     await child.waitForOutput(/^LISTENING /m);
     return new StreamService(child);
   }

@@ -1,0 +1,222 @@
+/*
+ * The in-kernel fast path (--fast-path auto): flows promoted into the BPF
+ * sockhash while bytes are still arriving must deliver every byte once, in
+ * order, both ways and through half-closes; and a stalled reader must get
+ * everything in order once it reads again (the watchdog demotes a flow whose
+ * backlog passes its bound; what the proxy held is printed).
+ *
+ *   ┌── app (loopback routing, table 123) ─────────────────────────────────────────────┐
+ *   │  proxy-client ──▶ data plane :82xx (--fast-path auto, -dynamic-destination) ──▶   │
+ *   │                     header destination 127.0.0.1:7200  service echo               │
+ *   │                     header destination 127.0.0.1:7201  service read-then-send     │
+ *   │                     header destination 127.0.0.1:7202  service send-then-read     │
+ *   │                     header destination 127.0.0.1:7203  service stalled, then reads │
+ *   └──────────────────────────────────────────────────────────────────────────────────┘
+ */
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { FastPathMode } from '../../../src/base/flows.js';
+import { DataPlaneDriver, dataPlaneConfig, eventually } from './harness/driver.js';
+import { v2 } from './harness/headers.js';
+import { runClient, startClient, StreamService } from './harness/peers.js';
+import { assertNoLeaks, type Host, Lab, payload, sha256 } from '../../../lab/index.js';
+import { printLabLogOnFailure, requireNetns } from '../support/index.js';
+
+const BYTES = 16 * 1024 * 1024;
+const STALL_BYTES = 64 * 1024 * 1024;
+const SETTLED_MS = 1_000;
+
+const banner = (port: number): string => `PEER 203.0.113.9 ${port}\n`;
+
+/** One established socket's counters as `ss -ti` shows them. */
+async function tcpInfo(host: Host, filter: string): Promise<{ acked: number; received: number }> {
+  const { stdout } = await host.exec(['ss', '-tinH', 'state', 'established', filter]);
+  const number = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stdout)?.[1] ?? 0);
+  return { acked: number('bytes_acked'), received: number('bytes_received') };
+}
+
+describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
+  this.timeout(180_000);
+  let lab: Lab;
+  let app: Host;
+  let planes: DataPlaneDriver[] = [];
+  const releaseFile = join(tmpdir(), `mmp-fast-${process.pid}-release`);
+
+  const startPlane = async (port: number, fastPath: FastPathMode = 'auto'): Promise<DataPlaneDriver> => {
+    const plane = await DataPlaneDriver.start(
+      app,
+      dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port }, dynamicDestination: true, fastPath }),
+    );
+    planes.push(plane);
+    return plane;
+  };
+  const header = (sourcePort: number, destinationPort: number): Buffer =>
+    v2({ source: '203.0.113.9', sourcePort, destination: '127.0.0.1', destinationPort });
+
+  before(async function () {
+    requireNetns(this);
+    lab = Lab.create('dpfast');
+    app = await lab.host('app');
+    await app.addLoopbackRouting();
+    await StreamService.start(app, '127.0.0.1:7200', 'echo');
+    await StreamService.start(app, '127.0.0.1:7201', 'read-then-send', BYTES);
+    await StreamService.start(app, '127.0.0.1:7202', 'send-then-read', BYTES);
+  });
+  afterEach(async function () {
+    printLabLogOnFailure(this, lab);
+    for (const plane of planes) {
+      const { fdsBefore, fdsAfter } = await plane.close();
+      assert.equal(fdsAfter, fdsBefore, 'the data plane left no descriptor open');
+    }
+    planes = [];
+  });
+  after(async function () {
+    rmSync(releaseFile, { force: true });
+    if (!lab) return;
+    await lab.destroy();
+    await assertNoLeaks(lab);
+  });
+
+  it('promotes flows while bytes arrive, and echoes 16 MB both ways byte for byte (sha256)', async function () {
+    const plane = await startPlane(8200);
+    const status = await plane.fastPath();
+    if (!status?.available) this.skip();
+    // The header and all bytes in one write, or the header and then the bytes
+    // in slices 50 ms apart ('hold': the gaps let a flow drain and move):
+    // bytes are in flight both ways when a flow moves.
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        runClient(app, {
+          connect: '127.0.0.1:8200',
+          header: header(43000 + i, 7200),
+          sendBytes: BYTES,
+          // ('hold' writes its header alone.)
+          sameWrite: i % 2 === 1,
+          mode: i % 2 === 0 ? 'hold' : 'send-then-read',
+          timeoutMs: 120_000,
+        }),
+      ),
+    );
+    const sent = sha256(payload(BYTES));
+    results.forEach((result, i) => {
+      assert.equal(result.ended, 'eof');
+      assert.equal(result.sentSha256, sent);
+      // The client takes the service's PEER line off the stream, as a banner.
+      assert.deepEqual(result.peer, { address: '203.0.113.9', port: 43000 + i });
+      assert.equal(result.receivedBytes, BYTES);
+      assert.equal(result.receivedSha256, sent);
+    });
+    const after = await plane.fastPath();
+    assert.ok(after && after.promoted >= 1, 'flows were promoted while bytes arrived');
+    const counters = await eventually('every flow to end', async () => {
+      const now = await plane.counters();
+      return now.completed === 4 ? now : undefined;
+    });
+    assert.equal(counters.bytesToTarget, 4 * BYTES, 'byte counters stay exact');
+    assert.equal(counters.bytesToClient, 4 * BYTES + [0, 1, 2, 3].reduce((n, i) => n + banner(43000 + i).length, 0));
+  });
+
+  it('passes a half-close on either way after everything before it (16 MB each)', async function () {
+    const plane = await startPlane(8201);
+    if (!(await plane.fastPath())?.available) this.skip();
+    const expected = sha256(payload(BYTES));
+    // Client FIN first (after its bytes in slices, so that the flow moves
+    // first): the service reads to it, then sends.
+    const first = await runClient(app, {
+      connect: '127.0.0.1:8201',
+      header: header(44000, 7201),
+      sendBytes: BYTES,
+      mode: 'hold',
+      timeoutMs: 120_000,
+    });
+    assert.equal(first.ended, 'eof');
+    assert.equal(first.receivedSha256, expected);
+    // Service FIN first: it sends at once, the client reads to the FIN, then sends.
+    const second = await runClient(app, {
+      connect: '127.0.0.1:8201',
+      header: header(44001, 7202),
+      mode: 'read-then-send',
+      sendBytes: BYTES,
+      timeoutMs: 120_000,
+    });
+    assert.equal(second.ended, 'eof');
+    assert.equal(second.receivedSha256, expected);
+    assert.equal(second.sentSha256, expected);
+    const counters = await eventually('both flows to end', async () => {
+      const now = await plane.counters();
+      return now.completed === 2 ? now : undefined;
+    });
+    assert.equal(counters.bytesToTarget, 2 * BYTES);
+    assert.equal(counters.bytesToClient, 2 * BYTES + banner(44000).length + banner(44001).length);
+    assert.ok(((await plane.fastPath())?.promoted ?? 0) >= 1, 'a flow was promoted');
+  });
+
+  /**
+   * Sends 64 MB at a service that reads nothing until released; returns what the proxy held once the client could
+   * send no more (bytes the client's socket saw acknowledged and the service's socket has not received).
+   */
+  async function heldForStalledReader(plane: DataPlaneDriver, port: number, servicePort: number): Promise<number> {
+    rmSync(releaseFile, { force: true });
+    const service = await StreamService.start(app, `127.0.0.1:${servicePort}`, 'read-then-send', 0, releaseFile);
+    // In slices 50 ms apart: the flow drains between two and is promoted.
+    const client = startClient(app, {
+      connect: `127.0.0.1:${port}`,
+      header: header(45000 + (port % 100), servicePort),
+      sendBytes: STALL_BYTES,
+      mode: 'hold',
+      timeoutMs: 120_000,
+    });
+    // Settled: the client's acknowledged bytes stopped growing.
+    let last = -1;
+    let since = Date.now();
+    const held = await eventually(
+      'the stalled flow to settle',
+      async () => {
+        const sender = await tcpInfo(app, `( dport = :${port} )`);
+        const receiver = await tcpInfo(app, `( sport = :${servicePort} )`);
+        if (sender.acked !== last) {
+          last = sender.acked;
+          since = Date.now();
+          return undefined;
+        }
+        return Date.now() - since >= SETTLED_MS ? sender.acked - receiver.received : undefined;
+      },
+      60_000,
+    );
+    assert.ok(last < STALL_BYTES, `the client could not send everything into a stalled reader (${last} bytes)`);
+    writeFileSync(releaseFile, '');
+    const result = await client.exited;
+    assert.equal(result.code, 0, client.outputSummary());
+    const done = await eventually('the service to read everything', () =>
+      service.done().find((d) => d.peer.port === 45000 + (port % 100)),
+    );
+    assert.equal(done.receivedBytes, STALL_BYTES);
+    assert.equal(done.receivedSha256, sha256(payload(STALL_BYTES)), 'everything arrived once, in order');
+    await service.process.stop();
+    assert.ok(existsSync(releaseFile));
+    return held;
+  }
+
+  // Known fault (docs/proxy.md, "The in-kernel fast path"): the watchdog acts
+  // only as often as the worker runs, and a burst can outrun it; what the
+  // proxy held is printed for both paths, not bounded here.
+  it('a stalled reader gets every byte in order once it reads (held memory printed)', async function () {
+    const relay = await startPlane(8202, 'off');
+    const relayHeld = await heldForStalledReader(relay, 8202, 7203);
+    const plane = await startPlane(8203);
+    const status = await plane.fastPath();
+    if (!status?.available) this.skip();
+    const fastHeld = await heldForStalledReader(plane, 8203, 7204);
+    const after = await plane.fastPath();
+    console.log(
+      `      held for a stalled reader: relay ${(relayHeld / 2 ** 20).toFixed(1)} MiB, ` +
+        `fast path ${(fastHeld / 2 ** 20).toFixed(1)} MiB ` +
+        `(promoted ${(after?.promoted ?? 0) - status.promoted}, ` +
+        `watchdog demotions ${(after?.watchdogDemotions ?? 0) - status.watchdogDemotions})`,
+    );
+    assert.ok(after && after.promoted > status.promoted, 'the flow was promoted');
+  });
+});
