@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "dataplane/shared/clock.h"
+#include "dataplane/shared/uninitialised_bytes.h"
 #include "os/socket_options.h"
 
 namespace mmproxy::dataplane {
@@ -21,7 +22,7 @@ constexpr size_t kScratchBytes =
 }  // namespace
 
 Worker::Worker(EventLoop& loop, SharedState& shared, UniqueFd listener)
-    : WorkerClient(loop, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
+    : WorkerClient(loop, shared, std::move(listener)), scratch_(UninitialisedBytes(kScratchBytes)) {
   tools_.scratch = scratch_.get();
   tools_.mode = shared_.config.relay_mode;
 }
