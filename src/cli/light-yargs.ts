@@ -4,9 +4,9 @@
  * yargs' ESM entry (yargs/index.mjs) hands its factory a platform shim
  * (yargs/lib/platform-shims/esm.mjs) that imports cliui up front, and with it
  * wrap-ansi and three copies of string-width: an Intl.Segmenter and
- * \p{RGI_Emoji} regular expressions, built at import: 4.5 MiB of a fresh
- * proxy's resident memory (63 -> 58.5 MiB), while only --help draws a table. This is
- * the same factory with the same shim, except that cliui and stringWidth are
+ * \p{RGI_Emoji} regular expressions, built at import: 4.4 MiB of a fresh
+ * proxy's resident memory (63.1 -> 58.7 MiB), while only --help draws a table.
+ * This is the same factory with the same shim, except that cliui and stringWidth are
  * required when first called. Every module is resolved from yargs' own
  * directory, so each is the copy yargs itself would load; require() of an ES
  * module is synchronous from Node 20.19 (package.json's engines).
