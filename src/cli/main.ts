@@ -2,11 +2,12 @@
  * The command line: yargs with one module per command. main() takes argv so
  * tests can drive it; it resolves to the process exit code.
  */
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 
 import { normaliseGoFlags } from '../config/go-flags.js';
 import { goFlagSpec } from '../config/proxy-flags.js';
 import { COMMAND_NAMES, PROXY_COMMAND_FLAGS, PROXY_FLAG_SUBCOMMANDS, withCommands } from './commands/index.js';
+import { lightYargs } from './light-yargs.js';
 import { helpHint, usageMessage } from './usage-message.js';
 import { UsageError } from '../base/errors.js';
 import { versionLine } from '../base/package-info.js';
@@ -43,7 +44,7 @@ function skipHelpCache(parser: Argv): void {
 }
 
 export function buildParser(args: string[]): Argv {
-  const parser = yargs(normaliseArgs(args))
+  const parser = lightYargs(normaliseArgs(args))
     .scriptName('mmproxy')
     .strict()
     .help()

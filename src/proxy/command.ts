@@ -12,7 +12,6 @@ import {
   type RawProxyCommandFlags,
   type RawProxyFlags,
 } from '../config/proxy-flags.js';
-import { runConfigCommand } from './config-command.js';
 import { parseProxyOptions } from '../config/proxy-options.js';
 import { missingPrivilege } from './privilege.js';
 import { EXIT_START_FAILED, runProxy } from './run.js';
@@ -33,7 +32,10 @@ async function loadSubnetsForStart(path: string): Promise<SubnetList> {
 export async function runProxyCommand(raw: RawProxyCommandFlags): Promise<number> {
   try {
     const { config, ...flags } = raw;
-    return config === undefined ? await parseAndRun(flags) : await runConfigCommand(config, flags);
+    if (config === undefined) return await parseAndRun(flags);
+    // A config file's path (TOML parser, reload plans) is imported only when one is given.
+    const { runConfigCommand } = await import('./config-command.js');
+    return await runConfigCommand(config, flags);
   } finally {
     releaseEarlySignals();
   }

@@ -16,7 +16,7 @@
  * is an error, thrown with what to do.
  */
 import { formatEndpoint } from '../base/net/endpoint.js';
-import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import type { MetricsServer } from './metrics-server.js';
 import { startStatsServer, type StatsServer } from './server.js';
 import { defaultSocketDir, defaultSocketPath } from './socket-path.js';
 import type { StatsSource } from './source.js';
@@ -77,6 +77,8 @@ export async function startProxyStats(
   const socket = await startSocket(options.statsSocket, source, warn);
   let metrics: MetricsServer | null = null;
   if (options.metricsListen !== null) {
+    // Imported only when asked for: the endpoint is off by default, and it brings node:http.
+    const { startMetricsServer } = await import('./metrics-server.js');
     try {
       metrics = await startMetricsServer({ listen: options.metricsListen, source, warn });
     } catch (error) {

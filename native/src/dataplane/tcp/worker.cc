@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "dataplane/shared/clock.h"
+#include "dataplane/shared/uninitialised_bytes.h"
 #include "dataplane/tcp/fast_path.h"
 #include "os/socket_options.h"
 
@@ -22,7 +23,7 @@ constexpr size_t kScratchBytes =
 }  // namespace
 
 Worker::Worker(EventLoop& loop, SharedState& shared, UniqueFd listener)
-    : WorkerClient(loop, shared, std::move(listener)), scratch_(std::make_unique<uint8_t[]>(kScratchBytes)) {
+    : WorkerClient(loop, shared, std::move(listener)), scratch_(UninitialisedBytes(kScratchBytes)) {
   tools_.scratch = scratch_.get();
   tools_.mode = shared_.config.relay_mode;
   // Loaded at start, not by the first flow, which pays no load.

@@ -9,17 +9,20 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/shared/uninitialised_bytes.h"
+
 namespace mmproxy::dataplane {
 
 class DatagramBatch {
  public:
-  // 32 datagrams per call: most of the syscall saving, 2 MiB of buffers.
+  // 32 datagrams per call: most of the syscall saving, 2 MiB of buffers
+  // (address space: a page is resident once a datagram has been written to it).
   static constexpr unsigned kSize = 32;
   // The largest UDP payload (65,507 bytes over IPv4) fits; bigger is cut and
   // reported with MSG_TRUNC.
   static constexpr size_t kBytes = 65536;
 
-  DatagramBatch() : buffers_(std::make_unique<uint8_t[]>(kSize * kBytes)) {
+  DatagramBatch() : buffers_(UninitialisedBytes(kSize * kBytes)) {
     for (unsigned i = 0; i < kSize; ++i) {
       iov_[i] = {buffer(i), kBytes};
       headers_[i] = {};
