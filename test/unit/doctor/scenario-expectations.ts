@@ -18,7 +18,11 @@ export interface ScenarioExpectation {
   args: string[];
   /** Expected results by check id; checks not listed must not fail. */
   checks: Record<string, Expectation>;
-  /** Whether `--fix --yes` must turn every failure into success. */
+  /**
+   * Whether `--fix --yes` must turn every failure into success. False where the fix is not an ip rule/route,
+   * which --fix never applies: the -mark scenarios' netfilter rules and sysctl are applied as printed, and
+   * checked for what they must not break, by test/netns/doctor/mark-fixes.test.ts.
+   */
   fixRepairs: boolean;
 }
 
