@@ -59,6 +59,8 @@ interface Part {
   missing: string;
   commands: string[];
   apply?: string[][];
+  /** Why a command is safe to run, added to the remediation text. */
+  note?: string;
 }
 
 /** The fwmark rule and its table, and the kernel's verdict for a marked reply. */
@@ -215,10 +217,29 @@ async function localnetParts(ctx: DoctorContext, target: Endpoint, evidence: str
   return [
     {
       missing: `route_localnet is off on ${device}: the unmarked reply from ${address} is refused before its mark is restored`,
-      commands: [`sysctl -w net.ipv4.conf.${device}.route_localnet=1`],
+      commands: [localnetGuard(device), `sysctl -w net.ipv4.conf.${device}.route_localnet=1`],
+      note: LOCALNET_GUARD_NOTE,
     },
   ];
 }
+
+/**
+ * route_localnet also accepts packets addressed to 127.0.0.0/8 from the
+ * network, which would reach services bound to localhost (CVE-2020-8558;
+ * kube-proxy's KUBE-FIREWALL drops them the same way). The guard is inserted
+ * before any accept and added before the sysctl, so the host is never open.
+ * The mark setup's own packets never match it: the SYN to the target and the
+ * re-routed reply to the client both arrive on lo, and the reply's
+ * destination is the client, not 127.0.0.0/8. Replies and DNAT'd connections
+ * (an operator's own DNAT to localhost) pass.
+ */
+function localnetGuard(device: string): string {
+  const from = device === 'all' ? '! -i lo' : `-i ${device}`;
+  return `iptables -I INPUT ${from} -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`;
+}
+
+const LOCALNET_GUARD_NOTE =
+  'route_localnet=1 also lets packets sent to 127.0.0.0/8 from the network reach services bound to localhost (CVE-2020-8558), so the iptables rule before it drops those that are not replies.';
 
 async function diagnose(ctx: DoctorContext, target: Endpoint, evidence: string[]): Promise<Part[]> {
   const local = await targetIsLocal(ctx, target.family, target.address);
@@ -280,7 +301,10 @@ export const markRouting: Check = {
       evidence,
       remediation: {
         commands: [...new Set(parts.flatMap((part) => part.commands))],
-        text: '--fix applies only the ip rule/route commands; add the netfilter rules and sysctl yourself.',
+        text: [
+          '--fix applies only the ip rule/route commands; add the netfilter rules and sysctl yourself.',
+          ...new Set(parts.flatMap((part) => (part.note ? [part.note] : []))),
+        ].join(' '),
         ...(apply.length ? { apply } : {}),
       },
       predicts: targets.map((target) => ({ protocol: ctx.setup.protocol, target: formatEndpoint(target) })),

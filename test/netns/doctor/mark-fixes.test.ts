@@ -11,6 +11,11 @@
  * table), and that a second `doctor --fix --yes` passes (exit 0) and changes
  * nothing.
  *
+ * route_localnet=1 also opens 127.0.0.0/8 to the network (CVE-2020-8558), so
+ * its fix comes with an INPUT guard. For that setup the test also sends from
+ * gw to a service on srv bound to 127.0.0.1 (gw routes 127.0.0.0/8 via srv by
+ * a rule before `local`): refused with the guard, answered without it.
+ *
  * Not here: the privilege fix (setcap/systemd/setpriv). It is a choice among
  * ways to run the proxy, printed as text with placeholders (mmproxy@NAME,
  * USER), not a command for this host, so --fix never applies it; the
@@ -23,7 +28,7 @@
  */
 import assert from 'node:assert/strict';
 
-import { assertNoLeaks, type Host, Lab, startPeerService } from '../../../lab/index.js';
+import { assertNoLeaks, exchange, type Host, Lab, startPeerService } from '../../../lab/index.js';
 import { startMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 import {
@@ -55,6 +60,8 @@ interface Setup {
   cause: string;
   /** The exact fix it prints, in order. */
   commands: string[];
+  /** The fix turns route_localnet on, behind LOCALNET_GUARD. */
+  opensLocalnet?: true;
 }
 
 const mangle = (srv: Host, chain: string, ...rule: string[]) =>
@@ -69,6 +76,11 @@ async function fwmarkRouting(srv: Host): Promise<void> {
   await srv.ip(['route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '124']);
 }
 
+const LOCALNET_GUARD =
+  'iptables -I INPUT -i eth0 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP';
+/** A service on srv that only localhost should reach (a database, an admin port). */
+const LOCALHOST_ONLY = '127.0.0.1:6379';
+const LOCALNET_TABLE = '127';
 const SAVE_FIX = `iptables -t mangle -A OUTPUT -m mark --mark ${MARK} -j CONNMARK --save-mark`;
 const CLEAR_FIX = `iptables -t mangle -A OUTPUT -m mark --mark ${MARK} -j MARK --set-mark 0   # after the --save-mark rule`;
 const KEEPS_MARK = `packets marked ${MARK} keep their mark after the save: the fwmark rule delivers the proxy's own SYN to 198.51.100.1 locally`;
@@ -84,7 +96,8 @@ const SETUPS: Setup[] = [
       await restoreMark(srv, 'OUTPUT');
     },
     cause: `route_localnet is off on eth0: the unmarked reply from 127.0.0.1 is refused before its mark is restored`,
-    commands: ['sysctl -w net.ipv4.conf.eth0.route_localnet=1'],
+    commands: [LOCALNET_GUARD, 'sysctl -w net.ipv4.conf.eth0.route_localnet=1'],
+    opensLocalnet: true,
   },
   {
     name: 'a loopback target with the fwmark rule and route_localnet, but no connmark save/restore (mark-no-connmark)',
@@ -144,6 +157,31 @@ async function wireGuardTable(srv: Host): Promise<void> {
   await srv.ip(['rule', 'add', 'priority', '1000', 'to', `${service}/32`, 'lookup', String(WG_MARK)]);
 }
 
+/**
+ * gw sends 127.0.0.0/8 to srv, as an attacker on srv's link would: a rule
+ * before `local` (moved from priority 0 to 2) and route_localnet on gw's eth0,
+ * so it may send to and hear from 127.0.0.1 there.
+ */
+async function routeLocalnetViaSrv(gw: Host): Promise<void> {
+  await gw.ip(['route', 'add', '127.0.0.0/8', 'via', SRV, 'dev', 'eth0', 'table', LOCALNET_TABLE]);
+  await gw.ip(['rule', 'add', 'priority', '1', 'to', '127.0.0.0/8', 'lookup', LOCALNET_TABLE]);
+  await gw.ip(['rule', 'add', 'priority', '2', 'lookup', 'local']);
+  await gw.ip(['rule', 'del', 'priority', '0']);
+  await gw.sysctl('net.ipv4.conf.all.route_localnet', 1);
+  await gw.sysctl('net.ipv4.conf.eth0.route_localnet', 1);
+}
+
+/** Whether gw reaches srv's localhost-only service. */
+async function localhostReachable(host: AppHost): Promise<boolean> {
+  const result = await exchange(host.gw, {
+    connect: LOCALHOST_ONLY,
+    expectPeer: true,
+    sendBytes: 100,
+    timeoutMs: 3_000,
+  });
+  return result.ok;
+}
+
 /** Everything a fix could change in srv, without counters and timestamps. */
 async function hostState(srv: Host): Promise<Record<string, string>> {
   const read = async (argv: string[]) => (await srv.run(argv)).stdout;
@@ -187,6 +225,10 @@ describe('doctor -mark fixes, applied: they heal mmproxy and harm nothing else (
           for (const client of [`${CLIENT.address}/32`, '192.0.2.0/24'])
             await host.gw.ip(['route', 'add', client, 'via', SRV]);
         await startPeerService(setup.remote ? host.gw : host.srv, setup.target);
+        if (setup.opensLocalnet) {
+          await startPeerService(host.srv, LOCALHOST_ONLY);
+          await routeLocalnetViaSrv(host.gw);
+        }
         host.mmproxy = await startMmproxy(host.srv, args);
       });
       afterEach(function () {
@@ -207,6 +249,7 @@ describe('doctor -mark fixes, applied: they heal mmproxy and harm nothing else (
         assert.equal(mark?.summary, setup.cause);
         assert.deepEqual(mark?.remediation?.commands, setup.commands);
         assert.equal(mark?.remediation?.appliedByFix, false);
+        if (setup.opensLocalnet) assert.match(mark?.remediation?.text ?? '', /CVE-2020-8558/);
         assert.equal(report.rootCause?.id, 'mark-routing');
         assert.equal(report.code, 1);
       });
@@ -248,6 +291,19 @@ describe('doctor -mark fixes, applied: they heal mmproxy and harm nothing else (
         assert.equal(await spoofedClient(host), CLIENT.address, 'still, after the second run');
         await othersWork();
       });
+
+      if (setup.opensLocalnet) {
+        it("the guard keeps srv's localhost-only service from the network; without it gw reaches it", async function () {
+          assert.equal(await localhostReachable(host), false, 'gw reaches 127.0.0.1:6379 on srv despite the guard');
+          const unguard = LOCALNET_GUARD.replace('iptables -I', 'iptables -D');
+          await host.srv.run(['sh', '-c', unguard]);
+          assert.equal(await localhostReachable(host), true, 'without the guard, route_localnet lets gw in');
+          await host.srv.run(['sh', '-c', LOCALNET_GUARD]);
+          assert.equal(await localhostReachable(host), false, 'the guard, put back, closes it again');
+          assert.equal(await spoofedClient(host), CLIENT.address, 'the guard leaves the mark setup alone');
+          await othersWork();
+        });
+      }
     });
   }
 });

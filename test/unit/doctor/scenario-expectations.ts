@@ -205,7 +205,10 @@ export const SCENARIOS: Record<string, ScenarioExpectation> = {
         status: 'fail',
         summary:
           'route_localnet is off on eth0: the unmarked reply from 127.0.0.1 is refused before its mark is restored',
-        commands: ['sysctl -w net.ipv4.conf.eth0.route_localnet=1'],
+        commands: [
+          'iptables -I INPUT -i eth0 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+          'sysctl -w net.ipv4.conf.eth0.route_localnet=1',
+        ],
       },
       target: { status: 'fail', summary: SPOOFED_TIMEOUT },
     },
