@@ -89,18 +89,26 @@ describe('install-service --config: mmproxy.service, one config file', () => {
   });
 
   it('writes mmproxy.service with the file it is given (--dry-run), and refuses a relative path', async function () {
-    // install-service refuses a node the unit could not run (under /home, say): nothing to show then.
-    const nodeProblem = unusableProgramPath(realpathSync(process.execPath));
-    if (nodeProblem) this.skip();
-    const lines: string[] = [];
-    assert.equal(await runInstallService({ dryRun: true, config: '/etc/mmproxy/edge.toml' }, (l) => lines.push(l)), 0);
-    const output = lines.join('\n');
-    assert.match(output, /would write \/etc\/systemd\/system\/mmproxy\.service:/);
-    assert.match(output, /^Environment=MMPROXY_CONFIG=\/etc\/mmproxy\/edge\.toml$/m);
-    assert.doesNotMatch(output, /example\.conf/);
-
     const refused: string[] = [];
     assert.equal(await runInstallService({ dryRun: true, config: 'mmproxy.toml' }, (l) => refused.push(l)), 1);
     assert.match(refused.join('\n'), /--config mmproxy\.toml is not an absolute path/);
+
+    // A node or a clone the unit could not run (under /root or /home, which ProtectHome=yes hides) is refused
+    // with the reason: that is what the command must do from such a clone.
+    const programs = [realpathSync(process.execPath), realpathSync(join(packageRoot(), 'bin', 'mmproxy.js'))];
+    const programProblem = programs.map(unusableProgramPath).find((why) => why !== null);
+    const lines: string[] = [];
+    const code = await runInstallService({ dryRun: true, config: '/etc/mmproxy/edge.toml' }, (l) => lines.push(l));
+    const output = lines.join('\n');
+    if (programProblem) {
+      assert.equal(code, 1, output);
+      assert.ok(output.includes(programProblem), output);
+      assert.match(output, /Install node and mmproxy system-wide/);
+      return;
+    }
+    assert.equal(code, 0, output);
+    assert.match(output, /would write \/etc\/systemd\/system\/mmproxy\.service:/);
+    assert.match(output, /^Environment=MMPROXY_CONFIG=\/etc\/mmproxy\/edge\.toml$/m);
+    assert.doesNotMatch(output, /example\.conf/);
   });
 });

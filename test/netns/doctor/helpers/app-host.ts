@@ -70,9 +70,13 @@ export async function addWgQuickRules(srv: Host): Promise<void> {
   await srv.ip(['-4', 'rule', 'add', 'table', 'main', 'suppress_prefixlength', '0']);
 }
 
+let nextClientPort = 0;
+
 /** The peer address the app saw for a connection through mmproxy, or null when it failed. */
 export async function spoofedClient(host: AppHost): Promise<string | null> {
-  const header = `PROXY TCP4 ${CLIENT.address} ${SRV} ${CLIENT.port} 8443\r\n`;
+  // A port of its own each time: a connection made while the setup was broken may still be connecting upstream
+  // (its connect timeout outlives this client's), and the same address:port would then collide with it.
+  const header = `PROXY TCP4 ${CLIENT.address} ${SRV} ${CLIENT.port + nextClientPort++} 8443\r\n`;
   const result = await host.gw.exec(
     [
       process.execPath,
