@@ -10,7 +10,9 @@
  * required when first called. Every module is resolved from yargs' own
  * directory, so each is the copy yargs itself would load; require() of an ES
  * module is synchronous from Node 20.19 (package.json's engines).
- * test/unit/cli/light-yargs.test.ts holds this shim's shape to yargs' own.
+ * test/unit/cli/light-yargs.test.ts holds this shim's shape to yargs' own, and
+ * package.json pins yargs to the version tested: this file reaches into its build/ files, which a
+ * minor release may move.
  */
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
