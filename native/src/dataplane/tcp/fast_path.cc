@@ -1,8 +1,9 @@
-// Loads the fast path's maps and program with the bpf() syscall (see
-// fast_path.h for what they do).
+// Loads the fast path's maps and program with the bpf() syscall, and reads
+// its slots and alarms through shared mappings (see fast_path.h).
 #include "dataplane/tcp/fast_path.h"
 
 #include <linux/bpf.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -10,16 +11,20 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <initializer_list>
-#include <vector>
+
+#include "dataplane/tcp/fast_path_program.h"
 
 namespace mmproxy::dataplane {
 namespace {
 
 // Two sockets a flow, so 8192 promoted flows per worker at once; past that,
-// flows stay on the user-space relay (Insert fails with E2BIG or ENOMEM).
-// Each sockhash's buckets cost 16 bytes an entry: 256 KiB per map.
+// flows stay on the user-space relay (Insert fails with E2BIG). Each
+// sockhash's buckets cost 16 bytes an entry (256 KiB per map), the slots 16
+// bytes each (256 KiB, mapped here too).
 constexpr uint32_t kMaxSockets = 16384;
+// 16-byte records (header and slot number): 4096 alarms unread before the
+// program's output fails, which the worker's tick then stands in for.
+constexpr uint32_t kAlarmRingBytes = 64 * 1024;
 // The verifier's log, kept only to say why a load failed.
 constexpr size_t kLogBytes = 4096;
 
@@ -31,71 +36,18 @@ std::string Failure(const char* what, int error) {
   return text;
 }
 
-int CreateMap(bpf_map_type type, uint32_t value_size, uint32_t flags, UniqueFd* map) {
+int CreateMap(bpf_map_type type, uint32_t key_size, uint32_t value_size, uint32_t max_entries, uint32_t flags,
+              UniqueFd* map) {
   bpf_attr attr{};
   attr.map_type = type;
-  attr.key_size = sizeof(uint64_t);
+  attr.key_size = key_size;
   attr.value_size = value_size;
-  attr.max_entries = kMaxSockets;
+  attr.max_entries = max_entries;
   attr.map_flags = flags;
   long fd = Bpf(BPF_MAP_CREATE, &attr);
   if (fd < 0) return errno;
   map->Reset(static_cast<int>(fd));
   return 0;
-}
-
-bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-  bpf_insn insn{};
-  insn.code = code;
-  insn.dst_reg = dst & 0xf;
-  insn.src_reg = src & 0xf;
-  insn.off = off;
-  insn.imm = imm;
-  return insn;
-}
-
-// The program of fast_path.h. r6 holds the skb; the cookie lives at r10 - 8.
-std::vector<bpf_insn> Program(int counts, int peers) {
-  constexpr int16_t kLen = offsetof(__sk_buff, len);
-  constexpr int16_t kCookieSlot = -8;
-  std::vector<bpf_insn> code;
-  auto emit = [&code](std::initializer_list<bpf_insn> insns) {
-    for (const bpf_insn& insn : insns) code.push_back(insn);
-  };
-  auto load_map = [&emit](uint8_t reg, int fd) {
-    emit({Insn(BPF_LD | BPF_DW | BPF_IMM, reg, BPF_PSEUDO_MAP_FD, 0, fd), Insn(0, 0, 0, 0, 0)});
-  };
-  emit({
-      Insn(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),   // r6 = skb
-      Insn(BPF_LDX | BPF_MEM | BPF_W, 2, 6, kLen, 0),  // if (skb->len == 0) return SK_DROP
-      Insn(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 2, 0),
-      Insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, SK_DROP),
-      Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-      Insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),  // cookie = bpf_get_socket_cookie(skb)
-      Insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_socket_cookie),
-      Insn(BPF_STX | BPF_MEM | BPF_DW, 10, 0, kCookieSlot, 0),
-  });
-  load_map(1, counts);  // if (!(count = counts[cookie])) return SK_PASS
-  emit({
-      Insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
-      Insn(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, kCookieSlot),
-      Insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
-      Insn(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0),
-      Insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, SK_PASS),
-      Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-      Insn(BPF_LDX | BPF_MEM | BPF_W, 1, 6, kLen, 0),  // *count += skb->len
-      Insn(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD),
-      Insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
-  });
-  load_map(2, peers);  // return bpf_sk_redirect_hash(skb, peers, &cookie, 0)
-  emit({
-      Insn(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0),
-      Insn(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, kCookieSlot),
-      Insn(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0),  // flags 0: out of dst
-      Insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_sk_redirect_hash),
-      Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-  });
-  return code;
 }
 
 int UpdateElem(int map, uint64_t key, const void* value, uint64_t flags) {
@@ -115,23 +67,38 @@ void DeleteElem(int map, uint64_t key) {
   Bpf(BPF_MAP_DELETE_ELEM, &attr);
 }
 
+size_t PageBytes() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
+
 }  // namespace
 
 FastPath::FastPath() {
-  if (int error = CreateMap(BPF_MAP_TYPE_SOCKHASH, sizeof(uint32_t), 0, &peers_); error != 0) {
-    error_ = Failure("BPF_MAP_CREATE", error);
+  struct MapSpec {
+    UniqueFd* map;
+    bpf_map_type type;
+    uint32_t key_size, value_size, max_entries, flags;
+  };
+  const MapSpec specs[] = {
+      {&peers_, BPF_MAP_TYPE_SOCKHASH, sizeof(uint64_t), sizeof(uint32_t), kMaxSockets, 0},
+      {&attached_, BPF_MAP_TYPE_SOCKHASH, sizeof(uint64_t), sizeof(uint32_t), kMaxSockets, 0},
+      // Not preallocated: an entry per promoted socket, not per possible one.
+      {&slot_of_, BPF_MAP_TYPE_HASH, sizeof(uint64_t), sizeof(uint32_t), kMaxSockets, BPF_F_NO_PREALLOC},
+      {&slots_, BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(FastSlot), kMaxSockets, BPF_F_MMAPABLE},
+      {&alarms_, BPF_MAP_TYPE_RINGBUF, 0, 0, kAlarmRingBytes, 0},
+  };
+  for (const MapSpec& spec : specs) {
+    if (int error =
+            CreateMap(spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags, spec.map);
+        error != 0) {
+      error_ = Failure("BPF_MAP_CREATE", error);
+      return;
+    }
+  }
+  slot_memory_ = Mapping(slots_.get(), sizeof(FastSlot) * kMaxSockets, PROT_READ | PROT_WRITE, 0);
+  if (!slot_memory_.valid() || !MapAlarms()) {
+    error_ = std::string("mmap of a BPF map failed: ") + strerrorname_np(errno);
     return;
   }
-  if (int error = CreateMap(BPF_MAP_TYPE_SOCKHASH, sizeof(uint32_t), 0, &attached_); error != 0) {
-    error_ = Failure("BPF_MAP_CREATE", error);
-    return;
-  }
-  // Not preallocated: a value per promoted socket, not per possible one.
-  if (int error = CreateMap(BPF_MAP_TYPE_HASH, sizeof(uint64_t), BPF_F_NO_PREALLOC, &counts_); error != 0) {
-    error_ = Failure("BPF_MAP_CREATE", error);
-    return;
-  }
-  std::vector<bpf_insn> code = Program(counts_.get(), peers_.get());
+  std::vector<bpf_insn> code = FastPathProgram({slot_of_.get(), slots_.get(), alarms_.get(), peers_.get()});
   std::vector<char> log(kLogBytes);
   // GPL-compatible: bpf_sk_redirect_hash and its kin are GPL-only helpers.
   static const char kLicense[] = "Dual MIT/GPL";
@@ -156,18 +123,60 @@ FastPath::FastPath() {
   attach.target_fd = static_cast<uint32_t>(attached_.get());
   attach.attach_bpf_fd = static_cast<uint32_t>(program_.get());
   attach.attach_type = BPF_SK_SKB_STREAM_VERDICT;
-  if (Bpf(BPF_PROG_ATTACH, &attach) != 0) error_ = Failure("BPF_PROG_ATTACH", errno);
+  if (Bpf(BPF_PROG_ATTACH, &attach) != 0) {
+    error_ = Failure("BPF_PROG_ATTACH", errno);
+    return;
+  }
+  free_slots_.reserve(kMaxSockets);
+  for (uint32_t slot = kMaxSockets; slot > 0; --slot) free_slots_.push_back(slot - 1);
 }
 
-int FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b) {
-  uint64_t zero = 0;
+// The ring buffer's layout (kernel/bpf/ringbuf.c): a page with the consumer
+// position (the reader's to write), a page with the producer position, then
+// the data, mapped twice in a row so that a record never wraps.
+bool FastPath::MapAlarms() {
+  size_t page = PageBytes();
+  alarm_consumer_ = Mapping(alarms_.get(), page, PROT_READ | PROT_WRITE, 0);
+  alarm_producer_ = Mapping(alarms_.get(), page + 2 * kAlarmRingBytes, PROT_READ, static_cast<off_t>(page));
+  return alarm_consumer_.valid() && alarm_producer_.valid();
+}
+
+void FastPath::TakeAlarms(std::vector<uint32_t>* slots) {
+  auto* consumer = static_cast<uint64_t*>(alarm_consumer_.get());
+  auto* producer = static_cast<const uint64_t*>(alarm_producer_.get());
+  const auto* data = static_cast<const uint8_t*>(alarm_producer_.get()) + PageBytes();
+  uint64_t position = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+  uint64_t end = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+  while (position < end) {
+    const uint8_t* record = data + (position & (kAlarmRingBytes - 1));
+    uint32_t header = __atomic_load_n(reinterpret_cast<const uint32_t*>(record), __ATOMIC_ACQUIRE);
+    if (header & BPF_RINGBUF_BUSY_BIT) break;  // still being written: the fd stays readable
+    uint32_t length = header & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+    if (!(header & BPF_RINGBUF_DISCARD_BIT) && length >= sizeof(uint32_t)) {
+      uint32_t slot = 0;
+      std::memcpy(&slot, record + BPF_RINGBUF_HDR_SZ, sizeof(slot));
+      if (slot < kMaxSockets) slots->push_back(slot);
+    }
+    position += (BPF_RINGBUF_HDR_SZ + length + 7) & ~uint64_t{7};
+    __atomic_store_n(consumer, position, __ATOMIC_RELEASE);
+  }
+}
+
+int FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm, uint32_t slots[2]) {
+  if (free_slots_.size() < 2) return E2BIG;
+  for (int i = 0; i < 2; ++i) {
+    slots[i] = free_slots_.back();
+    free_slots_.pop_back();
+    __atomic_store_n(&Slot(slots[i]).redirected, 0, __ATOMIC_RELAXED);
+    Arm(slots[i], alarm);
+  }
   uint32_t fd_a = static_cast<uint32_t>(a);
   uint32_t fd_b = static_cast<uint32_t>(b);
   int error = 0;
-  // Counts and peers first: each socket is a redirect target before either
+  // Slots and peers first: each socket is a redirect target before either
   // socket runs the program (fast_path.h).
-  if ((error = UpdateElem(counts_.get(), cookie_a, &zero, BPF_NOEXIST)) == 0 &&
-      (error = UpdateElem(counts_.get(), cookie_b, &zero, BPF_NOEXIST)) == 0 &&
+  if ((error = UpdateElem(slot_of_.get(), cookie_a, &slots[0], BPF_NOEXIST)) == 0 &&
+      (error = UpdateElem(slot_of_.get(), cookie_b, &slots[1], BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(peers_.get(), cookie_a, &fd_b, BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(peers_.get(), cookie_b, &fd_a, BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(attached_.get(), cookie_a, &fd_a, BPF_NOEXIST)) == 0) {
@@ -175,7 +184,7 @@ int FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b) {
   }
   if (error != 0) {
     Detach(cookie_a, cookie_b);
-    Remove(cookie_a, cookie_b);
+    Remove(cookie_a, cookie_b, slots);
   }
   return error;
 }
@@ -185,22 +194,17 @@ void FastPath::Detach(uint64_t cookie_a, uint64_t cookie_b) {
   DeleteElem(attached_.get(), cookie_b);
 }
 
-void FastPath::Remove(uint64_t cookie_a, uint64_t cookie_b) {
+void FastPath::Remove(uint64_t cookie_a, uint64_t cookie_b, const uint32_t slots[2]) {
   for (uint64_t cookie : {cookie_a, cookie_b}) {
     DeleteElem(peers_.get(), cookie);
-    DeleteElem(counts_.get(), cookie);
+    DeleteElem(slot_of_.get(), cookie);
   }
-}
-
-uint64_t FastPath::Redirected(uint64_t cookie) const {
-  uint64_t count = 0;
-  bpf_attr attr{};
-  attr.map_fd = static_cast<uint32_t>(counts_.get());
-  attr.key = reinterpret_cast<uint64_t>(&cookie);
-  attr.value = reinterpret_cast<uint64_t>(&count);
-  // Only asked for flows in the maps: a failure leaves 0.
-  Bpf(BPF_MAP_LOOKUP_ELEM, &attr);
-  return count;
+  // No program run is left that could use them: both sockets left `attached`
+  // (an alarm still in the ring names a free slot, which the worker ignores).
+  for (int i = 0; i < 2; ++i) {
+    Arm(slots[i], kDisarmed);
+    free_slots_.push_back(slots[i]);
+  }
 }
 
 uint64_t SocketCookie(int fd) {

@@ -1,43 +1,53 @@
 // The in-kernel fast path (--fast-path auto, experimental): an established
 // flow's two sockets go into BPF sockhashes with an sk_skb stream-verdict
-// program that sends what each socket receives straight out of its peer
-// (bpf_sk_redirect_hash), so its bytes never cross into user space.
+// program (fast_path_program.h) that sends what each socket receives straight
+// out of its peer (bpf_sk_redirect_hash), so its bytes never cross into user
+// space.
 //
-// Three maps, all keyed by the socket cookie (SO_COOKIE) of the socket whose
-// bytes are redirected (its "source"):
+// Maps, keyed by the socket cookie (SO_COOKIE) of the socket whose bytes are
+// redirected (its "source"):
 //   peers    sockhash: cookie(src) -> dst, where src's bytes go;
 //   attached sockhash: cookie(s)   -> s, the map the program is attached to;
-//   counts   hash:     cookie(src) -> bytes the program redirected from src.
+//   slot_of  hash:     cookie(src) -> its slot in `slots`;
+//   slots    array (mmapped here): per source, bytes redirected and an alarm;
+//   alarms   ring buffer: slots whose redirected bytes reached their alarm.
 // A socket's ingress runs the program only while it is in `attached`, and the
 // program redirects only to sockets in `peers`: so a flow enters the other
 // maps first and `attached` last, and leaves `attached` first, and nothing is
 // ever redirected to a socket that is in no map.
 //
-// The program, by hand (no clang or libbpf at run time):
-//   if (skb->len == 0) return SK_DROP;   // a bare FIN: user space passes it on
-//   cookie = bpf_get_socket_cookie(skb);
-//   if (!(count = counts[cookie])) return SK_PASS;  // not promoted: never so
-//   *count += skb->len (atomic);
-//   return bpf_sk_redirect_hash(skb, peers, &cookie, 0);  // out of dst
+// Sockmap has no backpressure: a redirected skb waits on its destination
+// without bound. So the worker arms each slot at what its destination has
+// taken plus a bound, and the program wakes the worker (the ring buffer's
+// descriptor turns readable) the moment a sender passes it: the watchdog
+// runs as fast as the bytes arrive, not as often as a timer fires
+// (tcp/worker_fast.cc). An in-kernel stop (past the bound, SK_PASS to the
+// source's own queue) was tried and dropped: on this kernel (6.18) reading
+// such skbs and then leaving the map desynchronises TCP's copied_seq
+// (tcp_recvmsg_locked warns and the flow stalls).
 //
-// It has no backpressure: a redirected skb waits on its destination's queue
-// without bound, so user space watches each flow (tcp/worker_fast.cc). An
-// in-kernel bound (past a limit, SK_PASS to the source's own queue) was tried
-// and dropped: on this kernel (6.18) reading such skbs and then leaving the
-// map desynchronises TCP's copied_seq (tcp_recvmsg_locked warns and the
-// flow stalls).
 // One FastPath per TCP worker, made at start when --fast-path is auto: its
-// descriptors close with the worker, as every descriptor of a plane does, and
-// only the worker's thread updates its maps.
+// descriptors and mappings go with the worker, and only the worker's thread
+// updates its maps.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "os/mapping.h"
 #include "os/unique_fd.h"
 
 namespace mmproxy::dataplane {
+
+// One source's slot, shared with the program: written by it with atomic
+// adds and read here through the mapping; `alarm` the other way round.
+struct FastSlot {
+  uint64_t redirected;  // bytes the program redirected from the source
+  uint64_t alarm;       // redirected >= alarm: wake the worker, once
+};
+inline constexpr uint64_t kDisarmed = UINT64_MAX;
 
 class FastPath {
  public:
@@ -49,18 +59,30 @@ class FastPath {
   const std::string& error() const { return error_; }
 
   // Puts a flow's two sockets into the maps, in the order that keeps every
-  // redirect's target in a map. Returns 0, or errno; on failure the flow is
-  // in no map.
-  int Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b);
+  // redirect's target in a map, each source's slot armed at `alarm`
+  // redirected bytes; slots[] gets their slot numbers. Returns 0, or errno;
+  // on failure the flow is in no map.
+  int Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm, uint32_t slots[2]);
   // Stops the program on both sockets (they leave `attached`); their peers
   // entries stay, so skbs the program already redirected still reach them.
   void Detach(uint64_t cookie_a, uint64_t cookie_b);
-  // Takes both sockets out of the remaining maps. Only once everything the
-  // program redirected has reached its destination's send queue: leaving
-  // the last map drops what waits in the socket's redirect queue.
-  void Remove(uint64_t cookie_a, uint64_t cookie_b);
-  // Bytes the program redirected from the source with this cookie so far.
-  uint64_t Redirected(uint64_t cookie) const;
+  // Takes both sockets out of the remaining maps and frees their slots. Only
+  // once everything the program redirected has reached its destination's
+  // send queue: leaving the last map drops what waits in the socket's
+  // redirect queue.
+  void Remove(uint64_t cookie_a, uint64_t cookie_b, const uint32_t slots[2]);
+
+  // Bytes the program redirected from the source in this slot so far.
+  uint64_t Redirected(uint32_t slot) const {
+    return __atomic_load_n(&Slot(slot).redirected, __ATOMIC_ACQUIRE);
+  }
+  // Wakes the worker once the slot's source has redirected `at` bytes.
+  void Arm(uint32_t slot, uint64_t at) { __atomic_store_n(&Slot(slot).alarm, at, __ATOMIC_RELEASE); }
+
+  // Readable (level) while alarms wait; TakeAlarms appends their slots
+  // (a slot may come twice) and consumes them.
+  int alarm_fd() const { return alarms_.get(); }
+  void TakeAlarms(std::vector<uint32_t>* slots);
 
   // Process-wide tallies, for fastPathStatus(): flows promoted, and flows
   // demoted because their destination did not keep up.
@@ -68,10 +90,19 @@ class FastPath {
   static inline std::atomic<uint64_t> watchdog_demotions{0};
 
  private:
+  FastSlot& Slot(uint32_t slot) const { return static_cast<FastSlot*>(slot_memory_.get())[slot]; }
+  bool MapAlarms();
+
   UniqueFd peers_;
   UniqueFd attached_;
-  UniqueFd counts_;
+  UniqueFd slot_of_;
+  UniqueFd slots_;
+  UniqueFd alarms_;
   UniqueFd program_;
+  Mapping slot_memory_;
+  Mapping alarm_consumer_;  // the ring's consumer position, ours to write
+  Mapping alarm_producer_;  // its producer position, then the ring twice over
+  std::vector<uint32_t> free_slots_;
   std::string error_;
 };
 

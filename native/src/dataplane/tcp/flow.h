@@ -25,6 +25,7 @@ struct FastFlow {
   FastStage stage = FastStage::kRelay;
   bool broken = false;       // a socket reported an error or hang-up while in the maps
   uint64_t cookie[2] = {};   // SO_COOKIE of direction d's source: client, target
+  uint32_t slot[2] = {};     // direction d's slot in the maps (tcp/fast_path.h)
   uint64_t base[2] = {};     // bytes written to direction d's destination when promoted (acked + queued)
   uint64_t written[2] = {};  // bytes the program put in direction d's destination since, accounted
 };

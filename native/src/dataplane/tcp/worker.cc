@@ -33,6 +33,7 @@ Worker::Worker(EventLoop& loop, SharedState& shared, UniqueFd listener)
 int Worker::Attached(int64_t now_ms) {
   now_ms_ = now_ms;
   accept_pending_ = true;  // connections may have queued since listen()
+  WatchFastAlarms();
   // Edge-triggered like the flows: one readiness report per new connection.
   return WatchListener(EPOLLIN | EPOLLET);
 }
@@ -62,6 +63,7 @@ void Worker::Detached() {
   while (!flows_.empty()) Close(*flows_.begin()->second);
   closed_.clear();
   tools_.pipes.Clear();
+  if (fast_ && fast_->ok()) ::epoll_ctl(epoll_fd(), EPOLL_CTL_DEL, fast_->alarm_fd(), nullptr);
   fast_.reset();  // its maps and program: close() leaves no descriptor open
   FlushEvents(SteadyMs(), true);
 }
@@ -70,6 +72,10 @@ void Worker::OnEvent(void* object, uint32_t events, int64_t now_ms) {
   now_ms_ = now_ms;
   if (is_listener(object)) {
     accept_pending_ = true;
+    return;
+  }
+  if (object == &fast_alarm_tag_) {
+    OnFastAlarms();
     return;
   }
   Half& half = *static_cast<Half*>(object);

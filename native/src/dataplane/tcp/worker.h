@@ -97,10 +97,13 @@ class Worker final : public WorkerClient {
   Event FlowEvent(const Flow& flow, Level level, Kind kind, std::string message) const;
 
   // The in-kernel fast path (worker_fast.cc).
+  void WatchFastAlarms();
+  void OnFastAlarms();
   void MaybePromote(Flow& flow);
   void OnFastEvent(Flow& flow, uint32_t events);
   void CheckFast(Flow& flow);
   void Demote(Flow& flow);
+  void LockReceiveBuffer(int fd);
   void BackToRelay(Flow& flow);
   void LeaveFastPath(Flow& flow);
   void TickFastFlows(int64_t now_ms);
@@ -111,12 +114,15 @@ class Worker final : public WorkerClient {
   std::vector<Flow*> yielded_;
   DeadlineQueue header_deadlines_;
   DeadlineQueue connect_deadlines_;
-  DeadlineQueue keepalive_deadlines_;  // established flows whose upstream awaits keepalive
-  int64_t now_ms_ = 0;                 // steady clock of this loop turn
-  bool accept_pending_ = false;        // stopped early with connections still queued
-  int64_t accept_backoff_until_ = 0;   // out of descriptors: wait before accepting again
-  std::unique_ptr<FastPath> fast_;     // --fast-path auto: this worker's maps and program
-  std::vector<Flow*> fast_flows_;      // promoted or draining
+  DeadlineQueue keepalive_deadlines_;                // established flows whose upstream awaits keepalive
+  int64_t now_ms_ = 0;                               // steady clock of this loop turn
+  bool accept_pending_ = false;                      // stopped early with connections still queued
+  int64_t accept_backoff_until_ = 0;                 // out of descriptors: wait before accepting again
+  std::unique_ptr<FastPath> fast_;                   // --fast-path auto: this worker's maps and program
+  std::vector<Flow*> fast_flows_;                    // promoted or draining
+  std::unordered_map<uint32_t, Flow*> fast_slots_;   // each promoted or draining flow's two slots
+  std::vector<uint32_t> fast_alarms_;                // TakeAlarms' output, kept for its capacity
+  EpollTag fast_alarm_tag_{this, &fast_alarm_tag_};  // the alarm ring's registration
   int64_t next_fast_tick_ms_ = 0;
   std::unique_ptr<uint8_t[]> scratch_;
   RelayTools tools_;

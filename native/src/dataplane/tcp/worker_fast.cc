@@ -10,15 +10,32 @@
 //   program over them.
 // - No backpressure: a redirected skb waits on its destination without
 //   bound. The watchdog compares what the program redirected from each side
-//   with what reached the other side's send queue, on every event of the
-//   flow and every kFastTickMs, and past kBacklogBoundBytes demotes the flow.
-//   It acts only as often as the worker runs: a sender that outpaces it by
-//   more than the bound before a check makes the kernel hold more (the test
-//   measures it; docs/proxy.md says so).
+//   with what reached the other side's send queue, and past
+//   kBacklogBoundBytes demotes the flow. Each slot is armed at that bound, so
+//   the program itself wakes the worker when a sender passes it; a tick
+//   every kFastTickMs keeps the byte counters current and stands in for an
+//   alarm the ring had no room for.
+// - Promotion locks each socket's receive buffer at its size then:
+//   autotuning would otherwise grow it (to tcp_rmem's maximum, 32 MiB here)
+//   while the program empties it, and after a demotion a stalled reader's
+//   sender could fill all of it.
+// - The detach race, a known fault: taking a socket out of `attached` clears
+//   its psock's program without the socket's lock, so a receive running on
+//   another CPU at that moment finds no program and drops its skb, already
+//   acknowledged (net/core/skmsg.c, sk_psock_verdict_recv: no program means
+//   __SK_DROP). Under full-speed traffic on this kernel (6.18), the
+//   stalled-reader test lost one skb in about one demotion in ten when its
+//   processes ran on two CPUs (none in 60 runs on one). No order of user-space
+//   calls closes that window, and the counts cannot tell such a drop from the
+//   kernel's own lag in copied_seq (a check was tried: it fired on flows that
+//   had lost nothing); so --fast-path stays off by default and
+//   experimental, and docs/proxy.md says so.
 // - A FIN, error or hang-up demotes the flow too (the program drops a bare
 //   FIN): once every redirected byte is in its send queue, the flow leaves
 //   the maps, and the relay reads the EOF or error and passes it on, as for
-//   any flow. Demoted flows stay on the relay.
+//   any flow. Demoted flows stay on the relay: every demotion risks the
+//   detach race above, and promoting again would mean more of them (the
+//   stalled-reader test lost bytes more often with it).
 // Byte counters: what the program put in a destination's send queue (its
 // bytes acknowledged + SIOCOUTQ, against the same sum when promoted), added
 // at each check, so snapshots lag by at most kFastTickMs and end exact.
@@ -37,15 +54,21 @@ namespace mmproxy::dataplane {
 namespace {
 
 // Redirected bytes not yet in the destination's send queue past which a flow
-// is demoted: a socket buffer's worth, so a stalled reader makes the kernel
-// hold about what the relay would (a receive buffer, a pipe, a send buffer).
-constexpr uint64_t kBacklogBoundBytes = 4 << 20;
-// How often promoted flows are checked without an event (watchdog, counters).
-constexpr int64_t kFastTickMs = 5;
+// is demoted. What a stalled reader makes the kernel hold is then this, the
+// destination's send buffer and the source's receive buffer, against the
+// relay's receive buffer, pipe and send buffer (the stalled-reader test
+// prints both). Lower costs a wake-up per bound's worth of bytes on a flow
+// that keeps up; 512 KiB is one per eight full-size TSO skbs.
+constexpr uint64_t kBacklogBoundBytes = 512 << 10;
+// How often promoted flows are checked without an alarm or event (byte
+// counters; a lost alarm), and draining flows (for their hand-back).
+constexpr int64_t kFastTickMs = 50;
+constexpr int64_t kDrainTickMs = 2;
 
 // Bytes ever written to the socket, plus a constant (the SYN): acknowledged
 // plus still queued. Read in that order, so that a concurrent ACK or write
-// can make the sum short but never long. false when a call fails.
+// can make the sum short but never long: good enough for what the program
+// moved since promotion, which may lag. false when a call fails.
 bool BytesWritten(int fd, uint64_t* written) {
   tcp_info info{};
   socklen_t length = sizeof(info);
@@ -56,12 +79,70 @@ bool BytesWritten(int fd, uint64_t* written) {
   return true;
 }
 
+// The same sum, exact, for the base at promotion, where a short one would
+// make the bytes moved since look long and a drain look done while an skb
+// still waited in the program's queue (lost when the flow left the maps; the
+// stalled-reader test caught it, one skb in about fifteen runs): only this
+// thread writes to the socket then, so if the acknowledged count did not
+// move across the SIOCOUTQ read, the sum was true at that moment.
+bool ExactBytesWritten(int fd, uint64_t* written) {
+  constexpr int kAttempts = 8;  // each retry means an ACK landed in a window of a few µs
+  tcp_info before{};
+  socklen_t length = sizeof(before);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &before, &length) != 0) return false;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    int queued = 0;
+    tcp_info after{};
+    length = sizeof(after);
+    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 ||
+        ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &after, &length) != 0) {
+      return false;
+    }
+    if (after.tcpi_bytes_acked == before.tcpi_bytes_acked) {
+      *written = after.tcpi_bytes_acked + static_cast<uint64_t>(queued);
+      return true;
+    }
+    before = after;
+  }
+  return false;  // ACKs kept landing: the flow stays on the relay
+}
+
 bool Drained(const Half& half) {
   return half.watched && !half.readable && !half.pending() && !half.eof && !half.fin_pending &&
          !half.error_pending && !half.done;
 }
 
 }  // namespace
+
+// The alarm ring joins the loop's epoll set, level-triggered: readable for as
+// long as alarms wait. Without it the tick alone watches the flows.
+void Worker::WatchFastAlarms() {
+  if (!fast_ || !fast_->ok()) return;
+  epoll_event watch{EPOLLIN, {}};
+  watch.data.ptr = &fast_alarm_tag_;
+  ::epoll_ctl(epoll_fd(), EPOLL_CTL_ADD, fast_->alarm_fd(), &watch);
+}
+
+// A promoted flow's backlog passed its bound (or its slot's earlier owner's
+// did, an alarm still in the ring: one check too many, harmless).
+void Worker::OnFastAlarms() {
+  fast_alarms_.clear();
+  fast_->TakeAlarms(&fast_alarms_);
+  for (uint32_t slot : fast_alarms_) {
+    auto it = fast_slots_.find(slot);
+    if (it != fast_slots_.end() && !it->second->closed) CheckFast(*it->second);
+  }
+}
+
+// SO_RCVBUF as it is now, and locked there (SO_RCVBUFFORCE: past rmem_max,
+// which autotuning may have passed; the kernel doubles what it is given).
+void Worker::LockReceiveBuffer(int fd) {
+  int size = 0;
+  socklen_t length = sizeof(size);
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) != 0 || size <= 1) return;
+  int half = size / 2;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof(half));
+}
 
 void Worker::MaybePromote(Flow& flow) {
   FastFlow& fast = flow.fast;
@@ -77,15 +158,20 @@ void Worker::MaybePromote(Flow& flow) {
   Half* halves[2] = {&flow.client, &flow.target};
   for (int d = 0; d < 2; ++d) {
     fast.cookie[d] = SocketCookie(halves[d]->fd.get());
-    if (fast.cookie[d] == 0 || !BytesWritten(halves[1 - d]->fd.get(), &fast.base[d])) return;
+    if (fast.cookie[d] == 0 || !ExactBytesWritten(halves[1 - d]->fd.get(), &fast.base[d])) return;
     fast.written[d] = 0;
   }
+  for (Half* half : halves) LockReceiveBuffer(half->fd.get());
   // Fails when a socket was half-closed meanwhile (EOPNOTSUPP) or the maps
   // are full: the relay goes on.
-  if (fast_->Insert(flow.client.fd.get(), fast.cookie[0], flow.target.fd.get(), fast.cookie[1]) != 0) return;
+  if (fast_->Insert(flow.client.fd.get(), fast.cookie[0], flow.target.fd.get(), fast.cookie[1],
+                    kBacklogBoundBytes + 1, fast.slot) != 0) {
+    return;
+  }
   fast.stage = FastStage::kPromoted;
   FastPath::promoted.fetch_add(1, std::memory_order_relaxed);
   fast_flows_.push_back(&flow);
+  for (uint32_t slot : fast.slot) fast_slots_[slot] = &flow;
   // The kick: bytes that arrived after the last read wait in the receive
   // queue, and the program runs only on the next data_ready.
   int one = 1;
@@ -112,7 +198,7 @@ void Worker::CheckFast(Flow& flow) {
   bool flushed = true;
   bool overflow = false;
   for (int d = 0; d < 2; ++d) {
-    uint64_t redirected = fast_->Redirected(fast.cookie[d]);
+    uint64_t redirected = fast_->Redirected(fast.slot[d]);
     uint64_t written = fast.written[d];
     uint64_t now_written = 0;
     if (BytesWritten(halves[1 - d]->fd.get(), &now_written) && now_written > fast.base[d]) {
@@ -128,6 +214,10 @@ void Worker::CheckFast(Flow& flow) {
     Demote(flow);
     return;
   }
+  // The next alarm: a bound past what the destination has taken now.
+  if (fast.stage == FastStage::kPromoted) {
+    for (int d = 0; d < 2; ++d) fast_->Arm(fast.slot[d], fast.written[d] + kBacklogBoundBytes + 1);
+  }
   // A broken flow ends on the relay (which reads the error and resets both
   // sides): its redirected bytes may never arrive.
   if (fast.stage == FastStage::kDraining && (flushed || fast.broken)) BackToRelay(flow);
@@ -137,7 +227,16 @@ void Worker::CheckFast(Flow& flow) {
 // receive queues, with TCP's own backpressure, until the relay reads it.
 void Worker::Demote(Flow& flow) {
   fast_->Detach(flow.fast.cookie[0], flow.fast.cookie[1]);
+  // A program run that began before the detach may still be adding to the
+  // counts on another CPU, under the socket's lock: TCP_INFO takes that lock,
+  // so once it returns on both sockets no run is left and the counts are final.
+  for (Half* half : {&flow.client, &flow.target}) {
+    tcp_info info{};
+    socklen_t length = sizeof(info);
+    ::getsockopt(half->fd.get(), IPPROTO_TCP, TCP_INFO, &info, &length);
+  }
   flow.fast.stage = FastStage::kDraining;
+  next_fast_tick_ms_ = std::min(next_fast_tick_ms_, now_ms_ + kDrainTickMs);
   CheckFast(flow);
 }
 
@@ -157,19 +256,22 @@ void Worker::LeaveFastPath(Flow& flow) {
   FastFlow& fast = flow.fast;
   if (fast.stage != FastStage::kPromoted && fast.stage != FastStage::kDraining) return;
   fast_->Detach(fast.cookie[0], fast.cookie[1]);
-  fast_->Remove(fast.cookie[0], fast.cookie[1]);
+  fast_->Remove(fast.cookie[0], fast.cookie[1], fast.slot);
+  for (uint32_t slot : fast.slot) fast_slots_.erase(slot);
   fast.stage = FastStage::kNever;
   fast_flows_.erase(std::find(fast_flows_.begin(), fast_flows_.end(), &flow));
 }
 
 void Worker::TickFastFlows(int64_t now_ms) {
   if (fast_flows_.empty() || now_ms < next_fast_tick_ms_) return;
-  next_fast_tick_ms_ = now_ms + kFastTickMs;
   // CheckFast may take a flow off the list (and the relay may close it).
   std::vector<Flow*> turn = fast_flows_;
   for (Flow* flow : turn) {
     if (!flow->closed) CheckFast(*flow);
   }
+  bool draining = std::any_of(fast_flows_.begin(), fast_flows_.end(),
+                              [](const Flow* flow) { return flow->fast.stage == FastStage::kDraining; });
+  next_fast_tick_ms_ = now_ms + (draining ? kDrainTickMs : kFastTickMs);
 }
 
 }  // namespace mmproxy::dataplane
