@@ -1,9 +1,15 @@
 /*
  * The in-kernel fast path (--fast-path auto): flows promoted into the BPF
  * sockhash while bytes are still arriving must deliver every byte once, in
- * order, both ways and through half-closes; and a stalled reader must get
- * everything in order once it reads again (the watchdog demotes a flow whose
- * backlog passes its bound; what the proxy held is printed).
+ * order, both ways and through half-closes; and a stalled reader must stall
+ * its sender and get everything in order once it reads again (the watchdog
+ * demotes a flow whose backlog passes its bound; what the proxy held is printed).
+ *
+ * Every process here runs on one CPU (CPU): taking a socket out of the maps
+ * while a receive runs on another CPU can drop an skb in the kernel (the
+ * detach race, native/src/dataplane/tcp/worker_fast.cc; docs/proxy.md), which
+ * no user-space order prevents. On one CPU that receive cannot overlap the
+ * detach, so any byte lost or reordered here is mmproxy's own fault.
  *
  *   ┌── app (loopback routing, table 123) ─────────────────────────────────────────────┐
  *   │  proxy-client ──▶ data plane :82xx (--fast-path auto, -dynamic-destination) ──▶   │
@@ -28,6 +34,7 @@ import { printLabLogOnFailure, requireNetns } from '../support/index.js';
 const BYTES = 16 * 1024 * 1024;
 const STALL_BYTES = 64 * 1024 * 1024;
 const SETTLED_MS = 1_000;
+const CPU = 0;
 
 const banner = (port: number): string => `PEER 203.0.113.9 ${port}\n`;
 
@@ -49,6 +56,7 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
     const plane = await DataPlaneDriver.start(
       app,
       dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port }, dynamicDestination: true, fastPath }),
+      { cpu: CPU },
     );
     planes.push(plane);
     return plane;
@@ -61,9 +69,9 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
     lab = Lab.create('dpfast');
     app = await lab.host('app');
     await app.addLoopbackRouting();
-    await StreamService.start(app, '127.0.0.1:7200', 'echo');
-    await StreamService.start(app, '127.0.0.1:7201', 'read-then-send', BYTES);
-    await StreamService.start(app, '127.0.0.1:7202', 'send-then-read', BYTES);
+    await StreamService.start(app, '127.0.0.1:7200', 'echo', 0, undefined, CPU);
+    await StreamService.start(app, '127.0.0.1:7201', 'read-then-send', BYTES, undefined, CPU);
+    await StreamService.start(app, '127.0.0.1:7202', 'send-then-read', BYTES, undefined, CPU);
   });
   afterEach(async function () {
     printLabLogOnFailure(this, lab);
@@ -97,6 +105,7 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
           sameWrite: i % 2 === 1,
           mode: i % 2 === 0 ? 'hold' : 'send-then-read',
           timeoutMs: 120_000,
+          cpu: CPU,
         }),
       ),
     );
@@ -131,6 +140,7 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
       sendBytes: BYTES,
       mode: 'hold',
       timeoutMs: 120_000,
+      cpu: CPU,
     });
     assert.equal(first.ended, 'eof');
     assert.equal(first.receivedSha256, expected);
@@ -141,6 +151,7 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
       mode: 'read-then-send',
       sendBytes: BYTES,
       timeoutMs: 120_000,
+      cpu: CPU,
     });
     assert.equal(second.ended, 'eof');
     assert.equal(second.receivedSha256, expected);
@@ -158,14 +169,9 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
    * Sends 64 MB at a service that reads nothing until released; returns what the proxy held once the client could
    * send no more (bytes the client's socket saw acknowledged and the service's socket has not received).
    */
-  async function heldForStalledReader(
-    plane: DataPlaneDriver,
-    port: number,
-    servicePort: number,
-    stallsSender: boolean,
-  ): Promise<number> {
+  async function heldForStalledReader(plane: DataPlaneDriver, port: number, servicePort: number): Promise<number> {
     rmSync(releaseFile, { force: true });
-    const service = await StreamService.start(app, `127.0.0.1:${servicePort}`, 'read-then-send', 0, releaseFile);
+    const service = await StreamService.start(app, `127.0.0.1:${servicePort}`, 'read-then-send', 0, releaseFile, CPU);
     // In slices 50 ms apart: the flow drains between two and is promoted.
     const client = startClient(app, {
       connect: `127.0.0.1:${port}`,
@@ -173,6 +179,7 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
       sendBytes: STALL_BYTES,
       mode: 'hold',
       timeoutMs: 120_000,
+      cpu: CPU,
     });
     // Settled: the client's acknowledged bytes stopped growing.
     let last = -1;
@@ -191,11 +198,8 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
       },
       60_000,
     );
-    // The relay's TCP window stops the sender; the fast path may not (the known fault below), so only the relay's
-    // run must show the stall.
-    if (stallsSender) {
-      assert.ok(last < STALL_BYTES, `the client could not send everything into a stalled reader (${last} bytes)`);
-    }
+    // The relay's TCP window stops the sender; on the fast path, the watchdog's demotion hands the flow back to it.
+    assert.ok(last < STALL_BYTES, `the client could not send everything into a stalled reader (${last} bytes)`);
     writeFileSync(releaseFile, '');
     const result = await client.exited;
     assert.equal(result.code, 0, client.outputSummary());
@@ -209,16 +213,16 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
     return held;
   }
 
-  // Known fault (docs/proxy.md, "The in-kernel fast path"): the watchdog acts
-  // only as often as the worker runs, and a burst can outrun it; what the
-  // proxy held is printed for both paths, not bounded here.
-  it('a stalled reader gets every byte in order once it reads (held memory printed)', async function () {
+  // What the proxy held is printed for both paths, not compared: the two are
+  // close, and which is lower varies from run to run (docs/proxy.md, "The
+  // in-kernel fast path"; the benchmark's backpressure row reports it).
+  it('a stalled reader stalls the sender and gets every byte in order (held memory printed)', async function () {
     const relay = await startPlane(8202, 'off');
-    const relayHeld = await heldForStalledReader(relay, 8202, 7203, true);
+    const relayHeld = await heldForStalledReader(relay, 8202, 7203);
     const plane = await startPlane(8203);
     const status = await plane.fastPath();
     if (!status?.available) this.skip();
-    const fastHeld = await heldForStalledReader(plane, 8203, 7204, false);
+    const fastHeld = await heldForStalledReader(plane, 8203, 7204);
     const after = await plane.fastPath();
     console.log(
       `      held for a stalled reader: relay ${(relayHeld / 2 ** 20).toFixed(1)} MiB, ` +
@@ -227,5 +231,6 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
         `watchdog demotions ${(after?.watchdogDemotions ?? 0) - status.watchdogDemotions})`,
     );
     assert.ok(after && after.promoted > status.promoted, 'the flow was promoted');
+    assert.ok(after.watchdogDemotions > status.watchdogDemotions, 'the watchdog demoted the stalled flow');
   });
 });
