@@ -6,6 +6,7 @@
 import { native } from '../native/addon.js';
 import type { DataPlane, DataPlaneConfig, DataPlaneOptions, WorkerPool } from '../native/dataplane-types.js';
 import type { DataPlaneEvent } from '../base/flows.js';
+import type { LogLevel } from './log/record.js';
 
 export function createDataPlane(
   config: DataPlaneConfig,
@@ -27,12 +28,18 @@ export function createWorkerPool(threads: number): WorkerPool | null {
 
 /**
  * The start-up line for `--fast-path auto` (null for off, and for UDP): whether this process runs the in-kernel
- * fast path, and why not when it cannot. Asking loads it, once per process.
+ * fast path, and why not when it cannot; a warning when it runs, for its known fault. Asking loads it, once per
+ * process.
  */
-export function fastPathLine(config: DataPlaneConfig): string | null {
+export function fastPathLine(config: DataPlaneConfig): { level: LogLevel; message: string } | null {
   if (config.protocol !== 'tcp' || config.fastPath !== 'auto') return null;
   const status = native().fastPathStatus?.();
-  if (!status) return 'fast path: off (this build of the addon has none)';
-  if (!status.available) return `fast path: off (${status.reason}); flows use the relay`;
-  return 'fast path: on, experimental (established flows move into a BPF sockhash)';
+  if (!status) return { level: 'info', message: 'fast path: off (this build of the addon has none)' };
+  if (!status.available) return { level: 'info', message: `fast path: off (${status.reason}); flows use the relay` };
+  return {
+    level: 'warn',
+    message:
+      'fast path: on, experimental (established flows move into a BPF sockhash); a flow taken back while bytes ' +
+      'arrive can lose some to a kernel race (docs/proxy.md): not for traffic that matters',
+  };
 }

@@ -27,5 +27,5 @@ export function logListening(listener: NamedListener, set: ListenerSet, logger: 
   if (exposure) logger.log('warn', 'any_peer', exposure, fields);
   logger.log('info', 'listening', describeConfig(config, source, writtenSpans(listener)), fields);
   const fastPath = fastPathLine(config);
-  if (fastPath) logger.log('info', 'fast_path', fastPath, fields);
+  if (fastPath) logger.log(fastPath.level, 'fast_path', fastPath.message, fields);
 }

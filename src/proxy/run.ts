@@ -190,7 +190,7 @@ export async function runProxy(
   const exposure = anyPeerExposure(config, options.allowedSubnetsFile);
   if (exposure) logger.log('warn', 'any_peer', exposure);
   const fastPath = fastPathLine(config);
-  if (fastPath) logger.log('info', 'fast_path', fastPath);
+  if (fastPath) logger.log(fastPath.level, 'fast_path', fastPath.message);
   return serveUntilStopped({
     runtime,
     stats,
