@@ -40,7 +40,8 @@ class Emitter {
   }
   // reg = r10 + offset: a pointer into the frame.
   void FramePointer(uint8_t reg, int16_t offset) {
-    Add({Insn(BPF_ALU64 | BPF_MOV | BPF_X, reg, kFrame, 0, 0), Insn(BPF_ALU64 | BPF_ADD | BPF_K, reg, 0, 0, offset)});
+    Add({Insn(BPF_ALU64 | BPF_MOV | BPF_X, reg, kFrame, 0, 0),
+         Insn(BPF_ALU64 | BPF_ADD | BPF_K, reg, 0, 0, offset)});
   }
   void Call(int helper) { Add({Insn(BPF_JMP | BPF_CALL, 0, 0, 0, helper)}); }
   // if (r0 == 0) return verdict;
@@ -75,7 +76,8 @@ std::vector<bpf_insn> FastPathProgram(const FastPathMaps& maps) {
   e.FramePointer(2, kCookieAt);
   e.Call(BPF_FUNC_map_lookup_elem);
   e.ReturnIfNull(SK_PASS);
-  e.Add({Insn(BPF_LDX | BPF_MEM | BPF_W, 1, 0, 0, 0), Insn(BPF_STX | BPF_MEM | BPF_W, kFrame, 1, kSlotAt, 0)});
+  e.Add(
+      {Insn(BPF_LDX | BPF_MEM | BPF_W, 1, 0, 0, 0), Insn(BPF_STX | BPF_MEM | BPF_W, kFrame, 1, kSlotAt, 0)});
   e.LoadMap(1, maps.slots);  // r7 = &slots[slot]; in range, as user space gave it
   e.FramePointer(2, kSlotAt);
   e.Call(BPF_FUNC_map_lookup_elem);
@@ -89,16 +91,18 @@ std::vector<bpf_insn> FastPathProgram(const FastPathMaps& maps) {
   });
   size_t below_alarm = e.size();
   e.Add({
-      Insn(BPF_JMP | BPF_JLT | BPF_X, 1, 2, 0, 0),    // if (total < alarm) skip
+      Insn(BPF_JMP | BPF_JLT | BPF_X, 1, 2, 0, 0),     // if (total < alarm) skip
       Insn(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, -1),  // alarm = kDisarmed (all ones)
       Insn(BPF_STX | BPF_MEM | BPF_DW, kSlot, 1, kAlarmField, 0),
   });
-  e.LoadMap(1, maps.alarms);  // bpf_ringbuf_output(alarms, &slot, 4, 0); a full ring loses
+  e.LoadMap(1, maps.alarms);   // bpf_ringbuf_output(alarms, &slot, 4, 0); a full ring loses
   e.FramePointer(2, kSlotAt);  // the alarm, and the worker's tick catches the flow instead
-  e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, sizeof(uint32_t)), Insn(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0)});
+  e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, sizeof(uint32_t)),
+         Insn(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0)});
   e.Call(BPF_FUNC_ringbuf_output);
   e.LandHere(below_alarm);
-  e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, kSkb, 0, 0)});  // return bpf_sk_redirect_hash(skb, peers, &cookie, 0)
+  e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, kSkb, 0,
+              0)});  // return bpf_sk_redirect_hash(skb, peers, &cookie, 0)
   e.LoadMap(2, maps.peers);
   e.FramePointer(3, kCookieAt);
   e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0)});  // flags 0: out of the peer
