@@ -81,10 +81,9 @@ bool BytesWritten(int fd, uint64_t* written) {
 
 // The same sum, exact, for the base at promotion, where a short one would
 // make the bytes moved since look long and a drain look done while an skb
-// still waited in the program's queue (lost when the flow left the maps; the
-// stalled-reader test caught it, one skb in about fifteen runs): only this
-// thread writes to the socket then, so if the acknowledged count did not
-// move across the SIOCOUTQ read, the sum was true at that moment.
+// still waited in the program's queue (dropped when the flow leaves the
+// maps): only this thread writes to the socket then, so if the acknowledged
+// count did not move across the SIOCOUTQ read, the sum was true at that moment.
 bool ExactBytesWritten(int fd, uint64_t* written) {
   constexpr int kAttempts = 8;  // each retry means an ACK landed in a window of a few µs
   tcp_info before{};
