@@ -7,7 +7,7 @@
  * datagram only, then a bare second datagram. Datagrams go out in windows of WINDOW, each missing reply is asked
  * for again once. The service must answer `PEER <address> <port>\n<payload>`. Prints one JSON line:
  * sessions, answered (clients whose every datagram was answered as themselves), wrong (replies naming another
- * client), lost, elapsedMs.
+ * client), lost, sent (datagrams sent in each round, the asked-again ones included), elapsedMs.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -105,6 +105,7 @@ async function untilAnswered(keys: string[]): Promise<void> {
 }
 
 const started = Date.now();
+const sent: number[] = Array.from({ length: DATAGRAMS_PER_CLIENT }, () => 0);
 // Datagram n of every client before datagram n + 1 of any: in `first`, a client's header goes out before its bare
 // datagram, and each round waits for its replies.
 for (let n = 0; n < DATAGRAMS_PER_CLIENT; n += 1) {
@@ -114,6 +115,7 @@ for (let n = 0; n < DATAGRAMS_PER_CLIENT; n += 1) {
       const missing = window.filter((i) => !answered.has(`${i}.${n}`));
       if (missing.length === 0) break;
       for (const i of missing) await send(await socketFor(i), datagram(i, n));
+      sent[n] = (sent[n] ?? 0) + missing.length;
       await untilAnswered(missing.map((i) => `${i}.${n}`));
     }
   }
@@ -123,5 +125,5 @@ let complete = 0;
 for (let i = 0; i < sessions; i += 1) {
   if (Array.from({ length: DATAGRAMS_PER_CLIENT }, (_, n) => answered.has(`${i}.${n}`)).every(Boolean)) complete += 1;
 }
-console.log(JSON.stringify({ sessions, answered: complete, wrong, lost: sessions - complete, elapsedMs }));
+console.log(JSON.stringify({ sessions, answered: complete, wrong, lost: sessions - complete, sent, elapsedMs }));
 for (const socket of [shared, ...sockets]) socket?.close();

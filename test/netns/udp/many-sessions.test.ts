@@ -20,6 +20,8 @@ interface SessionsResult {
   answered: number;
   wrong: number;
   lost: number;
+  /** Datagrams sent in each round, those asked for again included. */
+  sent: number[];
   elapsedMs: number;
 }
 
@@ -64,7 +66,15 @@ describe(`UDP: ${SESSIONS.toLocaleString('en')} sessions at once in each header 
         });
         assert.equal(counters.sessionsEvicted, 0);
         if (mode === 'spp') assert.equal(counters.udpHeaders.sppSessions, SESSIONS);
-        if (mode === 'first') assert.equal(counters.udpHeaders.datagrams.bare, counters.udpHeaders.datagrams.proxyV2);
+        if (mode === 'first') {
+          // A header on each client's first datagram, its second bare. A reply slower than the load balancer's wait
+          // (2 s, seen with the sanitized build) makes it send that datagram again, so each count lies between one
+          // per client and what was sent in its round.
+          const { proxyV2, bare } = counters.udpHeaders.datagrams;
+          const [headed = 0, plain = 0] = result.sent;
+          assert.ok(proxyV2 >= SESSIONS && proxyV2 <= headed, `${proxyV2} header datagrams, ${headed} sent`);
+          assert.ok(bare >= SESSIONS && bare <= plain, `${bare} bare datagrams, ${plain} sent`);
+        }
         const { fdsBefore, fdsAfter } = await plane.close();
         assert.equal(fdsAfter, fdsBefore);
       });
