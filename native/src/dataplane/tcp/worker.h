@@ -103,7 +103,6 @@ class Worker final : public WorkerClient {
   void OnFastEvent(Flow& flow, uint32_t events);
   void CheckFast(Flow& flow);
   void Demote(Flow& flow);
-  void LockReceiveBuffer(int fd);
   void BackToRelay(Flow& flow);
   void LeaveFastPath(Flow& flow);
   void TickFastFlows(int64_t now_ms);

@@ -106,6 +106,16 @@ bool ExactBytesWritten(int fd, uint64_t* written) {
   return false;  // ACKs kept landing: the flow stays on the relay
 }
 
+// SO_RCVBUF as it is now, and locked there (SO_RCVBUFFORCE: past rmem_max,
+// which autotuning may have passed; the kernel doubles what it is given).
+void LockReceiveBuffer(int fd) {
+  int size = 0;
+  socklen_t length = sizeof(size);
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) != 0 || size <= 1) return;
+  int half = size / 2;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof(half));
+}
+
 bool Drained(const Half& half) {
   return half.watched && !half.readable && !half.pending() && !half.eof && !half.fin_pending &&
          !half.error_pending && !half.done;
@@ -133,16 +143,6 @@ void Worker::OnFastAlarms() {
   }
 }
 
-// SO_RCVBUF as it is now, and locked there (SO_RCVBUFFORCE: past rmem_max,
-// which autotuning may have passed; the kernel doubles what it is given).
-void Worker::LockReceiveBuffer(int fd) {
-  int size = 0;
-  socklen_t length = sizeof(size);
-  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) != 0 || size <= 1) return;
-  int half = size / 2;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof(half));
-}
-
 void Worker::MaybePromote(Flow& flow) {
   FastFlow& fast = flow.fast;
   if (fast.stage != FastStage::kRelay || flow.queued) return;
@@ -160,13 +160,13 @@ void Worker::MaybePromote(Flow& flow) {
     if (fast.cookie[d] == 0 || !ExactBytesWritten(halves[1 - d]->fd.get(), &fast.base[d])) return;
     fast.written[d] = 0;
   }
-  for (Half* half : halves) LockReceiveBuffer(half->fd.get());
   // Fails when a socket was half-closed meanwhile (EOPNOTSUPP) or the maps
   // are full: the relay goes on.
   if (fast_->Insert(flow.client.fd.get(), fast.cookie[0], flow.target.fd.get(), fast.cookie[1],
                     kBacklogBoundBytes + 1, fast.slot) != 0) {
     return;
   }
+  for (Half* half : halves) LockReceiveBuffer(half->fd.get());
   fast.stage = FastStage::kPromoted;
   FastPath::promoted.fetch_add(1, std::memory_order_relaxed);
   fast_flows_.push_back(&flow);
