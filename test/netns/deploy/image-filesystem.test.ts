@@ -16,7 +16,14 @@ import { stopMmproxy } from '../../../lab/mmproxy/mmproxy-process.js';
 import { APP, TARGETS } from '../../../lab/mmproxy/topology.js';
 import { capabilityMask, type Privileges, readCredentials } from '../hardening/helpers/privilege/credentials.js';
 import { useProxyTopology } from '../proxy/helpers/use-proxy-topology.js';
-import { buildImageTree, entrypointArgv, type ImageTree, imageUser, imageUserClash } from './helpers/image-tree.js';
+import {
+  buildImageTree,
+  entrypointArgv,
+  fastPathEntrypointArgv,
+  type ImageTree,
+  imageUser,
+  imageUserClash,
+} from './helpers/image-tree.js';
 
 /** `--cap-drop=ALL --cap-add=NET_ADMIN`: the container's bounding set; a non-root user gets no ambient set. */
 const CONTAINER_CAPABILITIES = ['CAP_NET_ADMIN'];
@@ -76,5 +83,22 @@ describe("the container image's filesystem, built in a directory and run as the 
     assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
     const gone = await net().app.exec(healthcheck, { timeoutMs: 30_000 });
     assert.notEqual(gone.code, 0, 'the HEALTHCHECK must fail with no proxy running');
+  });
+
+  it("--fast-path auto: off on the default build even with BPF in the bounding set; on with the fast-path build's file capabilities and BPF added", async () => {
+    const withBpf: Privileges = { ...privileges, bounding: [...CONTAINER_CAPABILITIES, 'CAP_BPF'] };
+    const fastPathLine = async (argv: string[]): Promise<string> => {
+      const proxy = net().track(net().app.spawn(argv));
+      const [line] = await proxy.waitForOutput(/fast path: .*/, 30_000, 'stderr');
+      await proxy.waitForOutput(/listening on \S+ \(/, 30_000, 'stderr');
+      assert.deepEqual(await stopMmproxy(proxy), { code: 0, signal: null });
+      return line;
+    };
+    const flags = (port: number) => ['-l', `${APP}:${port}`, ...TARGETS, '--fast-path', 'auto'];
+    // `--cap-add=BPF` alone: the process holds only what the node copy's file names, so no CAP_BPF.
+    const plain = await fastPathLine(entrypointArgv(tree!, withBpf, flags(net().ports().mmproxy)));
+    assert.match(plain, /fast path: off \(.*EPERM.*\); flows use the relay/);
+    const fast = await fastPathLine(await fastPathEntrypointArgv(tree!, withBpf, flags(net().ports().mmproxy)));
+    assert.match(fast, /fast path: on, experimental/);
   });
 });

@@ -7,6 +7,7 @@
  *   │ container (helpers/systemd-container.sh): overlay root over tmpfs, own mount/pid/uts/ipc/ │
  *   │   cgroup namespaces; /lib/systemd/systemd as PID 1, booting the journal only             │
  *   │     mmproxy@t    -l 127.0.0.1:8401 → peer-service 127.0.0.1:7000 (started by the test)    │
+ *   │     mmproxy@fp   -l 127.0.0.1:8402 --fast-path auto, without and with fast-path.conf      │
  *   │     mmproxy@bad  -l 127.0.0.1:7000: taken, so its start fails                             │
  *   └───────────────────────────────────────────────────────────────────────────────────────────┘
  *
@@ -37,6 +38,8 @@ const CLIENT = { address: '198.51.100.9', port: 40002 };
 const GATE = '/etc/mmproxy/lbs.fifo';
 const UNIT = 'mmproxy@t.service';
 const BAD_UNIT = 'mmproxy@bad.service';
+const FAST_PATH_UNIT = 'mmproxy@fp.service';
+const FAST_PATH_PORT = 8402;
 const POLL_MS = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -168,6 +171,37 @@ describe('the unit under systemd as PID 1 (installed from the package)', functio
       await proxiedExchange(host, LISTEN_PORT, CLIENT, SERVICE_PORT),
       `PEER ${CLIENT.address} ${CLIENT.port}`,
     );
+  });
+
+  it('with --fast-path auto, the shipped fast-path.conf drop-in gives the unit the CAP_BPF the fast path needs', async () => {
+    await sd().writeFile(
+      '/etc/mmproxy/fp.conf',
+      `MMPROXY_ARGS=-l 127.0.0.1:${FAST_PATH_PORT} -4 127.0.0.1:${SERVICE_PORT} -6 none --fast-path auto\n`,
+    );
+    /** The last `fast path:` line the unit logged. */
+    const fastPathLine = async (): Promise<string> => {
+      const { stdout } = await sd().run(['journalctl', '-u', FAST_PATH_UNIT, '-o', 'cat', '--no-pager']);
+      return stdout.split('\n').findLast((line) => line.includes('fast path:')) ?? '';
+    };
+    // The unit as shipped holds CAP_NET_ADMIN alone: the proxy starts and says why the fast path is off.
+    await sd().run(['systemctl', 'start', FAST_PATH_UNIT]);
+    assert.match(await fastPathLine(), /info {2}fast_path: fast path: off \(.*EPERM.*\); flows use the relay/);
+    await sd().run(['systemctl', 'stop', FAST_PATH_UNIT]);
+
+    const { stdout: root } = await sd().run(['npm', 'root', '-g']);
+    const dropIn = `/etc/systemd/system/${FAST_PATH_UNIT}.d/fast-path.conf`;
+    await sd().run(['install', '-D', '-m', '0644', `${root.trim()}/mmproxy/scripts/systemd/fast-path.conf`, dropIn]);
+    await sd().run(['systemctl', 'daemon-reload']);
+    await sd().run(['systemctl', 'start', FAST_PATH_UNIT]);
+    assert.match(await fastPathLine(), /warn {2}fast_path: fast path: on, experimental/);
+    const { stdout: capabilities } = await sd().run(['systemctl', 'show', FAST_PATH_UNIT, '-p', 'AmbientCapabilities']);
+    assert.match(capabilities, /cap_net_admin/);
+    assert.match(capabilities, /cap_bpf/);
+    assert.equal(
+      await proxiedExchange(host, FAST_PATH_PORT, { ...CLIENT, port: CLIENT.port + 2 }, SERVICE_PORT),
+      `PEER ${CLIENT.address} ${CLIENT.port + 2}`,
+    );
+    await sd().run(['systemctl', 'stop', FAST_PATH_UNIT]);
   });
 
   it('pings the watchdog the unit asks for', async () => {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { packageRoot } from '../../../src/base/package-info.js';
-import { parseDockerfile } from './helpers/dockerfile.js';
+import { fastPathFileCapabilities, parseDockerfile, stageSetcap } from './helpers/dockerfile.js';
 import { dockerfileViolations } from './helpers/dockerfile-rules.js';
 
 const BAD = `
@@ -45,8 +45,7 @@ describe('deploy/container/Dockerfile', () => {
 
   it("the proxy runs on a node copy carrying cap_net_admin+ep alone (--cap-add reaches no non-root process), the HEALTHCHECK's doctor too (it tries IP_TRANSPARENT itself)", () => {
     const final = parseDockerfile(text).stages[1]!;
-    const setcap = final.instructions.map((i) => /setcap (\S+) (\S+)/.exec(i.args)).find(Boolean);
-    assert.deepEqual(setcap?.slice(1), ['cap_net_admin+ep', '/usr/local/lib/mmproxy/node']);
+    assert.deepEqual(stageSetcap(final), { capabilities: 'cap_net_admin+ep', path: '/usr/local/lib/mmproxy/node' });
     const entrypoint = JSON.parse(final.instructions.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
     assert.deepEqual(entrypoint, ['/usr/local/lib/mmproxy/node', '/usr/local/lib/node_modules/mmproxy/bin/mmproxy.js']);
     const health = final.instructions.find((i) => i.keyword === 'HEALTHCHECK')!.args;
@@ -56,6 +55,11 @@ describe('deploy/container/Dockerfile', () => {
       ),
       health,
     );
+  });
+
+  it('tells a fast-path build the file capabilities to pass: the default ones plus cap_bpf, nothing else', () => {
+    // test/netns/deploy/image-filesystem.test.ts runs the proxy on a node copy carrying exactly these.
+    assert.equal(fastPathFileCapabilities(text), 'cap_net_admin,cap_bpf+ep');
   });
 
   it('documents running with CAP_NET_ADMIN alone and setup-routing beforehand', () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { parseDockerfile } from '../../../unit/deploy/helpers/dockerfile.js';
+import { fastPathFileCapabilities, parseDockerfile, stageSetcap } from '../../../unit/deploy/helpers/dockerfile.js';
 import { DOCKERFILE_PATH } from '../../../unit/deploy/helpers/paths.js';
 import { type Identity, type Privileges, setprivArgv } from '../../hardening/helpers/privilege/credentials.js';
 import { installGlobally, packOnce, pathWithoutCompilers } from '../../package/helpers/packed.js';
@@ -47,10 +47,10 @@ export function imageUserClash(identity: Identity): string | null {
 /** The Dockerfile's `setcap CAPS PATH` and its ENTRYPOINT: what the proxy runs on. */
 export function imageEntrypoint(): { fileCapabilities: string; node: string; argv: string[] } {
   const final = parseDockerfile(readFileSync(DOCKERFILE, 'utf8')).stages.at(-1)!;
-  const setcap = final.instructions.map((i) => /setcap (\S+) (\S+)/.exec(i.args)).find(Boolean);
+  const setcap = stageSetcap(final);
   const entrypoint = final.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
   if (!setcap || !entrypoint) throw new Error(`${DOCKERFILE} has no setcap or no ENTRYPOINT`);
-  return { fileCapabilities: setcap[1]!, node: setcap[2]!, argv: JSON.parse(entrypoint.args) as string[] };
+  return { fileCapabilities: setcap.capabilities, node: setcap.path, argv: JSON.parse(entrypoint.args) as string[] };
 }
 
 /** The Dockerfile's ENV RUNTIME_DIRECTORY. */
@@ -101,6 +101,24 @@ export async function buildImageTree(user: Identity): Promise<ImageTree> {
     installOutput: installed.output,
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The node copy as a fast-path build makes it (the Dockerfile's `--build-arg PROXY_FILE_CAPS=…`), beside the
+ * default one in the tree: argv running the ENTRYPOINT's script on it with ARGS under `privileges`.
+ */
+export async function fastPathEntrypointArgv(
+  tree: ImageTree,
+  privileges: Privileges,
+  args: string[],
+): Promise<string[]> {
+  const capabilities = fastPathFileCapabilities(readFileSync(DOCKERFILE, 'utf8'));
+  if (!capabilities) throw new Error(`${DOCKERFILE} names no --build-arg PROXY_FILE_CAPS= for the fast path`);
+  const [node, script] = imageEntrypoint().argv;
+  const fastNode = `${inTree(tree, node!)}-fast-path`;
+  await copyFile(process.execPath, fastNode);
+  await run('setcap', [capabilities, fastNode]);
+  return [...environmentArgv(tree, privileges), fastNode, inTree(tree, script!), ...args];
 }
 
 /** The tree's path for an absolute path inside the image. */

@@ -66,3 +66,25 @@ export function parseDockerfile(text: string): Dockerfile {
 export function expandArgs(value: string, args: Map<string, string>): string {
   return value.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => args.get(name) ?? whole);
 }
+
+/** A stage's own ARGs, with their defaults (what a build without --build-arg gets). */
+export function stageArgs(stage: Stage): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const instruction of stage.instructions) {
+    if (instruction.keyword !== 'ARG') continue;
+    const [name, value = ''] = instruction.args.split('=', 2);
+    args.set(name!, value);
+  }
+  return args;
+}
+
+/** The `setcap CAPS PATH` of a stage, CAPS with its ARG's default: what the node copy carries. */
+export function stageSetcap(stage: Stage): { capabilities: string; path: string } | null {
+  const setcap = stage.instructions.map((i) => /setcap (\S+) (\S+)/.exec(i.args)).find(Boolean);
+  return setcap ? { capabilities: expandArgs(setcap[1]!, stageArgs(stage)), path: setcap[2]! } : null;
+}
+
+/** The file capabilities the Dockerfile's comment tells a fast-path build to pass (--build-arg PROXY_FILE_CAPS=). */
+export function fastPathFileCapabilities(text: string): string | null {
+  return /--build-arg PROXY_FILE_CAPS=(\S+)/.exec(text)?.[1] ?? null;
+}

@@ -16,6 +16,7 @@ const CAPABILITY_BITS: Readonly<Record<string, number>> = {
   CAP_NET_BIND_SERVICE: 10,
   CAP_NET_ADMIN: 12,
   CAP_NET_RAW: 13,
+  CAP_BPF: 39,
 };
 
 export interface Privileges {
