@@ -14,7 +14,8 @@
 # and proxy, warms them with 2,000
 # connections, then prints the proxy's CPU time (utime + stime from
 # /proc/PID/stat, every thread, the kernel's TCP work done in its system
-# calls included) divided by N. The last round runs under `strace -c -f`
+# calls included) divided by N, and its two parts: user is mmproxy's own
+# code, kernel is the system calls and the TCP work done in them. The last round runs under `strace -c -f`
 # and prints system calls per connection (strace slows the proxy: its CPU
 # figure is left out). The TCP segments of one connection, as the
 # namespace's TcpOutSegs counts them (both legs, every socket), come last.
@@ -63,9 +64,9 @@ segments_sent() {
   in_namespace awk '$1 == "Tcp:" && $2 ~ /^[0-9]+$/ {print $12}' /proc/net/snmp
 }
 
-# cpu_ticks PID: utime + stime of every thread of PID, in clock ticks.
+# cpu_ticks PID: "utime stime" of every thread of PID, in clock ticks.
 cpu_ticks() {
-  awk '{print $14 + $15}' "/proc/$1/stat"
+  awk '{print $14, $15}' "/proc/$1/stat"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -96,9 +97,11 @@ for round in $(seq 1 "$ROUNDS"); do
     awk -v n="$CONNECTIONS" '$1 ~ /^[0-9.]+$/ && $NF != "total" && $4 / n >= 0.5 {printf "  %-12s %.2f\n", $NF, $4 / n}' \
       "$OUT/strace.txt"
   else
-    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$CONNECTIONS" -v r="$round" -v rate="$rate" \
-      -v segs="$segments" \
-      'BEGIN {printf "round %d: %.1f µs CPU per connection, %s conn/s, %.1f TCP segments per connection\n", r, t * 1e6 / hz / n, rate, segs / n}'
+    read -r user_before system_before <<<"$before"
+    read -r user_after system_after <<<"$after"
+    awk -v u=$((user_after - user_before)) -v k=$((system_after - system_before)) -v hz="$(getconf CLK_TCK)" \
+      -v n="$CONNECTIONS" -v r="$round" -v rate="$rate" -v segs="$segments" \
+      'BEGIN {us = 1e6 / hz / n; printf "round %d: %.1f µs CPU per connection (user %.1f, kernel %.1f), %s conn/s, %.1f TCP segments per connection\n", r, (u + k) * us, u * us, k * us, rate, segs / n}'
   fi
   stop_process "$proxy_pid"
   stop_process "$backend_pid"
