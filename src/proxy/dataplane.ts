@@ -28,8 +28,7 @@ export function createWorkerPool(threads: number): WorkerPool | null {
 
 /**
  * The start-up line for `--fast-path auto` (null for off, and for UDP): whether this process runs the in-kernel
- * fast path, and why not when it cannot; a warning when it runs, for its known fault. Asking loads it, once per
- * process.
+ * fast path, and why not when it cannot. Asking loads it, once per process.
  */
 export function fastPathLine(config: DataPlaneConfig): { level: LogLevel; message: string } | null {
   if (config.protocol !== 'tcp' || config.fastPath !== 'auto') return null;
@@ -37,9 +36,7 @@ export function fastPathLine(config: DataPlaneConfig): { level: LogLevel; messag
   if (!status) return { level: 'info', message: 'fast path: off (this build of the addon has none)' };
   if (!status.available) return { level: 'info', message: `fast path: off (${status.reason}); flows use the relay` };
   return {
-    level: 'warn',
-    message:
-      'fast path: on, experimental (established flows move into a BPF sockhash); a flow taken back while bytes ' +
-      'arrive can lose some to a kernel race (docs/proxy.md): not for traffic that matters',
+    level: 'info',
+    message: 'fast path: on, experimental (established flows move into a BPF sockhash; docs/proxy.md)',
   };
 }

@@ -193,7 +193,7 @@ describe('the unit under systemd as PID 1 (installed from the package)', functio
     await sd().run(['install', '-D', '-m', '0644', `${root.trim()}/mmproxy/scripts/systemd/fast-path.conf`, dropIn]);
     await sd().run(['systemctl', 'daemon-reload']);
     await sd().run(['systemctl', 'start', FAST_PATH_UNIT]);
-    assert.match(await fastPathLine(), /warn {2}fast_path: fast path: on, experimental/);
+    assert.match(await fastPathLine(), /info {2}fast_path: fast path: on, experimental/);
     const { stdout: capabilities } = await sd().run(['systemctl', 'show', FAST_PATH_UNIT, '-p', 'AmbientCapabilities']);
     assert.match(capabilities, /cap_net_admin/);
     assert.match(capabilities, /cap_bpf/);

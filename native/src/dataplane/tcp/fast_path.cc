@@ -6,10 +6,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 
 #include "dataplane/tcp/fast_path_program.h"
@@ -63,15 +65,34 @@ void DeleteElem(int map, uint64_t key) {
   bpf_attr attr{};
   attr.map_fd = static_cast<uint32_t>(map);
   attr.key = reinterpret_cast<uint64_t>(&key);
-  // ENOENT: never inserted (a failed Insert already undid its part).
+  // ENOENT: never inserted, or deleted already.
   Bpf(BPF_MAP_DELETE_ELEM, &attr);
 }
 
 size_t PageBytes() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
+// The oldest kernel whose sockmap counts the bytes a program passes to its
+// socket's own queue right (6.4, "bpf: sockmap, incorrectly handling
+// copied_seq": FIONREAD, window updates). Taking a flow back relies on it
+// (fast_path.h); tested on 6.18. Empty when the running kernel is as new.
+std::string KernelTooOld() {
+  constexpr int kMajor = 6;
+  constexpr int kMinor = 4;
+  utsname names{};
+  int major = 0;
+  int minor = 0;
+  if (::uname(&names) != 0 || std::sscanf(names.release, "%d.%d", &major, &minor) != 2) {
+    return "cannot read the kernel's version (uname)";
+  }
+  if (major > kMajor || (major == kMajor && minor >= kMinor)) return {};
+  return std::string("kernel ") + names.release +
+         " is older than 6.4, whose sockmap counts passed bytes right";
+}
+
 }  // namespace
 
 FastPath::FastPath() {
+  if (error_ = KernelTooOld(); !error_.empty()) return;
   struct MapSpec {
     UniqueFd* map;
     bpf_map_type type;
@@ -162,8 +183,13 @@ void FastPath::TakeAlarms(std::vector<uint32_t>* slots) {
   }
 }
 
-int FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm, uint32_t slots[2]) {
-  if (free_slots_.size() < 2) return E2BIG;
+FastPath::Inserted FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm,
+                                    uint32_t slots[2]) {
+  Inserted result;
+  if (free_slots_.size() < 2 || attached_sockets_ + 2 > static_cast<int>(kMaxSockets)) {
+    result.error = E2BIG;
+    return result;
+  }
   for (int i = 0; i < 2; ++i) {
     slots[i] = free_slots_.back();
     free_slots_.pop_back();
@@ -172,26 +198,28 @@ int FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_
   }
   uint32_t fd_a = static_cast<uint32_t>(a);
   uint32_t fd_b = static_cast<uint32_t>(b);
-  int error = 0;
   // Slots and peers first: each socket is a redirect target before either
   // socket runs the program (fast_path.h).
+  int& error = result.error;
   if ((error = UpdateElem(slot_of_.get(), cookie_a, &slots[0], BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(slot_of_.get(), cookie_b, &slots[1], BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(peers_.get(), cookie_a, &fd_b, BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(peers_.get(), cookie_b, &fd_a, BPF_NOEXIST)) == 0 &&
       (error = UpdateElem(attached_.get(), cookie_a, &fd_a, BPF_NOEXIST)) == 0) {
+    result.attached = 1;
     error = UpdateElem(attached_.get(), cookie_b, &fd_b, BPF_NOEXIST);
+    if (error == 0) result.attached = 2;
   }
-  if (error != 0) {
-    Detach(cookie_a, cookie_b);
-    Remove(cookie_a, cookie_b, slots);
-  }
-  return error;
+  attached_sockets_ += result.attached;
+  // Nothing attached: no program ran, so nothing needs waiting for. One
+  // attached: the caller demotes the flow, which frees the rest.
+  if (error != 0 && result.attached == 0) Remove(cookie_a, cookie_b, slots);
+  return result;
 }
 
-void FastPath::Detach(uint64_t cookie_a, uint64_t cookie_b) {
-  DeleteElem(attached_.get(), cookie_a);
-  DeleteElem(attached_.get(), cookie_b);
+void FastPath::Pass(uint64_t cookie_a, uint64_t cookie_b) {
+  DeleteElem(slot_of_.get(), cookie_a);
+  DeleteElem(slot_of_.get(), cookie_b);
 }
 
 void FastPath::Remove(uint64_t cookie_a, uint64_t cookie_b, const uint32_t slots[2]) {
@@ -199,7 +227,8 @@ void FastPath::Remove(uint64_t cookie_a, uint64_t cookie_b, const uint32_t slots
     DeleteElem(peers_.get(), cookie);
     DeleteElem(slot_of_.get(), cookie);
   }
-  // No program run is left that could use them: both sockets left `attached`
+  // No program run is left that could use them: no socket has a slot_of
+  // entry naming them, and the caller waited out any run that looked one up
   // (an alarm still in the ring names a free slot, which the worker ignores).
   for (int i = 0; i < 2; ++i) {
     Arm(slots[i], kDisarmed);

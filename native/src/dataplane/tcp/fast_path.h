@@ -13,18 +13,26 @@
 //   alarms   ring buffer: slots whose redirected bytes reached their alarm.
 // A socket's ingress runs the program only while it is in `attached`, and the
 // program redirects only to sockets in `peers`: so a flow enters the other
-// maps first and `attached` last, and leaves `attached` first, and nothing is
-// ever redirected to a socket that is in no map.
+// maps first and `attached` last, and nothing is ever redirected to a socket
+// that is in no map. A source with no `slot_of` entry gets SK_PASS: its skbs
+// go to its own psock queue, which recv() reads (tcp_bpf's recvmsg).
+//
+// A flow is taken back by deleting its `slot_of` entries (Pass), never by
+// taking a socket out of `attached` while bytes may arrive: that clears the
+// psock's program without the socket's lock, and a receive running on another
+// CPU at that moment finds no program and drops an skb TCP has already
+// acknowledged (net/core/skmsg.c, sk_psock_verdict_recv: no program means
+// __SK_DROP). So both sockets stay attached until they are closed.
 //
 // Sockmap has no backpressure: a redirected skb waits on its destination
 // without bound. So the worker arms each slot at what its destination has
 // taken plus a bound, and the program wakes the worker (the ring buffer's
 // descriptor turns readable) the moment a sender passes it: the watchdog
 // runs as fast as the bytes arrive, not as often as a timer fires
-// (tcp/worker_fast.cc). An in-kernel stop (past the bound, SK_PASS to the
-// source's own queue) was tried and dropped: on this kernel (6.18) reading
-// such skbs and then leaving the map desynchronises TCP's copied_seq
-// (tcp_recvmsg_locked warns and the flow stalls).
+// (tcp/worker_fast.cc). Once taken back, a socket stays in `attached` until
+// it is closed: on this kernel (6.18), reading SK_PASS'd skbs and then leaving
+// the map desynchronises TCP's copied_seq (tcp_recvmsg_locked warns and the
+// flow stalls).
 //
 // One FastPath per TCP worker, made at start when --fast-path is auto: its
 // descriptors and mappings go with the worker, and only the worker's thread
@@ -60,16 +68,28 @@ class FastPath {
 
   // Puts a flow's two sockets into the maps, in the order that keeps every
   // redirect's target in a map, each source's slot armed at `alarm`
-  // redirected bytes; slots[] gets their slot numbers. Returns 0, or errno;
-  // on failure the flow is in no map.
-  int Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm, uint32_t slots[2]);
-  // Stops the program on both sockets (they leave `attached`); their peers
-  // entries stay, so skbs the program already redirected still reach them.
-  void Detach(uint64_t cookie_a, uint64_t cookie_b);
-  // Takes both sockets out of the remaining maps and frees their slots. Only
-  // once everything the program redirected has reached its destination's
-  // send queue: leaving the last map drops what waits in the socket's
-  // redirect queue.
+  // redirected bytes; slots[] gets their slot numbers.
+  struct Inserted {
+    int error = 0;     // 0: both sockets run the program; else errno
+    int attached = 0;  // how many are in `attached`: 2, or on failure 0 or 1 (a)
+  };
+  // With error set and one socket attached (b refused, say half-closed
+  // meanwhile), `a` may already have redirected bytes to `b`, and taking `a`
+  // out again would risk the detach race: the caller treats the flow as
+  // promoted and demotes it at once.
+  Inserted Insert(int a, uint64_t cookie_a, int b, uint64_t cookie_b, uint64_t alarm, uint32_t slots[2]);
+  // `count` sockets that were attached have been closed (which took them out
+  // of `attached`).
+  void Closed(int count) { attached_sockets_ -= count; }
+  // From now on the program passes what each socket receives to its own
+  // queue (SK_PASS) instead of redirecting it; both stay attached, and their
+  // peers entries stay, so skbs already redirected still reach them.
+  void Pass(uint64_t cookie_a, uint64_t cookie_b);
+  // Takes both sockets out of `peers` and `slot_of` and frees their slots,
+  // once no program run can use them (after Pass and a barrier),
+  // and only once everything the program redirected has reached its
+  // destination's send queue: leaving its last map drops what waits in a
+  // socket's redirect queue.
   void Remove(uint64_t cookie_a, uint64_t cookie_b, const uint32_t slots[2]);
 
   // Bytes the program redirected from the source in this slot so far.
@@ -103,6 +123,9 @@ class FastPath {
   Mapping alarm_consumer_;  // the ring's consumer position, ours to write
   Mapping alarm_producer_;  // its producer position, then the ring twice over
   std::vector<uint32_t> free_slots_;
+  // Sockets in `attached`: promoted ones and demoted ones not yet closed,
+  // which stay there (see the detach race above).
+  int attached_sockets_ = 0;
   std::string error_;
 };
 

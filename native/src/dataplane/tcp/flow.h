@@ -16,7 +16,7 @@ namespace mmproxy::dataplane {
 enum class FastStage : uint8_t {
   kRelay,     // the relay; may be promoted once both halves are drained
   kPromoted,  // in the maps, the program redirecting both ways
-  kDraining,  // program stopped; waiting for redirected bytes to reach their send queues
+  kDraining,  // program passing, not redirecting; waiting for redirected bytes to reach their send queues
   kNever,     // the relay for good: demoted, or promotion failed or is off
 };
 
@@ -24,6 +24,7 @@ enum class FastStage : uint8_t {
 struct FastFlow {
   FastStage stage = FastStage::kRelay;
   bool broken = false;       // a socket reported an error or hang-up while in the maps
+  int attached = 0;          // its sockets in the program's map, which they leave only when closed
   uint64_t cookie[2] = {};   // SO_COOKIE of direction d's source: client, target
   uint32_t slot[2] = {};     // direction d's slot in the maps (tcp/fast_path.h)
   uint64_t base[2] = {};     // bytes written to direction d's destination when promoted (acked + queued)

@@ -41,7 +41,11 @@ struct Half {
   size_t chunk_offset = 0;
   size_t chunk_length = 0;
 
-  bool bulk = false;           // last read filled a chunk: splice the next ones
+  bool bulk = false;  // last read filled a chunk: splice the next ones
+  // In a BPF sockhash whose program passes its bytes to its psock's queue (a
+  // flow taken back from the fast path): only recv() reads them, as splice
+  // reads the receive queue, which the program empties.
+  bool psock_queue = false;
   bool eof = false;            // read() returned 0: the peer sent FIN
   bool done = false;           // FIN passed on with shutdown(SHUT_WR) on the other side
   uint64_t bytes_relayed = 0;  // read from this side and written to the other

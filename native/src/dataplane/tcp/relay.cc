@@ -16,6 +16,8 @@
 #include "dataplane/tcp/relay.h"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -60,6 +62,16 @@ Step FlushPipe(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* er
   }
   ReturnPipe(src, tools);
   return Step::kProgress;
+}
+
+// Bytes TCP has received on fd that no read has taken yet (SIOCINQ); 0 when
+// the call fails. For a socket whose program passes its skbs to its psock,
+// this counts those waiting in the psock's queues too: the kernel moves
+// copied_seq only when recv() copies them (tcp_bpf_recvmsg_parser) or the
+// program redirects or drops them (tcp_eat_skb).
+int BytesLeftToRead(int fd) {
+  int queued = 0;
+  return ::ioctl(fd, SIOCINQ, &queued) == 0 ? queued : 0;
 }
 
 // Writes [data, data + length) to dst; returns the bytes written, or -1 with
@@ -107,6 +119,12 @@ Step Flush(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* error)
 Step ReadWrite(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* error) {
   constexpr size_t kWant = ChunkPool::kChunkBytes;
   ssize_t n = ::recv(src.fd.get(), tools.scratch, kWant, 0);
+  if (n == 0 && src.psock_queue && BytesLeftToRead(src.fd.get()) > 0) {
+    // Not the end yet: bytes the program passed still wait in the psock's
+    // work queue, and their arrival in its message queue brings a new edge.
+    src.readable = false;
+    return Step::kBlocked;
+  }
   if (n == 0) {
     src.eof = true;  // FIN: Relay() passes it on once src's bytes are out
     return Step::kProgress;
@@ -192,7 +210,8 @@ RelayStatus Relay(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int*
     }
     // Backpressure: nothing is read from src while dst cannot take it.
     if (!src.readable || !dst.writable) return RelayStatus::kBlocked;
-    bool splice = tools.mode == RelayMode::kSplice || (tools.mode == RelayMode::kAuto && src.bulk);
+    bool splice = !src.psock_queue &&
+                  (tools.mode == RelayMode::kSplice || (tools.mode == RelayMode::kAuto && src.bulk));
     Step step =
         splice ? SpliceThrough(src, dst, tools, moved, error) : ReadWrite(src, dst, tools, moved, error);
     // kBlocked needs no case: the checks at the top of the loop see why.

@@ -105,6 +105,7 @@ class Worker final : public WorkerClient {
   void Demote(Flow& flow);
   void BackToRelay(Flow& flow);
   void LeaveFastPath(Flow& flow);
+  void ForgetFastFlow(Flow& flow);
   void TickFastFlows(int64_t now_ms);
 
   // Everything below belongs to the loop thread.

@@ -19,23 +19,22 @@
 //   autotuning would otherwise grow it (to tcp_rmem's maximum, 32 MiB here)
 //   while the program empties it, and after a demotion a stalled reader's
 //   sender could fill all of it.
-// - The detach race, a known fault: taking a socket out of `attached` clears
-//   its psock's program without the socket's lock, so a receive running on
-//   another CPU at that moment finds no program and drops its skb, already
-//   acknowledged (net/core/skmsg.c, sk_psock_verdict_recv: no program means
-//   __SK_DROP). Under full-speed traffic on this kernel (6.18), the
-//   stalled-reader test lost one skb in about one demotion in ten when its
-//   processes ran on two CPUs (none in 60 runs on one). No order of user-space
-//   calls closes that window, and the counts cannot tell such a drop from the
-//   kernel's own lag in copied_seq (a check was tried: it fired on flows that
-//   had lost nothing); so --fast-path stays off by default and
-//   experimental, and docs/proxy.md says so.
+// - Taking a flow back never takes a socket out of `attached` while bytes may
+//   arrive: that clears its psock's program without the socket's lock, and a
+//   receive running on another CPU at that moment finds no program and drops
+//   its skb, already acknowledged (the detach race: net/core/skmsg.c,
+//   sk_psock_verdict_recv; it lost one skb in about one demotion in seven
+//   when the stalled-reader test ran on two CPUs). Demotion deletes the
+//   flow's slot_of entries instead, so the program passes each socket's skbs
+//   to its own psock queue (SK_PASS), in order, charged to its receive buffer
+//   (TCP's window then stops the sender); both sockets stay attached until
+//   they are closed, and the relay reads them with recv() only (splice reads
+//   the receive queue, which the program empties).
 // - A FIN, error or hang-up demotes the flow too (the program drops a bare
 //   FIN): once every redirected byte is in its send queue, the flow leaves
-//   the maps, and the relay reads the EOF or error and passes it on, as for
-//   any flow. Demoted flows stay on the relay: every demotion risks the
-//   detach race above, and promoting again would mean more of them (the
-//   stalled-reader test lost bytes more often with it).
+//   `peers` and `slot_of`, and the relay reads the EOF or error and passes it
+//   on, as for any flow (an EOF only once no passed byte still waits in the
+//   psock's work queue: relay.cc). Demoted flows stay on the relay.
 // Byte counters: what the program put in a destination's send queue (its
 // bytes acknowledged + SIOCOUTQ, against the same sum when promoted), added
 // at each check, so snapshots lag by at most kFastTickMs and end exact.
@@ -162,19 +161,26 @@ void Worker::MaybePromote(Flow& flow) {
   }
   // Fails when a socket was half-closed meanwhile (EOPNOTSUPP) or the maps
   // are full: the relay goes on.
-  if (fast_->Insert(flow.client.fd.get(), fast.cookie[0], flow.target.fd.get(), fast.cookie[1],
-                    kBacklogBoundBytes + 1, fast.slot) != 0) {
-    return;
-  }
+  FastPath::Inserted inserted = fast_->Insert(flow.client.fd.get(), fast.cookie[0], flow.target.fd.get(),
+                                              fast.cookie[1], kBacklogBoundBytes + 1, fast.slot);
+  fast.attached = inserted.attached;
+  if (inserted.attached == 0) return;
   for (Half* half : halves) LockReceiveBuffer(half->fd.get());
   fast.stage = FastStage::kPromoted;
-  FastPath::promoted.fetch_add(1, std::memory_order_relaxed);
   fast_flows_.push_back(&flow);
   for (uint32_t slot : fast.slot) fast_slots_[slot] = &flow;
   // The kick: bytes that arrived after the last read wait in the receive
-  // queue, and the program runs only on the next data_ready.
+  // queue, and the program runs only on the next data_ready. (Once attached,
+  // recv() reads the psock's queue only: the program must see them.)
   int one = 1;
   for (Half* half : halves) ::setsockopt(half->fd.get(), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+  if (inserted.error != 0) {
+    // Only the client's socket is attached, and it may have redirected bytes
+    // already: taken back like any promoted flow, it stays attached.
+    Demote(flow);
+    return;
+  }
+  FastPath::promoted.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::OnFastEvent(Flow& flow, uint32_t events) {
@@ -222,11 +228,11 @@ void Worker::CheckFast(Flow& flow) {
   if (fast.stage == FastStage::kDraining && (flushed || fast.broken)) BackToRelay(flow);
 }
 
-// Stops the program on both sockets: what arrives from now on waits in their
-// receive queues, with TCP's own backpressure, until the relay reads it.
+// Stops the redirects on both sockets: what arrives from now on waits in
+// their own psock queues, with TCP's own backpressure, until the relay reads it.
 void Worker::Demote(Flow& flow) {
-  fast_->Detach(flow.fast.cookie[0], flow.fast.cookie[1]);
-  // A program run that began before the detach may still be adding to the
+  fast_->Pass(flow.fast.cookie[0], flow.fast.cookie[1]);
+  // A program run that looked its slot up before may still be adding to the
   // counts on another CPU, under the socket's lock: TCP_INFO takes that lock,
   // so once it returns on both sockets no run is left and the counts are final.
   for (Half* half : {&flow.client, &flow.target}) {
@@ -240,21 +246,27 @@ void Worker::Demote(Flow& flow) {
 }
 
 void Worker::BackToRelay(Flow& flow) {
-  LeaveFastPath(flow);
+  ForgetFastFlow(flow);
   // Readiness is unknown after the kernel's turn (edges came while the flow
   // was the kernel's): try both ways, and let EAGAIN say otherwise.
   for (Half* half : {&flow.client, &flow.target}) {
+    half->psock_queue = true;  // still attached, passing: recv() reads them
     half->readable = true;
     half->writable = true;
   }
   Pump(flow);
 }
 
-// Out of every map, off the tick; the relay, for good.
+// A flow closed while in the maps: closing its sockets takes them out of
+// `attached` (whatever arrives then is reset anyway).
 void Worker::LeaveFastPath(Flow& flow) {
+  if (flow.fast.stage == FastStage::kPromoted || flow.fast.stage == FastStage::kDraining)
+    ForgetFastFlow(flow);
+}
+
+// Out of `peers` and `slot_of`, its slots freed; off the tick; the relay, for good.
+void Worker::ForgetFastFlow(Flow& flow) {
   FastFlow& fast = flow.fast;
-  if (fast.stage != FastStage::kPromoted && fast.stage != FastStage::kDraining) return;
-  fast_->Detach(fast.cookie[0], fast.cookie[1]);
   fast_->Remove(fast.cookie[0], fast.cookie[1], fast.slot);
   for (uint32_t slot : fast.slot) fast_slots_.erase(slot);
   fast.stage = FastStage::kNever;

@@ -172,6 +172,7 @@ void Worker::Close(Flow& flow) {
   SetState(flow, FlowState::kClosing);
   registry_.Remove(&flow.info);
   LeaveFastPath(flow);
+  if (flow.fast.attached > 0) fast_->Closed(flow.fast.attached);  // closing takes them out
   for (Half* half : {&flow.client, &flow.target}) {
     // An empty pipe goes back to the pool; one with bytes in it (an aborted
     // flow) is closed with them.

@@ -16,7 +16,6 @@ import type { DataPlaneCounters, DataPlaneEvent, FlowRecord } from '../../../../
 import type { DriverCommand } from './dataplane-driver.js';
 import type { FastPathStatus } from '../../../../src/native/native-types.js';
 import { scaled, type Host, type HostProcess } from '../../../../lab/index.js';
-import { pinnedTo } from './pinned.js';
 
 export { dataPlaneConfig } from '../../../support/dataplane-config.js';
 
@@ -52,23 +51,15 @@ export class DataPlaneDriver {
     private readonly replies: AsyncIterator<string>,
   ) {}
 
-  /** `maxOpenFiles` runs the driver under `prlimit --nofile`, to provoke EMFILE; `cpu` on that CPU alone. */
+  /** `maxOpenFiles` runs the driver under `prlimit --nofile`, to provoke EMFILE. */
   static async start(
     host: Host,
     config: DataPlaneConfig,
-    { maxOpenFiles, cpu }: { maxOpenFiles?: number; cpu?: number } = {},
+    { maxOpenFiles }: { maxOpenFiles?: number } = {},
   ): Promise<DataPlaneDriver> {
     const controlPath = join(tmpdir(), `mmp-dp-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
     const limit = maxOpenFiles === undefined ? [] : ['prlimit', `--nofile=${maxOpenFiles}`];
-    const child = host.spawn([
-      ...pinnedTo(cpu),
-      ...limit,
-      process.execPath,
-      DRIVER,
-      '--control',
-      controlPath,
-      JSON.stringify(config),
-    ]);
+    const child = host.spawn([...limit, process.execPath, DRIVER, '--control', controlPath, JSON.stringify(config)]);
     const started = await child.waitForOutput(/^\{"type":"(started|error)".*$/m);
     if (started[1] === 'error') throw new Error(`data plane did not start: ${started[0]}`);
     const control = connect(controlPath);

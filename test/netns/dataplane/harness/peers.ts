@@ -1,7 +1,6 @@
 /** The service and the load-balancer stand-in of the data plane tests, run inside a lab host. */
 import type { Host, HostProcess } from '../../../../lab/index.js';
 import { PROXY_CLIENT, STREAM_SERVICE } from './driver.js';
-import { pinnedTo } from './pinned.js';
 
 export interface ServiceDone {
   peer: { address: string; port: number };
@@ -20,13 +19,9 @@ export class StreamService {
     mode = 'echo',
     sendBytes = 0,
     stallUntil?: string,
-    cpu?: number,
   ): Promise<StreamService> {
     const stall = stallUntil ? ['--stall-until', stallUntil] : [];
-    const child = host.spawn([
-      ...pinnedTo(cpu),
-      process.execPath,
-      STREAM_SERVICE,
+    const child = host.node(STREAM_SERVICE, [
       '--listen',
       listen,
       '--mode',
@@ -64,8 +59,6 @@ export interface ClientOptions {
   bind?: string;
   /** Mode 'hold': the FIN waits until this file exists, so the flow stays open until the test says. */
   releaseFile?: string;
-  /** Runs the client on this CPU alone (taskset). */
-  cpu?: number;
 }
 
 export interface ClientResult {
@@ -92,8 +85,9 @@ function clientArgs(options: ClientOptions): string[] {
 /** Runs one client to completion and returns what it saw. */
 export async function runClient(host: Host, options: ClientOptions): Promise<ClientResult> {
   const timeoutMs = (options.timeoutMs ?? 20_000) + 10_000;
-  const argv = [...pinnedTo(options.cpu), process.execPath, PROXY_CLIENT, ...clientArgs(options)];
-  const { stdout, stderr, code } = await host.exec(argv, { timeoutMs });
+  const { stdout, stderr, code } = await host.exec([process.execPath, PROXY_CLIENT, ...clientArgs(options)], {
+    timeoutMs,
+  });
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ClientResult;
@@ -104,5 +98,5 @@ export async function runClient(host: Host, options: ClientOptions): Promise<Cli
 
 /** Starts a client that stays connected (mode 'hold'); read its result from the process output. */
 export function startClient(host: Host, options: ClientOptions): HostProcess {
-  return host.spawn([...pinnedTo(options.cpu), process.execPath, PROXY_CLIENT, ...clientArgs(options)]);
+  return host.node(PROXY_CLIENT, clientArgs(options));
 }
