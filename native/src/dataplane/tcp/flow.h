@@ -20,6 +20,8 @@ enum class FastStage : uint8_t {
   kNever,     // the relay for good: demoted, or promotion failed or is off
 };
 
+inline constexpr uint64_t kUnderBound = UINT64_MAX;
+
 // The fast path's part of a flow. Direction d: 0 client -> target, 1 target -> client.
 struct FastFlow {
   FastStage stage = FastStage::kRelay;
@@ -29,6 +31,9 @@ struct FastFlow {
   uint32_t slot[2] = {};     // direction d's slot in the maps (tcp/fast_path.h)
   uint64_t base[2] = {};     // bytes written to direction d's destination when promoted (acked + queued)
   uint64_t written[2] = {};  // bytes the program put in direction d's destination since, accounted
+  // written[d] when the watchdog last found direction d's backlog over its
+  // bound; kUnderBound while it is under (worker_fast.cc).
+  uint64_t over_at[2] = {kUnderBound, kUnderBound};
 };
 
 struct Flow {
