@@ -47,8 +47,10 @@ export interface FastPathStatus {
   reason: string;
   /** Flows promoted into the kernel since start. */
   promoted: number;
-  /** Flows the backpressure watchdog took back to the relay. */
+  /** Legs of promoted flows the backpressure watchdog took back to the relay. */
   watchdogDemotions: number;
+  /** Of those, legs the kernel took over again once the relay had caught up. */
+  resumed: number;
 }
 
 /** The TCP and UDP data plane (native/src/dataplane/). */

@@ -19,6 +19,7 @@ Napi::Value FastPathStatus(const Napi::CallbackInfo& info) {
   status.Set("promoted", static_cast<double>(FastPath::promoted.load(std::memory_order_relaxed)));
   status.Set("watchdogDemotions",
              static_cast<double>(FastPath::watchdog_demotions.load(std::memory_order_relaxed)));
+  status.Set("resumed", static_cast<double>(FastPath::resumed.load(std::memory_order_relaxed)));
   return status;
 }
 

@@ -21,8 +21,8 @@ namespace {
 
 // Two sockets a flow, so 8192 promoted flows per worker at once; past that,
 // flows stay on the user-space relay (Insert fails with E2BIG). Each
-// sockhash's buckets cost 16 bytes an entry (256 KiB per map), the slots 16
-// bytes each (256 KiB, mapped here too).
+// sockhash's buckets cost 16 bytes an entry (256 KiB per map), the slots 40
+// bytes each (640 KiB, mapped here too).
 constexpr uint32_t kMaxSockets = 16384;
 // 16-byte records (header and slot number): 4096 alarms unread before the
 // program's output fails, which the worker's tick then stands in for.
@@ -193,7 +193,11 @@ FastPath::Inserted FastPath::Insert(int a, uint64_t cookie_a, int b, uint64_t co
   for (int i = 0; i < 2; ++i) {
     slots[i] = free_slots_.back();
     free_slots_.pop_back();
-    __atomic_store_n(&Slot(slots[i]).redirected, 0, __ATOMIC_RELAXED);
+    FastSlot& fresh = Slot(slots[i]);
+    __atomic_store_n(&fresh.redirected, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&fresh.passed, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&fresh.delivered, 0, __ATOMIC_RELAXED);
+    SetMode(slots[i], kRedirect);
     Arm(slots[i], alarm);
   }
   uint32_t fd_a = static_cast<uint32_t>(a);

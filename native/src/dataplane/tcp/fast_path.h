@@ -17,12 +17,14 @@
 // that is in no map. A source with no `slot_of` entry gets SK_PASS: its skbs
 // go to its own psock queue, which recv() reads (tcp_bpf's recvmsg).
 //
-// A flow is taken back by deleting its `slot_of` entries (Pass), never by
-// taking a socket out of `attached` while bytes may arrive: that clears the
-// psock's program without the socket's lock, and a receive running on another
-// CPU at that moment finds no program and drops an skb TCP has already
-// acknowledged (net/core/skmsg.c, sk_psock_verdict_recv: no program means
-// __SK_DROP). So both sockets stay attached until they are closed.
+// One leg is taken back by its slot's mode (FastMode::kPass) and given to the
+// kernel again by kResume; a whole flow, for good, by deleting its `slot_of`
+// entries (Pass). Never by taking a socket out of `attached` while bytes may
+// arrive: that clears the psock's program without the socket's lock, and a
+// receive running on another CPU at that moment finds no program and drops
+// an skb TCP has already acknowledged (net/core/skmsg.c,
+// sk_psock_verdict_recv: no program means __SK_DROP). So both sockets stay
+// attached until they are closed.
 //
 // Sockmap has no backpressure: a redirected skb waits on its destination
 // without bound. So the worker arms each slot at what its destination has
@@ -49,13 +51,28 @@
 
 namespace mmproxy::dataplane {
 
-// One source's slot, shared with the program: written by it with atomic
-// adds and read here through the mapping; `alarm` the other way round.
+// One source's slot, shared with the program through the mapping. The
+// program writes `redirected` and `passed` (atomic adds) and turns `mode`
+// from kResume to kRedirect; the worker writes the rest.
 struct FastSlot {
   uint64_t redirected;  // bytes the program redirected from the source
   uint64_t alarm;       // redirected >= alarm: wake the worker, once
+  uint64_t mode;        // FastMode: what the program does with the source's skbs
+  uint64_t passed;      // bytes the program passed to the source's own queue
+  uint64_t delivered;   // of those, bytes the relay has written to the destination
 };
 inline constexpr uint64_t kDisarmed = UINT64_MAX;
+
+// One direction of a promoted flow, as the program sees it. kResume hands the
+// direction back to the kernel without reordering: the program redirects
+// again only from an skb that finds every passed byte delivered
+// (passed == delivered), i.e. already in the destination's send queue, and
+// passes it otherwise.
+enum FastMode : uint64_t {
+  kRedirect = 0,  // redirect to the peer
+  kPass = 1,      // pass (SK_PASS), counted in `passed`: the relay moves them
+  kResume = 2,    // pass until passed == delivered, then kRedirect
+};
 
 class FastPath {
  public:
@@ -98,16 +115,25 @@ class FastPath {
   }
   // Wakes the worker once the slot's source has redirected `at` bytes.
   void Arm(uint32_t slot, uint64_t at) { __atomic_store_n(&Slot(slot).alarm, at, __ATOMIC_RELEASE); }
+  FastMode Mode(uint32_t slot) const {
+    return static_cast<FastMode>(__atomic_load_n(&Slot(slot).mode, __ATOMIC_ACQUIRE));
+  }
+  void SetMode(uint32_t slot, FastMode mode) { __atomic_store_n(&Slot(slot).mode, mode, __ATOMIC_RELEASE); }
+  // The relay has written `total` passed bytes to the destination so far.
+  void Delivered(uint32_t slot, uint64_t total) {
+    __atomic_store_n(&Slot(slot).delivered, total, __ATOMIC_RELEASE);
+  }
 
   // Readable (level) while alarms wait; TakeAlarms appends their slots
   // (a slot may come twice) and consumes them.
   int alarm_fd() const { return alarms_.get(); }
   void TakeAlarms(std::vector<uint32_t>* slots);
 
-  // Process-wide tallies, for fastPathStatus(): flows promoted, and flows
-  // demoted because their destination did not keep up.
+  // Process-wide tallies, for fastPathStatus(): flows promoted, legs taken
+  // back because their destination did not keep up, and legs resumed.
   static inline std::atomic<uint64_t> promoted{0};
   static inline std::atomic<uint64_t> watchdog_demotions{0};
+  static inline std::atomic<uint64_t> resumed{0};  // legs the kernel took over again
 
  private:
   FastSlot& Slot(uint32_t slot) const { return static_cast<FastSlot*>(slot_memory_.get())[slot]; }

@@ -20,6 +20,9 @@ constexpr int16_t kSlotAt = -16;
 constexpr int16_t kLenField = offsetof(__sk_buff, len);
 constexpr int16_t kRedirectedField = offsetof(FastSlot, redirected);
 constexpr int16_t kAlarmField = offsetof(FastSlot, alarm);
+constexpr int16_t kModeField = offsetof(FastSlot, mode);
+constexpr int16_t kPassedField = offsetof(FastSlot, passed);
+constexpr int16_t kDeliveredField = offsetof(FastSlot, delivered);
 
 bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
   bpf_insn insn{};
@@ -84,6 +87,24 @@ std::vector<bpf_insn> FastPathProgram(const FastPathMaps& maps) {
   e.ReturnIfNull(SK_PASS);
   e.Add({
       Insn(BPF_ALU64 | BPF_MOV | BPF_X, kSlot, 0, 0, 0),
+      Insn(BPF_LDX | BPF_MEM | BPF_DW, 1, kSlot, kModeField, 0),
+  });
+  size_t passing = e.size();  // if (mode == kPass) pass
+  e.Add({Insn(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0, static_cast<int32_t>(kPass))});
+  size_t redirecting = e.size();  // if (mode != kResume) redirect
+  e.Add({
+      Insn(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, static_cast<int32_t>(kResume)),
+      Insn(BPF_LDX | BPF_MEM | BPF_DW, 2, kSlot, kPassedField, 0),
+      Insn(BPF_LDX | BPF_MEM | BPF_DW, 3, kSlot, kDeliveredField, 0),
+  });
+  size_t undelivered = e.size();  // if (passed != delivered) pass
+  e.Add({
+      Insn(BPF_JMP | BPF_JNE | BPF_X, 2, 3, 0, 0),
+      Insn(BPF_ST | BPF_MEM | BPF_DW, kSlot, 0, kModeField,
+           static_cast<int32_t>(kRedirect)),  // mode = kRedirect, from this skb on
+  });
+  e.LandHere(redirecting);
+  e.Add({
       Insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, kLength, 0, 0),  // r1 = fetch_add(redirected, len) + len
       Insn(BPF_STX | BPF_ATOMIC | BPF_DW, kSlot, 1, kRedirectedField, BPF_ADD | BPF_FETCH),
       Insn(BPF_ALU64 | BPF_ADD | BPF_X, 1, kLength, 0, 0),
@@ -108,6 +129,13 @@ std::vector<bpf_insn> FastPathProgram(const FastPathMaps& maps) {
   e.Add({Insn(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0)});  // flags 0: out of the peer
   e.Call(BPF_FUNC_sk_redirect_hash);
   e.Add({Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)});
+  e.LandHere(passing);  // passed += len; return SK_PASS
+  e.LandHere(undelivered);
+  e.Add({
+      Insn(BPF_STX | BPF_ATOMIC | BPF_DW, kSlot, kLength, kPassedField, BPF_ADD),
+      Insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, SK_PASS),
+      Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+  });
   return e.Take();
 }
 

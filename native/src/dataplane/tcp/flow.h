@@ -11,16 +11,26 @@
 namespace mmproxy::dataplane {
 
 // Where a flow's bytes move (worker_fast.cc): user space's relay, or the
-// kernel's sockhash (tcp/fast_path.h) until a watchdog or a FIN or error
-// brings it back. A flow goes back for good.
+// kernel's sockhash (tcp/fast_path.h), leg by leg (FastLeg), until a FIN or
+// error brings the whole flow back, for good.
 enum class FastStage : uint8_t {
   kRelay,     // the relay; may be promoted once both halves are drained
-  kPromoted,  // in the maps, the program redirecting both ways
+  kPromoted,  // in the maps; each leg the kernel's or, while its destination is behind, the relay's
   kDraining,  // program passing, not redirecting; waiting for redirected bytes to reach their send queues
   kNever,     // the relay for good: demoted, or promotion failed or is off
 };
 
 inline constexpr uint64_t kUnderBound = UINT64_MAX;
+
+// One direction of a promoted flow: the kernel's, or, after its destination
+// fell behind, the relay's until the relay has caught up, then the kernel's
+// again (worker_fast.cc).
+enum class FastLeg : uint8_t {
+  kKernel,    // the program redirects
+  kFlushing,  // the program passes; redirected bytes still on their way to the destination
+  kRelay,     // the program passes; the relay moves those bytes
+  kResuming,  // as kRelay, until the program finds every passed byte delivered and redirects again
+};
 
 // The fast path's part of a flow. Direction d: 0 client -> target, 1 target -> client.
 struct FastFlow {
@@ -31,6 +41,8 @@ struct FastFlow {
   uint32_t slot[2] = {};     // direction d's slot in the maps (tcp/fast_path.h)
   uint64_t base[2] = {};     // bytes written to direction d's destination when promoted (acked + queued)
   uint64_t written[2] = {};  // bytes the program put in direction d's destination since, accounted
+  uint64_t relayed[2] = {};  // bytes the relay wrote to direction d's destination since (the passed ones)
+  FastLeg leg[2] = {FastLeg::kKernel, FastLeg::kKernel};
   // written[d] when the watchdog last found direction d's backlog over its
   // bound; kUnderBound while it is under (worker_fast.cc).
   uint64_t over_at[2] = {kUnderBound, kUnderBound};

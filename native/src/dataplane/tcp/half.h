@@ -46,6 +46,10 @@ struct Half {
   // flow taken back from the fast path): only recv() reads them, as splice
   // reads the receive queue, which the program empties.
   bool psock_queue = false;
+  // Its flow is in the maps: an EOF read here waits for the FIN's own event,
+  // which takes the flow back first (worker_fast.cc), so that the FIN cannot
+  // overtake bytes the program redirected.
+  bool hold_eof = false;
   bool eof = false;            // read() returned 0: the peer sent FIN
   bool done = false;           // FIN passed on with shutdown(SHUT_WR) on the other side
   uint64_t bytes_relayed = 0;  // read from this side and written to the other

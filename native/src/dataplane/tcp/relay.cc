@@ -119,9 +119,10 @@ Step Flush(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* error)
 Step ReadWrite(Half& src, Half& dst, RelayTools& tools, uint64_t* moved, int* error) {
   constexpr size_t kWant = ChunkPool::kChunkBytes;
   ssize_t n = ::recv(src.fd.get(), tools.scratch, kWant, 0);
-  if (n == 0 && src.psock_queue && BytesLeftToRead(src.fd.get()) > 0) {
-    // Not the end yet: bytes the program passed still wait in the psock's
-    // work queue, and their arrival in its message queue brings a new edge.
+  if (n == 0 && (src.hold_eof || (src.psock_queue && BytesLeftToRead(src.fd.get()) > 0))) {
+    // Not the end yet: the FIN's event hands the flow back first, or bytes
+    // the program passed still wait in the psock's work queue (their arrival
+    // in its message queue brings a new edge).
     src.readable = false;
     return Step::kBlocked;
   }

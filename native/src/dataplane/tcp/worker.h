@@ -102,6 +102,11 @@ class Worker final : public WorkerClient {
   void MaybePromote(Flow& flow);
   void OnFastEvent(Flow& flow, uint32_t events);
   void CheckFast(Flow& flow);
+  static bool Overflowing(FastFlow& fast, int d, uint64_t redirected);
+  void Detour(Flow& flow, int d);
+  void MaybeResume(Flow& flow);
+  void NoteRelayed(Flow& flow, int d, uint64_t moved);
+  bool RelayMoves(const Flow& flow, int d) const;
   void Demote(Flow& flow);
   void BackToRelay(Flow& flow);
   void LeaveFastPath(Flow& flow);

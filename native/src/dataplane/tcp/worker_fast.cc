@@ -9,35 +9,42 @@
 //   (SO_RCVLOWAT, whose setsockopt wakes the socket's data_ready) runs the
 //   program over them.
 // - No backpressure: a redirected skb waits on its destination without
-//   bound. The watchdog compares what the program redirected from each side
-//   with what reached the other side's send queue, and past
-//   kBacklogBoundBytes demotes the flow. Each slot is armed at that bound, so
-//   the program itself wakes the worker when a sender passes it; a tick
-//   every kFastTickMs keeps the byte counters current and stands in for an
-//   alarm the ring had no room for.
+//   bound. The watchdog compares, leg by leg, what the program redirected
+//   with what reached the destination's send queue (Overflowing: past
+//   kBacklogBoundBytes with a destination that stopped taking bytes, or past
+//   kBacklogCapBytes) and takes that leg back (Detour): the program passes
+//   its skbs (FastMode::kPass), the relay moves them once the redirected ones
+//   are out, and once the relay has emptied the source, the leg goes back to
+//   the kernel (MaybeResume, FastMode::kResume: the program switches at the
+//   first skb that finds every passed byte delivered, so nothing overtakes).
+//   Each slot is armed at the bound, so the program itself wakes the worker
+//   when a sender passes it; a tick every kFastTickMs keeps the byte
+//   counters current and stands in for an alarm the ring had no room for.
 // - Promotion locks each socket's receive buffer at its size then:
 //   autotuning would otherwise grow it (to tcp_rmem's maximum, 32 MiB here)
-//   while the program empties it, and after a demotion a stalled reader's
-//   sender could fill all of it.
-// - Taking a flow back never takes a socket out of `attached` while bytes may
-//   arrive: that clears its psock's program without the socket's lock, and a
-//   receive running on another CPU at that moment finds no program and drops
-//   its skb, already acknowledged (the detach race: net/core/skmsg.c,
+//   while the program empties it, and once a leg is taken back a stalled
+//   reader's sender could fill all of it.
+// - Nothing is ever taken out of `attached` while bytes may arrive: that
+//   clears its psock's program without the socket's lock, and a receive
+//   running on another CPU at that moment finds no program and drops its
+//   skb, already acknowledged (the detach race: net/core/skmsg.c,
 //   sk_psock_verdict_recv; it lost one skb in about one demotion in seven
-//   when the stalled-reader test ran on two CPUs). Demotion deletes the
-//   flow's slot_of entries instead, so the program passes each socket's skbs
-//   to its own psock queue (SK_PASS), in order, charged to its receive buffer
-//   (TCP's window then stops the sender); both sockets stay attached until
-//   they are closed, and the relay reads them with recv() only (splice reads
-//   the receive queue, which the program empties).
-// - A FIN, error or hang-up demotes the flow too (the program drops a bare
-//   FIN): once every redirected byte is in its send queue, the flow leaves
+//   when the stalled-reader test ran on two CPUs). A leg or flow is taken
+//   back by having the program pass its skbs to the socket's own psock queue
+//   (SK_PASS), in order, charged to its receive buffer (TCP's window then
+//   stops the sender); both sockets stay attached until they are closed, and
+//   the relay reads them with recv() only (splice reads the receive queue,
+//   which the program empties).
+// - A FIN, error or hang-up takes the whole flow back for good (Demote; the
+//   program drops a bare FIN, and the relay holds any EOF it reads until
+//   then): once every redirected byte is in its send queue, the flow leaves
 //   `peers` and `slot_of`, and the relay reads the EOF or error and passes it
 //   on, as for any flow (an EOF only once no passed byte still waits in the
-//   psock's work queue: relay.cc). Demoted flows stay on the relay.
+//   psock's work queue: relay.cc).
 // Byte counters: what the program put in a destination's send queue (its
-// bytes acknowledged + SIOCOUTQ, against the same sum when promoted), added
-// at each check, so snapshots lag by at most kFastTickMs and end exact.
+// bytes acknowledged + SIOCOUTQ, against the same sum when promoted, less
+// what the relay wrote there meanwhile), added at each check, so snapshots
+// lag by at most kFastTickMs and end exact.
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <sys/epoll.h>
@@ -151,6 +158,10 @@ void Worker::OnFastAlarms() {
 
 void Worker::MaybePromote(Flow& flow) {
   FastFlow& fast = flow.fast;
+  if (fast.stage == FastStage::kPromoted) {
+    MaybeResume(flow);
+    return;
+  }
   if (fast.stage != FastStage::kRelay || flow.queued) return;
   if (!fast_ || !fast_->ok()) {
     fast.stage = FastStage::kNever;
@@ -165,6 +176,8 @@ void Worker::MaybePromote(Flow& flow) {
     fast.cookie[d] = SocketCookie(halves[d]->fd.get());
     if (fast.cookie[d] == 0 || !ExactBytesWritten(halves[1 - d]->fd.get(), &fast.base[d])) return;
     fast.written[d] = 0;
+    fast.relayed[d] = 0;
+    fast.leg[d] = FastLeg::kKernel;
   }
   // Fails when a socket was half-closed meanwhile (EOPNOTSUPP) or the maps
   // are full: the relay goes on.
@@ -172,7 +185,11 @@ void Worker::MaybePromote(Flow& flow) {
                                               fast.cookie[1], kBacklogBoundBytes + 1, fast.slot);
   fast.attached = inserted.attached;
   if (inserted.attached == 0) return;
-  for (Half* half : halves) LockReceiveBuffer(half->fd.get());
+  for (Half* half : halves) {
+    LockReceiveBuffer(half->fd.get());
+    half->psock_queue = true;  // attached until closed: recv() reads what the program passes
+    half->hold_eof = true;
+  }
   fast.stage = FastStage::kPromoted;
   fast_flows_.push_back(&flow);
   for (uint32_t slot : fast.slot) fast_slots_[slot] = &flow;
@@ -199,52 +216,146 @@ void Worker::OnFastEvent(Flow& flow, uint32_t events) {
     return;
   }
   CheckFast(flow);
+  // A leg the relay moves needs its events too.
+  if (!flow.closed && flow.fast.stage == FastStage::kPromoted &&
+      (RelayMoves(flow, 0) || RelayMoves(flow, 1))) {
+    Pump(flow);
+  }
 }
 
-// Accounts what the program moved; the watchdog; hands a demoted flow to the
-// relay once every redirected byte reached its destination's send queue.
+// Accounts what the program moved; the watchdog, leg by leg; a leg's way
+// back to the kernel; hands a demoted flow to the relay once every
+// redirected byte reached its destination's send queue.
 void Worker::CheckFast(Flow& flow) {
   FastFlow& fast = flow.fast;
   if (fast.stage != FastStage::kPromoted && fast.stage != FastStage::kDraining) return;
   Half* halves[2] = {&flow.client, &flow.target};
   bool flushed = true;
-  bool overflow = false;
+  bool to_relay = false;
   for (int d = 0; d < 2; ++d) {
     uint64_t redirected = fast_->Redirected(fast.slot[d]);
+    // What the destination took since promotion, less what the relay wrote to it.
     uint64_t written = fast.written[d];
-    uint64_t now_written = 0;
-    if (BytesWritten(halves[1 - d]->fd.get(), &now_written) && now_written > fast.base[d]) {
-      written = std::max(written, now_written - fast.base[d]);
+    uint64_t total = 0;
+    if (BytesWritten(halves[1 - d]->fd.get(), &total) && total > fast.base[d] + fast.relayed[d]) {
+      written = std::max(written, total - fast.base[d] - fast.relayed[d]);
     }
     Account(flow, d == 0, written - fast.written[d]);
     fast.written[d] = written;
-    if (written < redirected) flushed = false;
-    uint64_t backlog = redirected - std::min(redirected, written);
-    if (backlog <= kBacklogBoundBytes) {
-      fast.over_at[d] = kUnderBound;
-    } else if (backlog > kBacklogCapBytes ||
-               (fast.over_at[d] != kUnderBound && written - fast.over_at[d] < kBacklogBoundBytes / 2)) {
-      overflow = true;
-    } else {
-      fast.over_at[d] = written;  // over: see what the destination takes by the next look
+    bool leg_flushed = written >= redirected;
+    if (!leg_flushed) flushed = false;
+    if (fast.stage != FastStage::kPromoted) continue;
+    switch (fast.leg[d]) {
+      case FastLeg::kKernel:
+        if (Overflowing(fast, d, redirected)) Detour(flow, d);
+        break;
+      case FastLeg::kFlushing:
+        if (leg_flushed) {
+          fast.leg[d] = FastLeg::kRelay;
+          to_relay = true;
+        }
+        break;
+      case FastLeg::kResuming:
+        if (fast_->Mode(fast.slot[d]) == kRedirect) {
+          fast.leg[d] = FastLeg::kKernel;
+          fast.over_at[d] = kUnderBound;
+          FastPath::resumed.fetch_add(1, std::memory_order_relaxed);
+        }
+        break;
+      case FastLeg::kRelay:
+        break;
     }
-  }
-  if (fast.stage == FastStage::kPromoted && overflow) {
-    FastPath::watchdog_demotions.fetch_add(1, std::memory_order_relaxed);
-    Demote(flow);
-    return;
-  }
-  // The next alarm: a bound past what the destination has taken now, or,
-  // over the bound, another bound's worth of redirects from here.
-  if (fast.stage == FastStage::kPromoted) {
-    for (int d = 0; d < 2; ++d) {
-      uint64_t from = fast.over_at[d] == kUnderBound ? fast.written[d] : fast_->Redirected(fast.slot[d]);
+    // The next alarm: a bound past what the destination has taken now, or,
+    // over the bound, another bound's worth of redirects from here. A
+    // resuming leg's too: the program may redirect again any moment.
+    if (fast.leg[d] == FastLeg::kKernel || fast.leg[d] == FastLeg::kResuming) {
+      uint64_t from = fast.over_at[d] == kUnderBound ? written : redirected;
       fast_->Arm(fast.slot[d], from + kBacklogBoundBytes + 1);
+    } else {
+      fast_->Arm(fast.slot[d], kDisarmed);
     }
   }
   // A broken flow ends on the relay (which reads the error and resets both
   // sides): its redirected bytes may never arrive.
-  if (fast.stage == FastStage::kDraining && (flushed || fast.broken)) BackToRelay(flow);
+  if (fast.stage == FastStage::kDraining && (flushed || fast.broken)) {
+    BackToRelay(flow);
+    return;
+  }
+  if (to_relay) {
+    // Readiness is unknown after the kernel's turn: try, and let EAGAIN say otherwise.
+    for (int d = 0; d < 2; ++d) {
+      if (fast.leg[d] != FastLeg::kRelay) continue;
+      halves[d]->readable = true;
+      halves[1 - d]->writable = true;
+    }
+    Pump(flow);
+  }
+}
+
+// The watchdog for a leg the kernel moves: past the bound, a destination
+// that took less than half a bound since the last look, or past the cap.
+bool Worker::Overflowing(FastFlow& fast, int d, uint64_t redirected) {
+  uint64_t written = fast.written[d];
+  uint64_t backlog = redirected - std::min(redirected, written);
+  if (backlog <= kBacklogBoundBytes) {
+    fast.over_at[d] = kUnderBound;
+    return false;
+  }
+  if (backlog > kBacklogCapBytes ||
+      (fast.over_at[d] != kUnderBound && written - fast.over_at[d] < kBacklogBoundBytes / 2)) {
+    return true;
+  }
+  fast.over_at[d] = written;  // over: see what the destination takes by the next look
+  return false;
+}
+
+// Takes one leg back from the kernel while its destination is behind: the
+// program passes its source's skbs to the source's own queue (backpressure
+// by TCP's window), and once the redirected ones are in the destination's
+// send queue the relay moves them.
+void Worker::Detour(Flow& flow, int d) {
+  FastFlow& fast = flow.fast;
+  fast_->SetMode(fast.slot[d], kPass);
+  // A run that read the mode before may still be redirecting, under the
+  // source's lock: TCP_INFO takes that lock, so after it the count is final.
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  ::getsockopt((d == 0 ? flow.client : flow.target).fd.get(), IPPROTO_TCP, TCP_INFO, &info, &length);
+  fast.leg[d] = FastLeg::kFlushing;
+  FastPath::watchdog_demotions.fetch_add(1, std::memory_order_relaxed);
+  next_fast_tick_ms_ = std::min(next_fast_tick_ms_, now_ms_ + kDrainTickMs);
+}
+
+// A relayed leg whose source the relay has emptied goes back to the kernel:
+// the program switches from the first skb that finds every passed byte in
+// the destination's send queue (FastMode::kResume).
+void Worker::MaybeResume(Flow& flow) {
+  FastFlow& fast = flow.fast;
+  Half* halves[2] = {&flow.client, &flow.target};
+  for (int d = 0; d < 2; ++d) {
+    if (fast.leg[d] != FastLeg::kRelay || !Drained(*halves[d])) continue;
+    fast_->SetMode(fast.slot[d], kResume);
+    fast.leg[d] = FastLeg::kResuming;
+    fast_->Arm(fast.slot[d], fast.written[d] + kBacklogBoundBytes + 1);
+  }
+}
+
+// What the relay wrote for a leg of a flow in the maps: subtracted from what
+// its destination took, and published for the program's resume check.
+void Worker::NoteRelayed(Flow& flow, int d, uint64_t moved) {
+  FastFlow& fast = flow.fast;
+  if (moved == 0 || (fast.stage != FastStage::kPromoted && fast.stage != FastStage::kDraining)) return;
+  fast.relayed[d] += moved;
+  fast_->Delivered(fast.slot[d], fast.relayed[d]);
+}
+
+// Whether the relay moves direction d of the flow now: always, but for a
+// flow in the maps, only on a leg the kernel does not move.
+bool Worker::RelayMoves(const Flow& flow, int d) const {
+  const FastFlow& fast = flow.fast;
+  if (fast.stage == FastStage::kDraining) return false;
+  if (fast.stage != FastStage::kPromoted) return true;
+  return fast.leg[d] == FastLeg::kRelay || fast.leg[d] == FastLeg::kResuming;
 }
 
 // Stops the redirects on both sockets: what arrives from now on waits in
@@ -286,6 +397,7 @@ void Worker::LeaveFastPath(Flow& flow) {
 // Out of `peers` and `slot_of`, its slots freed; off the tick; the relay, for good.
 void Worker::ForgetFastFlow(Flow& flow) {
   FastFlow& fast = flow.fast;
+  for (Half* half : {&flow.client, &flow.target}) half->hold_eof = false;
   fast_->Remove(fast.cookie[0], fast.cookie[1], fast.slot);
   for (uint32_t slot : fast.slot) fast_slots_.erase(slot);
   fast.stage = FastStage::kNever;
@@ -299,8 +411,10 @@ void Worker::TickFastFlows(int64_t now_ms) {
   for (Flow* flow : turn) {
     if (!flow->closed) CheckFast(*flow);
   }
-  bool draining = std::any_of(fast_flows_.begin(), fast_flows_.end(),
-                              [](const Flow* flow) { return flow->fast.stage == FastStage::kDraining; });
+  bool draining = std::any_of(fast_flows_.begin(), fast_flows_.end(), [](const Flow* flow) {
+    return flow->fast.stage == FastStage::kDraining || flow->fast.leg[0] == FastLeg::kFlushing ||
+           flow->fast.leg[1] == FastLeg::kFlushing;
+  });
   next_fast_tick_ms_ = now_ms + (draining ? kDrainTickMs : kFastTickMs);
 }
 

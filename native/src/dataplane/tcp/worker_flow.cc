@@ -56,11 +56,13 @@ void Worker::Pump(Flow& flow) {
   int error = 0;
   bool yielded = false;
   Half* directions[2][2] = {{&flow.client, &flow.target}, {&flow.target, &flow.client}};
-  for (auto& [src, dst] : directions) {
-    if (src->done) continue;
+  for (int d = 0; d < 2; ++d) {
+    auto [src, dst] = directions[d];
+    if (src->done || !RelayMoves(flow, d)) continue;
     uint64_t moved = 0;
     RelayStatus status = Relay(*src, *dst, tools_, &moved, &error);
-    Account(flow, src == &flow.client, moved);
+    Account(flow, d == 0, moved);
+    NoteRelayed(flow, d, moved);
     // A reset or error on either socket ends both: the other side is reset too.
     if (status == RelayStatus::kError) {
       Abort(flow, error);
