@@ -12,7 +12,7 @@
  * left the program's map (the detach race, native/src/dataplane/tcp/
  * worker_fast.cc; docs/proxy.md). Flows taken back now stay in the map, the
  * program passing their bytes; the stalled-reader case below lost one skb in
- * 5 of 35 runs before, none in 60 after.
+ * 5 of 35 runs before, none in 80 after.
  *
  *   ┌── app (loopback routing, table 123) ─────────────────────────────────────────────┐
  *   │  proxy-client ──▶ data plane :82xx (--fast-path auto, -dynamic-destination) ──▶   │

@@ -60,17 +60,18 @@ namespace mmproxy::dataplane {
 namespace {
 
 // Redirected bytes not yet in the destination's send queue past which the
-// watchdog looks at a flow. It demotes the flow if the destination took less
+// watchdog looks at a leg. It takes the leg back if the destination took less
 // than half a bound since the watchdog last found it over (a reader that
 // stopped or crawls), or at once past kBacklogCapBytes (one that reads, but
-// slower than its sender sends). A destination that keeps taking bytes stays:
-// in bulk transfers the psock's work queue lags even a fast reader by more
-// than a bound now and then, and a flow demoted for that would spend the rest
-// of its life on the copy relay (bulk fell from 42.8 to 22.3 Gbit/s). What a
-// stalled reader makes the kernel hold is then about two bounds, the
-// destination's send buffer and the source's receive buffer, against the
-// relay's receive buffer, pipe and send buffer (the stalled-reader test
-// prints both). 512 KiB is eight full-size TSO skbs.
+// slower than its sender sends). A destination that keeps taking bytes keeps
+// its leg in the kernel: in bulk transfers the psock's work queue lags even a
+// fast reader by more than a bound now and then, and a leg taken back for
+// that moves on the copy relay, slower than the kernel (with flows taken back
+// for good, bulk fell from 42.8 to 22.3 Gbit/s). What a stalled reader makes
+// the kernel hold is then about two bounds, the destination's send buffer and
+// the source's receive buffer, against the relay's receive buffer, pipe and
+// send buffer (the stalled-reader test prints both). 512 KiB is eight
+// full-size TSO skbs.
 constexpr uint64_t kBacklogBoundBytes = 512 << 10;
 constexpr uint64_t kBacklogCapBytes = 8 << 20;
 // How often promoted flows are checked without an alarm or event (byte
