@@ -81,7 +81,7 @@ describe('hostile input at the TCP port: the mmproxy CLI (network namespaces)', 
     const first = await watch.snapshot();
     legitFlow = first.flows.map((flow) => flow.id);
     assert.equal(legitFlow.length, 1, 'the legitimate flow is open');
-    baseline = await watch.fds();
+    baseline = await watch.quietFds();
     start = (await watch.settle(legitFlow, baseline)).counts;
   });
   afterEach(function () {

@@ -91,7 +91,7 @@ describe('hostile datagrams at the UDP port: the mmproxy CLI (network namespaces
     assert.deepEqual(warmUp.problems, []);
     session = (await watch.snapshot()).flows.map((flow) => flow.id);
     assert.equal(session.length, 1, 'the legitimate session is open');
-    baseline = await watch.fds();
+    baseline = await watch.quietFds();
     start = (await watch.settle(session, baseline)).counts;
   });
   afterEach(function () {

@@ -108,6 +108,25 @@ export class ProxyWatch {
   }
 
   /**
+   * The descriptors once the last stats request's own socket has closed (it lingers a moment after the answer,
+   * longer under a sanitizer): read from /proc only, until the same count comes back five times in a row,
+   * within `timeoutMs`. A baseline taken straight after a snapshot can count that socket, and every later settle
+   * then waits for a socket that is already gone.
+   */
+  async quietFds(timeoutMs = 10_000): Promise<FdCount> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await this.fds();
+    for (let same = 1; same < 5;) {
+      if (Date.now() >= deadline) assert.fail(`mmproxy's descriptors did not settle: ${JSON.stringify(last)}`);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      const now = await this.fds();
+      same = JSON.stringify(now) === JSON.stringify(last) ? same + 1 : 1;
+      last = now;
+    }
+    return last;
+  }
+
+  /**
    * Polls until only `flowIds` are open, the descriptors are back to `baseline` (the stats request's own socket
    * closes a moment after the answer) and `until` holds for the counters (the last connections of a class may
    * still be in the accept queue when the sender is done), then returns what it saw. After `timeoutMs` it
