@@ -36,6 +36,8 @@ export const DATA_PLANE_LIMITS = {
   keepAliveSeconds: { min: 0, max: 32_767 },
   /** Every endpoint's port (listen, target4, target6). */
   port: { min: 0, max: 65_535 },
+  /** TCP, --fast-path auto: relayed reads before a flow may move; 0: once drained. Counted in 32 bits. */
+  fastPathAfterReads: { min: 0, max: 0xffff_ffff },
 } as const satisfies Record<string, IntegerRange>;
 
 export type DataPlaneLimitField = keyof typeof DATA_PLANE_LIMITS;

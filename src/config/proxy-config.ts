@@ -51,6 +51,8 @@ export interface ListenerOptions {
   relayMode: RelayMode;
   /** TCP: whether established flows may move into the kernel (off, auto). */
   fastPath: FastPathMode;
+  /** TCP, --fast-path auto: relayed reads before a flow may move into the kernel. */
+  fastPathAfterReads: number;
   /** UDP: where the load balancer puts the client's address (every, first, spp, auto). */
   udpHeader: UdpHeaderMode;
 }

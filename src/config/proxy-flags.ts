@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 
 import type { Options } from 'yargs';
 
+import { FAST_PATH_AFTER_READS } from '../base/flows.js';
 import type { GoFlagSpec } from './go-flags.js';
 
 export const GO_MMPROXY_GROUP = 'go-mmproxy flags (one dash or two):';
@@ -163,6 +164,14 @@ export const PROXY_FLAGS = {
       'auto (where the kernel and capabilities allow; start-up says which runs) | off',
     group: MMPROXY_GROUP,
   },
+  'fast-path-after': {
+    requiresArg: true,
+    default: String(FAST_PATH_AFTER_READS),
+    describe:
+      'TCP, with --fast-path auto: move a flow into the kernel only once the relay has moved its bytes this many times ' +
+      '(each wake-up, each direction, counts once), so short flows never pay the move (0 = as soon as it is idle)',
+    group: MMPROXY_GROUP,
+  },
   'udp-header': {
     requiresArg: true,
     default: 'every',
@@ -265,6 +274,7 @@ export const ONE_PROTOCOL_FLAGS: Readonly<Partial<Record<keyof typeof PROXY_FLAG
   'max-connections': 'tcp',
   'relay-mode': 'tcp',
   'fast-path': 'tcp',
+  'fast-path-after': 'tcp',
   'close-after': 'udp',
   'max-sessions': 'udp',
   'udp-header': 'udp',

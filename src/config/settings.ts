@@ -119,6 +119,7 @@ export const LISTENER_VALUE_PARSERS = {
   collision: values.collisionPolicy,
   'relay-mode': values.relayMode,
   'fast-path': values.fastPathMode,
+  'fast-path-after': (text: string) => values.integer(text, LIMITS.fastPathAfterReads),
   'udp-header': values.udpHeaderMode,
   'dynamic-destination-allow': values.destinationRules,
 } as const satisfies Partial<Record<ListenerFlag, (text: string) => unknown>>;
@@ -154,6 +155,7 @@ export function readListenerSettings(reader: SettingReader): ListenerOptions | u
     collision: read(reader, 'collision', parse.collision),
     relayMode: read(reader, 'relay-mode', parse['relay-mode']),
     fastPath: read(reader, 'fast-path', parse['fast-path']),
+    fastPathAfterReads: read(reader, 'fast-path-after', parse['fast-path-after']),
     udpHeader: read(reader, 'udp-header', parse['udp-header']),
   };
   // Checked even when another value is wrong, so that a file's every mistake is told at once.

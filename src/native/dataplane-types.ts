@@ -85,6 +85,12 @@ export interface DataPlaneConfig {
    */
   fastPath?: FastPathMode;
   /**
+   * TCP, fastPath 'auto': a flow moves only once its relay has moved bytes
+   * this many times (each wake-up, each direction, once) and its halves are
+   * drained; 0: as soon as they are. FAST_PATH_AFTER_READS when absent.
+   */
+  fastPathAfterReads?: number;
+  /**
    * TCP: dead-peer detection on both sockets of every flow. Keepalive probes
    * start after this many seconds of silence and go every third of it
    * (rounded up); 3 unanswered ones, or data unacknowledged for as long

@@ -61,6 +61,8 @@ export interface DataPlaneNative {
   /** The ranges `new DataPlane()` enforces, frozen (native/src/dataplane/binding/config_limits.h). */
   dataPlaneConfigLimits: Readonly<Record<DataPlaneLimitField, IntegerRange>>;
   dataPlaneEnums: DataPlaneEnums;
+  /** What `new DataPlane()` takes for an optional field left out (contract.cc); absent in older addons. */
+  dataPlaneDefaults?: Readonly<{ fastPathAfterReads: number }>;
   /** Whether this process can run the in-kernel fast path (loaded on first call), and why not. */
   fastPathStatus?(): FastPathStatus;
 }

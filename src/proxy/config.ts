@@ -32,6 +32,7 @@ export function toDataPlaneConfig(options: ProxyOptions, allowedSubnets: Cidr[])
     collision: options.collision,
     relayMode: options.relayMode,
     fastPath: options.fastPath,
+    fastPathAfterReads: options.fastPathAfterReads,
     udpHeader: options.udpHeader,
     // A debug event is built and handed to JavaScript for every connection: only worth it when -v 2 shows it.
     debugEvents: options.verbosity >= 2,

@@ -5,7 +5,7 @@
  */
 import { native } from '../native/addon.js';
 import type { DataPlane, DataPlaneConfig, DataPlaneOptions, WorkerPool } from '../native/dataplane-types.js';
-import type { DataPlaneEvent } from '../base/flows.js';
+import { FAST_PATH_AFTER_READS, type DataPlaneEvent } from '../base/flows.js';
 import type { LogLevel } from './log/record.js';
 
 export function createDataPlane(
@@ -37,6 +37,8 @@ export function fastPathLine(config: DataPlaneConfig): { level: LogLevel; messag
   if (!status.available) return { level: 'info', message: `fast path: off (${status.reason}); flows use the relay` };
   return {
     level: 'info',
-    message: 'fast path: on, experimental (established flows move into a BPF sockhash; docs/proxy.md)',
+    message:
+      'fast path: on, experimental (a flow moves into a BPF sockhash once its relay has moved bytes ' +
+      `${config.fastPathAfterReads ?? FAST_PATH_AFTER_READS} times; docs/proxy.md)`,
   };
 }

@@ -22,7 +22,8 @@ export function dataPlaneConfig(overrides: Partial<DataPlaneConfig> = {}): DataP
     closeAfterSeconds: 0,
     maxSessions: 0,
     // MMPROXY_TEST_FAST_PATH=auto runs every data plane suite with the in-kernel fast path (not in CI).
-    ...(process.env.MMPROXY_TEST_FAST_PATH === 'auto' && { fastPath: 'auto' as const }),
+    // Every flow moved as soon as it is drained (fastPathAfterReads 0), so short test flows take the path too.
+    ...(process.env.MMPROXY_TEST_FAST_PATH === 'auto' && { fastPath: 'auto' as const, fastPathAfterReads: 0 }),
     ...overrides,
   };
 }

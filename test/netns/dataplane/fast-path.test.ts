@@ -17,6 +17,7 @@
  *   ┌── app (loopback routing, table 123) ─────────────────────────────────────────────┐
  *   │  proxy-client ──▶ data plane :82xx (--fast-path auto, -dynamic-destination) ──▶   │
  *   │                     header destination 127.0.0.1:7200  service echo               │
+ *   │  (:8206 keeps the default --fast-path-after: short flows stay on the relay)        │
  *   │                     header destination 127.0.0.1:7201  service read-then-send     │
  *   │                     header destination 127.0.0.1:7202  service send-then-read     │
  *   │                     header destination 127.0.0.1:7203  service stalled, then reads │
@@ -28,7 +29,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { FastPathMode } from '../../../src/base/flows.js';
+import { FAST_PATH_AFTER_READS, type FastPathMode } from '../../../src/base/flows.js';
+import type { DataPlaneConfig } from '../../../src/native/dataplane-types.js';
 import { DataPlaneDriver, dataPlaneConfig, eventually } from './harness/driver.js';
 import { v2 } from './harness/headers.js';
 import { runClient, startClient, StreamService } from './harness/peers.js';
@@ -55,10 +57,21 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
   let planes: DataPlaneDriver[] = [];
   const releaseFile = join(tmpdir(), `mmp-fast-${process.pid}-release`);
 
-  const startPlane = async (port: number, fastPath: FastPathMode = 'auto'): Promise<DataPlaneDriver> => {
+  // The tests of how a flow moves and comes back move every flow as soon as it is drained
+  // (fastPathAfterReads 0); one test is about the default.
+  const startPlane = async (
+    port: number,
+    fastPath: FastPathMode = 'auto',
+    moveWhen: Partial<DataPlaneConfig> = { fastPathAfterReads: 0 },
+  ): Promise<DataPlaneDriver> => {
     const plane = await DataPlaneDriver.start(
       app,
-      dataPlaneConfig({ listen: { family: 4, address: '127.0.0.1', port }, dynamicDestination: true, fastPath }),
+      dataPlaneConfig({
+        listen: { family: 4, address: '127.0.0.1', port },
+        dynamicDestination: true,
+        fastPath,
+        ...moveWhen,
+      }),
     );
     planes.push(plane);
     return plane;
@@ -88,6 +101,34 @@ describe('data plane: the in-kernel fast path (--fast-path auto)', function () {
     if (!lab) return;
     await lab.destroy();
     await assertNoLeaks(lab);
+  });
+
+  it(`moves a flow only once its relay has moved bytes ${FAST_PATH_AFTER_READS} times (the default): short flows stay on the relay`, async function () {
+    const plane = await startPlane(8206, 'auto', { fastPathAfterReads: FAST_PATH_AFTER_READS });
+    const status = await plane.fastPath();
+    if (!status?.available) this.skip();
+    const short = 1024;
+    for (let i = 0; i < 10; i++) {
+      const result = await runClient(app, {
+        connect: '127.0.0.1:8206',
+        header: header(47000 + i, 7200),
+        sendBytes: short,
+      });
+      assert.equal(result.receivedBytes, short, `short flow ${i}`);
+      assert.equal(result.receivedSha256, result.sentSha256, `short flow ${i}`);
+    }
+    assert.equal((await plane.fastPath())?.promoted, status.promoted, 'no short flow was moved');
+    // 64 slices 50 ms apart, each echoed: at least one relay read each way per slice.
+    const long = await runClient(app, {
+      connect: '127.0.0.1:8206',
+      header: header(47100, 7200),
+      sendBytes: 64 * short,
+      mode: 'hold',
+      timeoutMs: 60_000,
+    });
+    assert.equal(long.receivedBytes, 64 * short);
+    assert.equal(long.receivedSha256, long.sentSha256, 'the long flow echoed once, in order');
+    assert.equal((await plane.fastPath())?.promoted, status.promoted + 1, 'the long flow was moved');
   });
 
   it('promotes flows while bytes arrive, and echoes 16 MB both ways byte for byte (sha256)', async function () {

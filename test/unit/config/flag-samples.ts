@@ -27,6 +27,7 @@ export const SAMPLES: Record<FlagName, { value: string | null; bad?: string }> =
   collision: { value: 'ephemeral-port', bad: 'ignore' },
   'relay-mode': { value: 'copy', bad: 'fast' },
   'fast-path': { value: 'auto', bad: 'on' },
+  'fast-path-after': { value: '0', bad: '-1' },
   'udp-header': { value: 'spp', bad: 'sometimes' },
   'drain-timeout': { value: '1m', bad: 'never' },
   'log-format': { value: 'json', bad: 'xml' },

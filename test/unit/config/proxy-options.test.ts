@@ -37,6 +37,7 @@ describe('proxy options: every flag, alias and default', () => {
       collision: 'refuse',
       relayMode: 'auto',
       fastPath: 'off',
+      fastPathAfterReads: 64,
       udpHeader: 'every',
       drainTimeoutMs: 10_000,
       logFormat: 'text',

@@ -44,6 +44,7 @@ const NUMBER_FIELDS = {
   keepAliveSeconds: 'tcp',
   closeAfterSeconds: 'udp',
   maxSessions: 'udp',
+  fastPathAfterReads: 'tcp',
 } as const;
 
 const ENDPOINTS = {

@@ -11,6 +11,7 @@ import { DATA_PLANE_LIMITS, type DataPlaneLimitField } from '../../../src/base/d
 import {
   COLLISION_POLICIES,
   FAILURE_REASONS,
+  FAST_PATH_AFTER_READS,
   FAST_PATH_MODES,
   RELAY_MODES,
   UDP_HEADER_MODES,
@@ -48,7 +49,7 @@ function sorted(names: readonly string[]): string[] {
 }
 
 describe('the TypeScript/C++ contract', () => {
-  const { dataPlaneConfigLimits: limits, dataPlaneEnums: enums } = native();
+  const { dataPlaneConfigLimits: limits, dataPlaneEnums: enums, dataPlaneDefaults: defaults } = native();
 
   it("has the data plane's ranges in TypeScript as the addon enforces them, field by field", () => {
     deepStrictEqual(sorted(Object.keys(limits)), sorted(Object.keys(DATA_PLANE_LIMITS)), 'the same fields');
@@ -63,6 +64,10 @@ describe('the TypeScript/C++ contract', () => {
     deepStrictEqual([...enums.relayModes], [...RELAY_MODES]);
     deepStrictEqual([...enums.fastPathModes], [...FAST_PATH_MODES]);
     deepStrictEqual([...enums.udpHeaderModes], [...UDP_HEADER_MODES]);
+  });
+
+  it("takes the flags' default for a config's fastPathAfterReads left out", () => {
+    deepStrictEqual({ ...defaults }, { fastPathAfterReads: FAST_PATH_AFTER_READS });
   });
 
   it("has every literal-union type equal to the addon's list", () => {

@@ -36,6 +36,8 @@ describe('data plane config from the options', () => {
       'ephemeral-port',
       '--relay-mode',
       'copy',
+      '--fast-path-after',
+      '200',
       '--udp-header',
       'first',
       '--dynamic-destination-allow',
@@ -67,6 +69,7 @@ describe('data plane config from the options', () => {
       collision: 'ephemeral-port',
       relayMode: 'copy',
       fastPath: 'off',
+      fastPathAfterReads: 200,
       udpHeader: 'first',
       debugEvents: false,
     });

@@ -24,6 +24,7 @@ static_assert(Fits<int64_t>(kCloseAfterLimit) && kCloseAfterLimit.max * 1000 <= 
 static_assert(Fits<decltype(Config::max_sessions)>(kMaxSessionsLimit));
 static_assert(Fits<unsigned>(kKeepAliveLimit));
 static_assert(Fits<uint16_t>(kPortLimit));
+static_assert(Fits<decltype(Config::fast_path_after_reads)>(kFastPathAfterLimit));
 
 const std::string kPrefix = "data plane config: ";
 
@@ -220,6 +221,8 @@ Config ConfigFromJs(Napi::Env env, Napi::Object object) {
   config.reuse_port = Boolean(env, object, "reusePort");
   config.relay_mode = Choice(env, object, "relayMode", kRelayModeNames, std::optional(RelayMode::kAuto));
   config.fast_path = Choice(env, object, "fastPath", kFastPathModeNames, std::optional(FastPathMode::kOff));
+  config.fast_path_after_reads =
+      static_cast<unsigned>(OptionalInteger(env, object, kFastPathAfterLimit, kDefaultFastPathAfterReads));
   config.collision =
       Choice(env, object, "collision", kCollisionPolicyNames, std::optional(CollisionPolicy::kRefuse));
   config.debug_events = Boolean(env, object, "debugEvents");

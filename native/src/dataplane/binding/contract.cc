@@ -62,6 +62,10 @@ void InitContract(Napi::Env env, Napi::Object exports) {
   enums.Set("eventLevels", NameList(env, kLevelNames));
   enums.Set("eventKinds", NameList(env, kEventKindNames));
   exports.Set("dataPlaneEnums", Frozen(enums));
+  // What ConfigFromJs takes for an optional field left out.
+  Napi::Object defaults = Napi::Object::New(env);
+  defaults.Set("fastPathAfterReads", static_cast<double>(kDefaultFastPathAfterReads));
+  exports.Set("dataPlaneDefaults", Frozen(defaults));
 }
 
 const RegisterExports registered(InitContract);

@@ -33,6 +33,9 @@ enum class FastPathMode : uint8_t {
 // FAST_PATH_MODES in src/base/flows.ts.
 inline constexpr EnumNames<FastPathMode, 2> kFastPathModeNames{{"off", "auto"}};
 static_assert(static_cast<size_t>(FastPathMode::kAuto) + 1 == kFastPathModeNames.names.size());
+// Relayed reads before --fast-path auto moves a flow (Config's
+// fast_path_after_reads); FAST_PATH_AFTER_READS in src/base/flows.ts.
+inline constexpr unsigned kDefaultFastPathAfterReads = 64;
 
 enum class Protocol : uint8_t { kTcp, kUdp };
 inline constexpr EnumNames<Protocol, 2> kProtocolNames{{"tcp", "udp"}};
@@ -91,6 +94,10 @@ struct Config {
   bool reuse_port = false;
   RelayMode relay_mode = RelayMode::kAuto;
   FastPathMode fast_path = FastPathMode::kOff;
+  // --fast-path auto moves a flow only once its relay has read this many
+  // times (both directions): a short request and reply never pays the move
+  // (tcp/worker_fast.cc). DataPlaneConfig.fastPathAfterReads.
+  unsigned fast_path_after_reads = kDefaultFastPathAfterReads;
   // TCP: dead-peer detection on both sockets of every flow; off by default.
   KeepAlive keepalive;
   // UDP: a session closes after this long without a datagram either way.

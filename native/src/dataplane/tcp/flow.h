@@ -36,6 +36,7 @@ enum class FastLeg : uint8_t {
 struct FastFlow {
   FastStage stage = FastStage::kRelay;
   bool broken = false;       // a socket reported an error or hang-up while in the maps
+  uint32_t reads = 0;        // relay reads that moved bytes, while kRelay (Config::fast_path_after_reads)
   int attached = 0;          // its sockets in the program's map, which they leave only when closed
   uint64_t cookie[2] = {};   // SO_COOKIE of direction d's source: client, target
   uint32_t slot[2] = {};     // direction d's slot in the maps (tcp/fast_path.h)

@@ -1,6 +1,7 @@
 // The in-kernel fast path for established flows (--fast-path auto; the maps
-// and program: tcp/fast_path.h). A flow is promoted once both halves are
-// drained; from then on the kernel moves its bytes and this file watches.
+// and program: tcp/fast_path.h). A flow is promoted once its relay has read
+// Config::fast_path_after_reads times and both halves are drained; from then
+// on the kernel moves its bytes and this file watches.
 // Rules each learned the hard way (issue 20):
 // - Promote only when the last read of each socket was short or EAGAIN and
 //   everything read was written: the program must never see a partly read
@@ -168,6 +169,9 @@ void Worker::MaybePromote(Flow& flow) {
     fast.stage = FastStage::kNever;
     return;
   }
+  // Short flows stay on the relay: a move and its way back cost more than
+  // the relay spends on a few reads (--fast-path-after).
+  if (fast.reads < shared_.config.fast_path_after_reads) return;
   if (!Drained(flow.client) || !Drained(flow.target)) return;  // again after the next relay
   // Any failure: this flow stays on the relay, silently (start-up said whether
   // the fast path runs at all).

@@ -62,6 +62,7 @@ void Worker::Pump(Flow& flow) {
     uint64_t moved = 0;
     RelayStatus status = Relay(*src, *dst, tools_, &moved, &error);
     Account(flow, d == 0, moved);
+    if (moved > 0 && flow.fast.stage == FastStage::kRelay && flow.fast.reads < UINT32_MAX) ++flow.fast.reads;
     NoteRelayed(flow, d, moved);
     // A reset or error on either socket ends both: the other side is reset too.
     if (status == RelayStatus::kError) {
