@@ -17,7 +17,7 @@
  *   ┌── app (loopback routing, table 123) ─────────────────────────────────────────────┐
  *   │  proxy-client ──▶ data plane :82xx (--fast-path auto, -dynamic-destination) ──▶   │
  *   │                     header destination 127.0.0.1:7200  service echo               │
- *   │  (:8206 keeps the default --fast-path-after: short flows stay on the relay)        │
+ *   │  (:8206 keeps the default --fast-path-after: short flows stay on the relay)       │
  *   │                     header destination 127.0.0.1:7201  service read-then-send     │
  *   │                     header destination 127.0.0.1:7202  service send-then-read     │
  *   │                     header destination 127.0.0.1:7203  service stalled, then reads │

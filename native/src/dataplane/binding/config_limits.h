@@ -42,8 +42,8 @@ inline constexpr ConfigLimit kMaxSessionsLimit{"maxSessions", 0, 0xffff'ffff};
 inline constexpr ConfigLimit kKeepAliveLimit{"keepAliveSeconds", 0, 32'767};
 // The port of every endpoint (listen, target4, target6).
 inline constexpr ConfigLimit kPortLimit{"port", 0, 65'535};
-// TCP, --fast-path auto: relayed reads before a flow may enter the kernel;
-// 0: as soon as it is drained. Counted in 32 bits.
+// TCP, --fast-path auto: times the relay moves a flow's bytes before the
+// flow may enter the kernel; 0: as soon as it is drained. Counted in 32 bits.
 inline constexpr ConfigLimit kFastPathAfterLimit{"fastPathAfterReads", 0, 0xffff'ffff};
 
 inline constexpr std::array<ConfigLimit, 10> kConfigLimits = {

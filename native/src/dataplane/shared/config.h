@@ -94,9 +94,9 @@ struct Config {
   bool reuse_port = false;
   RelayMode relay_mode = RelayMode::kAuto;
   FastPathMode fast_path = FastPathMode::kOff;
-  // --fast-path auto moves a flow only once its relay has read this many
-  // times (both directions): a short request and reply never pays the move
-  // (tcp/worker_fast.cc). DataPlaneConfig.fastPathAfterReads.
+  // --fast-path auto moves a flow only once its relay has moved bytes this
+  // many times (each wake-up, each direction, once): a short request and
+  // reply never pays the move (tcp/worker_fast.cc). DataPlaneConfig.fastPathAfterReads.
   unsigned fast_path_after_reads = kDefaultFastPathAfterReads;
   // TCP: dead-peer detection on both sockets of every flow; off by default.
   KeepAlive keepalive;
